@@ -1,0 +1,42 @@
+import { YhcError, q } from '../../errors.js';
+import { describeNode, type Node, type Value } from '../../ir/graph.js';
+
+/** Error constructors that always name the node (and, where given, the value or attribute). */
+
+export function shapeError(node: Node, message: string): YhcError {
+  return new YhcError('SHAPE', `${describeNode(node)}: ${message}`);
+}
+
+export function dtypeError(node: Node, message: string): YhcError {
+  return new YhcError('UNSUPPORTED_DTYPE', `${describeNode(node)}: ${message}`);
+}
+
+export function attributeError(node: Node, message: string): YhcError {
+  return new YhcError('UNSUPPORTED_ATTRIBUTE', `${describeNode(node)}: ${message}`);
+}
+
+export function invalidError(node: Node, message: string): YhcError {
+  return new YhcError('ONNX_INVALID', `${describeNode(node)}: ${message}`);
+}
+
+export function evalError(node: Node, message: string): YhcError {
+  return new YhcError('EVAL', `${describeNode(node)}: ${message}`);
+}
+
+export function opsetError(node: Node, opset: number, message: string): YhcError {
+  return new YhcError('UNSUPPORTED_OPSET', `${describeNode(node)}: opset ${opset}: ${message}`);
+}
+
+/** `input 1 ("name")` for messages. */
+export function valueLabel(node: Node, i: number): string {
+  const v = node.inputs[i];
+  return v ? `input ${i} (${q(v.name)})` : `input ${i}`;
+}
+
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function describeValue(v: Value): string {
+  return `${q(v.name)} ${v.dtype}${shapeStr(v.shape)}`;
+}
