@@ -1,0 +1,95 @@
+import { IndentationText, Project, QuoteKind, Scope, VariableDeclarationKind } from 'ts-morph';
+import type { DType } from '../../src/dtype.js';
+import type { Graph, Value } from '../../src/ir/graph.js';
+import { commentName } from '../c_text.js';
+import { GENERATED_BANNER, typeText } from './kernel_source.js';
+
+/** The typed array a tensor of each dtype is passed as (see src/runtime/typed_arrays.ts). */
+const ARRAY_TYPE: Record<DType, string> = {
+  float32: 'Float32Array',
+  float64: 'Float64Array',
+  float16: 'Uint16Array',
+  bfloat16: 'Uint16Array',
+  int8: 'Int8Array',
+  uint8: 'Uint8Array',
+  bool: 'Uint8Array',
+  int16: 'Int16Array',
+  uint16: 'Uint16Array',
+  int32: 'Int32Array',
+  uint32: 'Uint32Array',
+  int64: 'BigInt64Array',
+  uint64: 'BigUint64Array',
+};
+
+/**
+ * engine.ts: a typed wrapper over the generic Engine for this build. Properties are positional
+ * (input0, output0 ...): model names never become identifiers; each carries its ONNX name, dtype
+ * and shape in an escaped doc comment.
+ */
+export function typedWrapperSource(graph: Graph): string {
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
+  });
+  const file = project.createSourceFile('engine.ts');
+  file.addStatements([
+    `// engine.ts — ${GENERATED_BANNER}`,
+    '// Typed wrapper for this build; needs the yhc package (npm install yhc).',
+  ]);
+  file.addImportDeclaration({ moduleSpecifier: 'yhc', namedImports: ['Engine'] });
+  file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['dirname'] });
+  file.addImportDeclaration({ moduleSpecifier: 'node:url', namedImports: ['fileURLToPath'] });
+
+  const member = (v: Value, name: string) => ({
+    name,
+    type: ARRAY_TYPE[v.dtype],
+    docs: [`ONNX ${commentName(v.name)}: ${typeText(v)}`],
+  });
+  file.addInterface({
+    name: 'ModelInputs',
+    isExported: true,
+    docs: ['Inputs, in the order of manifest.json.'],
+    properties: graph.inputs.map((v, i) => member(v, `input${i}`)),
+  });
+  file.addInterface({
+    name: 'ModelOutputs',
+    isExported: true,
+    docs: ['Outputs, in the order of manifest.json.'],
+    properties: graph.outputs.map((v, i) => member(v, `output${i}`)),
+  });
+  const shapes = (vs: readonly Value[]) => `[${vs.map((v) => `[${v.shape.join(', ')}]`).join(', ')}] as const`;
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name: 'INPUT_SHAPES', initializer: shapes(graph.inputs) }],
+  });
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name: 'OUTPUT_SHAPES', initializer: shapes(graph.outputs) }],
+  });
+
+  const cls = file.addClass({ name: 'ModelEngine', isExported: true, docs: ['This build, loaded and ready to run.'] });
+  cls.addConstructor({ parameters: [{ name: 'engine', type: 'Engine', isReadonly: true, scope: Scope.Private }] });
+  cls.addMethod({
+    name: 'load',
+    isStatic: true,
+    docs: ['Load the engine library and weights of the build directory (default: this file\'s directory).'],
+    parameters: [{ name: 'dir', type: 'string', initializer: 'dirname(fileURLToPath(import.meta.url))' }],
+    returnType: 'ModelEngine',
+    statements: ['return new ModelEngine(Engine.load(dir));'],
+  });
+  cls.addMethod({
+    name: 'run',
+    docs: ['One inference.'],
+    parameters: [{ name: 'inputs', type: 'ModelInputs' }],
+    returnType: 'ModelOutputs',
+    statements: [
+      `const out = this.engine.runPositional([${graph.inputs.map((_, i) => `inputs.input${i}`).join(', ')}]);`,
+      `return { ${graph.outputs.map((v, i) => `output${i}: out[${i}] as ${ARRAY_TYPE[v.dtype]}`).join(', ')} };`,
+    ],
+  });
+  cls.addMethod({ name: 'dispose', docs: ['Free the engine.'], statements: ['this.engine.dispose();'] });
+  file.formatText({ indentSize: 2 });
+  return file.getFullText();
+}

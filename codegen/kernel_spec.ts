@@ -1,0 +1,91 @@
+import type { Node, Value } from '../src/ir/graph.js';
+import { floatLiteral, intLiteral } from './c_text.js';
+
+/**
+ * What a kernel generator produces: data describing one kernel instance — which device template
+ * it instantiates, the named compile-time parameters, the tensors it reads and writes, and how
+ * it is launched. emit/kernel_source.ts renders it as a .cu file; the plan wires its tensors.
+ */
+export interface KernelSpec {
+  /** Short op family used in the kernel's identifier (k07_<family>); yhc's own word, never model text. */
+  readonly family: string;
+  /** Device template header under templates/kernels/. */
+  readonly template: string;
+  /** The __global__ template to instantiate, e.g. `yhc::conv2d_direct`. */
+  readonly kernel: string;
+  /** Fields of the generated `Params` struct: the kernel template's named parameters. */
+  readonly params: readonly ParamField[];
+  /** Launcher parameters, in order: one pointer per tensor the kernel touches. */
+  readonly tensors: readonly TensorArg[];
+  /** By-value arguments built in the launcher (index maps, pointer tables). */
+  readonly locals?: readonly LocalArg[];
+  /** Kernel call arguments after the launch configuration: tensor names, local names, `nullptr`. */
+  readonly callArgs: readonly string[];
+  readonly launch: LaunchConfig;
+  /** ONNX nodes this kernel implements. */
+  readonly nodes: readonly Node[];
+  /** Floating-point operations per run. */
+  readonly flops: number;
+}
+
+export type ParamField =
+  | { readonly kind: 'type'; readonly name: string; readonly cType: string }
+  | { readonly kind: 'int'; readonly name: string; readonly value: number }
+  | { readonly kind: 'float'; readonly name: string; readonly value: number }
+  | { readonly kind: 'bool'; readonly name: string; readonly value: boolean };
+
+export interface TensorArg {
+  /** Parameter name in the launcher and kernel (our own word: x, w, bias, y, ...). */
+  readonly name: string;
+  readonly value: Value;
+  readonly access: 'read' | 'write';
+}
+
+export interface LocalArg {
+  readonly cType: string;
+  readonly name: string;
+  /** Brace initializer, may reference tensor parameter names. */
+  readonly init: string;
+}
+
+export interface LaunchConfig {
+  readonly grid: number;
+  readonly block: number;
+  readonly sharedBytes: number;
+  /** Whether threads synchronize (__syncthreads, shuffles): host emulation then needs fibers. */
+  readonly barriers: boolean;
+}
+
+// Small constructors so generators read like the struct they fill.
+export const typeParam = (name: string, cType: string): ParamField => ({ kind: 'type', name, cType });
+export const intParam = (name: string, value: number): ParamField => ({ kind: 'int', name, value });
+export const floatParam = (name: string, value: number): ParamField => ({ kind: 'float', name, value });
+export const boolParam = (name: string, value: boolean): ParamField => ({ kind: 'bool', name, value });
+export const read = (name: string, value: Value): TensorArg => ({ name, value, access: 'read' });
+export const write = (name: string, value: Value): TensorArg => ({ name, value, access: 'write' });
+
+/** The C++ declaration of a Params field. */
+export function renderParam(p: ParamField): string {
+  switch (p.kind) {
+    case 'type':
+      return `using ${p.name} = ${p.cType};`;
+    case 'int':
+      return `static constexpr ${Math.abs(p.value) > 0x7fffffff ? 'int64_t' : 'int'} ${p.name} = ${intLiteral(p.value)};`;
+    case 'float':
+      return `static constexpr float ${p.name} = ${floatLiteral(p.value)};`;
+    case 'bool':
+      return `static constexpr bool ${p.name} = ${p.value};`;
+  }
+}
+
+export const THREADS_PER_BLOCK = 256;
+
+/** One thread per element of an n-element iteration space, 256 threads a block. */
+export function oneThreadPerElement(n: number): LaunchConfig {
+  return { grid: Math.max(1, Math.ceil(n / THREADS_PER_BLOCK)), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: false };
+}
+
+/** `{{a, b, c}}` for a Dims/Strides struct of int64 values (rank 0 becomes one unit dim). */
+export function int64Array(values: readonly number[]): string {
+  return `{{${values.map(intLiteral).join(', ')}}}`;
+}

@@ -1,0 +1,105 @@
+import { dtypeInfo } from '../../src/dtype.js';
+import { attrInt } from '../../src/ir/attributes.js';
+import type { Node } from '../../src/ir/graph.js';
+import { numel } from '../../src/tensor.js';
+import { boolParam, int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { broadcastMap } from './index_maps.js';
+
+/** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
+const UNARY: Record<string, string> = {
+  Sigmoid: 'Sigmoid', Sqrt: 'Sqrt', Exp: 'Exp', Erf: 'Erf', Tanh: 'Tanh', Relu: 'Relu', Neg: 'Neg',
+  Abs: 'Abs', Reciprocal: 'Reciprocal', Floor: 'Floor', Ceil: 'Ceil', Not: 'Not',
+};
+const BINARY: Record<string, string> = {
+  Add: 'Add', Sub: 'Sub', Mul: 'Mul', Div: 'Div', Pow: 'Pow', And: 'And', Or: 'Or',
+  Equal: 'Equal', Less: 'Less', Greater: 'Greater', Max: 'Max', Min: 'Min',
+};
+
+export const UNARY_OPS = [...Object.keys(UNARY), 'Cast'];
+export const BINARY_OPS = [...Object.keys(BINARY), 'Mod'];
+
+const cType = (v: { dtype: Parameters<typeof dtypeInfo>[0] }) => dtypeInfo(v.dtype).cType;
+
+/** y[i] = f(x[i]) */
+export function unaryKernel(node: Node): KernelSpec {
+  const x = node.input(0);
+  const y = node.outputs[0]!;
+  const name = node.opType === 'Cast' ? 'Cast' : UNARY[node.opType]!;
+  const functor = node.opType === 'Cast' ? `yhc::op::Cast<${cType(y)}>` : `yhc::op::${name}`;
+  const n = numel(y.shape);
+  return {
+    family: name.toLowerCase(),
+    template: 'elementwise.cuh',
+    kernel: 'yhc::unary_map',
+    params: [typeParam('In', cType(x)), typeParam('Out', cType(y)), typeParam('Op', functor), intParam('count', n)],
+    tensors: [read('x', x), write('y', y)],
+    callArgs: ['x', 'y'],
+    launch: oneThreadPerElement(n),
+    nodes: [node],
+    flops: n,
+  };
+}
+
+/** y[i] = f(a[broadcast(i)], b[broadcast(i)]) */
+export function binaryKernel(node: Node): KernelSpec {
+  const a = node.input(0);
+  const b = node.input(1);
+  const y = node.outputs[0]!;
+  const name = node.opType === 'Mod' ? (attrInt(node, 'fmod', 0) ? 'FMod' : 'Mod') : BINARY[node.opType]!;
+  const functor = `yhc::op::${name}`;
+  const n = numel(y.shape);
+  const same = numel(a.shape) === n && numel(b.shape) === n;
+  const aMap = broadcastMap(a.shape, y.shape);
+  const bMap = broadcastMap(b.shape, y.shape);
+  const rank = aMap.dims.length;
+  return {
+    family: name.toLowerCase(),
+    template: 'elementwise.cuh',
+    kernel: 'yhc::binary_broadcast',
+    params: [
+      typeParam('InA', cType(a)),
+      typeParam('InB', cType(b)),
+      typeParam('Out', cType(y)),
+      typeParam('Op', functor),
+      intParam('count', n),
+      intParam('rank', rank),
+      boolParam('same_shapes', same),
+    ],
+    tensors: [read('a', a), read('b', b), write('y', y)],
+    locals: [
+      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(aMap.dims) },
+      { cType: `yhc::Strides<${rank}>`, name: 'a_strides', init: int64Array(aMap.strides) },
+      { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(bMap.strides) },
+    ],
+    callArgs: ['a', 'b', 'y', 'dims', 'a_strides', 'b_strides'],
+    launch: oneThreadPerElement(n),
+    nodes: [node],
+    flops: n,
+  };
+}
+
+/** y[i] = cond[i] ? a[i] : b[i] */
+export function whereKernel(node: Node): KernelSpec {
+  const [c, a, b] = [node.input(0), node.input(1), node.input(2)];
+  const y = node.outputs[0]!;
+  const n = numel(y.shape);
+  const maps = [c, a, b].map((v) => broadcastMap(v.shape, y.shape));
+  const rank = maps[0]!.dims.length;
+  return {
+    family: 'where',
+    template: 'elementwise.cuh',
+    kernel: 'yhc::where_select',
+    params: [typeParam('Out', cType(y)), intParam('count', n), intParam('rank', rank)],
+    tensors: [read('cond', c), read('a', a), read('b', b), write('y', y)],
+    locals: [
+      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(maps[0]!.dims) },
+      { cType: `yhc::Strides<${rank}>`, name: 'cond_strides', init: int64Array(maps[0]!.strides) },
+      { cType: `yhc::Strides<${rank}>`, name: 'a_strides', init: int64Array(maps[1]!.strides) },
+      { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(maps[2]!.strides) },
+    ],
+    callArgs: ['cond', 'a', 'b', 'y', 'dims', 'cond_strides', 'a_strides', 'b_strides'],
+    launch: oneThreadPerElement(n),
+    nodes: [node],
+    flops: n,
+  };
+}

@@ -1,0 +1,66 @@
+import { attrFloat, attrInt } from '../../src/ir/attributes.js';
+import type { Node } from '../../src/ir/graph.js';
+import { numel } from '../../src/tensor.js';
+import { boolParam, floatParam, intParam, oneThreadPerElement, read, write, type KernelSpec } from '../kernel_spec.js';
+
+/** BatchNormalization (inference) → batch_norm_inference: a per-channel affine per element. */
+export function batchNormKernel(node: Node): KernelSpec {
+  const [x, scale, bias, mean, variance] = [node.input(0), node.input(1), node.input(2), node.input(3), node.input(4)];
+  const y = node.outputs[0]!;
+  const n = numel(x.shape);
+  const channels = x.shape[1] ?? 1;
+  return {
+    family: 'batchnorm',
+    template: 'batch_norm.cuh',
+    kernel: 'yhc::batch_norm_inference',
+    params: [
+      intParam('count', n),
+      intParam('channels', channels),
+      intParam('spatial', numel(x.shape.slice(2))),
+      floatParam('epsilon', attrFloat(node, 'epsilon', 1e-5)),
+    ],
+    tensors: [read('x', x), read('scale', scale), read('bias', bias), read('mean', mean), read('var', variance), write('y', y)],
+    callArgs: ['x', 'scale', 'bias', 'mean', 'var', 'y'],
+    launch: oneThreadPerElement(n),
+    nodes: [node],
+    flops: 4 * n,
+  };
+}
+
+const NORM_BLOCK_THREADS = 256;
+
+/**
+ * InstanceNormalization (groups = channels) and GroupNormalization → group_norm: one block per
+ * (image, group) computing the group's mean and variance, then normalizing it.
+ */
+export function groupNormKernel(node: Node, opset: number): KernelSpec {
+  const x = node.input(0);
+  const scale = node.input(1);
+  const bias = node.input(2);
+  const y = node.outputs[0]!;
+  const [batch, channels] = [x.shape[0]!, x.shape[1]!];
+  const instance = node.opType === 'InstanceNormalization';
+  const groups = instance ? channels : attrInt(node, 'num_groups');
+  // GroupNormalization-18 takes scale/bias per group; opset 21 moved them to per channel.
+  const perGroup = !instance && opset < 21 && scale.shape[0] === groups && groups !== channels;
+  const n = numel(x.shape);
+  return {
+    family: instance ? 'instancenorm' : 'groupnorm',
+    template: 'group_norm.cuh',
+    kernel: 'yhc::group_norm',
+    params: [
+      intParam('batch', batch),
+      intParam('channels', channels),
+      intParam('groups', groups),
+      intParam('spatial', numel(x.shape.slice(2))),
+      floatParam('epsilon', attrFloat(node, 'epsilon', 1e-5)),
+      intParam('block_threads', NORM_BLOCK_THREADS),
+      boolParam('affine_per_group', perGroup),
+    ],
+    tensors: [read('x', x), read('scale', scale), read('bias', bias), write('y', y)],
+    callArgs: ['x', 'scale', 'bias', 'y'],
+    launch: { grid: batch * groups, block: NORM_BLOCK_THREADS, sharedBytes: 0, barriers: true },
+    nodes: [node],
+    flops: 8 * n,
+  };
+}

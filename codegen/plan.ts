@@ -1,0 +1,128 @@
+import { dtypeInfo } from '../src/dtype.js';
+import { YhcError } from '../src/errors.js';
+import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
+import { numel } from '../src/tensor.js';
+import type { KernelSpec } from './kernel_spec.js';
+import { isViewNode, kernelGeneratorFor } from './kernels/index.js';
+import { planArena, type Lifetime } from './memory_plan.js';
+
+/**
+ * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
+ * Reshape become aliases), every tensor gets storage (an engine input or output pointer, the
+ * weights buffer, or an offset in the activation arena), and graph outputs that are not written
+ * by a kernel directly are copied at the end.
+ */
+
+export type Storage =
+  | { readonly kind: 'input'; readonly index: number }
+  | { readonly kind: 'output'; readonly index: number }
+  | { readonly kind: 'weight'; readonly offset: number }
+  | { readonly kind: 'arena'; readonly offset: number };
+
+export interface PlannedKernel {
+  /** Generated identifier, e.g. k07_conv; also the .cu file's stem. */
+  readonly id: string;
+  readonly spec: KernelSpec;
+  /** Name of the host launcher function in the kernel's .cu file. */
+  readonly launcher: string;
+}
+
+export type Step =
+  | { readonly kind: 'launch'; readonly kernel: PlannedKernel }
+  | { readonly kind: 'copy'; readonly from: Value; readonly toOutput: number; readonly bytes: number };
+
+export interface WeightSlot {
+  readonly value: Value;
+  readonly offset: number;
+  readonly bytes: number;
+}
+
+export interface Plan {
+  readonly graph: Graph;
+  readonly kernels: readonly PlannedKernel[];
+  readonly steps: readonly Step[];
+  readonly weights: readonly WeightSlot[];
+  readonly weightBytes: number;
+  readonly arenaBytes: number;
+  /** Storage of every value the plan touches (views share their source's storage). */
+  storageOf(v: Value): Storage;
+}
+
+export const BUFFER_ALIGNMENT = 256;
+const align = (n: number) => Math.ceil(n / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
+export const valueBytes = (v: Value) => numel(v.shape) * dtypeInfo(v.dtype).bytes;
+
+export function planGraph(graph: Graph): Plan {
+  // 1. Kernels, and the alias map of view ops.
+  const rootOf = new Map<Value, Value>();
+  const root = (v: Value): Value => rootOf.get(v) ?? v;
+  const kernels: PlannedKernel[] = [];
+  const idWidth = Math.max(2, String(graph.nodes.length - 1).length);
+  for (const node of graph.nodes) {
+    if (isViewNode(node)) {
+      rootOf.set(node.outputs[0]!, root(node.input(0)));
+      continue;
+    }
+    const generate = kernelGeneratorFor(node);
+    if (!generate) {
+      throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
+    }
+    const spec = generate(node, graph.opset(node.domain));
+    if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
+    const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
+    kernels.push({ id, spec, launcher: `yhc_${id}` });
+  }
+
+  // 2. Storage: inputs, outputs written in place where possible, weights, then the arena.
+  const storage = new Map<Value, Storage>();
+  graph.inputs.forEach((v, index) => storage.set(v, { kind: 'input', index }));
+  const producedByKernel = new Set<Value>();
+  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'write') producedByKernel.add(t.value);
+
+  const copies: Step[] = [];
+  graph.outputs.forEach((out, index) => {
+    const r = root(out);
+    if (producedByKernel.has(r) && !storage.has(r)) storage.set(r, { kind: 'output', index });
+    else copies.push({ kind: 'copy', from: out, toOutput: index, bytes: valueBytes(out) });
+  });
+
+  const weights: WeightSlot[] = [];
+  let weightBytes = 0;
+  const addWeight = (v: Value) => {
+    if (!v.constant || storage.has(v)) return;
+    storage.set(v, { kind: 'weight', offset: weightBytes });
+    weights.push({ value: v, offset: weightBytes, bytes: valueBytes(v) });
+    weightBytes += align(valueBytes(v));
+  };
+  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'read') addWeight(root(t.value));
+  for (const c of copies) if (c.kind === 'copy') addWeight(root(c.from));
+
+  const steps: Step[] = [...kernels.map((kernel) => ({ kind: 'launch', kernel }) as const), ...copies];
+  const lifetimes = new Map<Value, Lifetime>();
+  steps.forEach((step, s) => {
+    const touched = step.kind === 'launch' ? step.kernel.spec.tensors.map((t) => t.value) : [step.from];
+    for (const v of touched) {
+      const r = root(v);
+      if (storage.has(r)) continue;
+      const life = lifetimes.get(r);
+      if (life) life.last = s;
+      else lifetimes.set(r, { first: s, last: s, bytes: valueBytes(r) });
+    }
+  });
+  const { offsets, arenaBytes } = planArena(lifetimes, BUFFER_ALIGNMENT);
+  for (const [v, offset] of offsets) storage.set(v, { kind: 'arena', offset });
+
+  return {
+    graph,
+    kernels,
+    steps,
+    weights,
+    weightBytes,
+    arenaBytes,
+    storageOf(v: Value): Storage {
+      const s = storage.get(root(v));
+      if (!s) throw new Error(`internal: value ${v.id} has no storage`);
+      return s;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { buildEngine, validateArch, type BuildProgress, type BuildResult, type Target } from '../codegen/build/build.js';
+import { BuildCache } from '../codegen/build/cache.js';
+import { emitBuildDirectory } from '../codegen/emit/build_dir.js';
+import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
+import { planGraph, valueBytes, type Plan } from '../codegen/plan.js';
+import { YhcError } from './errors.js';
+import type { Graph, Value } from './ir/graph.js';
+import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
+import { loadModel } from './onnx/load.js';
+import { withStagedDirectory } from './util/output_dir.js';
+import { packageVersion } from './util/package_root.js';
+
+export interface CompileOptions {
+  /** The model already imported (with the same batch); skips reading the file again. */
+  readonly graph?: Graph;
+  /** Build directory to create (replaced whole if it is an earlier build). */
+  readonly outDir: string;
+  readonly target?: Target;
+  /** GPU architectures for the CUDA target; default ['sm_90']. */
+  readonly arch?: readonly string[];
+  /** Value of the symbolic batch dimension; default 1. */
+  readonly batch?: number;
+  /** false: emit sources only (`--no-build`). */
+  readonly build?: boolean;
+  readonly cacheDir?: string;
+  readonly jobs?: number;
+  /** Progress of long steps (compiler runs). */
+  readonly onProgress?: (event: CompileProgress) => void;
+}
+
+export type CompileProgress =
+  | { readonly phase: 'load' | 'plan' | 'emit' | 'done'; readonly message: string }
+  | ({ readonly phase: 'build' } & BuildProgress);
+
+export interface CompileResult {
+  readonly outDir: string;
+  readonly manifest: Manifest;
+  readonly graph: Graph;
+  readonly plan: Plan;
+}
+
+const DEFAULT_ARCH = ['sm_90'];
+
+/** ONNX model → build directory: sources, weights, manifest, typed wrapper and (unless
+ *  build: false) the engine library for the chosen target. */
+export async function compileModel(modelPath: string, options: CompileOptions): Promise<CompileResult> {
+  const target = options.target ?? 'cuda';
+  if (target !== 'cuda' && target !== 'host') throw new YhcError('USAGE', `--target must be cuda or host, got ${JSON.stringify(target)}`);
+  const arch = options.arch ?? DEFAULT_ARCH;
+  if (target === 'cuda') validateArch(arch);
+  const progress = options.onProgress ?? (() => {});
+
+  progress({ phase: 'load', message: `reading ${modelPath}` });
+  const graph = options.graph ?? loadModel(modelPath, options.batch !== undefined ? { batch: options.batch } : {});
+  progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
+  const plan = planGraph(graph);
+  const modelName = basename(modelPath, extname(modelPath));
+  const libName = `libyhc_${modelName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40) || 'model'}.so`;
+
+  const manifest = await withStagedDirectory(options.outDir, 'manifest.json', async (stage) => {
+    progress({ phase: 'emit', message: `${plan.kernels.length} kernels` });
+    const emitted = emitBuildDirectory(plan, stage, modelName);
+    let build: BuildResult | null = null;
+    if (options.build !== false) {
+      build = await buildEngine(stage, libName, {
+        target,
+        arch,
+        cache: new BuildCache(options.cacheDir),
+        ...(options.jobs ? { jobs: options.jobs } : {}),
+        onProgress: (p) => progress({ phase: 'build', ...p }),
+      });
+    }
+    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build });
+    writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
+    return m;
+  });
+  progress({ phase: 'done', message: resolve(options.outDir) });
+  return { outDir: resolve(options.outDir), manifest, graph, plan };
+}
+
+export function tensorInfo(v: Value): TensorInfo {
+  return { name: v.name, dtype: v.dtype, shape: [...v.shape], bytes: valueBytes(v) };
+}
+
+function makeManifest(args: {
+  modelPath: string;
+  graph: Graph;
+  plan: Plan;
+  target: Target;
+  arch: readonly string[];
+  batch: number;
+  buildId: string;
+  build: BuildResult | null;
+}): Manifest {
+  const { graph, plan, build } = args;
+  const kernels: KernelInfo[] = plan.kernels.map((k) => {
+    const file = `kernels/${k.id}.cu`;
+    const ptxas = build?.ptxas.get(k.id);
+    return {
+      id: k.id,
+      file,
+      template: k.spec.template,
+      nodes: k.spec.nodes.map((n) => ({ name: n.name, opType: n.opType })),
+      shapes: k.spec.tensors.map((t) => `${t.access === 'read' ? 'in' : 'out'} ${t.name}: ${typeText(t.value)}`),
+      flops: k.spec.flops,
+      bytes: kernelBytes(k.spec),
+      launch: { ...k.spec.launch },
+      ...(ptxas ? { ptxas } : {}),
+    };
+  });
+  const opsets: Record<string, number> = {};
+  for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;
+  return {
+    format: 1,
+    generator: `yhc ${packageVersion()}`,
+    buildId: args.buildId,
+    model: {
+      name: basename(args.modelPath, extname(args.modelPath)),
+      file: resolve(args.modelPath),
+      sha256: createHash('sha256').update(readFileSync(args.modelPath)).digest('hex'),
+      opsets,
+    },
+    target: args.target,
+    arch: args.target === 'cuda' ? [...args.arch] : [],
+    batch: args.batch,
+    inputs: graph.inputs.map(tensorInfo),
+    outputs: graph.outputs.map(tensorInfo),
+    library: build ? build.library : null,
+    weights: { file: 'weights.bin', bytes: plan.weightBytes },
+    arenaBytes: plan.arenaBytes,
+    kernels,
+    totals: {
+      kernels: kernels.length,
+      flops: kernels.reduce((n, k) => n + k.flops, 0),
+      bytes: kernels.reduce((n, k) => n + k.bytes, 0),
+    },
+    build: build
+      ? {
+          toolchain: { [args.target === 'cuda' ? 'nvcc' : 'g++']: build.compiler.version, node: process.version },
+          compileFlags: build.compileFlags,
+          linkFlags: build.linkFlags,
+          units: build.units,
+          cacheHits: build.cacheHits,
+          seconds: Math.round(build.seconds * 1000) / 1000,
+        }
+      : null,
+  };
+}

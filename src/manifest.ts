@@ -1,0 +1,50 @@
+import type { PtxasReport } from '../codegen/build/ptxas.js';
+
+/** manifest.json of a build directory: what it computes, from what, and how it was built. */
+export interface TensorInfo {
+  /** Name in the model (untrusted text: never generated into code). */
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly bytes: number;
+}
+
+export interface KernelInfo {
+  readonly id: string;
+  readonly file: string;
+  readonly template: string;
+  /** ONNX nodes the kernel implements (provenance). */
+  readonly nodes: readonly { readonly name: string; readonly opType: string }[];
+  readonly shapes: readonly string[];
+  readonly flops: number;
+  readonly bytes: number;
+  readonly launch: { readonly grid: number; readonly block: number; readonly sharedBytes: number; readonly barriers: boolean };
+  /** Registers, shared memory, stack and spills per GPU arch, from ptxas (CUDA target). */
+  readonly ptxas?: readonly PtxasReport[];
+}
+
+export interface Manifest {
+  readonly format: 1;
+  readonly generator: string;
+  readonly buildId: string;
+  readonly model: { readonly name: string; readonly file: string; readonly sha256: string; readonly opsets: Record<string, number> };
+  readonly target: 'cuda' | 'host';
+  readonly arch: readonly string[];
+  readonly batch: number;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Library path relative to the build directory; null for --no-build. */
+  readonly library: string | null;
+  readonly weights: { readonly file: string; readonly bytes: number };
+  readonly arenaBytes: number;
+  readonly kernels: readonly KernelInfo[];
+  readonly totals: { readonly kernels: number; readonly flops: number; readonly bytes: number };
+  readonly build: {
+    readonly toolchain: Record<string, string>;
+    readonly compileFlags: readonly string[];
+    readonly linkFlags: readonly string[];
+    readonly units: number;
+    readonly cacheHits: number;
+    readonly seconds: number;
+  } | null;
+}

@@ -1,0 +1,106 @@
+// elementwise.cuh — one thread per output element: unary maps, broadcasting binary ops, Where.
+//
+// Template parameter P (generated per kernel) names everything:
+//   using In = ...; using Out = ...;           element types (binary: InA, InB)
+//   using Op = yhc::op::...;                   the scalar function
+//   static constexpr int64_t count;            output elements
+//   static constexpr int rank;                 rank of the output iteration space (>= 1)
+//   static constexpr bool same_shapes;         every operand has the output's shape: no index math
+#pragma once
+#include "yhc_common.cuh"
+
+namespace yhc {
+namespace op {
+
+// Unary ops. Float math in float; integer inputs go through the same expression.
+struct Identity { template <class T> __device__ T operator()(T x) const { return x; } };
+struct Sigmoid { __device__ float operator()(float x) const { return sigmoid(x); } };
+struct Sqrt { __device__ float operator()(float x) const { return sqrtf(x); } };
+struct Exp { __device__ float operator()(float x) const { return expf(x); } };
+struct Erf { __device__ float operator()(float x) const { return erff(x); } };
+struct Tanh { __device__ float operator()(float x) const { return tanhf(x); } };
+struct Relu { template <class T> __device__ T operator()(T x) const { return x > T(0) ? x : T(0); } };
+struct Neg { template <class T> __device__ T operator()(T x) const { return -x; } };
+struct Abs { template <class T> __device__ T operator()(T x) const { return x < T(0) ? -x : x; } };
+struct Reciprocal { __device__ float operator()(float x) const { return 1.0f / x; } };
+struct Floor { __device__ float operator()(float x) const { return floorf(x); } };
+struct Ceil { __device__ float operator()(float x) const { return ceilf(x); } };
+struct Not { __device__ bool operator()(bool x) const { return !x; } };
+template <class To>
+struct Cast { template <class T> __device__ To operator()(T x) const { return convert<To>(x); } };
+
+// Binary ops, ONNX semantics (integer division truncates; division by zero gives 0 instead of
+// a trap, so a bad input cannot kill the process that runs the host emulation).
+struct Add { template <class T> __device__ T operator()(T a, T b) const { return a + b; } };
+struct Sub { template <class T> __device__ T operator()(T a, T b) const { return a - b; } };
+struct Mul { template <class T> __device__ T operator()(T a, T b) const { return a * b; } };
+struct Div {
+  template <class T> __device__ T operator()(T a, T b) const {
+    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : T(a / b);
+    else return a / b;
+  }
+};
+struct Pow {
+  __device__ float operator()(float a, float b) const { return b == 2.0f ? a * a : powf(a, b); }
+  template <class T> __device__ T operator()(T a, T b) const { return convert<T>(pow(double(a), double(b))); }
+};
+// Mod with fmod = 0: the result takes the divisor's sign (Python's %).
+struct Mod {
+  template <class T> __device__ T operator()(T a, T b) const {
+    if (b == T(0)) return T(0);
+    T r = T(a % b);
+    if (r != T(0) && ((r < T(0)) != (b < T(0)))) r = T(r + b);
+    return r;
+  }
+};
+// Mod with fmod = 1: C's fmod, the result takes the dividend's sign.
+struct FMod {
+  __device__ float operator()(float a, float b) const { return fmodf(a, b); }
+  template <class T> __device__ T operator()(T a, T b) const { return b == T(0) ? T(0) : T(a % b); }
+};
+struct And { __device__ bool operator()(bool a, bool b) const { return a && b; } };
+struct Or { __device__ bool operator()(bool a, bool b) const { return a || b; } };
+struct Equal { template <class T> __device__ bool operator()(T a, T b) const { return a == b; } };
+struct Less { template <class T> __device__ bool operator()(T a, T b) const { return a < b; } };
+struct Greater { template <class T> __device__ bool operator()(T a, T b) const { return a > b; } };
+struct Max { template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a > b ? a : b); } };
+struct Min { template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a < b ? a : b); } };
+
+}  // namespace op
+
+// y[i] = Op(x[i])
+template <class P>
+__global__ void unary_map(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y) {
+  const int64_t i = global_thread_index();
+  if (i >= P::count) return;
+  y[i] = static_cast<typename P::Out>(typename P::Op()(x[i]));
+}
+
+// y[i] = Op(a[broadcast(i)], b[broadcast(i)])
+template <class P>
+__global__ void binary_broadcast(const typename P::InA* __restrict__ a, const typename P::InB* __restrict__ b,
+                                 typename P::Out* __restrict__ y, Dims<P::rank> dims, Strides<P::rank> a_strides,
+                                 Strides<P::rank> b_strides) {
+  const int64_t i = global_thread_index();
+  if (i >= P::count) return;
+  if constexpr (P::same_shapes) {
+    y[i] = static_cast<typename P::Out>(typename P::Op()(a[i], static_cast<typename P::InA>(b[i])));
+  } else {
+    // Pow may take an exponent of another type; every other op has InA == InB.
+    const typename P::InA rhs = static_cast<typename P::InA>(b[offset_of(i, dims, b_strides)]);
+    y[i] = static_cast<typename P::Out>(typename P::Op()(a[offset_of(i, dims, a_strides)], rhs));
+  }
+}
+
+// y[i] = cond[i] ? a[i] : b[i], all broadcast.
+template <class P>
+__global__ void where_select(const bool* __restrict__ cond, const typename P::Out* __restrict__ a,
+                             const typename P::Out* __restrict__ b, typename P::Out* __restrict__ y,
+                             Dims<P::rank> dims, Strides<P::rank> cond_strides, Strides<P::rank> a_strides,
+                             Strides<P::rank> b_strides) {
+  const int64_t i = global_thread_index();
+  if (i >= P::count) return;
+  y[i] = cond[offset_of(i, dims, cond_strides)] ? a[offset_of(i, dims, a_strides)] : b[offset_of(i, dims, b_strides)];
+}
+
+}  // namespace yhc

@@ -1,0 +1,46 @@
+// group_norm.cuh — normalization over groups of channels, one block per (image, group):
+// ONNX InstanceNormalization (groups == channels) and GroupNormalization.
+//   mean, var over the group's channels x spatial elements (two passes: no cancellation)
+//   y = (x - mean) / sqrt(var + epsilon) * scale + bias
+//
+// P: batch, channels, groups, spatial, epsilon, block_threads,
+//    affine_per_group (GroupNormalization opset 18: scale/bias per group, else per channel)
+#pragma once
+#include "block_reduce.cuh"
+
+namespace yhc {
+
+template <class P>
+__global__ void __launch_bounds__(P::block_threads)
+group_norm(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ bias,
+           float* __restrict__ y) {
+  constexpr int channels_per_group = P::channels / P::groups;
+  constexpr int64_t group_size = int64_t(channels_per_group) * P::spatial;
+  __shared__ float scratch[P::block_threads];
+
+  const int n = int(blockIdx.x) / P::groups;
+  const int g = int(blockIdx.x) % P::groups;
+  const int64_t base = (int64_t(n) * P::channels + int64_t(g) * channels_per_group) * P::spatial;
+  const float* xg = x + base;
+  float* yg = y + base;
+
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < group_size; i += P::block_threads) sum += xg[i];
+  const float mean = block_sum<P::block_threads>(sum, scratch) / float(group_size);
+
+  float squares = 0.0f;
+  for (int64_t i = threadIdx.x; i < group_size; i += P::block_threads) {
+    const float d = xg[i] - mean;
+    squares += d * d;
+  }
+  const float var = block_sum<P::block_threads>(squares, scratch) / float(group_size);
+  const float inv_std = 1.0f / sqrtf(var + P::epsilon);
+
+  for (int64_t i = threadIdx.x; i < group_size; i += P::block_threads) {
+    const int c = g * channels_per_group + int(i / P::spatial);
+    const int a = P::affine_per_group ? g : c;
+    yg[i] = (xg[i] - mean) * inv_std * scale[a] + bias[a];
+  }
+}
+
+}  // namespace yhc

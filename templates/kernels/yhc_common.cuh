@@ -1,0 +1,59 @@
+// yhc_common.cuh — small device helpers shared by every yhc kernel template.
+#pragma once
+#include "yhc_device.h"
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+namespace yhc {
+
+// Flat index of this thread in a 1-D launch.
+__device__ __forceinline__ int64_t global_thread_index() {
+  return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+
+// Row-major coordinates <-> offsets for up to RANK dims, passed by value to kernels.
+template <int RANK>
+struct Dims {
+  int64_t size[RANK];
+};
+
+template <int RANK>
+struct Strides {
+  int64_t step[RANK];
+};
+
+// Offset in a tensor with `strides` of the element at the flat index `i` of a row-major
+// iteration space `dims` (strides may be 0 for broadcast dims, or negative for reversed slices).
+template <int RANK>
+__device__ __forceinline__ int64_t offset_of(int64_t i, const Dims<RANK>& dims, const Strides<RANK>& strides) {
+  int64_t offset = 0;
+#pragma unroll
+  for (int d = RANK - 1; d >= 0; --d) {
+    const int64_t coord = i % dims.size[d];
+    i /= dims.size[d];
+    offset += coord * strides.step[d];
+  }
+  return offset;
+}
+
+// Conversions with defined results where C++ leaves them undefined: NaN to integer is 0 and
+// out-of-range floats saturate (what CUDA's cvt.rzi does), so host emulation and GPU agree.
+template <class To, class From>
+__device__ __forceinline__ To convert(From x) {
+  if constexpr (std::is_floating_point<From>::value && std::is_integral<To>::value && !std::is_same<To, bool>::value) {
+    if (x != x) return To(0);
+    const double v = static_cast<double>(x);
+    if (v <= static_cast<double>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<double>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(x);
+  } else if constexpr (std::is_same<To, bool>::value) {
+    return x != From(0);
+  } else {
+    return static_cast<To>(x);
+  }
+}
+
+__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+}  // namespace yhc

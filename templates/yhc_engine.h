@@ -1,0 +1,67 @@
+/*
+ * yhc_engine.h — the C ABI of every engine yhc builds (libyhc_<model>.so), for both the CUDA
+ * target and the host-emulation target. Tensor names, shapes and dtypes are in the build's
+ * manifest.json; inputs and outputs are passed positionally in manifest order, as dense
+ * row-major buffers of exactly yhc_input_bytes(i) / yhc_output_bytes(i) bytes.
+ */
+#ifndef YHC_ENGINE_H
+#define YHC_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define YHC_API __declspec(dllexport)
+#else
+#define YHC_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define YHC_ABI_VERSION 1
+
+/* Status codes; non-zero means failure and yhc_last_error() says why. */
+#define YHC_OK 0
+#define YHC_ERROR_INVALID_ARGUMENT 1
+#define YHC_ERROR_WEIGHTS 2 /* weights file missing, truncated, corrupt, or of another build */
+#define YHC_ERROR_OUT_OF_MEMORY 3
+#define YHC_ERROR_CUDA 4 /* a CUDA runtime call or kernel launch failed */
+
+typedef struct yhc_engine yhc_engine;
+
+/* Load weights.bin of this build, allocate device memory for weights and activations.
+ * Allocates nothing afterwards. On failure *engine is set to NULL. */
+YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** engine);
+
+/* Free everything the engine holds. Accepts NULL. */
+YHC_API void yhc_engine_destroy(yhc_engine* engine);
+
+/* Enqueue one inference on `stream` (a cudaStream_t; NULL for the default stream).
+ * inputs[i] / outputs[i] are device pointers (host pointers on the host target).
+ * Returns once the work is enqueued; synchronize the stream before reading outputs. */
+YHC_API int yhc_engine_run(yhc_engine* engine, const void* const* inputs, void* const* outputs, void* stream);
+
+/* Convenience for callers with host memory: copy inputs in, run, copy outputs out, wait. */
+YHC_API int yhc_engine_run_host(yhc_engine* engine, const void* const* host_inputs, void* const* host_outputs);
+
+/* The last failure on this thread, or "" if none. Valid until the next yhc call on this thread. */
+YHC_API const char* yhc_last_error(void);
+
+/* Introspection: ABI version, counts and byte sizes of the positional inputs and outputs,
+ * and the build id recorded in manifest.json. */
+YHC_API int yhc_abi_version(void);
+YHC_API int yhc_num_inputs(void);
+YHC_API int yhc_num_outputs(void);
+YHC_API size_t yhc_input_bytes(int index);
+YHC_API size_t yhc_output_bytes(int index);
+YHC_API const char* yhc_build_id(void);
+/* "cuda" or "host". */
+YHC_API const char* yhc_target(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* YHC_ENGINE_H */

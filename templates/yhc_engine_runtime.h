@@ -1,0 +1,215 @@
+// yhc_engine_runtime.h — the part of every engine that is not model-specific: buffers, errors,
+// the weights file format and the C ABI. engine.cu defines namespace yhc_plan (sizes, build id,
+// and run()) and then includes this file.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+#include "yhc_device.h"
+#include "yhc_engine.h"
+
+#if defined(__CUDACC__)
+#define YHC_TARGET_NAME "cuda"
+#else
+#define YHC_TARGET_NAME "host"
+#endif
+
+namespace yhc {
+
+// The last failure message, per calling thread (what yhc_last_error returns).
+inline std::string& last_error() {
+  static thread_local std::string message;
+  return message;
+}
+
+inline int fail(int status, const std::string& message) {
+  last_error() = message;
+  return status;
+}
+
+// Where the tensors of one run live; offsets come from the generated plan.
+struct Buffers {
+  const void* const* inputs;
+  void* const* outputs;
+  unsigned char* weights;
+  unsigned char* arena;
+
+  template <class T> const T* input(int i) const { return static_cast<const T*>(inputs[i]); }
+  template <class T> T* output(int i) const { return static_cast<T*>(outputs[i]); }
+  template <class T> T* weight(size_t offset) const { return reinterpret_cast<T*>(weights + offset); }
+  template <class T> T* arena_at(size_t offset) const { return reinterpret_cast<T*>(arena + offset); }
+};
+
+// weights.bin: a 64-byte header, then the payload the plan's weight offsets point into.
+struct WeightsHeader {
+  char magic[8];          // "YHCWTS\0\1"
+  uint32_t version;       // 1
+  uint32_t header_bytes;  // 64
+  uint64_t payload_bytes;
+  uint32_t crc32;         // of the payload
+  uint32_t reserved;
+  char build_id[32];      // hex; must equal the engine's
+};
+static_assert(sizeof(WeightsHeader) == 64, "weights header layout");
+
+inline uint32_t crc32(const unsigned char* data, size_t n) {
+  static const std::array<uint32_t, 256> table = [] {  // thread-safe static init
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+inline std::string cuda_message(const char* what, cudaError_t e) {
+  std::string m = std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
+#if defined(YHC_HOST_EMU)
+  // The emulator knows which block and thread failed, and why.
+  const char* detail = yhc_emu_last_failure();
+  if (detail && *detail) m += std::string(": ") + detail;
+#endif
+  return m;
+}
+
+}  // namespace yhc
+
+// Checked CUDA runtime call inside a function returning an int status.
+#define YHC_CUDA_OR_FAIL(call)                                                   \
+  do {                                                                           \
+    const cudaError_t yhc_err_ = (call);                                         \
+    if (yhc_err_ != cudaSuccess) return yhc::fail(YHC_ERROR_CUDA, yhc::cuda_message(#call, yhc_err_)); \
+  } while (0)
+
+// After each launch in run(): a launch that failed names its kernel.
+#define YHC_CHECK_LAUNCH(kernel_id)                                              \
+  do {                                                                           \
+    const cudaError_t yhc_err_ = cudaGetLastError();                             \
+    if (yhc_err_ != cudaSuccess) return yhc::fail(YHC_ERROR_CUDA, yhc::cuda_message("kernel " kernel_id, yhc_err_)); \
+  } while (0)
+
+struct yhc_engine {
+  unsigned char* weights = nullptr;  // device
+  unsigned char* arena = nullptr;    // device
+  std::vector<void*> staged_inputs;  // device copies for yhc_engine_run_host (CUDA target)
+  std::vector<void*> staged_outputs;
+  cudaStream_t stream = nullptr;
+};
+
+namespace yhc {
+
+inline void release(yhc_engine* e) {
+  if (!e) return;
+  cudaFree(e->weights);
+  cudaFree(e->arena);
+  for (void* p : e->staged_inputs) cudaFree(p);
+  for (void* p : e->staged_outputs) cudaFree(p);
+  delete e;
+}
+
+inline int read_weights(const char* path, std::vector<unsigned char>& payload) {
+  if (!path) return fail(YHC_ERROR_INVALID_ARGUMENT, "weights path is NULL");
+  FILE* f = std::fopen(path, "rb");
+  if (!f) return fail(YHC_ERROR_WEIGHTS, std::string("cannot open weights file ") + path);
+  WeightsHeader h;
+  const bool got_header = std::fread(&h, sizeof h, 1, f) == 1;
+  int status = YHC_OK;
+  if (!got_header || std::memcmp(h.magic, "YHCWTS\0\1", 8) != 0 || h.version != 1 || h.header_bytes != sizeof h) {
+    status = fail(YHC_ERROR_WEIGHTS, std::string(path) + " is not a yhc weights file");
+  } else if (std::memcmp(h.build_id, yhc_plan::kBuildId, 32) != 0) {
+    status = fail(YHC_ERROR_WEIGHTS, std::string(path) + " belongs to another build (build id differs)");
+  } else if (h.payload_bytes != yhc_plan::kWeightBytes) {
+    status = fail(YHC_ERROR_WEIGHTS, std::string(path) + " has the wrong payload size");
+  } else {
+    payload.resize(h.payload_bytes);
+    if (h.payload_bytes && std::fread(payload.data(), 1, payload.size(), f) != payload.size()) {
+      status = fail(YHC_ERROR_WEIGHTS, std::string(path) + " is truncated");
+    } else if (crc32(payload.data(), payload.size()) != h.crc32) {
+      status = fail(YHC_ERROR_WEIGHTS, std::string(path) + " is corrupt (checksum mismatch)");
+    }
+  }
+  std::fclose(f);
+  return status;
+}
+
+}  // namespace yhc
+
+extern "C" {
+
+YHC_API const char* yhc_last_error(void) { return yhc::last_error().c_str(); }
+YHC_API int yhc_abi_version(void) { return YHC_ABI_VERSION; }
+YHC_API int yhc_num_inputs(void) { return yhc_plan::kNumInputs; }
+YHC_API int yhc_num_outputs(void) { return yhc_plan::kNumOutputs; }
+YHC_API size_t yhc_input_bytes(int i) { return i >= 0 && i < yhc_plan::kNumInputs ? yhc_plan::kInputBytes[i] : 0; }
+YHC_API size_t yhc_output_bytes(int i) { return i >= 0 && i < yhc_plan::kNumOutputs ? yhc_plan::kOutputBytes[i] : 0; }
+YHC_API const char* yhc_build_id(void) { return yhc_plan::kBuildId; }
+YHC_API const char* yhc_target(void) { return YHC_TARGET_NAME; }
+
+YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
+  yhc::last_error().clear();
+  if (!out) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine out-pointer is NULL");
+  *out = nullptr;
+  std::vector<unsigned char> payload;
+  if (int s = yhc::read_weights(weights_path, payload)) return s;
+  yhc_engine* e = new yhc_engine();
+  auto fail_cuda = [&](const char* what, cudaError_t err) {
+    yhc::release(e);
+    return yhc::fail(err == cudaErrorMemoryAllocation ? YHC_ERROR_OUT_OF_MEMORY : YHC_ERROR_CUDA, yhc::cuda_message(what, err));
+  };
+  cudaError_t err;
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(weights)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(arena)", err);
+  if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess) return fail_cuda("cudaMemcpy(weights)", err);
+#if defined(__CUDACC__)
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i) {
+    e->staged_inputs.push_back(nullptr);
+    if ((err = cudaMalloc(&e->staged_inputs.back(), yhc_plan::kInputBytes[i])) != cudaSuccess) return fail_cuda("cudaMalloc(input)", err);
+  }
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i) {
+    e->staged_outputs.push_back(nullptr);
+    if ((err = cudaMalloc(&e->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess) return fail_cuda("cudaMalloc(output)", err);
+  }
+#endif
+  *out = e;
+  return YHC_OK;
+}
+
+YHC_API void yhc_engine_destroy(yhc_engine* e) { yhc::release(e); }
+
+YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
+  yhc::last_error().clear();
+  if (!e || !inputs || !outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
+    if (!inputs[i] && yhc_plan::kInputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
+    if (!outputs[i] && yhc_plan::kOutputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
+  const yhc::Buffers b{inputs, outputs, e->weights, e->arena};
+  return yhc_plan::run(b, static_cast<cudaStream_t>(stream));
+}
+
+YHC_API int yhc_engine_run_host(yhc_engine* e, const void* const* host_inputs, void* const* host_outputs) {
+  yhc::last_error().clear();
+  if (!e || !host_inputs || !host_outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+#if defined(__CUDACC__)
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
+    YHC_CUDA_OR_FAIL(cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc_plan::kInputBytes[i], cudaMemcpyHostToDevice));
+  if (int s = yhc_engine_run(e, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
+  YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
+    YHC_CUDA_OR_FAIL(cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc_plan::kOutputBytes[i], cudaMemcpyDeviceToHost));
+  return YHC_OK;
+#else
+  return yhc_engine_run(e, host_inputs, host_outputs, nullptr);
+#endif
+}
+
+}  // extern "C"
