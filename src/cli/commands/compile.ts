@@ -1,0 +1,71 @@
+import { compileModel } from '../../compile.js';
+import { archList, onePositional, parse, positiveInt, target } from '../args.js';
+import type { Command } from '../main.js';
+import { progressReporter } from '../progress.js';
+
+export const compileCommand: Command = {
+  name: 'compile',
+  summary: 'compile an ONNX model into a build directory (CUDA sources, weights, engine library)',
+  help: `Usage: yhc compile MODEL.onnx -o DIR [options]
+
+Reads the model, infers static shapes, folds what is computable at compile time, emits one
+CUDA C++ kernel per op (kernels/*.cu), the host plan (engine.cu), the C ABI header
+(include/yhc_engine.h), weights.bin, manifest.json and a typed TypeScript wrapper (engine.ts),
+then builds lib/libyhc_<model>.so. DIR is replaced only when everything succeeded.
+
+Options:
+  -o, --out DIR        build directory to create (default: build/<model name>)
+  --target cuda|host   cuda: nvcc for NVIDIA GPUs (default); host: the same .cu files
+                       compiled by g++ against yhc's CUDA emulation, runs on the CPU
+  --arch LIST          GPU architectures for --target cuda, comma-separated (default sm_90);
+                       several build a fatbin
+  --batch N            value of a symbolic batch dimension (default 1)
+  --no-build           emit sources only; run no compiler
+  --jobs N             parallel compiler processes (default: number of CPUs)
+  --json               print the manifest as one JSON document on stdout
+  --quiet              no progress output
+`,
+  async run(args, io) {
+    const { values, positionals } = parse(
+      args,
+      {
+        out: { type: 'string', short: 'o' },
+        target: { type: 'string' },
+        arch: { type: 'string' },
+        batch: { type: 'string' },
+        'no-build': { type: 'boolean' },
+        jobs: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+      },
+      'compile',
+    );
+    const model = onePositional(positionals, 'model file', 'compile');
+    const name = model.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '') || 'model';
+    const outDir = values.out ?? `build/${name}`;
+    const t = target(values.target);
+    const arch = archList(values.arch);
+    const batch = positiveInt(values.batch, '--batch');
+    const jobs = positiveInt(values.jobs, '--jobs');
+    const result = await compileModel(model, {
+      outDir,
+      ...(t ? { target: t } : {}),
+      ...(arch ? { arch } : {}),
+      ...(batch !== undefined ? { batch } : {}),
+      ...(jobs !== undefined ? { jobs } : {}),
+      build: !values['no-build'],
+      onProgress: progressReporter(io, Boolean(values.quiet)),
+    });
+    const m = result.manifest;
+    if (values.json) {
+      io.out(`${JSON.stringify(m, null, 2)}\n`);
+    } else {
+      io.out(
+        `${result.outDir}: ${m.kernels.length} kernels, ${m.weights.bytes} bytes of weights, ${m.arenaBytes} bytes of activations` +
+          (m.library ? `; ${m.target} library ${m.library} (${m.build!.cacheHits}/${m.build!.units} from cache, ${m.build!.seconds.toFixed(1)} s)` : '; sources only') +
+          '\n',
+      );
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,19 @@
+/**
+ * yhc's programmatic API. The CLI (`yhc compile | inspect | run | check`) is a thin layer over it.
+ */
+export { YhcError, isYhcError, type YhcErrorCode } from './errors.js';
+export type { DType } from './dtype.js';
+export { Tensor } from './tensor.js';
+export { Graph, Node, Value, type Attr } from './ir/graph.js';
+export { loadModel, decodeModel, type LoadOptions } from './onnx/load.js';
+export { importModel, type ImportOptions } from './onnx/import.js';
+export { encodeModel, graphToModelSpec, type ModelSpec } from './onnx/write.js';
+export { lookupOp } from './ops/index.js';
+export { runGraph } from './interp/interpreter.js';
+export { compileModel, type CompileOptions, type CompileProgress, type CompileResult } from './compile.js';
+export { inspectModel, readManifest, type ModelSummary } from './inspect.js';
+export { Engine } from './runtime/engine.js';
+export type { TypedArray } from './runtime/typed_arrays.js';
+export type { Manifest, KernelInfo, TensorInfo } from './manifest.js';
+export { checkModel, type CheckOptions, type CheckReport, type OutputCheck } from './check/check.js';
+export { compareDense, compareDetections, type DenseComparison, type DetectionComparison } from './check/compare.js';

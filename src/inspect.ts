@@ -1,0 +1,93 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { YhcError, q } from './errors.js';
+import type { Graph } from './ir/graph.js';
+import type { Manifest } from './manifest.js';
+import { importModel } from './onnx/import.js';
+import { decodeModel } from './onnx/load.js';
+import { externalDataRoot } from './onnx/external_data.js';
+import { exactInt64 } from './onnx/proto.js';
+import { lookupOp } from './ops/index.js';
+import { numel } from './tensor.js';
+import { dirname } from 'node:path';
+
+/** What `yhc inspect MODEL` reports. */
+export interface ModelSummary {
+  readonly file: string;
+  readonly irVersion: number;
+  readonly producer: string;
+  readonly opsets: Record<string, number>;
+  readonly inputs: readonly { name: string; dtype: string; shape: readonly number[] }[];
+  readonly outputs: readonly { name: string; dtype: string; shape: readonly number[] }[];
+  /** Op counts as written in the file. */
+  readonly fileOps: Record<string, number>;
+  readonly fileNodes: number;
+  /** Op counts after import: static shapes, compile-time values folded, dead code removed. */
+  readonly ops: Record<string, number>;
+  readonly nodes: number;
+  /** Elements of constant tensors that nodes read (weights, biases, anchors...). */
+  readonly parameters: number;
+  readonly flops: number;
+}
+
+function countOps(types: Iterable<string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const t of types) counts[t] = (counts[t] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+export function graphFlops(graph: Graph): number {
+  let flops = 0;
+  for (const n of graph.nodes) {
+    const def = lookupOp(n.opType, n.domain);
+    flops += def?.flops ? def.flops(n) : n.outputs.reduce((s, v) => s + numel(v.shape), 0);
+  }
+  return flops;
+}
+
+export function graphParameters(graph: Graph): number {
+  const seen = new Set<unknown>();
+  let count = 0;
+  for (const n of graph.nodes) {
+    for (const v of n.inputs) {
+      if (v?.constant && !seen.has(v)) {
+        seen.add(v);
+        count += v.constant.size;
+      }
+    }
+  }
+  return count;
+}
+
+export function inspectModel(path: string, options: { batch?: number } = {}): ModelSummary {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new YhcError('IO', `cannot read model ${q(path)}`);
+  const model = decodeModel(readFileSync(path), q(path));
+  const graph = importModel(model, { ...options, externalRoot: externalDataRoot(dirname(path)) });
+  const opsets: Record<string, number> = {};
+  for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;
+  const io = (vs: Graph['inputs']) => vs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
+  return {
+    file: path,
+    irVersion: exactInt64(model.irVersion),
+    producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
+    opsets,
+    inputs: io(graph.inputs),
+    outputs: io(graph.outputs),
+    fileOps: countOps((model.graph?.node ?? []).map((n) => n.opType ?? '')),
+    fileNodes: model.graph?.node?.length ?? 0,
+    ops: countOps(graph.nodes.map((n) => n.opType)),
+    nodes: graph.nodes.length,
+    parameters: graphParameters(graph),
+    flops: graphFlops(graph),
+  };
+}
+
+export function readManifest(dir: string): Manifest {
+  const p = join(dir, 'manifest.json');
+  if (!existsSync(p)) throw new YhcError('IO', `${q(dir)} is not a yhc build directory (no manifest.json)`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+  } catch (e) {
+    throw new YhcError('IO', `${q(p)} is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import koffi from 'koffi';
+import type { DType } from '../dtype.js';
+import { YhcError, q } from '../errors.js';
+import type { Manifest, TensorInfo } from '../manifest.js';
+import { allocateTypedArray, checkTypedArray, type TypedArray } from './typed_arrays.js';
+
+/** The C ABI of templates/yhc_engine.h, bound once per loaded library. */
+interface EngineAbi {
+  create(weights: string, out: unknown[]): number;
+  destroy(engine: unknown): void;
+  runHost(engine: unknown, inputs: TypedArray[], outputs: TypedArray[]): number;
+  lastError(): string;
+  buildId(): string;
+  inputBytes(i: number): number;
+  outputBytes(i: number): number;
+}
+
+// The engine handle is an opaque C type; declared once per process.
+koffi.opaque('yhc_engine');
+
+function bind(libraryPath: string): EngineAbi {
+  let lib: ReturnType<typeof koffi.load>;
+  try {
+    lib = koffi.load(libraryPath);
+  } catch (e) {
+    throw new YhcError('RUNTIME', `cannot load engine library ${q(libraryPath)}: ${(e as Error).message}`);
+  }
+  const create = lib.func('int yhc_engine_create(const char *weights, _Out_ yhc_engine **engine)');
+  const destroy = lib.func('void yhc_engine_destroy(yhc_engine *engine)');
+  const runHost = lib.func('int yhc_engine_run_host(yhc_engine *engine, void **inputs, void **outputs)');
+  const lastError = lib.func('const char *yhc_last_error()');
+  const buildId = lib.func('const char *yhc_build_id()');
+  const inputBytes = lib.func('size_t yhc_input_bytes(int index)');
+  const outputBytes = lib.func('size_t yhc_output_bytes(int index)');
+  return {
+    create: (w, out) => create(w, out) as number,
+    destroy: (e) => destroy(e),
+    runHost: (e, i, o) => runHost(e, i, o) as number,
+    lastError: () => lastError() as string,
+    buildId: () => buildId() as string,
+    inputBytes: (i) => Number(inputBytes(i)),
+    outputBytes: (i) => Number(outputBytes(i)),
+  };
+}
+
+/**
+ * A compiled engine loaded from a build directory (manifest.json, weights.bin, lib/*.so).
+ * `run` takes host typed arrays by input name and returns outputs by name; on the CUDA target
+ * the library stages them through device memory.
+ */
+export class Engine {
+  readonly manifest: Manifest;
+  private readonly abi: EngineAbi;
+  private handle: unknown;
+
+  private constructor(manifest: Manifest, abi: EngineAbi, handle: unknown) {
+    this.manifest = manifest;
+    this.abi = abi;
+    this.handle = handle;
+  }
+
+  /** Load a build directory produced by `yhc compile` (with a library, i.e. not --no-build). */
+  static load(buildDir: string): Engine {
+    const dir = resolve(buildDir);
+    const manifestPath = join(dir, 'manifest.json');
+    if (!existsSync(manifestPath)) throw new YhcError('RUNTIME', `${q(dir)} is not a yhc build directory (no manifest.json)`);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    if (!manifest.library) throw new YhcError('RUNTIME', `${q(dir)} was compiled with --no-build; build it to run it`);
+    const abi = bind(join(dir, manifest.library));
+    if (abi.buildId() !== manifest.buildId) {
+      throw new YhcError('RUNTIME', `the library in ${q(dir)} does not match its manifest (build id differs)`);
+    }
+    const out: unknown[] = [null];
+    if (abi.create(join(dir, manifest.weights.file), out) !== 0 || !out[0]) {
+      throw new YhcError('RUNTIME', `cannot create the engine: ${abi.lastError()}`);
+    }
+    return new Engine(manifest, abi, out[0]);
+  }
+
+  get inputs(): readonly TensorInfo[] {
+    return this.manifest.inputs;
+  }
+
+  get outputs(): readonly TensorInfo[] {
+    return this.manifest.outputs;
+  }
+
+  /** Run with inputs by name; returns fresh output arrays by name. */
+  run(inputs: Record<string, TypedArray>): Record<string, TypedArray> {
+    const names = new Set(Object.keys(inputs));
+    const ordered = this.manifest.inputs.map((info) => {
+      const a = inputs[info.name];
+      if (!a) throw new YhcError('INPUT', `missing input ${q(info.name)} (${describe(info)})`);
+      names.delete(info.name);
+      return a;
+    });
+    if (names.size > 0) throw new YhcError('INPUT', `unknown input ${q([...names][0]!)}; the engine takes ${this.manifest.inputs.map((i) => q(i.name)).join(', ')}`);
+    const out = this.runPositional(ordered);
+    return Object.fromEntries(this.manifest.outputs.map((info, i) => [info.name, out[i]!]));
+  }
+
+  /** Run with inputs in manifest order; returns outputs in manifest order. */
+  runPositional(inputs: readonly TypedArray[], outputs?: readonly TypedArray[]): TypedArray[] {
+    if (!this.handle) throw new YhcError('RUNTIME', 'the engine was disposed');
+    if (inputs.length !== this.manifest.inputs.length) {
+      throw new YhcError('INPUT', `the engine takes ${this.manifest.inputs.length} inputs, got ${inputs.length}`);
+    }
+    inputs.forEach((a, i) => checkTypedArray(a, this.manifest.inputs[i]!, `input ${q(this.manifest.inputs[i]!.name)}`));
+    const outs = outputs ? [...outputs] : this.manifest.outputs.map((info) => allocateTypedArray(info.dtype as DType, info.shape));
+    outs.forEach((a, i) => checkTypedArray(a, this.manifest.outputs[i]!, `output ${q(this.manifest.outputs[i]!.name)}`));
+    if (this.abi.runHost(this.handle, [...inputs], outs) !== 0) {
+      throw new YhcError('RUNTIME', `engine run failed: ${this.abi.lastError()}`);
+    }
+    return outs;
+  }
+
+  dispose(): void {
+    if (this.handle) this.abi.destroy(this.handle);
+    this.handle = null;
+  }
+}
+
+function describe(info: TensorInfo): string {
+  return `${info.dtype}[${info.shape.join(', ')}]`;
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareDense, compareDetections, looksLikeDetections } from '../../src/check/compare.js';
+import { REPO } from '../helpers/paths.js';
+
+interface Cases {
+  detections: { name: string; shape: number[]; ref: (number | string)[][]; got: (number | string)[][]; ok: boolean }[];
+  dense: { name: string; ref: (number | string)[]; got: (number | string)[]; ok: boolean }[];
+}
+
+const cases = JSON.parse(readFileSync(join(REPO, 'test', 'check', 'compare_cases.json'), 'utf8')) as Cases;
+const num = (x: number | string) => (typeof x === 'number' ? x : Number(x));
+const f32 = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
+
+describe('detections rule', () => {
+  for (const c of cases.detections) {
+    it(c.name, () => {
+      const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+      expect(r.ok, r.problem ?? 'passed').toBe(c.ok);
+      if (!c.ok) expect(r.problem).toMatch(/batch \d+: (reference|output) row \d+/);
+    });
+  }
+
+  it('counts_matched_and_replaced_rows', () => {
+    const c = cases.detections.find((x) => x.name === 'row_at_cutoff_may_be_replaced_by_another_at_cutoff')!;
+    const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+    expect([r.matched, r.replacedAtCutoff, r.rows]).toEqual([2, 1, 3]);
+  });
+});
+
+describe('dense rule', () => {
+  for (const c of cases.dense) {
+    it(c.name, () => {
+      expect(compareDense(Float64Array.from(c.got.map(num)), Float64Array.from(c.ref.map(num))).ok).toBe(c.ok);
+    });
+  }
+
+  it('reports_relative_error_against_the_scale', () => {
+    const r = compareDense([1000.05], [1000]);
+    expect(r.maxAbs).toBeCloseTo(0.05, 6);
+    expect(r.maxRel).toBeCloseTo(0.05 / 1000, 9);
+    expect(r.tolerance).toBeCloseTo(0.1, 9);
+  });
+});
+
+it('recognizes_detection_outputs_by_shape', () => {
+  expect(looksLikeDetections([1, 300, 6], 'float32')).toBe(true);
+  expect(looksLikeDetections([1, 8, 525], 'float32')).toBe(false);
+  expect(looksLikeDetections([1, 300, 6], 'int64')).toBe(false);
+});

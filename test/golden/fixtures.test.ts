@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/compile.js';
+import { Engine } from '../../src/runtime/engine.js';
+import { expectMatchesOnnxRuntime, fixture, randomInputs, recordedInputs } from '../helpers/golden.js';
+import { TEST_CACHE, tempDir } from '../helpers/paths.js';
+
+/**
+ * Golden tests: every shared fixture compiled for the host target, run through the koffi
+ * Engine under CPU emulation, compared with onnxruntime on the original model — on the
+ * recorded inputs where the fixture has them and on fresh seeded random inputs.
+ */
+const { dir, cleanup } = tempDir('yhc-golden-');
+afterAll(cleanup);
+
+const CASES: { name: string; batch?: number; recorded: boolean; seed: number }[] = [
+  { name: 'tiny_head', recorded: true, seed: 11 },
+  { name: 'tiny_head_raw', recorded: true, seed: 12 },
+  { name: 'v10head_n', recorded: true, seed: 13 },
+  { name: 'v10head_n_unfused', recorded: false, seed: 14 },
+  { name: 'v10head_n_dynbatch', batch: 1, recorded: false, seed: 15 },
+  { name: 'v10head_n_dynbatch', batch: 2, recorded: false, seed: 16 },
+  { name: 'improved_head_s', recorded: false, seed: 17 },
+];
+
+describe.each(CASES)('$name (batch $batch)', ({ name, batch, recorded, seed }) => {
+  const outDir = join(dir, `${name}_b${batch ?? 1}`);
+  let engine: Engine;
+
+  it('compiles for the host target', async () => {
+    const { manifest } = await compileModel(fixture(name), { outDir, target: 'host', cacheDir: TEST_CACHE, ...(batch ? { batch } : {}) });
+    expect(manifest.library).toMatch(/^lib\/libyhc_.*\.so$/);
+    expect(manifest.inputs[0]!.shape[0]).toBe(batch ?? 1);
+    engine = Engine.load(outDir);
+  });
+
+  if (recorded) {
+    it('matches onnxruntime on the recorded inputs', async () => {
+      await expectMatchesOnnxRuntime(fixture(name), engine, recordedInputs(name, engine.manifest));
+    });
+  }
+
+  it(`matches onnxruntime on random inputs (seed ${seed})`, async () => {
+    await expectMatchesOnnxRuntime(fixture(name), engine, randomInputs(engine.manifest.inputs, seed));
+  });
+
+  afterAll(() => engine?.dispose());
+});

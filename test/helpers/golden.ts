@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { checkOutput, poisonedOutputs } from '../../src/check/check.js';
+import { randomInputs } from '../../src/check/inputs.js';
+import { runReference } from '../../src/check/oracle.js';
+import type { DType } from '../../src/dtype.js';
+import type { Manifest } from '../../src/manifest.js';
+import type { Engine } from '../../src/runtime/engine.js';
+import type { TypedArray } from '../../src/runtime/typed_arrays.js';
+import { FIXTURES, fixture } from './paths.js';
+
+/** The recorded inputs of a fixture (raw float32 .bin files), in manifest order. */
+export function recordedInputs(name: string, manifest: Manifest): Record<string, TypedArray> {
+  return Object.fromEntries(
+    manifest.inputs.map((i) => {
+      const b = readFileSync(join(FIXTURES, `${name}.input.${i.name}.bin`));
+      return [i.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+    }),
+  );
+}
+
+export { randomInputs };
+
+/**
+ * Run the engine (outputs poisoned first) and onnxruntime on the original model with the same
+ * inputs; every output must pass DESIGN.md's golden rule.
+ */
+export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine, inputs: Record<string, TypedArray>): Promise<void> {
+  const m = engine.manifest;
+  const outputs = engine.runPositional(m.inputs.map((i) => inputs[i.name]!), poisonedOutputs(m.outputs));
+  const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
+  const ref = await runReference(modelPath, feeds);
+  m.outputs.forEach((info, k) => {
+    const result = checkOutput(info, outputs[k]!, ref[info.name]!);
+    expect(result.ok, `${info.name}: ${result.detail}`).toBe(true);
+  });
+}
+
+export { fixture };
