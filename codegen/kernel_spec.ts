@@ -1,4 +1,5 @@
-import type { Node, Value } from '../src/ir/graph.js';
+import { YhcError } from '../src/errors.js';
+import { describeNode, type Node, type Value } from '../src/ir/graph.js';
 import { floatLiteral, intLiteral } from './c_text.js';
 
 /**
@@ -88,4 +89,12 @@ export function oneThreadPerElement(n: number): LaunchConfig {
 /** `{{a, b, c}}` for a Dims/Strides struct of int64 values (rank 0 becomes one unit dim). */
 export function int64Array(values: readonly number[]): string {
   return `{{${values.map(intLiteral).join(', ')}}}`;
+}
+
+/** Kernels written for float arithmetic take float32 tensors only (fp16 comes with --precision). */
+export function requireFloat32(node: Node, values: readonly Value[]): void {
+  const bad = values.find((v) => v.dtype !== 'float32');
+  if (bad) {
+    throw new YhcError('CODEGEN', `${describeNode(node)}: the ${node.opType} kernel takes float32 tensors, got ${bad.dtype}`);
+  }
 }

@@ -68,6 +68,11 @@ export function planGraph(graph: Graph): Plan {
       throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
     }
     const spec = generate(node, graph.opset(node.domain));
+    for (const t of spec.tensors) {
+      if (t.value.dtype === 'float16' || t.value.dtype === 'bfloat16') {
+        throw new YhcError('CODEGEN', `${describeNode(node)}: ${t.value.dtype} tensors have no kernels yet (fp16 arrives with --precision fp16)`);
+      }
+    }
     if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
     const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
     kernels.push({ id, spec, launcher: `yhc_${id}` });

@@ -1,9 +1,10 @@
-import { attrInt, attrInts, attrString } from '../../src/ir/attributes.js';
+import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { YhcError } from '../../src/errors.js';
 import { describeNode } from '../../src/ir/graph.js';
+import { windowGeometry } from '../../src/ops/util/window.js';
 import { numel } from '../../src/tensor.js';
-import { boolParam, intParam, oneThreadPerElement, read, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, intParam, oneThreadPerElement, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 
 /** Conv (2-D, float32, NCHW) → conv2d_direct: one thread per output element. */
 export function convKernel(node: Node): KernelSpec {
@@ -11,15 +12,14 @@ export function convKernel(node: Node): KernelSpec {
   const w = node.input(1);
   const bias = node.inputs[2] ?? null;
   const y = node.outputs[0]!;
-  if (x.shape.length !== 4 || x.dtype !== 'float32') {
-    throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D float32 convolutions have a kernel (got ${x.dtype} rank ${x.shape.length})`);
-  }
+  requireFloat32(node, [x, w, ...(bias ? [bias] : []), y]);
+  if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D convolutions have a kernel (input rank ${x.shape.length})`);
   const [batch, inChannels, inH, inW] = x.shape as [number, number, number, number];
   const [outChannels, , kernelH, kernelW] = w.shape as [number, number, number, number];
   const [, , outH, outW] = y.shape as [number, number, number, number];
-  const strides = attrInts(node, 'strides', [1, 1]);
-  const dilations = attrInts(node, 'dilations', [1, 1]);
-  const [padTop, padLeft] = leadingPads(node, [inH, inW], [kernelH, kernelW], [outH, outW], strides, dilations);
+  // The same window geometry (auto_pad included) the interpreter's Conv uses.
+  const win = windowGeometry(node, [inH, inW], [kernelH, kernelW]);
+  const [strides, dilations, [padTop, padLeft]] = [win.strides, win.dilations, win.padsBegin];
   const groups = attrInt(node, 'group', 1);
   const macs = numel(y.shape) * (inChannels / groups) * kernelH * kernelW;
   return {
@@ -39,8 +39,8 @@ export function convKernel(node: Node): KernelSpec {
       intParam('kernel_w', kernelW),
       intParam('stride_h', strides[0]!),
       intParam('stride_w', strides[1]!),
-      intParam('pad_top', padTop),
-      intParam('pad_left', padLeft),
+      intParam('pad_top', padTop!),
+      intParam('pad_left', padLeft!),
       intParam('dilation_h', dilations[0]!),
       intParam('dilation_w', dilations[1]!),
       boolParam('has_bias', bias !== null),
@@ -51,22 +51,4 @@ export function convKernel(node: Node): KernelSpec {
     nodes: [node],
     flops: 2 * macs,
   };
-}
-
-/** Top/left padding, resolving auto_pad like ONNX (SAME_UPPER puts the odd pixel at the end). */
-function leadingPads(
-  node: Node,
-  inSize: readonly number[],
-  kernel: readonly number[],
-  outSize: readonly number[],
-  strides: readonly number[],
-  dilations: readonly number[],
-): number[] {
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  if (autoPad === 'NOTSET') return attrInts(node, 'pads', [0, 0, 0, 0]).slice(0, 2);
-  if (autoPad === 'VALID') return [0, 0];
-  return inSize.map((n, d) => {
-    const total = Math.max(0, (outSize[d]! - 1) * strides[d]! + (kernel[d]! - 1) * dilations[d]! + 1 - n);
-    return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : Math.ceil(total / 2);
-  });
 }

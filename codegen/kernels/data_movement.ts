@@ -1,15 +1,23 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import { attrInt, attrInts } from '../../src/ir/attributes.js';
+import { attrInt } from '../../src/ir/attributes.js';
 import type { Node, Value } from '../../src/ir/graph.js';
-import { sliceStartsAndSteps } from '../../src/ops/slice.js';
+import { transposePerm } from '../../src/ops/shape_ops.js';
+import { sliceView } from '../../src/ops/slice.js';
+import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
+import { constantInts } from '../../src/ops/util/checks.js';
+import { broadcastView, tileView, transposeView, type StridedView } from '../../src/ops/util/strided.js';
 import { numel } from '../../src/tensor.js';
 import { intLiteral } from '../c_text.js';
 import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { broadcastMap, sliceMap, tileMap, transposeMap, type IndexMap } from './index_maps.js';
+import { kernelView } from './index_maps.js';
 
-/** y[i] = x[base + Σ coord(i) · stride]: the one kernel behind Transpose, Slice, Expand, Tile. */
-function stridedGather(family: string, node: Node, x: Value, y: Value, map: IndexMap): KernelSpec {
-  const rank = map.dims.length;
+/**
+ * y[i] = x[base + Σ coord(i) · stride]: the one kernel behind Transpose, Slice, Expand, Tile,
+ * walking the same strided view (src/ops/util/strided.ts) the interpreter copies.
+ */
+function stridedGather(family: string, node: Node, x: Value, y: Value, view: StridedView): KernelSpec {
+  const map = kernelView(view);
+  const rank = map.shape.length;
   const n = numel(y.shape);
   return {
     family,
@@ -18,7 +26,7 @@ function stridedGather(family: string, node: Node, x: Value, y: Value, map: Inde
     params: [typeParam('T', dtypeInfo(y.dtype).cType), intParam('count', n), intParam('rank', rank)],
     tensors: [read('x', x), write('y', y)],
     locals: [
-      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(map.dims) },
+      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(map.shape) },
       { cType: `yhc::Strides<${rank}>`, name: 'src_strides', init: int64Array(map.strides) },
     ],
     callArgs: ['x', 'y', 'dims', 'src_strides', intLiteral(map.base)],
@@ -30,38 +38,25 @@ function stridedGather(family: string, node: Node, x: Value, y: Value, map: Inde
 
 export function transposeKernel(node: Node): KernelSpec {
   const x = node.input(0);
-  const perm = attrInts(node, 'perm', x.shape.map((_, i) => x.shape.length - 1 - i));
-  return stridedGather('transpose', node, x, node.outputs[0]!, transposeMap(x.shape, perm));
+  return stridedGather('transpose', node, x, node.outputs[0]!, transposeView(x.shape, transposePerm(node, x.shape.length)));
 }
 
 export function sliceKernel(node: Node, opset: number): KernelSpec {
-  const x = node.input(0);
-  const y = node.outputs[0]!;
-  const { starts, steps } = sliceStartsAndSteps(node, opset);
-  return stridedGather('slice', node, x, y, sliceMap(x.shape, y.shape, starts, steps));
+  return stridedGather('slice', node, node.input(0), node.outputs[0]!, sliceView(node, opset));
 }
 
 export function expandKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const y = node.outputs[0]!;
-  return stridedGather('expand', node, x, y, broadcastMap(x.shape, y.shape));
+  return stridedGather('expand', node, x, y, broadcastView(x.shape, y.shape));
 }
 
 export function tileKernel(node: Node): KernelSpec {
   const x = node.input(0);
-  const y = node.outputs[0]!;
-  return stridedGather('tile', node, x, y, tileMap(x.shape, y.shape));
+  return stridedGather('tile', node, x, node.outputs[0]!, tileView(x.shape, constantInts(node, 1)));
 }
 
-/** A copy between two buffers of equal size (graph outputs that alias other storage). */
-export function copyKernel(node: Node, x: Value, y: Value): KernelSpec {
-  return stridedGather('copy', node, x, y, { dims: [numel(y.shape)], strides: [1], base: 0 });
-}
-
-function axisOf(node: Node, rank: number): number {
-  const a = attrInt(node, 'axis', 0);
-  return a < 0 ? a + rank : a;
-}
+const axisOf = (node: Node, rank: number) => normalizeAxis(node, attrInt(node, 'axis', 0), rank);
 
 /** Concat → concat_axis: each output element finds the input its axis coordinate falls in. */
 export function concatKernel(node: Node): KernelSpec {
@@ -73,6 +68,7 @@ export function concatKernel(node: Node): KernelSpec {
   const names = parts.map((_, i) => `x${i}`);
   const T = dtypeInfo(y.dtype).cType;
   const n = numel(y.shape);
+  const { outer, len, inner } = splitAroundAxis(y.shape, axis);
   return {
     family: 'concat',
     template: 'data_movement.cuh',
@@ -80,9 +76,9 @@ export function concatKernel(node: Node): KernelSpec {
     params: [
       typeParam('T', T),
       intParam('num_inputs', parts.length),
-      intParam('outer', numel(y.shape.slice(0, axis))),
-      intParam('axis_total', y.shape[axis]!),
-      intParam('inner', numel(y.shape.slice(axis + 1))),
+      intParam('outer', outer),
+      intParam('axis_total', len),
+      intParam('inner', inner),
     ],
     tensors: [...parts.map((p, i) => read(names[i]!, p)), write('y', y)],
     locals: [{ cType: `yhc::ConcatInputs<${parts.length}, ${T}>`, name: 'parts', init: `{{${names.join(', ')}}, ${int64Array(begins).slice(1, -1)}}` }],
@@ -103,6 +99,7 @@ export function splitKernel(node: Node): KernelSpec {
   const names = outs.map((_, i) => `y${i}`);
   const T = dtypeInfo(x.dtype).cType;
   const n = numel(x.shape);
+  const { outer, len, inner } = splitAroundAxis(x.shape, axis);
   return {
     family: 'split',
     template: 'data_movement.cuh',
@@ -110,9 +107,9 @@ export function splitKernel(node: Node): KernelSpec {
     params: [
       typeParam('T', T),
       intParam('num_outputs', outs.length),
-      intParam('outer', numel(x.shape.slice(0, axis))),
-      intParam('axis_total', x.shape[axis]!),
-      intParam('inner', numel(x.shape.slice(axis + 1))),
+      intParam('outer', outer),
+      intParam('axis_total', len),
+      intParam('inner', inner),
     ],
     tensors: [read('x', x), ...outs.map((o, i) => write(names[i]!, o))],
     locals: [{ cType: `yhc::SplitOutputs<${outs.length}, ${T}>`, name: 'parts', init: `{{${names.join(', ')}}, ${int64Array(begins).slice(1, -1)}}` }],

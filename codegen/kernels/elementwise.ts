@@ -2,14 +2,17 @@ import { dtypeInfo } from '../../src/dtype.js';
 import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
-import { boolParam, int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { broadcastMap } from './index_maps.js';
+import { boolParam, int64Array, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { broadcastView } from '../../src/ops/util/strided.js';
+import { kernelView } from './index_maps.js';
 
 /** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
 const UNARY: Record<string, string> = {
   Sigmoid: 'Sigmoid', Sqrt: 'Sqrt', Exp: 'Exp', Erf: 'Erf', Tanh: 'Tanh', Relu: 'Relu', Neg: 'Neg',
   Abs: 'Abs', Reciprocal: 'Reciprocal', Floor: 'Floor', Ceil: 'Ceil', Not: 'Not',
 };
+/** Functors written in float math: float32 only (the rest are generic over the element type). */
+const FLOAT_ONLY = new Set(['Sigmoid', 'Sqrt', 'Exp', 'Erf', 'Tanh', 'Reciprocal', 'Floor', 'Ceil']);
 const BINARY: Record<string, string> = {
   Add: 'Add', Sub: 'Sub', Mul: 'Mul', Div: 'Div', Pow: 'Pow', And: 'And', Or: 'Or',
   Equal: 'Equal', Less: 'Less', Greater: 'Greater', Max: 'Max', Min: 'Min',
@@ -25,6 +28,7 @@ export function unaryKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const y = node.outputs[0]!;
   const name = node.opType === 'Cast' ? 'Cast' : UNARY[node.opType]!;
+  if (FLOAT_ONLY.has(name)) requireFloat32(node, [x, y]);
   const functor = node.opType === 'Cast' ? `yhc::op::Cast<${cType(y)}>` : `yhc::op::${name}`;
   const n = numel(y.shape);
   return {
@@ -49,9 +53,9 @@ export function binaryKernel(node: Node): KernelSpec {
   const functor = `yhc::op::${name}`;
   const n = numel(y.shape);
   const same = numel(a.shape) === n && numel(b.shape) === n;
-  const aMap = broadcastMap(a.shape, y.shape);
-  const bMap = broadcastMap(b.shape, y.shape);
-  const rank = aMap.dims.length;
+  const aMap = kernelView(broadcastView(a.shape, y.shape));
+  const bMap = kernelView(broadcastView(b.shape, y.shape));
+  const rank = aMap.shape.length;
   return {
     family: name.toLowerCase(),
     template: 'elementwise.cuh',
@@ -67,7 +71,7 @@ export function binaryKernel(node: Node): KernelSpec {
     ],
     tensors: [read('a', a), read('b', b), write('y', y)],
     locals: [
-      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(aMap.dims) },
+      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(aMap.shape) },
       { cType: `yhc::Strides<${rank}>`, name: 'a_strides', init: int64Array(aMap.strides) },
       { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(bMap.strides) },
     ],
@@ -83,8 +87,8 @@ export function whereKernel(node: Node): KernelSpec {
   const [c, a, b] = [node.input(0), node.input(1), node.input(2)];
   const y = node.outputs[0]!;
   const n = numel(y.shape);
-  const maps = [c, a, b].map((v) => broadcastMap(v.shape, y.shape));
-  const rank = maps[0]!.dims.length;
+  const maps = [c, a, b].map((v) => kernelView(broadcastView(v.shape, y.shape)));
+  const rank = maps[0]!.shape.length;
   return {
     family: 'where',
     template: 'elementwise.cuh',
@@ -92,7 +96,7 @@ export function whereKernel(node: Node): KernelSpec {
     params: [typeParam('Out', cType(y)), intParam('count', n), intParam('rank', rank)],
     tensors: [read('cond', c), read('a', a), read('b', b), write('y', y)],
     locals: [
-      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(maps[0]!.dims) },
+      { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(maps[0]!.shape) },
       { cType: `yhc::Strides<${rank}>`, name: 'cond_strides', init: int64Array(maps[0]!.strides) },
       { cType: `yhc::Strides<${rank}>`, name: 'a_strides', init: int64Array(maps[1]!.strides) },
       { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(maps[2]!.strides) },

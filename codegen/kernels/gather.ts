@@ -1,19 +1,17 @@
 import { dtypeInfo } from '../../src/dtype.js';
 import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
+import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
 import { numel, stridesOf } from '../../src/tensor.js';
 import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
-const axisOf = (node: Node, rank: number) => {
-  const a = attrInt(node, 'axis', 0);
-  return a < 0 ? a + rank : a;
-};
+const axisOf = (node: Node, rank: number) => normalizeAxis(node, attrInt(node, 'axis', 0), rank);
 
 /** Gather along an axis → gather_axis over the [outer, axis, inner] view. */
 export function gatherKernel(node: Node): KernelSpec {
   const [data, indices] = [node.input(0), node.input(1)];
   const y = node.outputs[0]!;
-  const axis = axisOf(node, data.shape.length);
+  const { outer, len, inner } = splitAroundAxis(data.shape, axisOf(node, data.shape.length));
   const n = numel(y.shape);
   return {
     family: 'gather',
@@ -22,9 +20,9 @@ export function gatherKernel(node: Node): KernelSpec {
     params: [
       typeParam('T', dtypeInfo(data.dtype).cType),
       typeParam('Index', dtypeInfo(indices.dtype).cType),
-      intParam('outer', numel(data.shape.slice(0, axis))),
-      intParam('axis_len', data.shape[axis]!),
-      intParam('inner', numel(data.shape.slice(axis + 1))),
+      intParam('outer', outer),
+      intParam('axis_len', len),
+      intParam('inner', inner),
       intParam('num_indices', numel(indices.shape)),
     ],
     tensors: [read('data', data), read('indices', indices), write('y', y)],

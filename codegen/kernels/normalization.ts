@@ -1,12 +1,13 @@
 import { attrFloat, attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
-import { boolParam, floatParam, intParam, oneThreadPerElement, read, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 
 /** BatchNormalization (inference) → batch_norm_inference: a per-channel affine per element. */
 export function batchNormKernel(node: Node): KernelSpec {
   const [x, scale, bias, mean, variance] = [node.input(0), node.input(1), node.input(2), node.input(3), node.input(4)];
   const y = node.outputs[0]!;
+  requireFloat32(node, [x, scale, bias, mean, variance, y]);
   const n = numel(x.shape);
   const channels = x.shape[1] ?? 1;
   return {
@@ -38,6 +39,7 @@ export function groupNormKernel(node: Node, opset: number): KernelSpec {
   const scale = node.input(1);
   const bias = node.input(2);
   const y = node.outputs[0]!;
+  requireFloat32(node, [x, scale, bias, y]);
   const [batch, channels] = [x.shape[0]!, x.shape[1]!];
   const instance = node.opType === 'InstanceNormalization';
   const groups = instance ? channels : attrInt(node, 'num_groups');

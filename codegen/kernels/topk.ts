@@ -1,6 +1,7 @@
 import { dtypeInfo } from '../../src/dtype.js';
 import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
+import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
 import { numel } from '../../src/tensor.js';
 import { boolParam, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
@@ -11,9 +12,8 @@ import { boolParam, intParam, oneThreadPerElement, read, typeParam, write, type 
 export function topkKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const [values, indices] = [node.outputs[0]!, node.outputs[1]!];
-  const rank = x.shape.length;
-  const axisAttr = attrInt(node, 'axis', -1);
-  const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+  const axis = normalizeAxis(node, attrInt(node, 'axis', -1), x.shape.length);
+  const { outer, len, inner } = splitAroundAxis(x.shape, axis);
   const k = values.shape[axis]!;
   const n = numel(x.shape);
   return {
@@ -22,9 +22,9 @@ export function topkKernel(node: Node): KernelSpec {
     kernel: 'yhc::topk_rank',
     params: [
       typeParam('T', dtypeInfo(x.dtype).cType),
-      intParam('outer', numel(x.shape.slice(0, axis))),
-      intParam('axis_len', x.shape[axis]!),
-      intParam('inner', numel(x.shape.slice(axis + 1))),
+      intParam('outer', outer),
+      intParam('axis_len', len),
+      intParam('inner', inner),
       intParam('k', k),
       boolParam('largest', attrInt(node, 'largest', 1) !== 0),
     ],
@@ -32,6 +32,6 @@ export function topkKernel(node: Node): KernelSpec {
     callArgs: ['x', 'values', 'indices'],
     launch: oneThreadPerElement(n),
     nodes: [node],
-    flops: n * Math.min(k, x.shape[axis]!),
+    flops: n * Math.min(k, len),
   };
 }

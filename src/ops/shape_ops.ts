@@ -1,9 +1,9 @@
 import { attrInt, attrInts } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
-import { numel, stridesOf, Tensor } from '../tensor.js';
+import { numel, Tensor } from '../tensor.js';
 import type { OpDef, OutputType } from './op.js';
 import { normalizeAxes, sizeOfRange } from './util/axes.js';
-import { broadcastShapes, broadcastStrides } from './util/broadcast.js';
+import { broadcastShapes } from './util/broadcast.js';
 import {
   ALL_TYPES,
   checkNode,
@@ -14,7 +14,7 @@ import {
   requiredTensor,
 } from './util/checks.js';
 import { attributeError, shapeError, shapeStr, valueLabel } from './util/errors.js';
-import { gatherStrided, permutedStrides } from './util/strided.js';
+import { broadcastView, copyView, tileView, transposeView } from './util/strided.js';
 import { noFlops } from './util/flops.js';
 
 /**
@@ -179,7 +179,8 @@ export const Unsqueeze = axesOp('Unsqueeze', unsqueezeShape);
 // ---------------------------------------------------------------------------------------------
 // Transpose
 
-function transposePerm(node: Node, rank: number): number[] {
+/** The permutation of a Transpose node (default: reverse the dims). */
+export function transposePerm(node: Node, rank: number): number[] {
   if (!node.attrs.has('perm')) return Array.from({ length: rank }, (_, i) => rank - 1 - i);
   const perm = attrInts(node, 'perm');
   if (perm.length !== rank) throw shapeError(node, `perm ${shapeStr(perm)} has ${perm.length} entries for rank ${rank}`);
@@ -188,9 +189,8 @@ function transposePerm(node: Node, rank: number): number[] {
 }
 
 export function transposeTensor(x: Tensor, perm: readonly number[]): Tensor {
-  const shape = perm.map((p) => x.shape[p]!);
-  const data = gatherStrided(x.data, 0, permutedStrides(stridesOf(x.shape), perm), shape, x.dtype);
-  return new Tensor(x.dtype, shape, data);
+  const view = transposeView(x.shape, perm);
+  return new Tensor(x.dtype, view.shape, copyView(x.data, view, x.dtype));
 }
 
 export const Transpose: OpDef = {
@@ -223,7 +223,7 @@ function expandShape(node: Node, inShape: readonly number[], spec: readonly numb
 
 /** x broadcast to `shape` (which must be a broadcast of x's shape). */
 export function expandTensor(x: Tensor, shape: readonly number[]): Tensor {
-  return new Tensor(x.dtype, shape, gatherStrided(x.data, 0, broadcastStrides(x.shape, shape), shape, x.dtype));
+  return new Tensor(x.dtype, shape, copyView(x.data, broadcastView(x.shape, shape), x.dtype));
 }
 
 export const Expand: OpDef = {
@@ -259,19 +259,9 @@ function tileRepeats(node: Node, shape: readonly number[], repeats: readonly num
   return [...repeats];
 }
 
-/**
- * Tile as a strided view: x of shape [d0, d1, …] seen as [r0, d0, r1, d1, …] with stride 0 on
- * the repeat dims, copied, then the pairs merged into [r0·d0, r1·d1, …].
- */
+/** Tile as a strided view (see tileView), copied, the (repeat, index) pairs merged. */
 export function tileTensor(x: Tensor, repeats: readonly number[]): Tensor {
-  const s = stridesOf(x.shape);
-  const viewShape: number[] = [];
-  const viewStrides: number[] = [];
-  x.shape.forEach((d, i) => {
-    viewShape.push(repeats[i]!, d);
-    viewStrides.push(0, s[i]!);
-  });
-  const data = gatherStrided(x.data, 0, viewStrides, viewShape, x.dtype);
+  const data = copyView(x.data, tileView(x.shape, repeats), x.dtype);
   return new Tensor(
     x.dtype,
     x.shape.map((d, i) => d * repeats[i]!),

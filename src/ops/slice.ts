@@ -6,7 +6,7 @@ import { normalizeAxes } from './util/axes.js';
 import { ALL_TYPES, checkNode, constantInts, hasInput, INDEX_TYPES, intsOf, requireDType, requiredTensor } from './util/checks.js';
 import { noFlops } from './util/flops.js';
 import { shapeError, shapeStr } from './util/errors.js';
-import { gatherStrided } from './util/strided.js';
+import { gatherStrided, type StridedView } from './util/strided.js';
 
 /**
  * Slice(data, starts, ends, axes?, steps?) (opset ≥ 10; attributes starts/ends/axes before).
@@ -88,13 +88,9 @@ export function slicePlan(node: Node, inShape: readonly number[], spec: SliceSpe
   return { shape, base, strides: inStrides.map((s, d) => s * steps[d]!) };
 }
 
-/**
- * Full-rank starts and steps of a Slice node whose starts/ends/axes/steps are constant (for
- * code generation: element (i0, i1, …) of the output is input (starts[d] + i_d·steps[d])).
- */
-export function sliceStartsAndSteps(node: Node, opset: number): { starts: number[]; steps: number[] } {
-  const { starts, steps } = sliceStartsStepsLengths(node, node.input(0).shape, specFrom(node, opset, null));
-  return { starts, steps };
+/** The strided view a Slice node with constant starts/ends/axes/steps reads (for code generation). */
+export function sliceView(node: Node, opset: number): StridedView {
+  return slicePlan(node, node.input(0).shape, specFrom(node, opset, null));
 }
 
 export function sliceTensor(x: Tensor, plan: SlicePlan): Tensor {

@@ -56,6 +56,7 @@ struct Mod {
 // Mod with fmod = 1: C's fmod, the result takes the dividend's sign.
 struct FMod {
   __device__ float operator()(float a, float b) const { return fmodf(a, b); }
+  __device__ double operator()(double a, double b) const { return fmod(a, b); }
   template <class T> __device__ T operator()(T a, T b) const { return b == T(0) ? T(0) : T(a % b); }
 };
 struct And { __device__ bool operator()(bool a, bool b) const { return a && b; } };
