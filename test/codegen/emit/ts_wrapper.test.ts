@@ -1,0 +1,59 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Project } from 'ts-morph';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../../src/compile.js';
+import { Engine } from '../../../src/runtime/engine.js';
+import { randomInputs } from '../../helpers/golden.js';
+import { convBlockSpec, writeModel } from '../../helpers/models.js';
+import { REPO, TEST_CACHE, tempDir } from '../../helpers/paths.js';
+
+/** engine.ts, the typed wrapper of a build: it must type-check against yhc and run. */
+const { dir, cleanup } = tempDir('yhc-wrapper-');
+afterAll(cleanup);
+const build = join(dir, 'build');
+let source: string;
+
+beforeAll(async () => {
+  const model = writeModel(dir, 'block.onnx', convBlockSpec({ input: 'images', output: 'features' }));
+  await compileModel(model, { outDir: build, target: 'host', cacheDir: TEST_CACHE });
+  source = readFileSync(join(build, 'engine.ts'), 'utf8');
+});
+
+describe('engine.ts', () => {
+  it('declares_positional_typed_inputs_with_the_onnx_names_in_docs', () => {
+    expect(source).toMatch(/\/\*\* ONNX "images": float32\[1, 4, 6, 6\] \*\/\s+input0: Float32Array;/);
+    expect(source).toMatch(/\/\*\* ONNX "features": float32\[1, 4, 6, 6\] \*\/\s+output0: Float32Array;/);
+    expect(source).toContain("import { Engine } from 'yhc';");
+    expect(source).toContain('export const INPUT_SHAPES = [[1, 4, 6, 6]] as const;');
+  });
+
+  it('type_checks_against_the_yhc_api', () => {
+    const project = new Project({
+      compilerOptions: { strict: true, module: 7 /* ES2022 */, moduleResolution: 100 /* Bundler */, target: 9, noEmit: true, skipLibCheck: true, paths: { yhc: [join(REPO, 'src', 'index.ts')] }, types: ['node'] },
+    });
+    project.addSourceFileAtPath(join(REPO, 'src', 'index.ts'));
+    const file = project.createSourceFile(join(dir, 'check', 'engine.ts'), source);
+    const problems = project.getPreEmitDiagnostics().filter((d) => d.getSourceFile() === file);
+    expect(problems.map((d) => d.getMessageText().toString())).toEqual([]);
+  });
+
+  it('runs_like_the_generic_engine', async () => {
+    // Point the import at this checkout's yhc and load the wrapper as a module.
+    const local = join(build, 'engine_local.ts');
+    writeFileSync(local, source.replace("from 'yhc'", `from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'index.ts')).href)}`));
+    const { ModelEngine } = (await import(pathToFileURL(local).href)) as {
+      ModelEngine: { load(dir?: string): { run(i: { input0: Float32Array }): { output0: Float32Array }; dispose(): void } };
+    };
+    const typed = ModelEngine.load(build);
+    const generic = Engine.load(build);
+    try {
+      const x = randomInputs(generic.inputs, 5).images as Float32Array;
+      expect(Array.from(typed.run({ input0: x }).output0)).toEqual(Array.from(generic.run({ images: x }).features as Float32Array));
+    } finally {
+      typed.dispose();
+      generic.dispose();
+    }
+  });
+});
