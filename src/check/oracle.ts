@@ -4,10 +4,18 @@ import type { TypedArray } from '../runtime/typed_arrays.js';
 
 /** onnxruntime-node (CPU) running the ORIGINAL model: the reference yhc is checked against. */
 export interface ReferenceTensor {
+  readonly dtype: DType;
   readonly dims: readonly number[];
   readonly data: TypedArray;
 }
 
+export interface ReferenceInput {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: TypedArray;
+}
+
+/** yhc dtype → onnxruntime tensor type (float16 travels as raw bits in a Uint16Array). */
 const ORT_TYPES: Partial<Record<DType, string>> = {
   float32: 'float32',
   float64: 'float64',
@@ -23,10 +31,11 @@ const ORT_TYPES: Partial<Record<DType, string>> = {
   float16: 'float16',
 };
 
-export async function runReference(
-  modelPath: string,
-  inputs: Record<string, { dtype: DType; shape: readonly number[]; data: TypedArray }>,
-): Promise<Record<string, ReferenceTensor>> {
+const DTYPE_OF = Object.fromEntries(Object.entries(ORT_TYPES).map(([d, t]) => [t, d as DType]));
+
+/** Run a model (a file, or encoded bytes) on onnxruntime's CPU provider. */
+export async function runReference(model: string | Uint8Array, inputs: Record<string, ReferenceInput>): Promise<Record<string, ReferenceTensor>> {
+  const what = typeof model === 'string' ? q(model) : 'the model';
   let ort: typeof import('onnxruntime-node');
   try {
     ort = await import('onnxruntime-node');
@@ -35,9 +44,10 @@ export async function runReference(
   }
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all', intraOpNumThreads: 0 });
+    const options = { graphOptimizationLevel: 'all', intraOpNumThreads: 0 } as const;
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   } catch (e) {
-    throw new YhcError('RUNTIME', `onnxruntime cannot load ${q(modelPath)}: ${(e as Error).message}`);
+    throw new YhcError('RUNTIME', `onnxruntime cannot load ${what}: ${(e as Error).message}`);
   }
   try {
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
@@ -49,11 +59,15 @@ export async function runReference(
     }
     const results = await session.run(feeds);
     const out: Record<string, ReferenceTensor> = {};
-    for (const [name, t] of Object.entries(results)) out[name] = { dims: [...t.dims], data: t.data as TypedArray };
+    for (const [name, t] of Object.entries(results)) {
+      const dtype = DTYPE_OF[t.type];
+      if (!dtype) throw new YhcError('RUNTIME', `onnxruntime output ${q(name)} has type ${t.type}, which yhc does not compare`);
+      out[name] = { dtype, dims: [...t.dims], data: t.data as TypedArray };
+    }
     return out;
   } catch (e) {
     if (e instanceof YhcError) throw e;
-    throw new YhcError('RUNTIME', `onnxruntime failed to run ${q(modelPath)}: ${(e as Error).message}`);
+    throw new YhcError('RUNTIME', `onnxruntime failed to run ${what}: ${(e as Error).message}`);
   } finally {
     await session.release();
   }

@@ -38,7 +38,8 @@ export interface ModelSpec {
   extraOpsets?: Record<string, number>;
   irVersion?: number;
   inputs: readonly ValueInfoSpec[];
-  outputs: readonly ValueInfoSpec[];
+  /** Outputs may leave their type to the runtime (a bare name). */
+  outputs: readonly (ValueInfoSpec | { name: string })[];
   initializers?: readonly TensorSpec[];
   nodes: readonly NodeSpec[];
 }
@@ -101,7 +102,8 @@ export function tensorProto(spec: TensorSpec): onnxTypes.ITensorProto {
   return proto;
 }
 
-function valueInfo(v: ValueInfoSpec): onnxTypes.IValueInfoProto {
+function valueInfo(v: ValueInfoSpec | { name: string }): onnxTypes.IValueInfoProto {
+  if (!('dtype' in v)) return { name: v.name };
   return {
     name: v.name,
     type: {

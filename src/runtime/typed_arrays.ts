@@ -1,6 +1,6 @@
-import { dtypeInfo, type DType } from '../dtype.js';
+import { dtypeInfo, floatToBfloat16Bits, floatToHalfBits, halfBitsToFloat, bfloat16BitsToFloat, type DType } from '../dtype.js';
 import { YhcError } from '../errors.js';
-import { numel } from '../tensor.js';
+import { numel, Tensor } from '../tensor.js';
 
 /** Host arrays the engine accepts: one typed array type per dtype (float16 travels as raw bits). */
 export type TypedArray =
@@ -54,4 +54,27 @@ export function typedArrayFromBytes(bytes: Uint8Array, dtype: DType): TypedArray
   const copy = new Uint8Array(bytes);
   const Ctor = CONSTRUCTORS[dtype] as unknown as new (b: ArrayBuffer) => TypedArray;
   return new Ctor(copy.buffer);
+}
+
+/** A Tensor's values in the typed array its dtype travels in (engines, onnxruntime). */
+export function typedArrayOf(t: Tensor): TypedArray {
+  const a = allocateTypedArray(t.dtype, t.shape);
+  const d = t.data;
+  if (a instanceof BigInt64Array || a instanceof BigUint64Array) {
+    for (let i = 0; i < d.length; i++) a[i] = BigInt(Math.trunc(d[i]!));
+  } else if (t.dtype === 'float16' || t.dtype === 'bfloat16') {
+    const bits = t.dtype === 'float16' ? floatToHalfBits : floatToBfloat16Bits;
+    for (let i = 0; i < d.length; i++) a[i] = bits(d[i]!);
+  } else {
+    a.set(d);
+  }
+  return a;
+}
+
+/** The inverse of typedArrayOf. */
+export function tensorFromTypedArray(dtype: DType, shape: readonly number[], a: TypedArray): Tensor {
+  const values = Array.from(a as ArrayLike<number | bigint>, Number);
+  if (dtype === 'float16') return Tensor.from(dtype, shape, values.map(halfBitsToFloat));
+  if (dtype === 'bfloat16') return Tensor.from(dtype, shape, values.map(bfloat16BitsToFloat));
+  return Tensor.from(dtype, shape, values);
 }

@@ -10,7 +10,7 @@ import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import type { NodeSpec, TensorSpec, ValueInfoSpec } from '../../src/onnx/write.js';
 import { Engine } from '../../src/runtime/engine.js';
-import type { TypedArray } from '../../src/runtime/typed_arrays.js';
+import { typedArrayOf, type TypedArray } from '../../src/runtime/typed_arrays.js';
 import { Tensor } from '../../src/tensor.js';
 import { float, int, ints, randomTensor, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../helpers/paths.js';
@@ -131,16 +131,12 @@ beforeAll(async () => {
   const x = randomTensor([2, 3, 4], 21);
   const img = randomTensor([1, 4, 7, 6], 22);
   const k = Tensor.from('int64', [2, 3], [7, -7, 12, 0, 9, -11]);
-  got = engine.runPositional(
-    [Float32Array.from(x.data), Float32Array.from(img.data), BigInt64Array.from(k.data, (v) => BigInt(v))],
-    poisonedOutputs(engine.outputs),
-  );
+  got = engine.runPositional([x, img, k].map(typedArrayOf), poisonedOutputs(engine.outputs));
   interp = runGraph(loadModel(model), { x, img, k });
-  ort = await runReference(model, {
-    x: { dtype: 'float32', shape: [2, 3, 4], data: Float32Array.from(x.data) },
-    img: { dtype: 'float32', shape: [1, 4, 7, 6], data: Float32Array.from(img.data) },
-    k: { dtype: 'int64', shape: [2, 3], data: BigInt64Array.from(k.data, (v) => BigInt(v)) },
-  });
+  ort = await runReference(
+    model,
+    Object.fromEntries(Object.entries({ x, img, k }).map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape, data: typedArrayOf(t) }])),
+  );
 });
 afterAll(() => engine?.dispose());
 
