@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { YhcError } from '../../src/errors.js';
+import { inParallel } from '../../src/util/pool.js';
 import { BuildCache } from './cache.js';
 import { kernelIdOf, parsePtxas, type PtxasReport } from './ptxas.js';
 import { cudaCompiler, cudaIncludeDir, hostCompiler, type Compiler } from './toolchain.js';
@@ -118,18 +119,6 @@ async function runCompiler(compiler: Compiler, args: string[], cwd: string, what
   return log;
 }
 
-/** Run `task` over `items` with at most `jobs` in flight. */
-async function pool<T>(items: readonly T[], jobs: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await task(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
-}
-
 /**
  * Compile an emitted build directory (kernels/*.cu, engine.cu, include/) into lib/<libName>:
  * nvcc for --target cuda, g++ against the host-emulation header for --target host. Objects and
@@ -168,7 +157,7 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   const ptxas = new Map<string, PtxasReport[]>();
   let done = 0;
   let hits = 0;
-  await pool(units, jobs, async (unit, i) => {
+  const compileUnit = async (unit: TranslationUnit, i: number) => {
     const args = [...flags, ...languageFlags(target, unit.source)];
     const contents = unit.inputs.flatMap((f) => [f, readFileSync(join(buildDir, f))]);
     const key = BuildCache.key('yhc-object-2', compiler.version, args.join(' '), includesKey, ...contents);
@@ -190,7 +179,8 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
       if (id) ptxas.set(id, [...(ptxas.get(id) ?? []), report]);
     }
     options.onProgress?.({ done: ++done, total: units.length + 1, unit: unit.source, cached });
-  });
+  };
+  await inParallel(units.map((unit, i) => () => compileUnit(unit, i)), jobs);
 
   mkdirSync(join(buildDir, 'lib'), { recursive: true });
   const library = `lib/${libName}`;

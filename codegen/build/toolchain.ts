@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { YhcError } from '../../src/errors.js';
@@ -56,8 +56,9 @@ export async function cudaCompiler(): Promise<Compiler> {
 }
 
 /**
- * CUDA's include directory, when the toolkit is installed (CUDA_HOME, CUDA_PATH, or next to
- * nvcc on PATH): host emulation then uses its vector_types.h and cuda_fp16.h; without it the
+ * CUDA's include directory, when the toolkit is installed — named by CUDA_HOME or CUDA_PATH,
+ * or found from nvcc on PATH (next to the real nvcc, or in /usr/local/cuda where nvcc is a
+ * wrapper script). Host emulation then uses its vector_types.h and cuda_fp16.h; without it the
  * emulation header defines its own.
  */
 export function cudaIncludeDir(): string | null {
@@ -67,6 +68,6 @@ export function cudaIncludeDir(): string | null {
     if (v) candidates.push(join(v, 'include'));
   }
   const nvcc = findOnPath('nvcc');
-  if (nvcc) candidates.push(join(dirname(dirname(nvcc)), 'include'));
+  if (nvcc) candidates.push(join(dirname(dirname(realpathSync(nvcc))), 'include'), '/usr/local/cuda/include');
   return candidates.find((dir) => existsSync(join(dir, 'cuda_runtime.h'))) ?? null;
 }

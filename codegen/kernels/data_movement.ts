@@ -9,7 +9,7 @@ import { broadcastView, tileView, transposeView, type StridedView } from '../../
 import { numel } from '../../src/tensor.js';
 import { intLiteral } from '../c_text.js';
 import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { kernelView } from './index_maps.js';
+import { kernelView } from './kernel_view.js';
 
 /**
  * y[i] = x[base + Σ coord(i) · stride]: the one kernel behind Transpose, Slice, Expand, Tile,

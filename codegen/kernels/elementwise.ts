@@ -4,7 +4,7 @@ import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { boolParam, int64Array, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { broadcastView } from '../../src/ops/util/strided.js';
-import { kernelView } from './index_maps.js';
+import { kernelView } from './kernel_view.js';
 
 /** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
 const UNARY: Record<string, string> = {

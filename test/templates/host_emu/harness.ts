@@ -2,19 +2,21 @@
 // executable per kernel file that prints a JSON object.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { cudaIncludeDir } from '../../../codegen/build/toolchain.js';
+import { inParallel } from '../../../src/util/pool.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
 export const templatesDir = path.join(repoRoot, 'templates');
 export const kernelsDir = path.join(here, 'kernels');
 export const emulatorSource = path.join(templatesDir, 'host_emu', 'yhc_host_emu.cpp');
-const cudaHome = process.env.CUDA_HOME ?? '/usr/local/cuda';
-export const cudaInclude = path.join(cudaHome, 'include');
-export const haveCudaHeaders = existsSync(path.join(cudaInclude, 'cuda_fp16.h'));
+// CUDA's headers where the toolkit is installed (CUDA_HOME, or next to nvcc), as engine builds find them.
+export const cudaInclude = cudaIncludeDir() ?? '';
+export const haveCudaHeaders = cudaInclude !== '' && existsSync(path.join(cudaInclude, 'cuda_fp16.h'));
 
 export const kernelFiles = ['elementwise', 'reduction', 'warp', 'dynamic_smem', 'atomics', 'failures', 'half'] as const;
 /** Every kernel file, including oob.cu (deliberate out-of-bounds accesses, sanitizer test only). */
@@ -46,20 +48,6 @@ function compileFlags(flavor: Flavor): string[] {
     ...(flavor.cudaHeaders ? ['-I', cudaInclude] : []),
     ...flavor.extraFlags,
   ];
-}
-
-/** Runs at most `limit` async jobs at a time (the machines have 2 cores). */
-async function inParallel<T>(jobs: Array<() => Promise<T>>, limit = availableParallelism()): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  return results;
 }
 
 async function gxx(args: string[]): Promise<void> {
