@@ -1,4 +1,4 @@
-import { attrInt, attrInts } from '../ir/attributes.js';
+import { attrInt } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { numel, storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
@@ -6,9 +6,7 @@ import { normalizeAxis, sizeOfRange } from './util/axes.js';
 import {
   ALL_TYPES,
   checkNode,
-  constantInts,
-  hasInput,
-  intsOf,
+  intsMovedToInput,
   requireDType,
   requiredTensor,
   requireSameDType,
@@ -103,15 +101,7 @@ function splitSizes(node: Node, opset: number, dim: number, given: readonly numb
 }
 
 function givenSplit(node: Node, opset: number, inputs: readonly (Tensor | null)[] | null): number[] | null {
-  if (opset < 13) {
-    if (node.inputs.length > 1) throw shapeError(node, 'before opset 13 split is an attribute, not an input');
-    return node.attrs.has('split') ? [...attrInts(node, 'split')] : null;
-  }
-  if (node.attrs.has('split')) throw attributeError(node, 'attribute "split" became an input in opset 13');
-  if (!hasInput(node, 1)) return null;
-  if (inputs) return intsOf(node, 1, requiredTensor(node, inputs, 1));
-  requireDType(node, 1, ['int64']);
-  return constantInts(node, 1);
+  return intsMovedToInput(node, 'split', 13, opset, inputs);
 }
 
 export const Split: OpDef = {

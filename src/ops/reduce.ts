@@ -1,5 +1,5 @@
 import type { DType } from '../dtype.js';
-import { attrInt, attrInts } from '../ir/attributes.js';
+import { attrInt } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { numel, storageFor, stridesOf, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
@@ -8,14 +8,11 @@ import { rowPlan } from './util/broadcast.js';
 import {
   ALL_TYPES,
   checkNode,
-  constantInts,
-  hasInput,
-  intsOf,
+  intsMovedToInput,
   NUMERIC_TYPES,
   requireDType,
   requiredTensor,
 } from './util/checks.js';
-import { attributeError, shapeError } from './util/errors.js';
 import { perInputElement } from './util/flops.js';
 import { roundInPlace } from './util/round.js';
 
@@ -41,17 +38,7 @@ function axesMovedAt(opType: string): number {
 }
 
 function reduceAxesSpec(node: Node, opset: number, inputs: readonly (Tensor | null)[] | null): number[] | null {
-  if (opset < axesMovedAt(node.opType)) {
-    if (node.inputs.length > 1) throw shapeError(node, `before opset ${axesMovedAt(node.opType)} axes is an attribute, not an input`);
-    return node.attrs.has('axes') ? [...attrInts(node, 'axes')] : null;
-  }
-  if (node.attrs.has('axes')) {
-    throw attributeError(node, `attribute "axes" became an input in opset ${axesMovedAt(node.opType)}`);
-  }
-  if (!hasInput(node, 1)) return null;
-  if (inputs) return intsOf(node, 1, requiredTensor(node, inputs, 1));
-  requireDType(node, 1, ['int64']);
-  return constantInts(node, 1);
+  return intsMovedToInput(node, 'axes', axesMovedAt(node.opType), opset, inputs);
 }
 
 function reducePlan(node: Node, shape: readonly number[], spec: readonly number[] | null): ReducePlan {

@@ -8,12 +8,12 @@ import {
   ALL_TYPES,
   checkNode,
   constantInts,
-  hasInput,
+  intsMovedToInput,
   intsOf,
   requireDType,
   requiredTensor,
 } from './util/checks.js';
-import { attributeError, shapeError, shapeStr, valueLabel } from './util/errors.js';
+import { shapeError, shapeStr, valueLabel } from './util/errors.js';
 import { broadcastView, copyView, tileView, transposeView } from './util/strided.js';
 import { noFlops } from './util/flops.js';
 
@@ -121,15 +121,7 @@ export const Flatten: OpDef = {
 // Squeeze / Unsqueeze: axes as an attribute before opset 13, as an input from 13.
 
 function axesSpec(node: Node, opset: number, inputs: readonly (Tensor | null)[] | null): number[] | null {
-  if (opset < 13) {
-    if (node.inputs.length > 1) throw shapeError(node, 'before opset 13 the axes are an attribute, not an input');
-    return node.attrs.has('axes') ? [...attrInts(node, 'axes')] : null;
-  }
-  if (node.attrs.has('axes')) throw attributeError(node, 'attribute "axes" became an input in opset 13');
-  if (!hasInput(node, 1)) return null;
-  if (inputs) return intsOf(node, 1, requiredTensor(node, inputs, 1));
-  requireDType(node, 1, ['int64']);
-  return constantInts(node, 1);
+  return intsMovedToInput(node, 'axes', 13, opset, inputs);
 }
 
 function squeezeShape(node: Node, shape: readonly number[], axesIn: readonly number[] | null): number[] {

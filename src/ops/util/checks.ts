@@ -1,9 +1,9 @@
 import { isFloatDType, isIntegerDType, type DType } from '../../dtype.js';
-import { checkKnownAttrs } from '../../ir/attributes.js';
+import { attrInts, checkKnownAttrs } from '../../ir/attributes.js';
 import type { Node, Value } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import type { OpDef } from '../op.js';
-import { dtypeError, invalidError, shapeError, shapeStr, valueLabel } from './errors.js';
+import { attributeError, dtypeError, invalidError, shapeError, shapeStr, valueLabel } from './errors.js';
 
 /** Dtype groups used by the type constraints of the ops. */
 export const FLOAT_TYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
@@ -98,4 +98,28 @@ export function requiredTensor(node: Node, inputs: readonly (Tensor | null)[], i
   const t = inputs[i];
   if (!t) throw invalidError(node, `is missing required input ${i} at evaluation`);
   return t;
+}
+
+/**
+ * An int list that moved from attribute `name` to input 1 in opset `movedAt` (Split's `split`
+ * and Squeeze/Unsqueeze's `axes` at 13, ReduceSum's `axes` at 13, the other Reduce* at 18).
+ * Null when absent. With `inputs` (evaluation) the input's value is read; during inference it
+ * must be constant.
+ */
+export function intsMovedToInput(
+  node: Node,
+  name: string,
+  movedAt: number,
+  opset: number,
+  inputs: readonly (Tensor | null)[] | null,
+): number[] | null {
+  if (opset < movedAt) {
+    if (node.inputs.length > 1) throw shapeError(node, `before opset ${movedAt} ${name} is an attribute, not an input`);
+    return node.attrs.has(name) ? [...attrInts(node, name)] : null;
+  }
+  if (node.attrs.has(name)) throw attributeError(node, `attribute "${name}" became an input in opset ${movedAt}`);
+  if (!hasInput(node, 1)) return null;
+  if (inputs) return intsOf(node, 1, requiredTensor(node, inputs, 1));
+  requireDType(node, 1, ['int64']);
+  return constantInts(node, 1);
 }
