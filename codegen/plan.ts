@@ -57,7 +57,8 @@ export function planGraph(graph: Graph): Plan {
   const rootOf = new Map<Value, Value>();
   const root = (v: Value): Value => rootOf.get(v) ?? v;
   const kernels: PlannedKernel[] = [];
-  const idWidth = Math.max(2, String(graph.nodes.length - 1).length);
+  // Ids stay sortable; a node may lower to several kernels, so leave room.
+  const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   for (const node of graph.nodes) {
     if (isViewNode(node)) {
       rootOf.set(node.outputs[0]!, root(node.input(0)));
@@ -67,15 +68,17 @@ export function planGraph(graph: Graph): Plan {
     if (!generate) {
       throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
     }
-    const spec = generate(node, graph.opset(node.domain));
-    for (const t of spec.tensors) {
-      if (t.value.dtype === 'float16' || t.value.dtype === 'bfloat16') {
-        throw new YhcError('CODEGEN', `${describeNode(node)}: ${t.value.dtype} tensors have no kernels yet (fp16 arrives with --precision fp16)`);
+    const lowered = generate(node, { opset: graph.opset(node.domain), temp: (dtype, shape) => graph.newValue('', dtype, shape) });
+    for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
+      for (const t of spec.tensors) {
+        if (t.value.dtype === 'float16' || t.value.dtype === 'bfloat16') {
+          throw new YhcError('CODEGEN', `${describeNode(node)}: ${t.value.dtype} tensors have no kernels yet (fp16 arrives with --precision fp16)`);
+        }
       }
+      if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
+      const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
+      kernels.push({ id, spec, launcher: `yhc_${id}` });
     }
-    if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
-    const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
-    kernels.push({ id, spec, launcher: `yhc_${id}` });
   }
 
   // 2. Storage: inputs, outputs written in place where possible, weights, then the arena.

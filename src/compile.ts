@@ -6,7 +6,9 @@ import { BuildCache } from '../codegen/build/cache.js';
 import { emitBuildDirectory } from '../codegen/emit/build_dir.js';
 import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
 import { planGraph, valueBytes, type Plan } from '../codegen/plan.js';
+import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
 import { YhcError } from './errors.js';
+import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph, Value } from './ir/graph.js';
 import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
 import { loadModel } from './onnx/load.js';
@@ -25,6 +27,15 @@ export interface CompileOptions {
   readonly batch?: number;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
+  /** false: no graph passes (one kernel per ONNX op). */
+  readonly passes?: boolean;
+  /** Translation-validate every pass on seeded random inputs (`--verify`). */
+  readonly verify?: boolean;
+  /** IR text after these passes goes to onPrint (`--print-after`). */
+  readonly printAfter?: readonly string[] | 'all';
+  readonly onPrint?: (pass: string, ir: string) => void;
+  /** Also write the optimized graph as ONNX (yhc ops in domain ai.yhc) here. */
+  readonly emitOnnx?: string;
   readonly cacheDir?: string;
   readonly jobs?: number;
   /** Progress of long steps (compiler runs). */
@@ -32,7 +43,7 @@ export interface CompileOptions {
 }
 
 export type CompileProgress =
-  | { readonly phase: 'load' | 'plan' | 'emit' | 'done'; readonly message: string }
+  | { readonly phase: 'load' | 'passes' | 'plan' | 'emit' | 'done'; readonly message: string }
   | ({ readonly phase: 'build' } & BuildProgress);
 
 export interface CompileResult {
@@ -40,6 +51,7 @@ export interface CompileResult {
   readonly manifest: Manifest;
   readonly graph: Graph;
   readonly plan: Plan;
+  readonly passes: PipelineReport | null;
 }
 
 const DEFAULT_ARCH = ['sm_90'];
@@ -55,6 +67,8 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
 
   progress({ phase: 'load', message: `reading ${modelPath}` });
   const graph = options.graph ?? loadModel(modelPath, options.batch !== undefined ? { batch: options.batch } : {});
+  const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
+  if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph);
   const modelName = basename(modelPath, extname(modelPath));
@@ -73,12 +87,35 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }
-    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build });
+    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
   });
   progress({ phase: 'done', message: resolve(options.outDir) });
-  return { outDir: resolve(options.outDir), manifest, graph, plan };
+  return { outDir: resolve(options.outDir), manifest, graph, plan, passes };
+}
+
+/** The pass pipeline over an imported graph (in place), as compile and inspect run it. */
+export function optimizeGraph(
+  graph: Graph,
+  options: Pick<CompileOptions, 'verify' | 'printAfter' | 'onPrint'>,
+  progress: (e: CompileProgress) => void = () => {},
+): PipelineReport {
+  progress({ phase: 'passes', message: options.verify ? 'optimizing, verifying every pass' : 'optimizing' });
+  return runPipeline(graph, PASSES, {
+    ...(options.verify ? { verify: true } : {}),
+    ...(options.printAfter ? { printAfter: options.printAfter } : {}),
+    ...(options.onPrint ? { onPrint: options.onPrint } : {}),
+  });
+}
+
+/** The graph as an ONNX file (yhc ops keep domain ai.yhc), for Netron. */
+export function writeOnnx(graph: Graph, path: string): void {
+  try {
+    writeFileSync(path, encodeModel(graphToModelSpec(graph)));
+  } catch (e) {
+    throw new YhcError('IO', `cannot write ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 export function tensorInfo(v: Value): TensorInfo {
@@ -94,6 +131,7 @@ function makeManifest(args: {
   batch: number;
   buildId: string;
   build: BuildResult | null;
+  passes: PipelineReport | null;
 }): Manifest {
   const { graph, plan, build } = args;
   const kernels: KernelInfo[] = plan.kernels.map((k) => {
@@ -128,6 +166,7 @@ function makeManifest(args: {
     batch: args.batch,
     inputs: graph.inputs.map(tensorInfo),
     outputs: graph.outputs.map(tensorInfo),
+    passes: args.passes ? args.passes.passes.map((p) => ({ name: p.name, fired: p.fired })) : null,
     library: build ? build.library : null,
     weights: { file: 'weights.bin', bytes: plan.weightBytes },
     arenaBytes: plan.arenaBytes,

@@ -10,6 +10,9 @@ import { exactInt64 } from './onnx/proto.js';
 import { lookupOp } from './ops/index.js';
 import { numel } from './tensor.js';
 import { dirname } from 'node:path';
+import type { PipelineReport } from '../passes/index.js';
+import { optimizeGraph, writeOnnx } from './compile.js';
+import { opCounts } from './ir/print.js';
 
 /** What `yhc inspect MODEL` reports. */
 export interface ModelSummary {
@@ -28,6 +31,20 @@ export interface ModelSummary {
   /** Elements of constant tensors that nodes read (weights, biases, anchors...). */
   readonly parameters: number;
   readonly flops: number;
+  /** The pass pipeline's report and the graph after it (null with passes: false). */
+  readonly passes: PipelineReport | null;
+  readonly optimizedOps: Record<string, number> | null;
+  readonly optimizedNodes: number | null;
+}
+
+export interface InspectOptions {
+  readonly batch?: number;
+  /** Run the pass pipeline (default true). */
+  readonly passes?: boolean;
+  readonly verify?: boolean;
+  readonly printAfter?: readonly string[] | 'all';
+  readonly onPrint?: (pass: string, ir: string) => void;
+  readonly emitOnnx?: string;
 }
 
 function countOps(types: Iterable<string>): Record<string, number> {
@@ -59,10 +76,10 @@ export function graphParameters(graph: Graph): number {
   return count;
 }
 
-export function inspectModel(path: string, options: { batch?: number } = {}): ModelSummary {
+export function inspectModel(path: string, options: InspectOptions = {}): ModelSummary {
   if (!existsSync(path) || !statSync(path).isFile()) throw new YhcError('IO', `cannot read model ${q(path)}`);
   const model = decodeModel(readFileSync(path), q(path));
-  const graph = importModel(model, { ...options, externalRoot: externalDataRoot(dirname(path)) });
+  const graph = importModel(model, { ...(options.batch !== undefined ? { batch: options.batch } : {}), externalRoot: externalDataRoot(dirname(path)) });
   const opsets: Record<string, number> = {};
   for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;
   const io = (vs: Graph['inputs']) => vs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
@@ -79,7 +96,15 @@ export function inspectModel(path: string, options: { batch?: number } = {}): Mo
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),
     flops: graphFlops(graph),
+    ...optimized(graph, options),
   };
+}
+
+function optimized(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes'> {
+  if (options.passes === false) return { passes: null, optimizedOps: null, optimizedNodes: null };
+  const passes = optimizeGraph(graph, options);
+  if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
+  return { passes, optimizedOps: opCounts(graph), optimizedNodes: graph.nodes.length };
 }
 
 export function readManifest(dir: string): Manifest {

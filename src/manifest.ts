@@ -33,6 +33,8 @@ export interface Manifest {
   readonly batch: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** The graph passes that ran and what each rewrote (null with --no-passes). */
+  readonly passes: readonly { readonly name: string; readonly fired: Record<string, number> }[] | null;
   /** Library path relative to the build directory; null for --no-build. */
   readonly library: string | null;
   readonly weights: { readonly file: string; readonly bytes: number };

@@ -1,12 +1,14 @@
 import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { YhcError } from '../../src/errors.js';
-import { describeNode } from '../../src/ir/graph.js';
+import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { windowGeometry } from '../../src/ops/util/window.js';
 import { numel } from '../../src/tensor.js';
-import { boolParam, intParam, oneThreadPerElement, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
+import { ACTIVATION_FUNCTOR, activationOf } from '../../src/ops/yhc/activation.js';
+import { boolParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
-/** Conv (2-D, float32, NCHW) → conv2d_direct: one thread per output element. */
+/** Conv and ai.yhc.Conv (2-D, float32, NCHW) → conv2d_direct: one thread per output element,
+ *  bias and activation in the epilogue. */
 export function convKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const w = node.input(1);
@@ -44,6 +46,7 @@ export function convKernel(node: Node): KernelSpec {
       intParam('dilation_h', dilations[0]!),
       intParam('dilation_w', dilations[1]!),
       boolParam('has_bias', bias !== null),
+      typeParam('Act', ACTIVATION_FUNCTOR[node.domain === YHC_DOMAIN ? activationOf(node) : 'none']),
     ],
     tensors: [read('x', x), read('w', w), ...(bias ? [read('bias', bias)] : []), write('y', y)],
     callArgs: ['x', 'w', bias ? 'bias' : 'nullptr', 'y'],

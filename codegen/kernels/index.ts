@@ -1,16 +1,25 @@
-import type { Node } from '../../src/ir/graph.js';
-import { ONNX_DOMAIN } from '../../src/ir/graph.js';
+import type { DType } from '../../src/dtype.js';
+import { ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../../src/ir/graph.js';
 import type { KernelSpec } from '../kernel_spec.js';
 import { convKernel } from './conv.js';
 import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './data_movement.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
-import { batchNormKernel, groupNormKernel } from './normalization.js';
+import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 
-export type KernelGenerator = (node: Node, opset: number) => KernelSpec;
+/** What a generator may ask of the lowering. */
+export interface LoweringContext {
+  /** The node's domain opset. */
+  readonly opset: number;
+  /** A fresh intermediate tensor, for ops lowered to several kernels (storage is planned). */
+  temp(dtype: DType, shape: readonly number[]): Value;
+}
+
+/** One node → the kernels that implement it, in launch order. */
+export type KernelGenerator = (node: Node, ctx: LoweringContext) => KernelSpec | readonly KernelSpec[];
 
 /**
  * Ops whose output is its input with another shape: no kernel, the output aliases the input's
@@ -18,18 +27,19 @@ export type KernelGenerator = (node: Node, opset: number) => KernelSpec;
  */
 export const VIEW_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
-const GENERATORS = new Map<string, KernelGenerator>([
+/** ONNX ops by op type. */
+const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ...UNARY_OPS.map((op) => [op, unaryKernel] as const),
   ...BINARY_OPS.map((op) => [op, binaryKernel] as const),
-  ...REDUCE_OPS.map((op) => [op, reduceKernel] as const),
+  ...REDUCE_OPS.map((op) => [op, (node: Node, ctx: LoweringContext) => reduceKernel(node, ctx.opset)] as const),
   ['Where', whereKernel],
   ['Conv', convKernel],
   ['BatchNormalization', batchNormKernel],
-  ['InstanceNormalization', groupNormKernel],
-  ['GroupNormalization', groupNormKernel],
+  ['InstanceNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
+  ['GroupNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
   ['Softmax', softmaxKernel],
   ['Transpose', transposeKernel],
-  ['Slice', sliceKernel],
+  ['Slice', (node, ctx) => sliceKernel(node, ctx.opset)],
   ['Expand', expandKernel],
   ['Tile', tileKernel],
   ['Concat', concatKernel],
@@ -40,9 +50,17 @@ const GENERATORS = new Map<string, KernelGenerator>([
   ['TopK', topkKernel],
 ]);
 
+/** yhc's own ops (domain ai.yhc) by op type. */
+const YHC_GENERATORS = new Map<string, KernelGenerator>([
+  ['Conv', convKernel],
+  ['Affine', affineKernel],
+]);
+
 /** The generator for a node, or undefined when yhc has no kernel for its op. */
 export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
-  return node.domain === ONNX_DOMAIN ? GENERATORS.get(node.opType) : undefined;
+  if (node.domain === ONNX_DOMAIN) return ONNX_GENERATORS.get(node.opType);
+  if (node.domain === YHC_DOMAIN) return YHC_GENERATORS.get(node.opType);
+  return undefined;
 }
 
 export function isViewNode(node: Node): boolean {
@@ -51,5 +69,5 @@ export function isViewNode(node: Node): boolean {
 
 /** Op types with a kernel, for `yhc --help` and docs. */
 export function opsWithKernels(): string[] {
-  return [...GENERATORS.keys(), ...VIEW_OPS].sort();
+  return [...ONNX_GENERATORS.keys(), ...VIEW_OPS, ...[...YHC_GENERATORS.keys()].map((op) => `ai.yhc.${op}`)].sort();
 }

@@ -23,11 +23,12 @@ import { TopK } from './topk.js';
 import { Where } from './where.js';
 
 export type { OpDef, OutputType } from './op.js';
+import { YHC_OPS } from './yhc/index.js';
 
 /**
  * Every ONNX (ai.onnx) op yhc understands. `Constant` is not here: the importer turns Constant
- * nodes into constant values. yhc's own ops (domain ai.yhc) are registered by the passes that
- * introduce them.
+ * nodes into constant values. yhc's own ops (domain ai.yhc, introduced by the passes) are in
+ * ./yhc/index.ts.
  */
 export const ONNX_OPS: readonly OpDef[] = [
   ...BINARY_OPS,
@@ -61,7 +62,6 @@ export const ONNX_OPS: readonly OpDef[] = [
   Resize,
 ];
 
-const extraOps: OpDef[] = [];
 let table: Map<string, OpDef> | null = null;
 
 function key(opType: string, domain: string): string {
@@ -70,7 +70,7 @@ function key(opType: string, domain: string): string {
 
 function buildTable(): Map<string, OpDef> {
   const m = new Map<string, OpDef>();
-  for (const d of [...ONNX_OPS, ...extraOps]) m.set(key(d.opType, d.domain), d);
+  for (const d of [...ONNX_OPS, ...YHC_OPS]) m.set(key(d.opType, d.domain), d);
   return m;
 }
 
@@ -78,18 +78,4 @@ function buildTable(): Map<string, OpDef> {
 export function lookupOp(opType: string, domain: string): OpDef | undefined {
   table ??= buildTable();
   return table.get(key(opType, domain));
-}
-
-/**
- * Register an op outside ai.onnx (yhc's own ops in domain ai.yhc, defined next to the passes
- * that introduce them). Registering the same (domain, opType) again replaces the definition.
- */
-export function registerOp(def: OpDef): void {
-  if (def.domain === '' || def.domain === 'ai.onnx') {
-    throw new Error(`registerOp: ${def.opType} is in ai.onnx; add it to ONNX_OPS instead`);
-  }
-  const i = extraOps.findIndex((d) => d.opType === def.opType && d.domain === def.domain);
-  if (i >= 0) extraOps[i] = def;
-  else extraOps.push(def);
-  table = null;
 }

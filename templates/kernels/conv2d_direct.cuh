@@ -2,10 +2,10 @@
 // The simple, obviously-correct form: each thread walks its receptive field over the input
 // channels of its group. Dense, grouped and depthwise convs are the same loop.
 //
-// P names the shape (all static):
+// P names the shape (all static) and the epilogue:
 //   batch, in_channels, in_h, in_w, out_channels, out_h, out_w, groups,
 //   kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-//   has_bias
+//   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid)
 #pragma once
 #include "yhc_common.cuh"
 
@@ -40,7 +40,7 @@ __global__ void conv2d_direct(const float* __restrict__ x, const float* __restri
       }
     }
   }
-  y[i] = acc;
+  y[i] = typename P::Act()(acc);
 }
 
 }  // namespace yhc

@@ -56,4 +56,12 @@ __device__ __forceinline__ To convert(From x) {
 
 __device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
+// Activations a kernel applies to its result (ai.yhc ops' `activation` attribute).
+namespace act {
+struct None { __device__ float operator()(float x) const { return x; } };
+struct Silu { __device__ float operator()(float x) const { return x * sigmoid(x); } };
+struct Relu { __device__ float operator()(float x) const { return x > 0.0f ? x : 0.0f; } };
+struct Sigmoid { __device__ float operator()(float x) const { return sigmoid(x); } };
+}  // namespace act
+
 }  // namespace yhc

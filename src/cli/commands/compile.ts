@@ -2,14 +2,17 @@ import { compileModel } from '../../compile.js';
 import { archList, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
+import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
+import { renderVerify } from './inspect.js';
 
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile an ONNX model into a build directory (CUDA sources, weights, engine library)',
   help: `Usage: yhc compile MODEL.onnx -o DIR [options]
 
-Reads the model, infers static shapes, folds what is computable at compile time, emits one
-CUDA C++ kernel per op (kernels/*.cu), the host plan (engine.cu), the C ABI header
+Reads the model, infers static shapes, folds what is computable at compile time, runs the
+graph passes (BatchNorm/RepConv folding, GroupNorm/SimAM fusion, DW+PW grouping, decoder
+recognition), emits CUDA C++ kernels (kernels/*.cu), the host plan (engine.cu), the C ABI header
 (include/yhc_engine.h), weights.bin, manifest.json and a typed TypeScript wrapper (engine.ts),
 then builds lib/libyhc_<model>.so. DIR is replaced only when everything succeeded.
 
@@ -24,7 +27,7 @@ Options:
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              no progress output
-`,
+${PASS_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(
       args,
@@ -37,6 +40,7 @@ Options:
         jobs: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        ...PASS_OPTIONS,
       },
       'compile',
     );
@@ -55,7 +59,9 @@ Options:
       ...(jobs !== undefined ? { jobs } : {}),
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
+      ...passOptions(values, io),
     });
+    if (result.passes?.verifySeed !== undefined && !values.json) io.out(renderVerify(result.passes));
     const m = result.manifest;
     if (values.json) {
       io.out(`${JSON.stringify(m, null, 2)}\n`);

@@ -4,10 +4,34 @@ import { inspectModel, readManifest, type ModelSummary } from '../../inspect.js'
 import type { Manifest } from '../../manifest.js';
 import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../main.js';
+import type { PipelineReport } from '../../../passes/index.js';
+import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
 const counts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+
+/** The pass report: what fired, how often, and what was left alone and why. */
+export function renderPasses(report: PipelineReport): string[] {
+  const lines = [`passes   ${report.passes.length} run in ${report.milliseconds.toFixed(0)} ms`];
+  for (const p of report.passes) {
+    const fired = Object.entries(p.fired).map(([what, k]) => `${what} x${k}`).join('; ');
+    lines.push(`  ${p.name.padEnd(18)} ${fired || 'nothing matched'}`);
+    for (const note of p.notes) lines.push(`  ${''.padEnd(18)} left alone: ${note}`);
+  }
+  return lines;
+}
+
+/** Max abs / rel error of every output after every pass (--verify). */
+export function renderVerify(report: PipelineReport): string {
+  const lines = [`translation validation, seed ${report.verifySeed}:`];
+  for (const p of report.passes) {
+    for (const c of p.verify ?? []) {
+      lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}  ${c.ok ? 'ok' : 'MISMATCH'}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 function renderModel(m: ModelSummary): string {
   const lines = [
@@ -18,8 +42,9 @@ function renderModel(m: ModelSummary): string {
     `compiled ${m.nodes} nodes after folding compile-time values: ${counts(m.ops)}`,
     `params   ${n(m.parameters)} constant elements`,
     `FLOPs    ${n(m.flops)} per run`,
+    ...(m.passes ? [...renderPasses(m.passes), `optimized ${m.optimizedNodes} nodes: ${counts(m.optimizedOps!)}`] : []),
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${m.passes?.verifySeed !== undefined ? renderVerify(m.passes) : ''}`;
 }
 
 function renderBuild(dir: string, m: Manifest): string {
@@ -46,15 +71,17 @@ export const inspectCommand: Command = {
   help: `Usage: yhc inspect MODEL.onnx|BUILD_DIR [options]
 
 For a model: inputs and outputs, op counts as written and after compile-time folding,
-parameter count and FLOPs. For a build directory: target, memory, and every kernel with the
+parameter count, FLOPs, and the pass report: what each graph pass rewrote and how often, what
+matched partially and why it was left alone, and the op counts after the passes. For a build
+directory: target, memory, and every kernel with the
 ONNX nodes it implements, its FLOPs and bytes, and ptxas registers / shared memory / spills.
 
 Options:
-  --batch N   value of a symbolic batch dimension (models only; default 1)
-  --json      print one JSON document on stdout
-`,
+  --batch N            value of a symbolic batch dimension (models only; default 1)
+  --json               print one JSON document on stdout
+${PASS_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' } }, 'inspect');
+    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, ...PASS_OPTIONS }, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
     if (existsSync(path) && statSync(path).isDirectory()) {
       const m = readManifest(path);
@@ -62,7 +89,7 @@ Options:
       return 0;
     }
     const batch = positiveInt(values.batch, '--batch');
-    const summary = inspectModel(path, batch !== undefined ? { batch } : {});
+    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...passOptions(values, io) });
     io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderModel(summary));
     return 0;
   },

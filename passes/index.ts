@@ -1,0 +1,29 @@
+import { canonicalize } from './canonicalize.js';
+import { foldBatchnorm } from './fold_batchnorm.js';
+import { foldRepconv } from './fold_repconv.js';
+import { fuseGroupnorm } from './fuse_groupnorm.js';
+import { groupDwPw } from './group_dw_pw.js';
+import { inlineSimam } from './inline_simam.js';
+import type { Pass } from './pass.js';
+import { recognizeDecoder } from './recognize_decoder.js';
+
+export type { Pass } from './pass.js';
+export { runPipeline, type OptimizeOptions, type PassReport, type PipelineReport } from './pipeline.js';
+
+/**
+ * The optimization pipeline, in order. canonicalize runs again once BatchNorms are folded and
+ * norms fused (their producers can then absorb SiLU), and last to drop what became dead.
+ */
+export const PASSES: readonly Pass[] = [
+  canonicalize,
+  foldBatchnorm,
+  foldRepconv,
+  fuseGroupnorm,
+  inlineSimam,
+  canonicalize,
+  groupDwPw,
+  recognizeDecoder,
+  canonicalize,
+];
+
+export const PASS_NAMES: readonly string[] = [...new Set(PASSES.map((p) => p.name))];

@@ -1,0 +1,33 @@
+import type { CliIO } from './io.js';
+import { PASS_NAMES } from '../../passes/index.js';
+
+/** Flags that steer the pass pipeline, shared by `yhc compile` and `yhc inspect`. */
+export const PASS_OPTIONS = {
+  'no-passes': { type: 'boolean' },
+  verify: { type: 'boolean' },
+  'print-after': { type: 'string', multiple: true },
+  'emit-onnx': { type: 'string' },
+} as const;
+
+export const PASS_HELP = `  --verify             translation-validate every pass: the interpreter runs the graph before
+                       and after it on seeded random inputs; report max abs/rel error per pass,
+                       fail on a mismatch
+  --print-after PASS   print the IR after PASS (repeatable; 'all' for every pass). Passes:
+                       ${PASS_NAMES.join(', ')}
+  --emit-onnx FILE     write the optimized graph as ONNX (yhc ops in domain ai.yhc), for Netron
+  --no-passes          skip the graph passes (one kernel per ONNX op)
+`;
+
+export function passOptions(
+  values: { 'no-passes'?: boolean; verify?: boolean; 'print-after'?: string[]; 'emit-onnx'?: string },
+  io: CliIO,
+) {
+  const printAfter = values['print-after'];
+  return {
+    ...(values['no-passes'] ? { passes: false } : {}),
+    ...(values.verify ? { verify: true } : {}),
+    ...(printAfter ? { printAfter: printAfter.includes('all') ? ('all' as const) : printAfter } : {}),
+    onPrint: (pass: string, ir: string) => io.err(`--- IR after ${pass}\n${ir}`),
+    ...(values['emit-onnx'] ? { emitOnnx: values['emit-onnx'] } : {}),
+  };
+}

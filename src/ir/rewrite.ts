@@ -1,0 +1,68 @@
+import type { Graph, Node, Value } from './graph.js';
+
+/**
+ * Small queries passes use to read like their rules: who reads a value, whether a value is a
+ * graph output, a constant's scalar.
+ */
+export class Uses {
+  private readonly readers: Map<Value, Node[]>;
+  private readonly outputs: Set<Value>;
+
+  constructor(graph: Graph) {
+    this.readers = graph.consumers();
+    this.outputs = new Set(graph.outputs);
+  }
+
+  /** Nodes reading `v` (a node appears once per input slot that reads it). */
+  of(v: Value): readonly Node[] {
+    return this.readers.get(v) ?? [];
+  }
+
+  isGraphOutput(v: Value): boolean {
+    return this.outputs.has(v);
+  }
+
+  /** The only node reading `v`, when `v` has exactly one reader and is not a graph output. */
+  soleReader(v: Value): Node | null {
+    const r = this.of(v);
+    return r.length === 1 && !this.outputs.has(v) ? r[0]! : null;
+  }
+
+  /** Whether `v` is read only by `nodes` (each possibly several times) and is not a graph output. */
+  onlyReadBy(v: Value, nodes: readonly Node[]): boolean {
+    return !this.outputs.has(v) && this.of(v).every((n) => nodes.includes(n));
+  }
+}
+
+/** A constant's only element, or null when `v` is not a one-element constant. */
+export function constantScalar(v: Value | null | undefined): number | null {
+  return v?.constant && v.constant.size === 1 ? v.constant.data[0]! : null;
+}
+
+/** Remove nodes from the graph (their outputs must be unused or rewired first). */
+export function removeNodes(graph: Graph, dead: Iterable<Node>): void {
+  const set = new Set(dead);
+  graph.nodes = graph.nodes.filter((n) => !set.has(n));
+}
+
+/**
+ * Make every reader of `from` read `to`. When `from` is a graph output, `to` takes its place
+ * and its name (graph output names are the engine's contract); `to` must then be a computed
+ * value that is not itself a graph input or output.
+ */
+export function redirect(graph: Graph, from: Value, to: Value): void {
+  if (from === to) return;
+  const outputIndex = graph.outputs.indexOf(from);
+  if (outputIndex >= 0) {
+    if (graph.inputs.includes(to) || graph.outputs.includes(to) || !to.producer) {
+      throw new Error(`internal: cannot make value ${to.id} stand for graph output ${JSON.stringify(from.name)}`);
+    }
+    to.name = from.name;
+  }
+  graph.replaceAllUses(from, to);
+}
+
+/** Whether `to` may take the place of `from` (see redirect). */
+export function canRedirect(graph: Graph, from: Value, to: Value): boolean {
+  return !graph.outputs.includes(from) || (!graph.inputs.includes(to) && !graph.outputs.includes(to) && to.producer !== null);
+}

@@ -1,0 +1,9 @@
+import type { OpDef } from '../op.js';
+import { Affine } from './affine.js';
+import { YhcConv } from './conv.js';
+
+/**
+ * yhc's own ops (domain ai.yhc), introduced by the passes in passes/. Each has reference
+ * semantics like any ONNX op, so an optimized graph can always be interpreted and compared.
+ */
+export const YHC_OPS: readonly OpDef[] = [YhcConv, Affine];
