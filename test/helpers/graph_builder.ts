@@ -3,15 +3,17 @@ import type { DType } from '../../src/dtype.js';
 import type { Attr, Graph, Node, Value } from '../../src/ir/graph.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { importModel } from '../../src/onnx/import.js';
-import { modelProto, type NodeSpec, type TensorSpec, type ValueInfoSpec } from '../../src/onnx/write.js';
+import { decodeModel } from '../../src/onnx/load.js';
+import { encodeModel, type ModelSpec, type NodeSpec, type TensorSpec, type ValueInfoSpec } from '../../src/onnx/write.js';
 import type { Tensor } from '../../src/tensor.js';
 import { seededGraphInputs } from '../../passes/verify.js';
 
 /**
  * Pass tests in TVM's style: a small `before` graph built in code, the pass applied, an
  * `expected` graph built the same way, compared structurally — and numerically through the
- * interpreter. Graphs are built as ONNX and imported, so every value is typed by the ops' own
- * shape inference; yhc ops are written with domain 'ai.yhc'.
+ * interpreter. Graphs are built as ONNX, encoded and imported as a file would be, so every value
+ * is typed by the ops' own shape inference; yhc ops are written with domain 'ai.yhc'. `spec()`
+ * is the same model for onnxruntime.
  */
 export class GraphBuilder {
   private readonly inputs: ValueInfoSpec[] = [];
@@ -22,7 +24,7 @@ export class GraphBuilder {
 
   constructor(private readonly opset = 17) {}
 
-  input(name: string, dtype: DType, dims: number[]): string {
+  input(name: string, dtype: DType, dims: (number | string)[]): string {
     this.inputs.push({ name, dtype, dims });
     return name;
   }
@@ -48,19 +50,21 @@ export class GraphBuilder {
     this.outputs.push(name);
   }
 
-  build(): Graph {
+  spec(): ModelSpec {
     const usesYhc = this.nodes.some((n) => n.domain === 'ai.yhc');
-    return importModel(
-      modelProto({
-        opset: this.opset,
-        ...(usesYhc ? { extraOpsets: { 'ai.yhc': 1 } } : {}),
-        inputs: this.inputs,
-        outputs: this.outputs.map((name) => ({ name })),
-        initializers: this.initializers,
-        nodes: this.nodes,
-      }),
-      { name: 'test' },
-    );
+    return {
+      opset: this.opset,
+      ...(usesYhc ? { extraOpsets: { 'ai.yhc': 1 } } : {}),
+      inputs: this.inputs,
+      outputs: this.outputs.map((name) => ({ name })),
+      initializers: this.initializers,
+      nodes: this.nodes,
+    };
+  }
+
+  /** The model, encoded and imported as a file would be (a symbolic batch bound to `batch`). */
+  build(options: { batch?: number } = {}): Graph {
+    return importModel(decodeModel(encodeModel(this.spec()), 'test'), { name: 'test', ...options });
   }
 }
 

@@ -24,7 +24,8 @@ describe('op registry', () => {
   it('has no Constant (the importer folds Constant nodes) and no unknown ops', () => {
     expect(lookupOp('Constant', '')).toBeUndefined();
     expect(lookupOp('NotAnOp', '')).toBeUndefined();
-    expect(lookupOp('Conv', 'ai.yhc')).toBeUndefined();
+    expect(lookupOp('Relu', 'ai.yhc')).toBeUndefined();
+    expect(lookupOp('Conv', 'com.example')).toBeUndefined();
   });
 
   it('lists each op once, in ai.onnx, with sane arities', () => {
