@@ -12,6 +12,7 @@ import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph, Value } from './ir/graph.js';
 import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
 import { loadModel } from './onnx/load.js';
+import { loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
 import { withStagedDirectory } from './util/output_dir.js';
 import { packageVersion } from './util/package_root.js';
 
@@ -25,6 +26,8 @@ export interface CompileOptions {
   readonly arch?: readonly string[];
   /** Value of the symbolic batch dimension; default 1. */
   readonly batch?: number;
+  /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
+  readonly decode?: DecodeOptions;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
   /** false: no graph passes (one kernel per ONNX op). */
@@ -66,7 +69,8 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const progress = options.onProgress ?? (() => {});
 
   progress({ phase: 'load', message: `reading ${modelPath}` });
-  const graph = options.graph ?? loadModel(modelPath, options.batch !== undefined ? { batch: options.batch } : {});
+  const batch = options.batch !== undefined ? { batch: options.batch } : {};
+  const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });

@@ -5,6 +5,7 @@ import type { Graph } from './ir/graph.js';
 import type { Manifest } from './manifest.js';
 import { importModel } from './onnx/import.js';
 import { decodeModel } from './onnx/load.js';
+import { loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
 import { externalDataRoot } from './onnx/external_data.js';
 import { exactInt64 } from './onnx/proto.js';
 import { lookupOp } from './ops/index.js';
@@ -39,6 +40,8 @@ export interface ModelSummary {
 
 export interface InspectOptions {
   readonly batch?: number;
+  /** Append a postprocess to a raw-output model first (`--decode`); the summary is of the extended model. */
+  readonly decode?: DecodeOptions;
   /** Run the pass pipeline (default true). */
   readonly passes?: boolean;
   readonly verify?: boolean;
@@ -78,7 +81,9 @@ export function graphParameters(graph: Graph): number {
 
 export function inspectModel(path: string, options: InspectOptions = {}): ModelSummary {
   if (!existsSync(path) || !statSync(path).isFile()) throw new YhcError('IO', `cannot read model ${q(path)}`);
-  const model = decodeModel(readFileSync(path), q(path));
+  const model = options.decode
+    ? loadDecodedModel(path, { ...(options.batch !== undefined ? { batch: options.batch } : {}), decode: options.decode }).model
+    : decodeModel(readFileSync(path), q(path));
   const graph = importModel(model, { ...(options.batch !== undefined ? { batch: options.batch } : {}), externalRoot: externalDataRoot(dirname(path)) });
   const opsets: Record<string, number> = {};
   for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;

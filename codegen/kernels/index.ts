@@ -3,12 +3,15 @@ import { ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../../src/ir/gra
 import type { KernelSpec } from '../kernel_spec.js';
 import { convKernel } from './conv.js';
 import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './data_movement.js';
+import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
 import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
+import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
+import { yoloDecodeKernels } from './yolo_decode.js';
 
 /** What a generator may ask of the lowering. */
 export interface LoweringContext {
@@ -54,6 +57,10 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
 const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['Conv', convKernel],
   ['Affine', affineKernel],
+  ['GroupNorm', yhcGroupNormKernel],
+  ['SimAM', simamKernel],
+  ['DwPw', dwpwKernels],
+  ['YoloDecode', yoloDecodeKernels],
 ]);
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */

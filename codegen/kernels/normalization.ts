@@ -59,6 +59,7 @@ export function groupNormKernel(node: Node, opset: number): KernelSpec {
       floatParam('epsilon', attrFloat(node, 'epsilon', 1e-5)),
       intParam('block_threads', NORM_BLOCK_THREADS),
       boolParam('affine_per_group', perGroup),
+      typeParam('Act', ACTIVATION_FUNCTOR.none),
     ],
     tensors: [read('x', x), read('scale', scale), read('bias', bias), write('y', y)],
     callArgs: ['x', 'scale', 'bias', 'y'],

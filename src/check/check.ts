@@ -4,6 +4,7 @@ import { basename, extname, join } from 'node:path';
 import type { Target } from '../../codegen/build/build.js';
 import { compileModel, tensorInfo, type CompileProgress } from '../compile.js';
 import { loadModel } from '../onnx/load.js';
+import { loadDecodedModel, type DecodeOptions } from '../onnx/yolo_postprocess.js';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import type { TensorInfo } from '../manifest.js';
@@ -17,6 +18,8 @@ export interface CheckOptions {
   readonly target?: Target;
   readonly arch?: readonly string[];
   readonly batch?: number;
+  /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
+  readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
   readonly inputsDir?: string;
   readonly inputs?: Record<string, TypedArray>;
@@ -84,7 +87,9 @@ export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: read
 export async function checkModel(modelPath: string, options: CheckOptions = {}): Promise<CheckReport> {
   const target = options.target ?? 'host';
   // Import first: bad inputs are reported before minutes of compiling.
-  const graph = loadModel(modelPath, options.batch !== undefined ? { batch: options.batch } : {});
+  const batch = options.batch !== undefined ? { batch: options.batch } : {};
+  const decoded = options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }) : null;
+  const graph = decoded?.graph ?? loadModel(modelPath, batch);
   const infos = graph.inputs.map(tensorInfo);
   const seed = options.seed ?? 0;
   const inputs =
@@ -113,7 +118,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       engine.dispose();
     }
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
-    const reference = await runReference(modelPath, feeds);
+    const reference = await runReference(decoded ? decoded.referenceBytes() : modelPath, feeds);
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);

@@ -1,10 +1,11 @@
 // group_norm.cuh — normalization over groups of channels, one block per (image, group):
-// ONNX InstanceNormalization (groups == channels) and GroupNormalization.
+// ONNX InstanceNormalization (groups == channels), GroupNormalization, and ai.yhc.GroupNorm.
 //   mean, var over the group's channels x spatial elements (two passes: no cancellation)
-//   y = (x - mean) / sqrt(var + epsilon) * scale + bias
+//   y = act((x - mean) / sqrt(var + epsilon) * scale + bias)
 //
 // P: batch, channels, groups, spatial, epsilon, block_threads,
-//    affine_per_group (GroupNormalization opset 18: scale/bias per group, else per channel)
+//    affine_per_group (GroupNormalization opset 18: scale/bias per group, else per channel),
+//    using Act (yhc::act::None for the ONNX ops; ai.yhc.GroupNorm's activation)
 #pragma once
 #include "block_reduce.cuh"
 
@@ -39,7 +40,7 @@ group_norm(const float* __restrict__ x, const float* __restrict__ scale, const f
   for (int64_t i = threadIdx.x; i < group_size; i += P::block_threads) {
     const int c = g * channels_per_group + int(i / P::spatial);
     const int a = P::affine_per_group ? g : c;
-    yg[i] = (xg[i] - mean) * inv_std * scale[a] + bias[a];
+    yg[i] = typename P::Act()((xg[i] - mean) * inv_std * scale[a] + bias[a]);
   }
 }
 

@@ -3,6 +3,7 @@ import { q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
+import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
 
 function renderReport(r: CheckReport): string {
   const rows = r.outputs.map(
@@ -25,13 +26,14 @@ export const checkCommand: Command = {
 Compiles the model, runs the engine, runs onnxruntime (CPU) on the ORIGINAL model with the
 same inputs, and compares each output: dense outputs by max |got - ref| <= 1e-4 * max(1, max|ref|);
 detections [B, K, 6] row by row, sorted by score, allowing near-ties to swap and rows at the
-cut-off score to be replaced. Exit status 0 when every output passes, 1 on a mismatch, 2 on error.
+cut-off score to be replaced. With --decode, onnxruntime runs the same extended model.
+Exit status 0 when every output passes, 1 on a mismatch, 2 on error.
 
 Options:
   --target host|cuda   host (default): CPU emulation, no GPU needed; cuda needs a GPU
   --arch LIST          GPU architectures for --target cuda (default sm_90)
   --batch N            value of a symbolic batch dimension (default 1)
-  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${DECODE_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --json               print one JSON document on stdout
@@ -49,6 +51,7 @@ Options:
         out: { type: 'string', short: 'o' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        ...DECODE_OPTIONS,
       },
       'check',
     );
@@ -57,10 +60,12 @@ Options:
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');
+    const decode = decodeOptions(values);
     const report = await checkModel(model, {
       target: t,
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
+      ...decode,
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

@@ -3,6 +3,7 @@ import { archList, onePositional, parse, positiveInt, target } from '../args.js'
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
+import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
 import { renderVerify } from './inspect.js';
 
 export const compileCommand: Command = {
@@ -23,7 +24,7 @@ Options:
   --arch LIST          GPU architectures for --target cuda, comma-separated (default sm_90);
                        several build a fatbin
   --batch N            value of a symbolic batch dimension (default 1)
-  --no-build           emit sources only; run no compiler
+${DECODE_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              no progress output
@@ -40,6 +41,7 @@ ${PASS_HELP}`,
         jobs: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        ...DECODE_OPTIONS,
         ...PASS_OPTIONS,
       },
       'compile',
@@ -51,12 +53,14 @@ ${PASS_HELP}`,
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const jobs = positiveInt(values.jobs, '--jobs');
+    const decode = decodeOptions(values);
     const result = await compileModel(model, {
       outDir,
       ...(t ? { target: t } : {}),
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
+      ...decode,
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),

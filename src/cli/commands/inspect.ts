@@ -6,6 +6,7 @@ import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../main.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
+import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -78,10 +79,10 @@ ONNX nodes it implements, its FLOPs and bytes, and ptxas registers / shared memo
 
 Options:
   --batch N            value of a symbolic batch dimension (models only; default 1)
-  --json               print one JSON document on stdout
+${DECODE_HELP}  --json               print one JSON document on stdout
 ${PASS_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, ...PASS_OPTIONS }, 'inspect');
+    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, ...DECODE_OPTIONS, ...PASS_OPTIONS }, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
     if (existsSync(path) && statSync(path).isDirectory()) {
       const m = readManifest(path);
@@ -89,7 +90,7 @@ ${PASS_HELP}`,
       return 0;
     }
     const batch = positiveInt(values.batch, '--batch');
-    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...passOptions(values, io) });
+    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...decodeOptions(values), ...passOptions(values, io) });
     io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderModel(summary));
     return 0;
   },

@@ -1,9 +1,13 @@
 import type { OpDef } from '../op.js';
 import { Affine } from './affine.js';
 import { YhcConv } from './conv.js';
+import { DwPw } from './dwpw.js';
+import { GroupNorm } from './group_norm.js';
+import { SimAM } from './simam.js';
+import { YoloDecode } from './yolo_decode.js';
 
 /**
  * yhc's own ops (domain ai.yhc), introduced by the passes in passes/. Each has reference
  * semantics like any ONNX op, so an optimized graph can always be interpreted and compared.
  */
-export const YHC_OPS: readonly OpDef[] = [YhcConv, Affine];
+export const YHC_OPS: readonly OpDef[] = [YhcConv, Affine, GroupNorm, SimAM, DwPw, YoloDecode];

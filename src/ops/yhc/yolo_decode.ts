@@ -1,0 +1,234 @@
+import { attrFloat, attrFloats, attrInt, attrString, hasAttr } from '../../ir/attributes.js';
+import type { Node } from '../../ir/graph.js';
+import { Tensor } from '../../tensor.js';
+import type { OpDef } from '../op.js';
+import { checkNode, requireDType, requiredTensor } from '../util/checks.js';
+import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '../util/errors.js';
+
+/**
+ * ai.yhc.YoloDecode(box_0, cls_0, box_1, cls_1, …) — the YOLOv10 one-to-one head's NMS-free
+ * decoder as ONE op: DFL, dist2bbox, sigmoid scores and the two-stage top-k.
+ *
+ * Inputs, two per level, levels in anchor order:
+ *   box_l  [B, 4·reg_max, H_l, W_l]   DFL logits: channel k·reg_max + i is bin i of side k
+ *                                      (sides left, top, right, bottom)
+ *   cls_l  [B, nc, H_l, W_l]          class logits
+ * Anchors run level by level, row-major within a level (a = y·W_l + x); A = Σ H_l·W_l.
+ *
+ * Attributes:
+ *   nc, reg_max         class count, DFL bins
+ *   strides             floats, one per level (pixels per cell)
+ *   grid_cell_offset    anchor centre within its cell (default 0.5): anchor = (x + o, y + o)
+ *   output              'detections' (default) or 'preds'
+ *   max_det             detections kept (output 'detections' only; 1 ≤ max_det ≤ A)
+ *
+ * Per image and anchor, in float32 like the exported graph:
+ *   d_k    = Σ_i softmax_i(box[k·reg_max + i]) · i                          (DFL, k = 0..3)
+ *   box    = (ax − d_0, ay − d_1, ax + d_2, ay + d_3) · stride_l           (xyxy, input pixels)
+ *   scores = sigmoid(cls)
+ * Output 'preds': [B, 4 + nc, A] = box rows then score rows (the raw head's output).
+ * Output 'detections': [B, max_det, 6] = x1, y1, x2, y2, score, class (as float), exactly the
+ * exported postprocess:
+ *   1. the max_det anchors with the highest max-over-classes score (TopK: sorted descending,
+ *      ties to the lower anchor index, NaN first);
+ *   2. their scores as a [max_det · nc] list in rank-major order; TopK(max_det) of it again;
+ *   3. entry i of that list is class i % nc of the anchor of rank ⌊i / nc⌋.
+ */
+
+export const YOLO_DECODE_OUTPUTS = ['detections', 'preds'] as const;
+export type YoloDecodeOutput = (typeof YOLO_DECODE_OUTPUTS)[number];
+
+export interface YoloLevel {
+  readonly height: number;
+  readonly width: number;
+  readonly stride: number;
+  /** Index of the level's first anchor. */
+  readonly firstAnchor: number;
+}
+
+/** The op's geometry, read from its attributes and input shapes (validated). */
+export interface YoloDecodeLayout {
+  readonly batch: number;
+  readonly nc: number;
+  readonly regMax: number;
+  readonly levels: readonly YoloLevel[];
+  readonly anchors: number;
+  readonly cellOffset: number;
+  readonly output: YoloDecodeOutput;
+  /** 0 with output 'preds'. */
+  readonly maxDet: number;
+}
+
+export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
+  if (node.inputs.length % 2 !== 0) throw invalidError(node, `takes a (box, class) input pair per level, got ${node.inputs.length} inputs`);
+  const nc = attrInt(node, 'nc');
+  const regMax = attrInt(node, 'reg_max');
+  if (nc < 1) throw attributeError(node, `nc must be at least 1, got ${nc}`);
+  if (regMax < 1) throw attributeError(node, `reg_max must be at least 1, got ${regMax}`);
+  const strides = attrFloats(node, 'strides');
+  const count = node.inputs.length / 2;
+  if (strides.length !== count) throw attributeError(node, `strides has ${strides.length} values for ${count} levels`);
+  if (!strides.every((s) => Number.isFinite(s) && s > 0)) throw attributeError(node, `strides must be positive, got [${strides.join(', ')}]`);
+  const cellOffset = attrFloat(node, 'grid_cell_offset', 0.5);
+  if (!Number.isFinite(cellOffset)) throw attributeError(node, `grid_cell_offset must be finite, got ${cellOffset}`);
+  const output = attrString(node, 'output', 'detections');
+  if (!(YOLO_DECODE_OUTPUTS as readonly string[]).includes(output)) {
+    throw attributeError(node, `output ${JSON.stringify(output)} is not one of ${YOLO_DECODE_OUTPUTS.join(', ')}`);
+  }
+
+  const batch = node.input(0).shape[0]!;
+  const levels: YoloLevel[] = [];
+  let anchors = 0;
+  for (let l = 0; l < count; l++) {
+    const box = node.input(2 * l).shape;
+    const cls = node.input(2 * l + 1).shape;
+    if (box.length !== 4 || box[0] !== batch || box[1] !== 4 * regMax) {
+      throw shapeError(node, `${valueLabel(node, 2 * l)} (level ${l} boxes) has shape ${shapeStr(box)}; expected [${batch}, ${4 * regMax}, H, W]`);
+    }
+    if (cls.length !== 4 || cls[0] !== batch || cls[1] !== nc || cls[2] !== box[2] || cls[3] !== box[3]) {
+      throw shapeError(node, `${valueLabel(node, 2 * l + 1)} (level ${l} classes) has shape ${shapeStr(cls)}; expected [${batch}, ${nc}, ${box[2]}, ${box[3]}]`);
+    }
+    levels.push({ height: box[2]!, width: box[3]!, stride: strides[l]!, firstAnchor: anchors });
+    anchors += box[2]! * box[3]!;
+  }
+
+  let maxDet = 0;
+  if (output === 'detections') {
+    maxDet = attrInt(node, 'max_det');
+    if (maxDet < 1 || maxDet > anchors) throw attributeError(node, `max_det ${maxDet} must be between 1 and the anchor count ${anchors}`);
+  } else if (hasAttr(node, 'max_det')) {
+    throw attributeError(node, 'max_det applies to output "detections" only');
+  }
+  return { batch, nc, regMax, levels, anchors, cellOffset, output: output as YoloDecodeOutput, maxDet };
+}
+
+/** The output shape of a layout. */
+export function yoloDecodeShape(l: YoloDecodeLayout): number[] {
+  return l.output === 'preds' ? [l.batch, 4 + l.nc, l.anchors] : [l.batch, l.maxDet, 6];
+}
+
+const f32 = Math.fround;
+
+/** Per image and anchor: xyxy boxes [B, A, 4] and sigmoid scores [B, A, nc], rounded as the graph rounds. */
+function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes: Float32Array; scores: Float32Array } {
+  const { batch, nc, regMax, anchors } = l;
+  const boxes = new Float32Array(batch * anchors * 4);
+  const scores = new Float32Array(batch * anchors * nc);
+  const exps = new Float64Array(regMax);
+  l.levels.forEach((level, li) => {
+    const box = inputs[2 * li]!.data;
+    const cls = inputs[2 * li + 1]!.data;
+    const plane = level.height * level.width;
+    for (let b = 0; b < batch; b++) {
+      for (let p = 0; p < plane; p++) {
+        const a = level.firstAnchor + p;
+        const distance = [0, 0, 0, 0];
+        for (let k = 0; k < 4; k++) {
+          // Softmax over the bins (float64, each probability rounded to float32), then · arange.
+          const at = (i: number) => box[((b * 4 + k) * regMax + i) * plane + p]!;
+          let max = -Infinity;
+          for (let i = 0; i < regMax; i++) if (at(i) > max || at(i) !== at(i)) max = at(i);
+          let sum = 0;
+          for (let i = 0; i < regMax; i++) sum += exps[i] = Math.exp(at(i) - max);
+          let d = 0;
+          for (let i = 0; i < regMax; i++) d += f32(exps[i]! / sum) * i;
+          distance[k] = f32(d);
+        }
+        const ax = f32((p % level.width) + l.cellOffset);
+        const ay = f32(Math.floor(p / level.width) + l.cellOffset);
+        const s = level.stride;
+        const o = (b * anchors + a) * 4;
+        boxes[o] = f32(f32(ax - distance[0]!) * s);
+        boxes[o + 1] = f32(f32(ay - distance[1]!) * s);
+        boxes[o + 2] = f32(f32(ax + distance[2]!) * s);
+        boxes[o + 3] = f32(f32(ay + distance[3]!) * s);
+        for (let c = 0; c < nc; c++) {
+          const x = cls[(b * nc + c) * plane + p]!;
+          scores[(b * anchors + a) * nc + c] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+        }
+      }
+    }
+  });
+  return { boxes, scores };
+}
+
+/** Positions of the k largest of `values`: sorted descending, NaN first, ties to the lower index (ONNX TopK). */
+export function topIndices(values: ArrayLike<number>, k: number): number[] {
+  const order = Array.from({ length: values.length }, (_, i) => i);
+  order.sort((i, j) => {
+    const a = values[i]!;
+    const b = values[j]!;
+    if (a > b) return -1;
+    if (a < b) return 1;
+    const an = a !== a;
+    const bn = b !== b;
+    return an === bn ? i - j : an ? -1 : 1;
+  });
+  return order.slice(0, k);
+}
+
+/** The two-stage top-k of one image: rows x1, y1, x2, y2, score, class. */
+function detect(l: YoloDecodeLayout, boxes: Float32Array, scores: Float32Array, b: number, out: Float32Array): void {
+  const { nc, anchors, maxDet } = l;
+  const best = new Float32Array(anchors);
+  for (let a = 0; a < anchors; a++) {
+    let m = -Infinity;
+    for (let c = 0; c < nc; c++) {
+      const v = scores[(b * anchors + a) * nc + c]!;
+      if (v > m || v !== v) m = v; // NaN sticks, as in ReduceMax
+    }
+    best[a] = m;
+  }
+  const ranked = topIndices(best, maxDet);
+  const candidates = new Float32Array(maxDet * nc);
+  ranked.forEach((a, r) => candidates.set(scores.subarray((b * anchors + a) * nc, (b * anchors + a + 1) * nc), r * nc));
+  topIndices(candidates, maxDet).forEach((i, j) => {
+    const anchor = ranked[Math.floor(i / nc)]!;
+    const o = (b * maxDet + j) * 6;
+    out.set(boxes.subarray((b * anchors + anchor) * 4, (b * anchors + anchor) * 4 + 4), o);
+    out[o + 4] = candidates[i]!;
+    out[o + 5] = i % nc;
+  });
+}
+
+export const YoloDecode: OpDef = {
+  opType: 'YoloDecode',
+  domain: 'ai.yhc',
+  attributes: ['nc', 'reg_max', 'strides', 'grid_cell_offset', 'output', 'max_det'],
+  inputs: [2, 64],
+  outputs: [1, 1],
+  infer(node) {
+    checkNode(node, YoloDecode);
+    node.inputs.forEach((_, i) => requireDType(node, i, ['float32']));
+    return [{ dtype: 'float32', shape: yoloDecodeShape(yoloDecodeLayout(node)) }];
+  },
+  evaluate(node, inputs) {
+    const l = yoloDecodeLayout(node);
+    const tensors = node.inputs.map((_, i) => requiredTensor(node, inputs, i));
+    const { boxes, scores } = decodeAnchors(l, tensors);
+    const shape = yoloDecodeShape(l);
+    const out = new Float32Array(shape[0]! * shape[1]! * shape[2]!);
+    for (let b = 0; b < l.batch; b++) {
+      if (l.output === 'detections') {
+        detect(l, boxes, scores, b, out);
+        continue;
+      }
+      // preds: box rows, then score rows, anchors along the last axis.
+      const rows = 4 + l.nc;
+      for (let a = 0; a < l.anchors; a++) {
+        for (let k = 0; k < 4; k++) out[(b * rows + k) * l.anchors + a] = boxes[(b * l.anchors + a) * 4 + k]!;
+        for (let c = 0; c < l.nc; c++) out[(b * rows + 4 + c) * l.anchors + a] = scores[(b * l.anchors + a) * l.nc + c]!;
+      }
+    }
+    return [new Tensor('float32', shape, out)];
+  },
+  flops(node) {
+    const l = yoloDecodeLayout(node);
+    // Per anchor: DFL (max, exp≈4, sum, divide, multiply-add per bin), 8 for the box, sigmoid≈4 and a max per class.
+    const perAnchor = 4 * l.regMax * 9 + 8 + 5 * l.nc;
+    const decode = l.batch * l.anchors * perAnchor;
+    if (l.output === 'preds') return decode;
+    const log2 = (n: number) => Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+    return decode + l.batch * (l.anchors * log2(l.anchors) + l.maxDet * l.nc * log2(l.maxDet * l.nc));
+  },
+};

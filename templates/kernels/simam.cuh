@@ -1,0 +1,38 @@
+// simam.cuh — SimAM attention (ai.yhc.SimAM), one block per (image, channel) plane of
+// `spatial` elements. Like group_norm.cuh: the plane's statistics first, then every element.
+//   mean = sum(x) / n;  s = sum((x - mean)^2)              (two passes: no cancellation)
+//   y = (x - mean)^2 / (4 * (s / (n - 1) + lambda)) + 0.5;  out = x * sigmoid(y)
+//
+// P: planes (N x C), spatial (n = H x W), lambda, block_threads
+#pragma once
+#include "block_reduce.cuh"
+
+namespace yhc {
+
+template <class P>
+__global__ void __launch_bounds__(P::block_threads)
+simam(const float* __restrict__ x, float* __restrict__ y) {
+  __shared__ float scratch[P::block_threads];
+  const int64_t base = int64_t(blockIdx.x) * P::spatial;
+  const float* xp = x + base;
+  float* yp = y + base;
+
+  float sum = 0.0f;
+  for (int64_t i = threadIdx.x; i < P::spatial; i += P::block_threads) sum += xp[i];
+  const float mean = block_sum<P::block_threads>(sum, scratch) / float(P::spatial);
+
+  float squares = 0.0f;
+  for (int64_t i = threadIdx.x; i < P::spatial; i += P::block_threads) {
+    const float d = xp[i] - mean;
+    squares += d * d;
+  }
+  const float variance = block_sum<P::block_threads>(squares, scratch) / float(P::spatial - 1);
+  const float denominator = 4.0f * (variance + P::lambda);
+
+  for (int64_t i = threadIdx.x; i < P::spatial; i += P::block_threads) {
+    const float d = xp[i] - mean;
+    yp[i] = xp[i] * sigmoid(d * d / denominator + 0.5f);
+  }
+}
+
+}  // namespace yhc

@@ -1,0 +1,111 @@
+// yolo_decode.cuh — ai.yhc.YoloDecode, the YOLOv10 NMS-free decoder, as simple kernels:
+//   yolo_decode_anchors     one thread per (image, anchor): DFL distances, xyxy box · stride,
+//                           sigmoid scores and the best class score
+//   (topk.cuh topk_rank)    the max_det anchors with the best scores
+//   yolo_gather_candidates  their scores, [max_det, nc] per image
+//   (topk.cuh topk_rank)    the max_det best of those
+//   yolo_write_detections   rows x1, y1, x2, y2, score, class
+// With output 'preds' only the first kernel runs, writing [B, 4 + nc, A] directly.
+#pragma once
+#include "yhc_common.cuh"
+
+namespace yhc {
+
+// The per-level inputs and geometry, passed by value. Anchors run level by level, row-major.
+template <int LEVELS>
+struct YoloLevels {
+  const float* box[LEVELS];  // [B, 4 * reg_max, H, W]: channel k * reg_max + i = bin i of side k
+  const float* cls[LEVELS];  // [B, nc, H, W] class logits
+  int64_t height[LEVELS];
+  int64_t width[LEVELS];
+  float stride[LEVELS];
+};
+
+// P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout
+// preds_layout: write boxes and scores to `boxes` as [B, 4 + nc, A] (scores, best unused);
+// otherwise boxes [B, A, 4], scores [B, A, nc], best [B, A].
+template <class P>
+__global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict__ boxes, float* __restrict__ scores,
+                                    float* __restrict__ best) {
+  const int64_t i = global_thread_index();
+  if (i >= int64_t(P::batch) * P::anchors) return;
+  const int64_t b = i / P::anchors;
+  const int64_t anchor = i % P::anchors;
+  int level = 0;
+  int64_t cell = anchor;
+  while (level < P::levels - 1 && cell >= lv.height[level] * lv.width[level]) {
+    cell -= lv.height[level] * lv.width[level];
+    ++level;
+  }
+  const int64_t plane = lv.height[level] * lv.width[level];
+
+  // DFL: the expectation of each side's softmax over the bins.
+  const float* box = lv.box[level] + b * 4 * P::reg_max * plane + cell;
+  float distance[4];
+  for (int k = 0; k < 4; ++k) {
+    const float* bins = box + int64_t(k) * P::reg_max * plane;
+    float m = bins[0];
+    for (int j = 1; j < P::reg_max; ++j) {
+      const float v = bins[j * plane];
+      if (v > m || v != v) m = v;
+    }
+    float sum = 0.0f;
+    for (int j = 0; j < P::reg_max; ++j) sum += expf(bins[j * plane] - m);
+    float d = 0.0f;
+    for (int j = 0; j < P::reg_max; ++j) d += expf(bins[j * plane] - m) / sum * float(j);
+    distance[k] = d;
+  }
+  const float ax = float(cell % lv.width[level]) + P::grid_cell_offset;
+  const float ay = float(cell / lv.width[level]) + P::grid_cell_offset;
+  const float s = lv.stride[level];
+  const float xyxy[4] = {(ax - distance[0]) * s, (ay - distance[1]) * s, (ax + distance[2]) * s, (ay + distance[3]) * s};
+
+  const float* cls = lv.cls[level] + b * P::nc * plane + cell;
+  if (P::preds_layout) {
+    float* out = boxes + b * (4 + P::nc) * int64_t(P::anchors) + anchor;
+    for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = xyxy[k];
+    for (int c = 0; c < P::nc; ++c) out[int64_t(4 + c) * P::anchors] = sigmoid(cls[c * plane]);
+    return;
+  }
+  for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = xyxy[k];
+  float top = -INFINITY;
+  for (int c = 0; c < P::nc; ++c) {
+    const float v = sigmoid(cls[c * plane]);
+    scores[i * P::nc + c] = v;
+    if (v > top || v != v) top = v;  // NaN sticks, as in ReduceMax
+  }
+  best[i] = top;
+}
+
+// candidates[b, r, c] = scores[b, ranked[b, r], c]
+// P: batch, anchors, nc, max_det
+template <class P>
+__global__ void yolo_gather_candidates(const float* __restrict__ scores, const int64_t* __restrict__ ranked,
+                                       float* __restrict__ candidates) {
+  const int64_t i = global_thread_index();
+  if (i >= int64_t(P::batch) * P::max_det * P::nc) return;
+  const int64_t c = i % P::nc;
+  const int64_t row = i / P::nc;  // b * max_det + r
+  const int64_t b = row / P::max_det;
+  candidates[i] = scores[(b * P::anchors + ranked[row]) * P::nc + c];
+}
+
+// Entry `pick` of image b's candidate list is class pick % nc of the anchor of rank pick / nc.
+// P: batch, anchors, nc, max_det
+template <class P>
+__global__ void yolo_write_detections(const float* __restrict__ boxes, const int64_t* __restrict__ ranked,
+                                      const float* __restrict__ picked_scores, const int64_t* __restrict__ picked,
+                                      float* __restrict__ detections) {
+  const int64_t i = global_thread_index();
+  if (i >= int64_t(P::batch) * P::max_det) return;
+  const int64_t b = i / P::max_det;
+  const int64_t pick = picked[i];
+  const int64_t anchor = ranked[b * P::max_det + pick / P::nc];
+  const float* box = boxes + (b * P::anchors + anchor) * 4;
+  float* row = detections + i * 6;
+  for (int k = 0; k < 4; ++k) row[k] = box[k];
+  row[4] = picked_scores[i];
+  row[5] = float(pick % P::nc);
+}
+
+}  // namespace yhc

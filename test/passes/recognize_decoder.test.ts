@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { PASSES, runPipeline, type PipelineReport } from '../../passes/index.js';
+import { recognizeDecoder } from '../../passes/recognize_decoder.js';
+import { cloneGraph } from '../../src/ir/clone.js';
+import type { Attr, Graph, Node } from '../../src/ir/graph.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { loadDecodedModel } from '../../src/onnx/yolo_postprocess.js';
+import { expectGraphsEqual, GraphBuilder } from '../helpers/graph_builder.js';
+import { fixture } from '../helpers/paths.js';
+import { geometryOf, int, writeDecoder, type DecoderVariant } from './decoder_graphs.js';
+
+/**
+ * recognize-decoder in TVM's style: small decoders written as torch exports them (nc 3,
+ * reg_max 4, levels 4×4 stride 8 and 2×2 stride 16), the pass applied, the expected one-op
+ * graph compared structurally; look-alikes left alone with a note; then the shared fixtures
+ * through the whole pipeline with translation validation.
+ */
+
+const float = (value: number): Attr => ({ type: 'float', value });
+const floats = (value: readonly number[]): Attr => ({ type: 'floats', value });
+const str = (value: string): Attr => ({ type: 'string', value });
+
+function decoder(v: DecoderVariant = {}): Graph {
+  const b = new GraphBuilder();
+  writeDecoder(b, v);
+  return b.build();
+}
+
+/** The expected graph: the level maps straight into one YoloDecode. */
+function expectedDecode(v: DecoderVariant = {}): Graph {
+  const g = geometryOf(v);
+  const b = new GraphBuilder();
+  const inputs = g.levels.flatMap(([h, w], l) => [b.input(`box${l}`, 'float32', [g.batch, 4 * g.regMax, h, w]), b.input(`cls${l}`, 'float32', [g.batch, g.nc, h, w])]);
+  const output = v.output ?? 'detections';
+  const attrs: Record<string, Attr> = {
+    nc: int(g.nc),
+    reg_max: int(g.regMax),
+    strides: floats(g.levels.map(([, , s]) => s)),
+    grid_cell_offset: float(0.5),
+    output: str(output),
+    ...(output === 'detections' ? { max_det: int(g.maxDet) } : {}),
+  };
+  b.output(b.op('YoloDecode', inputs, attrs, { domain: 'ai.yhc' }));
+  return b.build();
+}
+
+const apply = (graph: Graph): PipelineReport => runPipeline(graph, [recognizeDecoder], { verify: true });
+const fired = (r: PipelineReport) => r.passes.reduce((n, p) => n + Object.values(p.fired).reduce((a, b) => a + b, 0), 0);
+const notes = (r: PipelineReport) => r.passes.flatMap((p) => p.notes).join('\n');
+
+function expectRecognized(v: DecoderVariant): void {
+  const graph = decoder(v);
+  const out = graph.outputs[0]!;
+  const report = apply(graph); // verify: the interpreter compares the graph before and after
+  expect(fired(report)).toBe(1);
+  expectGraphsEqual(graph, expectedDecode(v));
+  // The graph output stays the same Value, name and all.
+  expect(graph.outputs[0]).toBe(out);
+  expect(out.producer?.opType).toBe('YoloDecode');
+}
+
+function expectLeftAlone(v: DecoderVariant, why: RegExp): void {
+  const graph = decoder(v);
+  const before = cloneGraph(graph);
+  const report = apply(graph);
+  expect(fired(report)).toBe(0);
+  expectGraphsEqual(graph, before);
+  expect(notes(report)).toMatch(why);
+}
+
+describe('recognize-decoder', () => {
+  it('folds_concatenated_layout_decoder_into_yolo_decode', () => {
+    expectRecognized({ layout: 'concat' });
+  });
+
+  it('folds_separate_layout_decoder_into_yolo_decode', () => {
+    expectRecognized({ layout: 'separate' });
+  });
+
+  it('folds_raw_output_decoder_into_yolo_decode_preds', () => {
+    expectRecognized({ layout: 'separate', output: 'preds' });
+    expectRecognized({ layout: 'concat', output: 'preds' });
+  });
+
+  it('folds_decoder_of_two_images', () => {
+    expectRecognized({ batch: 2 });
+  });
+
+  it('folds_decoder_keeping_every_anchor', () => {
+    expectRecognized({ maxDet: geometryOf().anchors });
+  });
+
+  it('folds_decoder_whose_class_count_equals_its_box_channels', () => {
+    // nc = 4·reg_max: the maps cannot be told apart by channels; the export order decides.
+    expectRecognized({ layout: 'concat', nc: 16 });
+  });
+
+  it('leaves_decoder_with_xywh_boxes', () => {
+    expectLeftAlone({ boxes: 'xywh' }, /computes other detections than YoloDecode/);
+    expectLeftAlone({ boxes: 'xywh', output: 'preds' }, /its boxes differ from YoloDecode's/);
+  });
+
+  it('leaves_decoder_whose_anchors_are_not_grid_centres', () => {
+    expectLeftAlone({ cellOffset: 0 }, /anchor constant .* is not the grid cell centres/);
+  });
+
+  it('leaves_decoder_whose_intermediate_is_read_elsewhere', () => {
+    expectLeftAlone({ leak: 'output' }, /intermediate .* is also a graph output/);
+    expectLeftAlone({ leak: 'reader' }, /intermediate .* is also read by node/);
+  });
+
+  it('leaves_decoder_without_sigmoid', () => {
+    expectLeftAlone({ sigmoid: false }, /has no score Sigmoid/);
+    expectLeftAlone({ sigmoid: false, layout: 'separate' }, /reaches it through neither the DFL nor a score Sigmoid/);
+  });
+
+  it('leaves_decoder_that_swaps_anchor_rank_and_class', () => {
+    expectLeftAlone({ swapAnchorAndClass: true }, /computes other detections than YoloDecode/);
+  });
+
+  it('ignores_softmax_that_is_not_a_dfl', () => {
+    const b = new GraphBuilder();
+    b.output(b.op('Softmax', [b.input('x', 'float32', [1, 4, 8])], { axis: int(1) }));
+    const report = apply(b.build());
+    expect(fired(report)).toBe(0);
+    expect(notes(report)).toBe('');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fixtures through the whole pipeline, every pass translation-validated.
+
+interface FixtureCase {
+  readonly name: string;
+  readonly batch?: number;
+  readonly nc: number;
+  readonly output: 'detections' | 'preds';
+  readonly maxDet?: number;
+  /** `--decode yolov10 --max-det N` applied first. */
+  readonly decode?: number;
+}
+
+const FIXTURES: FixtureCase[] = [
+  { name: 'tiny_head', nc: 4, output: 'detections', maxDet: 20 },
+  { name: 'tiny_head_raw', nc: 4, output: 'preds' },
+  { name: 'tiny_head_raw', nc: 4, output: 'detections', maxDet: 20, decode: 20 },
+  { name: 'v10head_n', nc: 80, output: 'detections', maxDet: 300 },
+  { name: 'v10head_n_unfused', nc: 80, output: 'detections', maxDet: 300 },
+  { name: 'v10head_n_dynbatch', batch: 2, nc: 80, output: 'detections', maxDet: 300 },
+  { name: 'improved_head_s', nc: 80, output: 'detections', maxDet: 300 },
+];
+
+const attr = (n: Node, name: string) => n.attrs.get(name)?.value;
+
+describe.each(FIXTURES)('$name (batch $batch, decode $decode)', (c) => {
+  it(`one YoloDecode (${c.output}); no TopK or GatherElements left`, () => {
+    const options = c.batch ? { batch: c.batch } : {};
+    const graph = c.decode ? loadDecodedModel(fixture(c.name), { ...options, decode: { format: 'yolov10', maxDet: c.decode } }).graph : loadModel(fixture(c.name), options);
+    const names = graph.outputs.map((v) => v.name);
+    const report = runPipeline(graph, PASSES, { verify: true });
+    const decoder = report.passes.find((p) => p.name === 'recognize-decoder')!;
+    expect(Object.values(decoder.fired)).toEqual([1]);
+    expect(decoder.notes).toEqual([]);
+
+    const decodes = graph.nodes.filter((n) => n.domain === 'ai.yhc' && n.opType === 'YoloDecode');
+    expect(decodes).toHaveLength(1);
+    const d = decodes[0]!;
+    expect(attr(d, 'nc')).toBe(c.nc);
+    expect(attr(d, 'reg_max')).toBe(16);
+    expect(attr(d, 'strides')).toEqual([8, 16, 32]);
+    expect(attr(d, 'grid_cell_offset')).toBe(0.5);
+    expect(attr(d, 'output')).toBe(c.output);
+    expect(attr(d, 'max_det')).toBe(c.maxDet);
+    expect(d.inputs).toHaveLength(6);
+    expect(graph.outputs.map((v) => v.name)).toEqual(names);
+    expect(graph.outputs[0]!.producer).toBe(d);
+    for (const op of ['TopK', 'GatherElements', 'Gather', 'Softmax', 'Sigmoid']) expect(report.opsAfter[op] ?? 0, op).toBe(0);
+  }, 180_000);
+});
