@@ -23,11 +23,16 @@ function convertConvs(graph: Graph, log: PassLog): void {
   }
 }
 
-/** Nodes whose inputs are all constant are evaluated now. */
+/**
+ * Nodes whose inputs are all constant are evaluated now — except those computing a graph
+ * output, which the engine must still write.
+ */
 function foldConstants(graph: Graph, log: PassLog): void {
   const dead: Node[] = [];
+  const outputs = new Set(graph.outputs);
   for (const n of graph.nodes) {
     if (n.inputs.length === 0 || !n.inputs.every((v) => v === null || v.constant)) continue;
+    if (n.outputs.some((v) => outputs.has(v))) continue;
     const def = lookupOp(n.opType, n.domain);
     if (!def) continue;
     const results = def.evaluate(n, n.inputs.map((v) => v?.constant ?? null), graph.opset(n.domain));

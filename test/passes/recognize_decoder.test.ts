@@ -1,19 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { PASSES, runPipeline, type PipelineReport } from '../../passes/index.js';
+import { runPipeline, type PipelineReport } from '../../passes/index.js';
 import { recognizeDecoder } from '../../passes/recognize_decoder.js';
 import { cloneGraph } from '../../src/ir/clone.js';
-import type { Attr, Graph, Node } from '../../src/ir/graph.js';
-import { loadModel } from '../../src/onnx/load.js';
-import { loadDecodedModel } from '../../src/onnx/yolo_postprocess.js';
+import type { Attr, Graph } from '../../src/ir/graph.js';
 import { expectGraphsEqual, GraphBuilder } from '../helpers/graph_builder.js';
-import { fixture } from '../helpers/paths.js';
 import { geometryOf, int, writeDecoder, type DecoderVariant } from './decoder_graphs.js';
 
 /**
  * recognize-decoder in TVM's style: small decoders written as torch exports them (nc 3,
  * reg_max 4, levels 4×4 stride 8 and 2×2 stride 16), the pass applied, the expected one-op
- * graph compared structurally; look-alikes left alone with a note; then the shared fixtures
- * through the whole pipeline with translation validation.
+ * graph compared structurally; look-alikes left alone with a note. The shared fixtures are in
+ * fixtures.test.ts.
  */
 
 const float = (value: number): Attr => ({ type: 'float', value });
@@ -125,55 +122,4 @@ describe('recognize-decoder', () => {
     expect(fired(report)).toBe(0);
     expect(notes(report)).toBe('');
   });
-});
-
-// ---------------------------------------------------------------------------------------------
-// The fixtures through the whole pipeline, every pass translation-validated.
-
-interface FixtureCase {
-  readonly name: string;
-  readonly batch?: number;
-  readonly nc: number;
-  readonly output: 'detections' | 'preds';
-  readonly maxDet?: number;
-  /** `--decode yolov10 --max-det N` applied first. */
-  readonly decode?: number;
-}
-
-const FIXTURES: FixtureCase[] = [
-  { name: 'tiny_head', nc: 4, output: 'detections', maxDet: 20 },
-  { name: 'tiny_head_raw', nc: 4, output: 'preds' },
-  { name: 'tiny_head_raw', nc: 4, output: 'detections', maxDet: 20, decode: 20 },
-  { name: 'v10head_n', nc: 80, output: 'detections', maxDet: 300 },
-  { name: 'v10head_n_unfused', nc: 80, output: 'detections', maxDet: 300 },
-  { name: 'v10head_n_dynbatch', batch: 2, nc: 80, output: 'detections', maxDet: 300 },
-  { name: 'improved_head_s', nc: 80, output: 'detections', maxDet: 300 },
-];
-
-const attr = (n: Node, name: string) => n.attrs.get(name)?.value;
-
-describe.each(FIXTURES)('$name (batch $batch, decode $decode)', (c) => {
-  it(`one YoloDecode (${c.output}); no TopK or GatherElements left`, () => {
-    const options = c.batch ? { batch: c.batch } : {};
-    const graph = c.decode ? loadDecodedModel(fixture(c.name), { ...options, decode: { format: 'yolov10', maxDet: c.decode } }).graph : loadModel(fixture(c.name), options);
-    const names = graph.outputs.map((v) => v.name);
-    const report = runPipeline(graph, PASSES, { verify: true });
-    const decoder = report.passes.find((p) => p.name === 'recognize-decoder')!;
-    expect(Object.values(decoder.fired)).toEqual([1]);
-    expect(decoder.notes).toEqual([]);
-
-    const decodes = graph.nodes.filter((n) => n.domain === 'ai.yhc' && n.opType === 'YoloDecode');
-    expect(decodes).toHaveLength(1);
-    const d = decodes[0]!;
-    expect(attr(d, 'nc')).toBe(c.nc);
-    expect(attr(d, 'reg_max')).toBe(16);
-    expect(attr(d, 'strides')).toEqual([8, 16, 32]);
-    expect(attr(d, 'grid_cell_offset')).toBe(0.5);
-    expect(attr(d, 'output')).toBe(c.output);
-    expect(attr(d, 'max_det')).toBe(c.maxDet);
-    expect(d.inputs).toHaveLength(6);
-    expect(graph.outputs.map((v) => v.name)).toEqual(names);
-    expect(graph.outputs[0]!.producer).toBe(d);
-    for (const op of ['TopK', 'GatherElements', 'Gather', 'Softmax', 'Sigmoid']) expect(report.opsAfter[op] ?? 0, op).toBe(0);
-  }, 180_000);
 });
