@@ -97,10 +97,11 @@ function absorbSilu(graph: Graph, log: PassLog): void {
     if (!x) continue;
     const sigmoid = (mul.inputs[0] === x ? mul.inputs[1] : mul.inputs[0])!.producer!;
     const producer = x.producer;
+    // Not a near-match, and no note: most such producers become yhc ops in a later pass, and the
+    // next canonicalize run takes the SiLU then.
+    if (!producer || producer.domain !== YHC_DOMAIN || !TAKES_ACTIVATION.has(producer.opType)) continue;
     const why =
-      !producer ? 'its input is not computed by a node'
-      : producer.domain !== YHC_DOMAIN || !TAKES_ACTIVATION.has(producer.opType) ? `${describeNode(producer)} cannot apply an activation`
-      : producer.attrs.get('activation')?.type === 'string' && producer.attrs.get('activation')!.value !== 'none' ? `${describeNode(producer)} already applies an activation`
+      producer.attrs.get('activation')?.type === 'string' && producer.attrs.get('activation')!.value !== 'none' ? `${describeNode(producer)} already applies an activation`
       : !uses.onlyReadBy(x, [mul, sigmoid]) ? `the pre-activation value of ${describeNode(producer)} is also read elsewhere`
       : uses.of(sigmoid.outputs[0]!).length !== 1 || uses.isGraphOutput(sigmoid.outputs[0]!) ? 'the Sigmoid is also read elsewhere'
       : null;
@@ -108,11 +109,11 @@ function absorbSilu(graph: Graph, log: PassLog): void {
       log.note(`SiLU at ${describeNode(mul)} left as Sigmoid·Mul: ${why}`);
       continue;
     }
-    producer!.attrs.set('activation', { type: 'string', value: 'silu' });
+    producer.attrs.set('activation', { type: 'string', value: 'silu' });
     // The producer now writes the activated value: it takes the Mul's output.
     const y = mul.outputs[0]!;
-    producer!.outputs[producer!.outputs.indexOf(x)] = y;
-    y.producer = producer!;
+    producer.outputs[producer.outputs.indexOf(x)] = y;
+    y.producer = producer;
     dead.push(sigmoid, mul);
     log.count('SiLU absorbed into its producer');
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { buildEngine, validateArch, type BuildProgress, type BuildResult, type Target } from '../codegen/build/build.js';
 import { BuildCache } from '../codegen/build/cache.js';
@@ -115,9 +115,14 @@ export function optimizeGraph(
 
 /** The graph as an ONNX file (yhc ops keep domain ai.yhc), for Netron. */
 export function writeOnnx(graph: Graph, path: string): void {
+  const bytes = encodeModel(graphToModelSpec(graph));
+  // Written beside the target and renamed over it: a failed write leaves no half file.
+  const partial = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(path, encodeModel(graphToModelSpec(graph)));
+    writeFileSync(partial, bytes);
+    renameSync(partial, path);
   } catch (e) {
+    rmSync(partial, { force: true });
     throw new YhcError('IO', `cannot write ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
