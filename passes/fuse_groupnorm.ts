@@ -1,8 +1,9 @@
-import { attrFloat, attrInt, attrInts } from '../src/ir/attributes.js';
+import { attrFloat, attrInt } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attrs, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, constantScalar, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, constantScalar, otherInput, removeNodes } from '../src/ir/rewrite.js';
 import { perChannelScale } from '../src/ops/group_normalization.js';
 import { Tensor, numel } from '../src/tensor.js';
+import { writtenReduceAxes } from '../src/ops/util/axes.js';
 import type { Pass, PassLog } from './pass.js';
 
 /**
@@ -69,35 +70,11 @@ function splitsChannelsIntoGroups(x: readonly number[], r: readonly number[]): b
   return x.length >= 2 && r.length === 3 && r[0] === x[0] && r[1]! >= 1 && x[1]! % r[1]! === 0 && r[1]! * r[2]! * x[0]! === numel(x);
 }
 
-/** The axes a Reduce* node reduces, normalized and sorted; null when not a constant list. */
-function reducedAxes(node: Node): number[] | null {
-  const rank = node.input(0).shape.length;
-  let axes: readonly number[];
-  if (node.inputs[1]) {
-    if (!node.inputs[1].constant) return null;
-    axes = node.inputs[1].constant.toArray();
-  } else if (node.attrs.has('axes')) {
-    axes = attrInts(node, 'axes');
-  } else {
-    return null;
-  }
-  return axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-}
-
 /** ReduceMean over the last axis of a rank-3 value, keeping dims. */
 function isMeanOverLastAxis(n: Node | null | undefined): n is Node {
   if (!isOnnx(n, 'ReduceMean') || attrInt(n, 'keepdims', 1) !== 1) return false;
-  const axes = reducedAxes(n);
+  const axes = writtenReduceAxes(n);
   return axes !== null && axes.length === 1 && axes[0] === 2 && n.input(0).shape.length === 3;
-}
-
-/** The input of `n` other than `v`, when `n` is binary and reads `v` once. */
-function otherInput(n: Node, v: Value): Value | null {
-  const [a, b] = n.inputs;
-  if (!a || !b || n.inputs.length !== 2) return null;
-  if (a === v && b !== v) return b;
-  if (b === v && a !== v) return a;
-  return null;
 }
 
 /**

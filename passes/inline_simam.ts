@@ -1,7 +1,8 @@
-import { attrInt, attrInts } from '../src/ir/attributes.js';
+import { attrInt } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, constantScalar, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, constantScalar, otherInput, removeNodes } from '../src/ir/rewrite.js';
 import { numel } from '../src/tensor.js';
+import { writtenReduceAxes } from '../src/ops/util/axes.js';
 import type { Pass, PassLog } from './pass.js';
 
 /**
@@ -28,34 +29,10 @@ interface SimamMatch {
   readonly name: string;
 }
 
-/** The input of binary `n` other than `v` (commutative ops read either way round). */
-function otherInput(n: Node, v: Value): Value | null {
-  const [a, b] = n.inputs;
-  if (!a || !b || n.inputs.length !== 2) return null;
-  if (a === v && b !== v) return b;
-  if (b === v && a !== v) return a;
-  return null;
-}
-
-/** The axes a Reduce* node reduces, normalized and sorted; null when not a constant list. */
-function reducedAxes(node: Node): number[] | null {
-  const rank = node.input(0).shape.length;
-  let axes: readonly number[];
-  if (node.inputs[1]) {
-    if (!node.inputs[1].constant) return null;
-    axes = node.inputs[1].constant.toArray();
-  } else if (node.attrs.has('axes')) {
-    axes = attrInts(node, 'axes');
-  } else {
-    return null;
-  }
-  return axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
-}
-
 /** Whether a Reduce* node reduces exactly the spatial axes 2… of its input, keeping dims. */
 function overSpatialAxes(n: Node): boolean {
   const rank = n.input(0).shape.length;
-  const axes = reducedAxes(n);
+  const axes = writtenReduceAxes(n);
   return attrInt(n, 'keepdims', 1) === 1 && axes !== null && axes.length === rank - 2 && axes.every((a, i) => a === i + 2);
 }
 

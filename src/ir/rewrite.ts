@@ -39,6 +39,15 @@ export function constantScalar(v: Value | null | undefined): number | null {
   return v?.constant && v.constant.size === 1 ? v.constant.data[0]! : null;
 }
 
+/** The input of binary `n` other than `v`, when `n` reads `v` once (commutative ops read either way round). */
+export function otherInput(n: Node, v: Value): Value | null {
+  const [a, b] = n.inputs;
+  if (!a || !b || n.inputs.length !== 2) return null;
+  if (a === v && b !== v) return b;
+  if (b === v && a !== v) return a;
+  return null;
+}
+
 /** Remove nodes from the graph (their outputs must be unused or rewired first). */
 export function removeNodes(graph: Graph, dead: Iterable<Node>): void {
   const set = new Set(dead);

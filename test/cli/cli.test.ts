@@ -1,20 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/util/npy.js';
 import { int, writeModel } from '../helpers/models.js';
-import { FIXTURES, REPO, TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
-
-/** The real CLI, as users run it: node bin/yhc.js (dist/ is built by `npm test`'s pretest). */
-function yhc(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'yhc.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, YHC_CACHE_DIR: TEST_CACHE },
-    timeout: 600_000,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { yhc } from '../helpers/cli.js';
+import { FIXTURES, REPO, fixture, tempDir } from '../helpers/paths.js';
 
 const { dir, cleanup } = tempDir('yhc-cli-');
 afterAll(cleanup);

@@ -1,18 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIXTURES, REPO, TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
+import { yhc } from '../helpers/cli.js';
+import { FIXTURES, fixture, tempDir } from '../helpers/paths.js';
 
 /** `--decode yolov10 --max-det N` on compile, check and inspect, through the real CLI (node bin/yhc.js). */
-function yhc(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'yhc.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, YHC_CACHE_DIR: TEST_CACHE },
-    timeout: 600_000,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 const { dir, cleanup } = tempDir('yhc-cli-decode-');
 afterAll(cleanup);
@@ -46,6 +38,7 @@ describe('yhc --decode', () => {
     expect(r.status, r.stderr).toBe(0);
     const manifest = JSON.parse(r.stdout);
     expect(manifest.outputs).toEqual([{ name: 'detections', dtype: 'float32', shape: [1, 20, 6], bytes: 480 }]);
+    expect(manifest.decode).toEqual({ format: 'yolov10', maxDet: 20 });
     const decoder = manifest.kernels.filter((k: { template: string }) => k.template === 'yolo_decode.cuh');
     expect(decoder).toHaveLength(3);
     expect(readFileSync(join(out, decoder[0].file), 'utf8')).toContain('yhc::yolo_decode_anchors');

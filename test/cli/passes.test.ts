@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,17 +8,10 @@ import { Tensor } from '../../src/tensor.js';
 import { seededGraphInputs } from '../../passes/verify.js';
 import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
-import { REPO, TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
+import { yhc } from '../helpers/cli.js';
+import { fixture, tempDir } from '../helpers/paths.js';
 
 /** The pass flags of `yhc compile` and `yhc inspect`, through the real CLI. */
-function yhc(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'yhc.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, YHC_CACHE_DIR: TEST_CACHE },
-    timeout: 600_000,
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 const { dir, cleanup } = tempDir('yhc-cli-passes-');
 afterAll(cleanup);

@@ -1,3 +1,4 @@
+import { attrInts } from '../../ir/attributes.js';
 import type { Node } from '../../ir/graph.js';
 import { shapeError } from './errors.js';
 
@@ -40,4 +41,23 @@ export function sizeOfRange(shape: readonly number[], from: number, to = shape.l
 /** (outer, axisLen, inner) split of a shape around one axis. */
 export function splitAroundAxis(shape: readonly number[], axis: number): { outer: number; len: number; inner: number } {
   return { outer: sizeOfRange(shape, 0, axis), len: int(shape[axis]!), inner: sizeOfRange(shape, axis + 1) };
+}
+
+/**
+ * The axes a Reduce* node reduces as the graph writes them (attribute `axes`, or constant input
+ * 1 from the opset where it moved), normalized and sorted; null when absent (all axes) or not
+ * constant. For passes that match patterns: no opset checks, those happened at import.
+ */
+export function writtenReduceAxes(node: Node): number[] | null {
+  const rank = node.input(0).shape.length;
+  let axes: readonly number[];
+  if (node.inputs[1]) {
+    if (!node.inputs[1].constant) return null;
+    axes = node.inputs[1].constant.toArray();
+  } else if (node.attrs.has('axes')) {
+    axes = attrInts(node, 'axes');
+  } else {
+    return null;
+  }
+  return axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
 }
