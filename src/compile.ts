@@ -12,7 +12,7 @@ import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph, Value } from './ir/graph.js';
 import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
 import { loadModel } from './onnx/load.js';
-import { loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
+import { DEFAULT_MAX_DET, loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
 import { withStagedDirectory } from './util/output_dir.js';
 import { packageVersion } from './util/package_root.js';
 
@@ -91,7 +91,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }
-    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes });
+    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
   });
@@ -141,6 +141,7 @@ function makeManifest(args: {
   buildId: string;
   build: BuildResult | null;
   passes: PipelineReport | null;
+  decode: DecodeOptions | null;
 }): Manifest {
   const { graph, plan, build } = args;
   const kernels: KernelInfo[] = plan.kernels.map((k) => {
@@ -173,6 +174,7 @@ function makeManifest(args: {
     target: args.target,
     arch: args.target === 'cuda' ? [...args.arch] : [],
     batch: args.batch,
+    decode: args.decode ? { format: args.decode.format, maxDet: args.decode.maxDet ?? DEFAULT_MAX_DET } : null,
     inputs: graph.inputs.map(tensorInfo),
     outputs: graph.outputs.map(tensorInfo),
     passes: args.passes ? args.passes.passes.map((p) => ({ name: p.name, fired: p.fired })) : null,

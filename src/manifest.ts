@@ -33,6 +33,8 @@ export interface Manifest {
   readonly batch: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** The postprocess `--decode` appended to a raw-output model, or null. */
+  readonly decode: { readonly format: string; readonly maxDet: number } | null;
   /** The graph passes that ran and what each rewrote (null with --no-passes). */
   readonly passes: readonly { readonly name: string; readonly fired: Record<string, number> }[] | null;
   /** Library path relative to the build directory; null for --no-build. */
