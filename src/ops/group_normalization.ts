@@ -2,11 +2,10 @@ import { attrFloat, attrInt } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
-import { int, sizeOfRange } from './util/axes.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor, requireSameDType } from './util/checks.js';
 import { shapeError, shapeStr, valueLabel } from './util/errors.js';
 import { perInputElement } from './util/flops.js';
-import { meanVar } from './util/normalize.js';
+import { normalizeGroups } from './util/normalize.js';
 import { roundInPlace } from './util/round.js';
 
 /**
@@ -59,27 +58,11 @@ export const GroupNormalization: OpDef = {
     const bias = requiredTensor(node, inputs, 2).data;
     const g = attrInt(node, 'num_groups');
     const eps = attrFloat(node, 'epsilon', Math.fround(1e-5));
-    const perChannel = perChannelScale(opset);
-    const n = int(x.shape[0]!);
-    const c = int(x.shape[1]!);
-    const cg = int(c / g);
-    const inner = sizeOfRange(x.shape, 2);
+    // Opset 18 scales per group: expand to the per-channel form.
+    const c = x.shape[1]!;
+    const perChannel = (t: ArrayLike<number>) => (perChannelScale(opset) ? t : Array.from({ length: c }, (_, ch) => t[Math.floor(ch / (c / g))]!));
     const out = storageFor(x.dtype, x.data.length);
-    for (let b = 0; b < n; b++) {
-      for (let gi = 0; gi < g; gi++) {
-        const base = (b * c + gi * cg) * inner;
-        const { mean, variance } = meanVar(x.data, base, cg * inner);
-        const inv = 1 / Math.sqrt(variance + eps);
-        for (let k = 0; k < cg; k++) {
-          const ch = gi * cg + k;
-          const s = perChannel ? scale[ch]! : scale[gi]!;
-          const sh = perChannel ? bias[ch]! : bias[gi]!;
-          const a = s * inv;
-          const row = base + k * inner;
-          for (let i = 0; i < inner; i++) out[row + i] = (x.data[row + i]! - mean) * a + sh;
-        }
-      }
-    }
+    normalizeGroups(x, g, eps, perChannel(scale), perChannel(bias), out);
     roundInPlace(out, x.dtype);
     return [new Tensor(x.dtype, x.shape, out)];
   },

@@ -14,3 +14,36 @@ export function meanVar(x: ArrayLike<number>, start: number, len: number): { mea
   }
   return { mean, variance: v / len };
 }
+
+/**
+ * Group normalization of x [N, C, …] into `out`: per (n, group of C/groups channels) the mean
+ * and population variance over the group's channels and positions (float64), then
+ * y = (x − mean) / √(var + ε) · scale[c] + bias[c] with per-CHANNEL scale and bias.
+ */
+export function normalizeGroups(
+  x: { readonly shape: readonly number[]; readonly data: ArrayLike<number> },
+  groups: number,
+  epsilon: number,
+  scale: ArrayLike<number>,
+  bias: ArrayLike<number>,
+  out: { [i: number]: number },
+): void {
+  const [n, c] = [x.shape[0]!, x.shape[1]!];
+  const perGroup = c / groups;
+  let inner = 1;
+  for (let d = 2; d < x.shape.length; d++) inner *= x.shape[d]!;
+  for (let b = 0; b < n; b++) {
+    for (let g = 0; g < groups; g++) {
+      const base = (b * c + g * perGroup) * inner;
+      const { mean, variance } = meanVar(x.data, base, perGroup * inner);
+      const invStd = 1 / Math.sqrt(variance + epsilon);
+      for (let k = 0; k < perGroup; k++) {
+        const ch = g * perGroup + k;
+        const a = scale[ch]! * invStd;
+        const shift = bias[ch]!;
+        const row = base + k * inner;
+        for (let i = 0; i < inner; i++) out[row + i] = (x.data[row + i]! - mean) * a + shift;
+      }
+    }
+  }
+}

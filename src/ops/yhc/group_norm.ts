@@ -2,11 +2,10 @@ import { attrFloat, attrInt } from '../../ir/attributes.js';
 import type { Node } from '../../ir/graph.js';
 import { storageFor, Tensor, type TensorData } from '../../tensor.js';
 import type { OpDef } from '../op.js';
-import { int, sizeOfRange } from '../util/axes.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor, requireSameDType } from '../util/checks.js';
 import { shapeError, shapeStr, valueLabel } from '../util/errors.js';
 import { perInputElement } from '../util/flops.js';
-import { meanVar } from '../util/normalize.js';
+import { normalizeGroups } from '../util/normalize.js';
 import { roundInPlace } from '../util/round.js';
 import { activationOf, applyActivation, type Activation } from './activation.js';
 
@@ -36,25 +35,8 @@ function groupsOf(node: Node, x: readonly number[]): number {
  * affine and activation in float64, rounded once into x's dtype.
  */
 export function groupNorm(x: Tensor, groups: number, epsilon: number, scale: TensorData, bias: TensorData, act: Activation): Tensor {
-  const n = int(x.shape[0]!);
-  const c = int(x.shape[1]!);
-  const perGroup = int(c / groups);
-  const inner = sizeOfRange(x.shape, 2);
   const out = storageFor(x.dtype, x.data.length);
-  for (let b = 0; b < n; b++) {
-    for (let g = 0; g < groups; g++) {
-      const base = (b * c + g * perGroup) * inner;
-      const { mean, variance } = meanVar(x.data, base, perGroup * inner);
-      const invStd = 1 / Math.sqrt(variance + epsilon);
-      for (let k = 0; k < perGroup; k++) {
-        const ch = g * perGroup + k;
-        const a = scale[ch]! * invStd;
-        const shift = bias[ch]!;
-        const row = base + k * inner;
-        for (let i = 0; i < inner; i++) out[row + i] = (x.data[row + i]! - mean) * a + shift;
-      }
-    }
-  }
+  normalizeGroups(x, groups, epsilon, scale, bias, out);
   applyActivation(out, act);
   roundInPlace(out, x.dtype);
   return new Tensor(x.dtype, x.shape, out);
