@@ -61,7 +61,7 @@ function renderBuild(dir: string, m: Manifest): string {
   for (const k of m.kernels) {
     const res = k.ptxas?.map((p) => `${p.arch}: ${p.registers} regs, ${p.sharedBytes} B smem, ${p.stackBytes} B stack, ${p.spillStoreBytes + p.spillLoadBytes} B spills`).join('; ');
     lines.push(`  ${k.id.padEnd(22)} ${k.nodes.map((x) => `${x.opType} ${q(x.name)}`).join(', ')}`);
-    lines.push(`  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${res ? `; ${res}` : ''}`);
+    lines.push(`  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${k.launch.sharedBytes ? ` + ${n(k.launch.sharedBytes)} B dynamic smem` : ''}${res ? `; ${res}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }

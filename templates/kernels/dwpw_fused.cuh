@@ -1,0 +1,71 @@
+// dwpw_fused.cuh — ai.yhc.DwPw in one kernel: a depthwise conv and the 1x1 conv it feeds.
+// Each block owns a tile of `tile` output pixels of one image. It computes the depthwise result
+// for all channels of its tile into shared memory (bias and dw activation applied), then the
+// pointwise product from there: the intermediate tensor never touches global memory.
+//
+//   hidden[c][t] = DwAct(dw_bias[c] + sum_taps x[n][c][window(p0 + t)] * dw_w[c][tap])
+//   y[n][m][p0 + t] = PwAct(pw_bias[m] + sum_c pw_w[m][c] * hidden[c][t])
+//
+// Consecutive threads take consecutive pixels: loads of x, reads of hidden and stores of y are
+// coalesced / conflict-free, and a warp reads one pw_w[m][c] (a broadcast).
+//
+// P names the shape (all static) and the epilogues:
+//   batch, channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
+//   stride_w, pad_top, pad_left, dilation_h, dilation_w, tile (pixels per block),
+//   has_dw_bias, has_pw_bias, using DwAct, using PwAct
+// Launch: batch * ceil(out_h * out_w / tile) blocks; dynamic shared memory channels * tile floats.
+#pragma once
+#include "yhc_common.cuh"
+
+namespace yhc {
+
+template <class P>
+__global__ void dwpw_fused(const float* __restrict__ x, const float* __restrict__ dw_w,
+                           const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
+                           const float* __restrict__ pw_bias, float* __restrict__ y) {
+  constexpr int pixels = P::out_h * P::out_w;
+  constexpr int tiles = (pixels + P::tile - 1) / P::tile;
+  YHC_DYNAMIC_SHARED(float, hidden);  // [channels][tile]
+  const int n = int(blockIdx.x) / tiles;
+  const int p0 = (int(blockIdx.x) % tiles) * P::tile;
+
+  // 1. The depthwise conv of this tile, every channel.
+  for (int e = int(threadIdx.x); e < P::channels * P::tile; e += int(blockDim.x)) {
+    const int c = e / P::tile;
+    const int p = p0 + e % P::tile;
+    float acc = 0.0f;
+    if (p < pixels) {
+      const int oy = p / P::out_w;
+      const int ox = p % P::out_w;
+      const float* plane = x + (int64_t(n) * P::channels + c) * P::in_h * P::in_w;
+      const float* taps = dw_w + c * P::kernel_h * P::kernel_w;
+      acc = P::has_dw_bias ? dw_bias[c] : 0.0f;
+      for (int ky = 0; ky < P::kernel_h; ++ky) {
+        const int iy = oy * P::stride_h - P::pad_top + ky * P::dilation_h;
+        if (iy < 0 || iy >= P::in_h) continue;  // zero padding
+        for (int kx = 0; kx < P::kernel_w; ++kx) {
+          const int ix = ox * P::stride_w - P::pad_left + kx * P::dilation_w;
+          if (ix < 0 || ix >= P::in_w) continue;
+          acc += plane[iy * P::in_w + ix] * taps[ky * P::kernel_w + kx];
+        }
+      }
+      acc = typename P::DwAct()(acc);
+    }
+    hidden[e] = acc;
+  }
+  __syncthreads();
+
+  // 2. The pointwise conv from shared memory.
+  for (int e = int(threadIdx.x); e < P::out_channels * P::tile; e += int(blockDim.x)) {
+    const int m = e / P::tile;
+    const int t = e % P::tile;
+    const int p = p0 + t;
+    if (p >= pixels) continue;
+    const float* row = pw_w + int64_t(m) * P::channels;
+    float acc = P::has_pw_bias ? pw_bias[m] : 0.0f;
+    for (int c = 0; c < P::channels; ++c) acc += row[c] * hidden[c * P::tile + t];
+    y[(int64_t(n) * P::out_channels + m) * pixels + p] = typename P::PwAct()(acc);
+  }
+}
+
+}  // namespace yhc
