@@ -14,6 +14,9 @@ import { dirname } from 'node:path';
 import type { PipelineReport } from '../passes/index.js';
 import { optimizeGraph, writeOnnx } from './compile.js';
 import { opCounts } from './ir/print.js';
+import { cloneGraph } from './ir/clone.js';
+import { planGraph } from '../codegen/plan.js';
+import { planCost, type PlanCost } from '../codegen/cost_model.js';
 
 /** What `yhc inspect MODEL` reports. */
 export interface ModelSummary {
@@ -36,6 +39,15 @@ export interface ModelSummary {
   readonly passes: PipelineReport | null;
   readonly optimizedOps: Record<string, number> | null;
   readonly optimizedNodes: number | null;
+  /** With `cost`: the roofline floor of the plan, and of the one-kernel-per-op plan (no passes). */
+  readonly cost?: CostSummary;
+}
+
+export interface CostSummary {
+  readonly plan: PlanCost;
+  readonly unoptimized: PlanCost;
+  /** plan.bytes / unoptimized.bytes: the share of global-memory traffic the passes and fused kernels leave. */
+  readonly trafficRatio: number;
 }
 
 export interface InspectOptions {
@@ -48,6 +60,8 @@ export interface InspectOptions {
   readonly printAfter?: readonly string[] | 'all';
   readonly onPrint?: (pass: string, ir: string) => void;
   readonly emitOnnx?: string;
+  /** Plan the kernels and cost them against the one-kernel-per-op plan (`--cost`). */
+  readonly cost?: boolean;
 }
 
 function countOps(types: Iterable<string>): Record<string, number> {
@@ -101,8 +115,17 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),
     flops: graphFlops(graph),
-    ...optimized(graph, options),
+    ...withCost(graph, options),
   };
+}
+
+function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
+  // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
+  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph))) : null;
+  const summary = optimized(graph, options);
+  if (!unoptimized) return summary;
+  const plan = options.passes === false ? unoptimized : planCost(planGraph(graph));
+  return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes } };
 }
 
 function optimized(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes'> {

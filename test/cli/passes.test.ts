@@ -88,4 +88,19 @@ describe('yhc pass flags', () => {
     expect(r.stderr).toMatch(/^yhc: error\[IO\]: cannot write ".*out\.onnx": ENOENT/);
     expect(existsSync(file)).toBe(false);
   });
+
+  it('inspect_cost_prints_the_roofline_floor_against_the_one_kernel_per_op_plan', () => {
+    const r = yhc('inspect', fixture('tiny_head'), '--cost');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^cost +roofline floor on H100 \(measured on an H100: ~3\.0 TB\/s copy/m);
+    expect(r.stdout).toMatch(/k\d+_\w+ +DwPw +[\d,]+ FLOPs +[\d,]+ B +[\d.]+ µs +(memory|compute)-bound/);
+    expect(r.stdout).toMatch(/this plan +\d+ launches +[\d.]+ MB moved +[\d.]+ µs floor/);
+    expect(r.stdout).toMatch(/one kernel per ONNX op \(no passes\) +158 launches/);
+    expect(r.stdout).toMatch(/traffic [\d.]+% of the one-kernel-per-op plan/);
+    const json = JSON.parse(yhc('inspect', fixture('tiny_head'), '--cost', '--json').stdout);
+    expect(json.cost.unoptimized.launches).toBe(158);
+    const dirCost = yhc('inspect', dir, '--cost');
+    expect(dirCost.status).toBe(2);
+    expect(dirCost.stderr).toMatch(/--cost takes a model file/);
+  });
 });
