@@ -14,6 +14,14 @@ export interface KernelSpec {
   readonly template: string;
   /** The __global__ template to instantiate, e.g. `yhc::conv2d_direct`. */
   readonly kernel: string;
+  /**
+   * The template's one-block device function (`yhc::conv2d_direct_block`: block index, then the
+   * kernel's arguments), when it has one: the kernel may then share a launch with independent
+   * kernels (codegen/horizontal_fusion.ts).
+   */
+  readonly blockFunction?: string;
+  /** A horizontally fused kernel: the kernels it runs side by side, block ranges in this order. */
+  readonly parts?: readonly KernelSpec[];
   /** Fields of the generated `Params` struct: the kernel template's named parameters. */
   readonly params: readonly ParamField[];
   /** Launcher parameters, in order: one pointer per tensor the kernel touches. */

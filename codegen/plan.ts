@@ -4,6 +4,7 @@ import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
 import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { isViewNode, kernelGeneratorFor } from './kernels/index.js';
+import { fuseHorizontally } from './horizontal_fusion.js';
 import { planArena, type Lifetime } from './memory_plan.js';
 
 /**
@@ -52,10 +53,16 @@ export const BUFFER_ALIGNMENT = 256;
 const align = (n: number) => Math.ceil(n / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
 export const valueBytes = (v: Value) => numel(v.shape) * dtypeInfo(v.dtype).bytes;
 
-export function planGraph(graph: Graph): Plan {
+export interface PlanOptions {
+  /** Run independent kernels of one dependency depth in one launch (default true). */
+  readonly horizontalFusion?: boolean;
+}
+
+export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // 1. Kernels, and the alias map of view ops.
   const rootOf = new Map<Value, Value>();
   const root = (v: Value): Value => rootOf.get(v) ?? v;
+  const specs: KernelSpec[] = [];
   const kernels: PlannedKernel[] = [];
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
@@ -75,10 +82,13 @@ export function planGraph(graph: Graph): Plan {
           throw new YhcError('CODEGEN', `${describeNode(node)}: ${t.value.dtype} tensors have no kernels yet (fp16 arrives with --precision fp16)`);
         }
       }
-      if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
-      const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
-      kernels.push({ id, spec, launcher: `yhc_${id}` });
+      specs.push(spec);
     }
+  }
+  for (const spec of options.horizontalFusion === false ? specs : fuseHorizontally(specs, root)) {
+    if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
+    const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
+    kernels.push({ id, spec, launcher: `yhc_${id}` });
   }
 
   // 2. Storage: inputs, outputs written in place where possible, weights, then the arena.

@@ -30,6 +30,8 @@ export interface CompileOptions {
   readonly decode?: DecodeOptions;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
+  /** false: one launch per kernel (no horizontal fusion of independent kernels). */
+  readonly horizontalFusion?: boolean;
   /** false: no graph passes (one kernel per ONNX op). */
   readonly passes?: boolean;
   /** Translation-validate every pass on seeded random inputs (`--verify`). */
@@ -74,7 +76,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
-  const plan = planGraph(graph);
+  const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
   const modelName = basename(modelPath, extname(modelPath));
   const libName = `libyhc_${modelName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40) || 'model'}.so`;
 

@@ -39,7 +39,7 @@ export interface ModelSummary {
   readonly passes: PipelineReport | null;
   readonly optimizedOps: Record<string, number> | null;
   readonly optimizedNodes: number | null;
-  /** With `cost`: the roofline floor of the plan, and of the one-kernel-per-op plan (no passes). */
+  /** With `cost`: the roofline floor of the plan, and of the one-kernel-per-op plan (no passes, no horizontal fusion). */
   readonly cost?: CostSummary;
 }
 
@@ -121,10 +121,10 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
-  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph))) : null;
+  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false })) : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
-  const plan = options.passes === false ? unoptimized : planCost(planGraph(graph));
+  const plan = planCost(planGraph(options.passes === false ? cloneGraph(graph) : graph));
   return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes } };
 }
 

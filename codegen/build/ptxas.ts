@@ -53,10 +53,11 @@ export function parsePtxas(log: string): PtxasReport[] {
 
 /**
  * The yhc kernel id (k07_conv) a mangled kernel name belongs to: every kernel template is
- * instantiated with `<id>::Params`, which Itanium mangling spells as a length-prefixed name.
+ * instantiated with `<id>::Params`, and a horizontally fused kernel is `<id>::kernel`, which
+ * Itanium mangling spells as length-prefixed names.
  */
 export function kernelIdOf(mangled: string): string | null {
-  for (const m of mangled.matchAll(/(\d+)(k\d{2,}_[a-z0-9]+?)6ParamsE/g)) {
+  for (const m of mangled.matchAll(/(\d+)(k\d{2,}_[a-z0-9]+?)(?:6ParamsE|6kernelE)/g)) {
     const [, digits, id] = m as unknown as [string, string, string];
     // The digits may include the tail of a preceding token: the length prefix is a suffix of them.
     for (let cut = 0; cut < digits.length; cut++) if (Number(digits.slice(cut)) === id.length) return id;

@@ -2,6 +2,7 @@ import { dtypeInfo } from '../../src/dtype.js';
 import type { Value } from '../../src/ir/graph.js';
 import { commentName, commentText, grouped } from '../c_text.js';
 import { renderParam, type KernelSpec } from '../kernel_spec.js';
+import { partTensorName } from '../horizontal_fusion.js';
 import type { PlannedKernel } from '../plan.js';
 import { valueBytes } from '../plan.js';
 
@@ -42,6 +43,7 @@ function headerComment(k: PlannedKernel): string[] {
 
 /** The .cu file of one kernel: header comment, template include, Params, host launcher. */
 export function kernelSource(k: PlannedKernel): string {
+  if (k.spec.parts) return horizontalSource(k);
   const s = k.spec;
   const launch = s.launch.barriers ? 'YHC_LAUNCH' : 'YHC_LAUNCH_NO_BARRIER';
   const body: string[] = [];
@@ -66,6 +68,53 @@ export function kernelSource(k: PlannedKernel): string {
     '',
     `${launcherSignature(k)} {`,
     ...body,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A horizontally fused kernel (codegen/horizontal_fusion.ts): one Params struct per part and a
+ * __global__ that hands each block to its part's block function.
+ */
+function horizontalSource(k: PlannedKernel): string {
+  const s = k.spec;
+  const parts = s.parts!;
+  const starts = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.launch.grid, 0));
+  const lines = headerComment(k);
+  lines.push('//', `// Horizontal fusion: ${parts.length} independent kernels share this launch; blocks`);
+  parts.forEach((p, i) => {
+    lines.push(`//   [${grouped(starts[i]!)}, ${grouped(starts[i]! + p.launch.grid)}) part ${i}: ${p.template}, ${p.nodes.map((n) => `${commentText(n.opType)} ${commentName(n.name)}`).join(', ')}`);
+  });
+  const params = s.tensors.map((t) => `${t.access === 'read' ? 'const ' : ''}${dtypeInfo(t.value.dtype).cType}* __restrict__ ${t.name}`);
+  const dispatch = parts.map((p, i) => {
+    const args = p.callArgs.map((a) => (p.tensors.some((t) => t.name === a) ? partTensorName(i, a) : a));
+    const block = starts[i] ? `block - ${starts[i]}` : 'block';
+    const call = `${p.blockFunction}<Part${i}>(${block}, ${args.join(', ')});`;
+    return `  if (block < ${starts[i]! + p.launch.grid}) { ${call} return; }`;
+  });
+  const launch = s.launch.barriers ? 'YHC_LAUNCH' : 'YHC_LAUNCH_NO_BARRIER';
+  return [
+    ...lines,
+    '',
+    '#include "yhc_device.h"',
+    ...[...new Set(parts.map((p) => p.template))].map((t) => `#include "kernels/${t}"`),
+    '#include "kernels.h"',
+    '',
+    `namespace ${k.id} {`,
+    ...parts.flatMap((p, i) => [`// Part ${i}: ${p.kernel}'s named parameters.`, `struct Part${i} {`, ...p.params.map((f) => `  ${renderParam(f)}`), '};']),
+    '',
+    // No __launch_bounds__: with it ptxas held these kernels to 32 registers and spilled.
+    `__global__ void kernel(`,
+    ...params.map((p, i) => `    ${p}${i + 1 < params.length ? ',' : ') {'}`),
+    '  const int block = int(blockIdx.x);',
+    ...dispatch,
+    '}',
+    `}  // namespace ${k.id}`,
+    '',
+    `${launcherSignature(k)} {`,
+    `  auto kernel = ${k.id}::kernel;`,
+    `  ${launch}(kernel, dim3(${s.launch.grid}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
     '}',
     '',
   ].join('\n');

@@ -31,6 +31,7 @@ export function conv2dDirectSpec(s: ConvStep): KernelSpec {
     family: s.family,
     template: 'conv2d_direct.cuh',
     kernel: 'yhc::conv2d_direct',
+    blockFunction: 'yhc::conv2d_direct_block',
     params: [
       intParam('batch', batch),
       intParam('in_channels', inChannels),

@@ -51,6 +51,7 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
     family: 'dwpw',
     template: 'dwpw_fused.cuh',
     kernel: 'yhc::dwpw_fused',
+    blockFunction: 'yhc::dwpw_fused_block',
     params: [
       intParam('batch', batch),
       intParam('channels', channels),

@@ -51,6 +51,7 @@ export function groupNormKernel(node: Node, opset: number): KernelSpec {
     family: instance ? 'instancenorm' : 'groupnorm',
     template: 'group_norm.cuh',
     kernel: 'yhc::group_norm',
+    blockFunction: 'yhc::group_norm_block',
     params: [
       intParam('batch', batch),
       intParam('channels', channels),

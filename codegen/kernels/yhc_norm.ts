@@ -29,6 +29,7 @@ export function groupNormSpec(s: GroupNormStep): KernelSpec {
     family: s.family,
     template: 'group_norm.cuh',
     kernel: 'yhc::group_norm',
+    blockFunction: 'yhc::group_norm_block',
     params: [
       intParam('batch', batch),
       intParam('channels', channels),
@@ -74,6 +75,7 @@ export function simamKernel(node: Node): KernelSpec {
     family: 'simam',
     template: 'simam.cuh',
     kernel: 'yhc::simam',
+    blockFunction: 'yhc::simam_block',
     params: [intParam('planes', planes), intParam('spatial', spatial), floatParam('lambda', attrFloat(node, 'lambda')), intParam('block_threads', BLOCK_THREADS)],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],

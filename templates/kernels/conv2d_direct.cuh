@@ -6,18 +6,20 @@
 //   batch, in_channels, in_h, in_w, out_channels, out_h, out_w, groups,
 //   kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
 //   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid)
+// conv2d_direct_block is one block's work (block = its index in this conv's own grid), so a
+// horizontally fused launch can run several convs side by side.
 #pragma once
 #include "yhc_common.cuh"
 
 namespace yhc {
 
 template <class P>
-__global__ void conv2d_direct(const float* __restrict__ x, const float* __restrict__ w,
-                              const float* __restrict__ bias, float* __restrict__ y) {
+__device__ __forceinline__ void conv2d_direct_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                    const float* __restrict__ bias, float* __restrict__ y) {
   constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
   constexpr int in_per_group = P::in_channels / P::groups;
   constexpr int out_per_group = P::out_channels / P::groups;
-  const int64_t i = global_thread_index();
+  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
   if (i >= count) return;
 
   const int ox = int(i % P::out_w);
@@ -41,6 +43,12 @@ __global__ void conv2d_direct(const float* __restrict__ x, const float* __restri
     }
   }
   y[i] = typename P::Act()(acc);
+}
+
+template <class P>
+__global__ void conv2d_direct(const float* __restrict__ x, const float* __restrict__ w,
+                              const float* __restrict__ bias, float* __restrict__ y) {
+  conv2d_direct_block<P>(int(blockIdx.x), x, w, bias, y);
 }
 
 }  // namespace yhc

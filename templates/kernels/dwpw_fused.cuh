@@ -14,20 +14,21 @@
 //   stride_w, pad_top, pad_left, dilation_h, dilation_w, tile (pixels per block),
 //   has_dw_bias, has_pw_bias, using DwAct, using PwAct
 // Launch: batch * ceil(out_h * out_w / tile) blocks; dynamic shared memory channels * tile floats.
+// dwpw_fused_block is one block's work, for horizontally fused launches.
 #pragma once
 #include "yhc_common.cuh"
 
 namespace yhc {
 
 template <class P>
-__global__ void dwpw_fused(const float* __restrict__ x, const float* __restrict__ dw_w,
-                           const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
-                           const float* __restrict__ pw_bias, float* __restrict__ y) {
+__device__ __forceinline__ void dwpw_fused_block(int block, const float* __restrict__ x, const float* __restrict__ dw_w,
+                                                 const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
+                                                 const float* __restrict__ pw_bias, float* __restrict__ y) {
   constexpr int pixels = P::out_h * P::out_w;
   constexpr int tiles = (pixels + P::tile - 1) / P::tile;
   YHC_DYNAMIC_SHARED(float, hidden);  // [channels][tile]
-  const int n = int(blockIdx.x) / tiles;
-  const int p0 = (int(blockIdx.x) % tiles) * P::tile;
+  const int n = block / tiles;
+  const int p0 = (block % tiles) * P::tile;
 
   // 1. The depthwise conv of this tile, every channel.
   for (int e = int(threadIdx.x); e < P::channels * P::tile; e += int(blockDim.x)) {
@@ -66,6 +67,13 @@ __global__ void dwpw_fused(const float* __restrict__ x, const float* __restrict_
     for (int c = 0; c < P::channels; ++c) acc += row[c] * hidden[c * P::tile + t];
     y[(int64_t(n) * P::out_channels + m) * pixels + p] = typename P::PwAct()(acc);
   }
+}
+
+template <class P>
+__global__ void dwpw_fused(const float* __restrict__ x, const float* __restrict__ dw_w,
+                           const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
+                           const float* __restrict__ pw_bias, float* __restrict__ y) {
+  dwpw_fused_block<P>(int(blockIdx.x), x, dw_w, dw_bias, pw_w, pw_bias, y);
 }
 
 }  // namespace yhc

@@ -11,16 +11,17 @@
 
 namespace yhc {
 
+// group_norm_block is one block's work (block = its index in this norm's own grid), for
+// horizontally fused launches.
 template <class P>
-__global__ void __launch_bounds__(P::block_threads)
-group_norm(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ bias,
-           float* __restrict__ y) {
+__device__ __forceinline__ void group_norm_block(int block, const float* __restrict__ x, const float* __restrict__ scale,
+                                                 const float* __restrict__ bias, float* __restrict__ y) {
   constexpr int channels_per_group = P::channels / P::groups;
   constexpr int64_t group_size = int64_t(channels_per_group) * P::spatial;
   __shared__ float scratch[P::block_threads];
 
-  const int n = int(blockIdx.x) / P::groups;
-  const int g = int(blockIdx.x) % P::groups;
+  const int n = block / P::groups;
+  const int g = block % P::groups;
   const int64_t base = (int64_t(n) * P::channels + int64_t(g) * channels_per_group) * P::spatial;
   const float* xg = x + base;
   float* yg = y + base;
@@ -42,6 +43,13 @@ group_norm(const float* __restrict__ x, const float* __restrict__ scale, const f
     const int a = P::affine_per_group ? g : c;
     yg[i] = typename P::Act()((xg[i] - mean) * inv_std * scale[a] + bias[a]);
   }
+}
+
+template <class P>
+__global__ void __launch_bounds__(P::block_threads)
+group_norm(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ bias,
+           float* __restrict__ y) {
+  group_norm_block<P>(int(blockIdx.x), x, scale, bias, y);
 }
 
 }  // namespace yhc

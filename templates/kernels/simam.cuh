@@ -9,11 +9,11 @@
 
 namespace yhc {
 
+// simam_block is one block's work (block = its plane), for horizontally fused launches.
 template <class P>
-__global__ void __launch_bounds__(P::block_threads)
-simam(const float* __restrict__ x, float* __restrict__ y) {
+__device__ __forceinline__ void simam_block(int block, const float* __restrict__ x, float* __restrict__ y) {
   __shared__ float scratch[P::block_threads];
-  const int64_t base = int64_t(blockIdx.x) * P::spatial;
+  const int64_t base = int64_t(block) * P::spatial;
   const float* xp = x + base;
   float* yp = y + base;
 
@@ -33,6 +33,12 @@ simam(const float* __restrict__ x, float* __restrict__ y) {
     const float d = xp[i] - mean;
     yp[i] = xp[i] * sigmoid(d * d / denominator + 0.5f);
   }
+}
+
+template <class P>
+__global__ void __launch_bounds__(P::block_threads)
+simam(const float* __restrict__ x, float* __restrict__ y) {
+  simam_block<P>(int(blockIdx.x), x, y);
 }
 
 }  // namespace yhc

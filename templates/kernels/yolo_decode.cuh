@@ -31,16 +31,33 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict_
   if (i >= int64_t(P::batch) * P::anchors) return;
   const int64_t b = i / P::anchors;
   const int64_t anchor = i % P::anchors;
-  int level = 0;
+  // The anchor's level. Unrolled, so `lv` is only indexed by constants: a runtime index into a
+  // by-value parameter array would copy it to a stack frame.
   int64_t cell = anchor;
-  while (level < P::levels - 1 && cell >= lv.height[level] * lv.width[level]) {
-    cell -= lv.height[level] * lv.width[level];
-    ++level;
+  const float* level_box = lv.box[0];
+  const float* level_cls = lv.cls[0];
+  int64_t plane = lv.height[0] * lv.width[0];
+  int64_t width = lv.width[0];
+  float s = lv.stride[0];
+  bool found = false;
+#pragma unroll
+  for (int l = 0; l < P::levels; ++l) {
+    const int64_t cells = lv.height[l] * lv.width[l];
+    if (found) continue;
+    if (cell < cells || l == P::levels - 1) {
+      level_box = lv.box[l];
+      level_cls = lv.cls[l];
+      plane = cells;
+      width = lv.width[l];
+      s = lv.stride[l];
+      found = true;
+    } else {
+      cell -= cells;
+    }
   }
-  const int64_t plane = lv.height[level] * lv.width[level];
 
   // DFL: the expectation of each side's softmax over the bins.
-  const float* box = lv.box[level] + b * 4 * P::reg_max * plane + cell;
+  const float* box = level_box + b * 4 * P::reg_max * plane + cell;
   float distance[4];
   for (int k = 0; k < 4; ++k) {
     const float* bins = box + int64_t(k) * P::reg_max * plane;
@@ -55,12 +72,11 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict_
     for (int j = 0; j < P::reg_max; ++j) d += expf(bins[j * plane] - m) / sum * float(j);
     distance[k] = d;
   }
-  const float ax = float(cell % lv.width[level]) + P::grid_cell_offset;
-  const float ay = float(cell / lv.width[level]) + P::grid_cell_offset;
-  const float s = lv.stride[level];
+  const float ax = float(cell % width) + P::grid_cell_offset;
+  const float ay = float(cell / width) + P::grid_cell_offset;
   const float xyxy[4] = {(ax - distance[0]) * s, (ay - distance[1]) * s, (ax + distance[2]) * s, (ay + distance[3]) * s};
 
-  const float* cls = lv.cls[level] + b * P::nc * plane + cell;
+  const float* cls = level_cls + b * P::nc * plane + cell;
   if (P::preds_layout) {
     float* out = boxes + b * (4 + P::nc) * int64_t(P::anchors) + anchor;
     for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = xyxy[k];

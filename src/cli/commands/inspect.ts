@@ -73,11 +73,12 @@ function renderBuild(dir: string, m: Manifest): string {
     ...m.inputs.map((v) => `input    ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     ...m.outputs.map((v) => `output   ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     `memory   ${n(m.weights.bytes)} bytes of weights, ${n(m.arenaBytes)} bytes of activations`,
-    `kernels  ${m.kernels.length}, ${n(m.totals.flops)} FLOPs, ${n(m.totals.bytes)} bytes moved (min)`,
+    `kernels  ${m.kernels.length} launches, ${n(m.totals.flops)} FLOPs, ${n(m.totals.bytes)} bytes moved (min)`,
   ];
   for (const k of m.kernels) {
     const res = k.ptxas?.map((p) => `${p.arch}: ${p.registers} regs, ${p.sharedBytes} B smem, ${p.stackBytes} B stack, ${p.spillStoreBytes + p.spillLoadBytes} B spills`).join('; ');
-    lines.push(`  ${k.id.padEnd(22)} ${k.nodes.map((x) => `${x.opType} ${q(x.name)}`).join(', ')}`);
+    // One node per line: a horizontally fused kernel implements several.
+    k.nodes.forEach((x, i) => lines.push(`  ${(i === 0 ? k.id : '').padEnd(22)} ${x.opType} ${q(x.name)}`));
     lines.push(`  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${k.launch.sharedBytes ? ` + ${n(k.launch.sharedBytes)} B dynamic smem` : ''}${res ? `; ${res}` : ''}`);
   }
   return `${lines.join('\n')}\n`;

@@ -6,7 +6,8 @@ import { TEST_CACHE, fixture, tempDir } from '../../helpers/paths.js';
 
 /**
  * nvcc must accept every kernel yhc emits. Without a GPU nothing runs, but ptxas reports each
- * kernel's registers, shared memory, stack and spills, which the manifest records.
+ * kernel's registers, shared memory, stack and spills, which the manifest records: no kernel
+ * may spill or need a stack frame.
  */
 const NVCC = findOnPath('nvcc');
 const { dir, cleanup } = tempDir('yhc-nvcc-');
@@ -23,7 +24,9 @@ describe.runIf(NVCC)('nvcc builds every fixture for sm_90', () => {
         expect(p.arch).toBe('sm_90');
         expect(p.registers).toBeGreaterThan(0);
         expect(p.sharedBytes).toBeGreaterThanOrEqual(0);
-        expect(p.spillStoreBytes + p.spillLoadBytes).toBeGreaterThanOrEqual(0);
+        // Issue 4's ptxas target: no spills and no stack frame anywhere.
+        expect(p.spillStoreBytes + p.spillLoadBytes, `${k.id} spills`).toBe(0);
+        expect(p.stackBytes, `${k.id} has a stack frame`).toBe(0);
       }
     });
   }

@@ -1,0 +1,69 @@
+import type { Value } from '../src/ir/graph.js';
+import { THREADS_PER_BLOCK, type KernelSpec, type TensorArg } from './kernel_spec.js';
+
+/**
+ * Horizontal fusion: a detection head runs the same short chain at three pyramid levels, and
+ * the levels (and a level's box and class branches) are independent. Kernels are ordered by
+ * dependency depth — depth(k) = 1 + the deepest kernel that writes something k reads — so
+ * kernels of one depth never read each other's results, and those of one depth that can run
+ * one block at a time (a `blockFunction`, 256-thread blocks, no by-value locals) share one
+ * launch: the grid is their grids end to end, and each block runs its part's block function.
+ *
+ * The memory plan then sees a fused launch as one step, so no two parts' buffers overlap.
+ */
+
+/** The kernels in launch order: by depth, then as generated; same-depth fusable kernels merged. */
+export function fuseHorizontally(specs: readonly KernelSpec[], root: (v: Value) => Value): KernelSpec[] {
+  const writer = new Map<Value, number>();
+  const depth: number[] = [];
+  specs.forEach((spec, i) => {
+    let d = 0;
+    for (const t of spec.tensors) {
+      const w = t.access === 'read' ? writer.get(root(t.value)) : undefined;
+      if (w !== undefined) d = Math.max(d, depth[w]! + 1);
+    }
+    depth.push(d);
+    for (const t of spec.tensors) if (t.access === 'write') writer.set(root(t.value), i);
+  });
+
+  const order = specs.map((_, i) => i).sort((a, b) => depth[a]! - depth[b]! || a - b);
+  const out: KernelSpec[] = [];
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && depth[order[j]!] === depth[order[i]!]) j++;
+    const level = order.slice(i, j).map((k) => specs[k]!);
+    const fusable = level.filter(canShareLaunch);
+    if (fusable.length >= 2) out.push(merge(fusable), ...level.filter((s) => !canShareLaunch(s)));
+    else out.push(...level);
+    i = j;
+  }
+  return out;
+}
+
+function canShareLaunch(spec: KernelSpec): boolean {
+  return spec.blockFunction !== undefined && !spec.parts && !spec.locals?.length && spec.launch.block === THREADS_PER_BLOCK;
+}
+
+/** Part i's tensor `x` is the fused kernel's `p{i}_x`. */
+export const partTensorName = (part: number, name: string) => `p${part}_${name}`;
+
+function merge(parts: readonly KernelSpec[]): KernelSpec {
+  const tensors: TensorArg[] = parts.flatMap((p, i) => p.tensors.map((t) => ({ ...t, name: partTensorName(i, t.name) })));
+  return {
+    family: 'horizontal',
+    template: [...new Set(parts.map((p) => p.template))].join(' + '),
+    kernel: '',
+    params: [],
+    tensors,
+    callArgs: tensors.map((t) => t.name),
+    launch: {
+      grid: parts.reduce((n, p) => n + p.launch.grid, 0),
+      block: THREADS_PER_BLOCK,
+      sharedBytes: Math.max(...parts.map((p) => p.launch.sharedBytes)),
+      barriers: parts.some((p) => p.launch.barriers),
+    },
+    nodes: parts.flatMap((p) => p.nodes),
+    flops: parts.reduce((n, p) => n + p.flops, 0),
+    parts,
+  };
+}
