@@ -40,7 +40,11 @@ YHC_API void yhc_engine_destroy(yhc_engine* engine);
 
 /* Enqueue one inference on `stream` (a cudaStream_t; NULL for the default stream).
  * inputs[i] / outputs[i] are device pointers (host pointers on the host target).
- * Returns once the work is enqueued; synchronize the stream before reading outputs. */
+ * Returns once the work is enqueued; synchronize the stream before reading outputs.
+ * On a GPU the first run captures every launch into a CUDA graph, and later runs replay it
+ * (one launch); new input/output pointers re-capture and update the graph. Set the environment
+ * variable YHC_NO_CUDA_GRAPH=1 (read at engine creation) to launch kernel by kernel instead.
+ * Runs of one engine must not overlap: use one engine per concurrent stream. */
 YHC_API int yhc_engine_run(yhc_engine* engine, const void* const* inputs, void* const* outputs, void* stream);
 
 /* Convenience for callers with host memory: copy inputs in, run, copy outputs out, wait. */

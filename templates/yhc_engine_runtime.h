@@ -103,12 +103,24 @@ struct yhc_engine {
   std::vector<void*> staged_inputs;  // device copies for yhc_engine_run_host (CUDA target)
   std::vector<void*> staged_outputs;
   cudaStream_t stream = nullptr;
+#if defined(__CUDACC__)
+  // The whole run as a CUDA graph, captured on `capture_stream` with the pointers below.
+  bool use_graph = true;
+  cudaStream_t capture_stream = nullptr;
+  cudaGraphExec_t graph = nullptr;
+  std::vector<const void*> graph_inputs;
+  std::vector<void*> graph_outputs;
+#endif
 };
 
 namespace yhc {
 
 inline void release(yhc_engine* e) {
   if (!e) return;
+#if defined(__CUDACC__)
+  if (e->graph) cudaGraphExecDestroy(e->graph);
+  if (e->capture_stream) cudaStreamDestroy(e->capture_stream);
+#endif
   cudaFree(e->weights);
   cudaFree(e->arena);
   for (void* p : e->staged_inputs) cudaFree(p);
@@ -140,6 +152,43 @@ inline int read_weights(const char* path, std::vector<unsigned char>& payload) {
   std::fclose(f);
   return status;
 }
+
+#if defined(__CUDACC__)
+// The run as a CUDA graph: captured once (again when the caller's pointers change, updating
+// the instantiated graph in place when CUDA can), then replayed on the caller's stream.
+inline int run_graph(yhc_engine* e, const Buffers& b, cudaStream_t stream) {
+  const std::vector<const void*> ins(b.inputs, b.inputs + yhc_plan::kNumInputs);
+  const std::vector<void*> outs(b.outputs, b.outputs + yhc_plan::kNumOutputs);
+  if (!e->graph || ins != e->graph_inputs || outs != e->graph_outputs) {
+    cudaGraph_t captured = nullptr;
+    YHC_CUDA_OR_FAIL(cudaStreamBeginCapture(e->capture_stream, cudaStreamCaptureModeThreadLocal));
+    const int status = yhc_plan::run(b, e->capture_stream);
+    const cudaError_t ended = cudaStreamEndCapture(e->capture_stream, &captured);
+    if (status != YHC_OK) {
+      if (captured) cudaGraphDestroy(captured);
+      return status;
+    }
+    if (ended != cudaSuccess) return fail(YHC_ERROR_CUDA, cuda_message("cudaStreamEndCapture", ended));
+    cudaGraphExecUpdateResultInfo info;
+    if (!e->graph || cudaGraphExecUpdate(e->graph, captured, &info) != cudaSuccess) {
+      cudaGetLastError();  // a failed update is not an error: instantiate afresh
+      if (e->graph) cudaGraphExecDestroy(e->graph);
+      e->graph = nullptr;
+      const cudaError_t made = cudaGraphInstantiate(&e->graph, captured, 0);
+      if (made != cudaSuccess) {
+        cudaGraphDestroy(captured);
+        e->graph = nullptr;
+        return fail(YHC_ERROR_CUDA, cuda_message("cudaGraphInstantiate", made));
+      }
+    }
+    cudaGraphDestroy(captured);
+    e->graph_inputs = ins;
+    e->graph_outputs = outs;
+  }
+  YHC_CUDA_OR_FAIL(cudaGraphLaunch(e->graph, stream));
+  return YHC_OK;
+}
+#endif
 
 }  // namespace yhc
 
@@ -178,6 +227,9 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
     e->staged_outputs.push_back(nullptr);
     if ((err = cudaMalloc(&e->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess) return fail_cuda("cudaMalloc(output)", err);
   }
+  const char* no_graph = std::getenv("YHC_NO_CUDA_GRAPH");
+  e->use_graph = !(no_graph && no_graph[0] && std::strcmp(no_graph, "0") != 0);
+  if (e->use_graph && (err = cudaStreamCreateWithFlags(&e->capture_stream, cudaStreamNonBlocking)) != cudaSuccess) return fail_cuda("cudaStreamCreateWithFlags", err);
 #endif
   *out = e;
   return YHC_OK;
@@ -193,6 +245,9 @@ YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     if (!outputs[i] && yhc_plan::kOutputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
   const yhc::Buffers b{inputs, outputs, e->weights, e->arena};
+#if defined(__CUDACC__)
+  if (e->use_graph) return yhc::run_graph(e, b, static_cast<cudaStream_t>(stream));
+#endif
   return yhc_plan::run(b, static_cast<cudaStream_t>(stream));
 }
 

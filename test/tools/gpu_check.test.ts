@@ -35,7 +35,10 @@ describe('tools/gpu', () => {
     expect(r.out).toMatch(/tiny_head_raw +1 recorded +preds +dense .* ok/);
     expect(r.status, r.out).toBe(0);
     const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8'));
-    expect(rows.map((x: { ok: boolean }) => x.ok)).toEqual([true, true]);
+    // Each output twice: the first run, and a replay (on a GPU, of the captured CUDA graph).
+    expect(rows.map((x: { inputs: string; ok: boolean }) => [x.inputs, x.ok])).toEqual([
+      ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true],
+    ]);
   });
 
 });
