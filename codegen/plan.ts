@@ -18,7 +18,8 @@ export type Storage =
   | { readonly kind: 'input'; readonly index: number }
   | { readonly kind: 'output'; readonly index: number }
   | { readonly kind: 'weight'; readonly offset: number }
-  | { readonly kind: 'arena'; readonly offset: number };
+  | { readonly kind: 'arena'; readonly offset: number }
+  | { readonly kind: 'state'; readonly offset: number };
 
 export interface PlannedKernel {
   /** Generated identifier, e.g. k07_conv; also the .cu file's stem. */
@@ -45,6 +46,8 @@ export interface Plan {
   readonly weights: readonly WeightSlot[];
   readonly weightBytes: number;
   readonly arenaBytes: number;
+  /** Zero-initialized engine state (GroupNorm counters): allocated once, kept across runs. */
+  readonly stateBytes: number;
   /** Storage of every value the plan touches (views share their source's storage). */
   storageOf(v: Value): Storage;
 }
@@ -63,6 +66,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const rootOf = new Map<Value, Value>();
   const root = (v: Value): Value => rootOf.get(v) ?? v;
   const specs: KernelSpec[] = [];
+  const stateValues: Value[] = [];
   const kernels: PlannedKernel[] = [];
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
@@ -75,7 +79,15 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     if (!generate) {
       throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
     }
-    const lowered = generate(node, { opset: graph.opset(node.domain), temp: (dtype, shape) => graph.newValue('', dtype, shape) });
+    const lowered = generate(node, {
+      opset: graph.opset(node.domain),
+      temp: (dtype, shape) => graph.newValue('', dtype, shape),
+      state: (dtype, shape) => {
+        const v = graph.newValue('', dtype, shape);
+        stateValues.push(v);
+        return v;
+      },
+    });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
       for (const t of spec.tensors) {
         if (t.value.dtype === 'float16' || t.value.dtype === 'bfloat16') {
@@ -103,6 +115,12 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     if (producedByKernel.has(r) && !storage.has(r)) storage.set(r, { kind: 'output', index });
     else copies.push({ kind: 'copy', from: out, toOutput: index, bytes: valueBytes(out) });
   });
+
+  let stateBytes = 0;
+  for (const v of stateValues) {
+    storage.set(v, { kind: 'state', offset: stateBytes });
+    stateBytes += align(valueBytes(v));
+  }
 
   const weights: WeightSlot[] = [];
   let weightBytes = 0;
@@ -137,6 +155,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     weights,
     weightBytes,
     arenaBytes,
+    stateBytes,
     storageOf(v: Value): Storage {
       const s = storage.get(root(v));
       if (!s) throw new Error(`internal: value ${v.id} has no storage`);

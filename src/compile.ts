@@ -183,6 +183,7 @@ function makeManifest(args: {
     library: build ? build.library : null,
     weights: { file: 'weights.bin', bytes: plan.weightBytes },
     arenaBytes: plan.arenaBytes,
+    stateBytes: plan.stateBytes,
     kernels,
     totals: {
       kernels: kernels.length,

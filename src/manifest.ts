@@ -41,6 +41,8 @@ export interface Manifest {
   readonly library: string | null;
   readonly weights: { readonly file: string; readonly bytes: number };
   readonly arenaBytes: number;
+  /** Zero-initialized engine state kept across runs (GroupNorm statistics counters). */
+  readonly stateBytes: number;
   readonly kernels: readonly KernelInfo[];
   readonly totals: { readonly kernels: number; readonly flops: number; readonly bytes: number };
   readonly build: {

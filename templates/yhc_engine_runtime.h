@@ -37,11 +37,13 @@ struct Buffers {
   void* const* outputs;
   unsigned char* weights;
   unsigned char* arena;
+  unsigned char* state;
 
   template <class T> const T* input(int i) const { return static_cast<const T*>(inputs[i]); }
   template <class T> T* output(int i) const { return static_cast<T*>(outputs[i]); }
   template <class T> T* weight(size_t offset) const { return reinterpret_cast<T*>(weights + offset); }
   template <class T> T* arena_at(size_t offset) const { return reinterpret_cast<T*>(arena + offset); }
+  template <class T> T* state_at(size_t offset) const { return reinterpret_cast<T*>(state + offset); }
 };
 
 // weights.bin: a 64-byte header, then the payload the plan's weight offsets point into.
@@ -100,6 +102,7 @@ inline std::string cuda_message(const char* what, cudaError_t e) {
 struct yhc_engine {
   unsigned char* weights = nullptr;  // device
   unsigned char* arena = nullptr;    // device
+  unsigned char* state = nullptr;    // device, zeroed at creation, kept across runs
   std::vector<void*> staged_inputs;  // device copies for yhc_engine_run_host (CUDA target)
   std::vector<void*> staged_outputs;
   cudaStream_t stream = nullptr;
@@ -123,6 +126,7 @@ inline void release(yhc_engine* e) {
 #endif
   cudaFree(e->weights);
   cudaFree(e->arena);
+  cudaFree(e->state);
   for (void* p : e->staged_inputs) cudaFree(p);
   for (void* p : e->staged_outputs) cudaFree(p);
   delete e;
@@ -217,6 +221,8 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
   cudaError_t err;
   if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(weights)", err);
   if ((err = cudaMalloc(reinterpret_cast<void**>(&e->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(arena)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->state), yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(state)", err);
+  if (yhc_plan::kStateBytes && (err = cudaMemset(e->state, 0, yhc_plan::kStateBytes)) != cudaSuccess) return fail_cuda("cudaMemset(state)", err);
   if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess) return fail_cuda("cudaMemcpy(weights)", err);
 #if defined(__CUDACC__)
   for (int i = 0; i < yhc_plan::kNumInputs; ++i) {
@@ -244,7 +250,7 @@ YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const
     if (!inputs[i] && yhc_plan::kInputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     if (!outputs[i] && yhc_plan::kOutputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
-  const yhc::Buffers b{inputs, outputs, e->weights, e->arena};
+  const yhc::Buffers b{inputs, outputs, e->weights, e->arena, e->state};
 #if defined(__CUDACC__)
   if (e->use_graph) return yhc::run_graph(e, b, static_cast<cudaStream_t>(stream));
 #endif

@@ -18,6 +18,8 @@ function bufferExpr(plan: Plan, v: Value, access: 'read' | 'write'): string {
       return `b.weight<const ${c}>(${s.offset})`;
     case 'arena':
       return `b.arena_at<${c}>(${s.offset})`;
+    case 'state':
+      return `b.state_at<${c}>(${s.offset})`;
   }
 }
 
@@ -66,6 +68,7 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     `constexpr char kBuildId[] = "${info.buildId}";`,
     `constexpr size_t kWeightBytes = ${plan.weightBytes};`,
     `constexpr size_t kArenaBytes = ${plan.arenaBytes};`,
+    `constexpr size_t kStateBytes = ${plan.stateBytes};`,
     `constexpr int kNumInputs = ${g.inputs.length};`,
     `constexpr size_t kInputBytes[] = {${sizes(g.inputs)}};`,
     `constexpr int kNumOutputs = ${g.outputs.length};`,

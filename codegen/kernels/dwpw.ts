@@ -2,7 +2,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { conv2dDirectSpec, type ConvStep } from './conv.js';
+import { conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
 import type { LoweringContext } from './index.js';
 import { groupNormSpec } from './yhc_norm.js';
 
@@ -119,9 +119,46 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     const raw = ctx.temp(y.dtype, y.shape);
     return [fused(raw, 'none'), normSpec(node, raw, y, pw, [PW.normScale, PW.normBias], 'pw')];
   }
+  if (dw.normGroups > 0) return normalizedAcrossKernels(node, ctx);
   const hidden = ctx.temp(x.dtype, shapes.dw.outShape); // the depthwise stage's result
   return [
     ...stage(node, { x, w: dwWeight, bias: dwBias, groups: x.shape[1]!, geometry: shapes.dw.geometry }, dw, [DW.normScale, DW.normBias], hidden, 'dw', ctx),
     ...stage(node, { x: hidden, w: pwWeight, bias: pwBias, groups: 1, geometry: shapes.pw.geometry }, pw, [PW.normScale, PW.normBias], y, 'pw', ctx),
   ];
+}
+
+/**
+ * A depthwise GroupNorm needs the whole depthwise result's statistics before any normalized
+ * value exists, so the stages split there — but without a normalization pass over memory: the
+ * depthwise conv gathers the statistics in its epilogue, and the pointwise conv normalizes (and
+ * applies the depthwise activation) as it loads:
+ *   conv2d_group_stats (dw) · conv2d_normed_input (pw) · [group_norm (pw GroupNorm)]
+ */
+function normalizedAcrossKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
+  const x = node.input(DW.x);
+  const y = node.outputs[0]!;
+  const shapes = dwpwShapes(node);
+  const [dw, pw] = [dwEpilogue(node), pwEpilogue(node)];
+  const batch = x.shape[0]!;
+  const groups = dw.normGroups;
+  const hidden = ctx.temp(x.dtype, shapes.dw.outShape); // the raw depthwise result
+  const chunks = groupStatChunks(shapes.dw.outShape, groups);
+  const stats: GroupStatsOutput = {
+    groups,
+    epsilon: dw.normEpsilon,
+    partials: ctx.temp('float32', [batch * groups * chunks * 3]),
+    counters: ctx.state('uint32', [batch * groups]),
+    stats: ctx.temp('float32', [batch * groups * 2]),
+  };
+  const depthwise = conv2dGroupStatsSpec(
+    { x, w: node.input(DW.weight), bias: node.inputs[DW.bias] ?? null, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: 'none', family: 'dwpwdw', node },
+    stats,
+  );
+  const pwOut = pw.normGroups > 0 ? ctx.temp(y.dtype, y.shape) : y;
+  const pointwise = conv2dNormedInputSpec(
+    { x: hidden, w: node.input(PW.weight), bias: node.inputs[PW.bias] ?? null, y: pwOut, groups: 1, geometry: shapes.pw.geometry, activation: pw.normGroups > 0 ? 'none' : pw.activation, family: 'dwpwpw', node },
+    { groups, activation: dw.activation, stats: stats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) },
+  );
+  if (pw.normGroups === 0) return [depthwise, pointwise];
+  return [depthwise, pointwise, normSpec(node, pwOut, y, pw, [PW.normScale, PW.normBias], 'pw')];
 }

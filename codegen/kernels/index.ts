@@ -19,6 +19,11 @@ export interface LoweringContext {
   readonly opset: number;
   /** A fresh intermediate tensor, for ops lowered to several kernels (storage is planned). */
   temp(dtype: DType, shape: readonly number[]): Value;
+  /**
+   * Engine state: zeroed once at engine creation, kept across runs, never shared with another
+   * tensor (counters a kernel resets itself when it is done with them).
+   */
+  state(dtype: DType, shape: readonly number[]): Value;
 }
 
 /** One node → the kernels that implement it, in launch order. */

@@ -6,22 +6,26 @@
 //   batch, in_channels, in_h, in_w, out_channels, out_h, out_w, groups,
 //   kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
 //   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid)
-// conv2d_direct_block is one block's work (block = its index in this conv's own grid), so a
+// The *_block functions are one block's work (block = its index in this conv's own grid), so a
 // horizontally fused launch can run several convs side by side.
+//
+// Two variants carry a GroupNorm across the kernel boundary (group_moments.cuh):
+//   conv2d_group_stats   writes the raw conv result and, in its epilogue, the GroupNorm
+//                        statistics of it (P::stats_groups groups; blocks never straddle a group)
+//   conv2d_normed_input  normalizes its input as it loads it: act((x - mean) * rstd * scale[c]
+//                        + bias[c]) with the statistics the producer left (P::in_groups groups,
+//                        using InAct); padding stays zero, as it is in the normalized tensor.
 #pragma once
-#include "yhc_common.cuh"
+#include "group_moments.cuh"
 
 namespace yhc {
 
-template <class P>
-__device__ __forceinline__ void conv2d_direct_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                    const float* __restrict__ bias, float* __restrict__ y) {
-  constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
+// The conv sum (bias included, no activation) of output element i; load(n, c, iy, ix) reads
+// input channel c of image n.
+template <class P, class Load>
+__device__ __forceinline__ float conv_sum(int64_t i, const float* __restrict__ w, const float* __restrict__ bias, Load load) {
   constexpr int in_per_group = P::in_channels / P::groups;
   constexpr int out_per_group = P::out_channels / P::groups;
-  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
-  if (i >= count) return;
-
   const int ox = int(i % P::out_w);
   const int oy = int((i / P::out_w) % P::out_h);
   const int oc = int((i / (int64_t(P::out_w) * P::out_h)) % P::out_channels);
@@ -30,7 +34,7 @@ __device__ __forceinline__ void conv2d_direct_block(int block, const float* __re
 
   float acc = P::has_bias ? bias[oc] : 0.0f;
   for (int ic = 0; ic < in_per_group; ++ic) {
-    const float* x_plane = x + (int64_t(n) * P::in_channels + group * in_per_group + ic) * P::in_h * P::in_w;
+    const int c = group * in_per_group + ic;
     const float* w_taps = w + (int64_t(oc) * in_per_group + ic) * P::kernel_h * P::kernel_w;
     for (int ky = 0; ky < P::kernel_h; ++ky) {
       const int iy = oy * P::stride_h - P::pad_top + ky * P::dilation_h;
@@ -38,17 +42,105 @@ __device__ __forceinline__ void conv2d_direct_block(int block, const float* __re
       for (int kx = 0; kx < P::kernel_w; ++kx) {
         const int ix = ox * P::stride_w - P::pad_left + kx * P::dilation_w;
         if (ix < 0 || ix >= P::in_w) continue;
-        acc += x_plane[iy * P::in_w + ix] * w_taps[ky * P::kernel_w + kx];
+        acc += load(n, c, iy, ix) * w_taps[ky * P::kernel_w + kx];
       }
     }
   }
-  y[i] = typename P::Act()(acc);
+  return acc;
+}
+
+// Reads the input as it is.
+template <class P>
+struct PlainInput {
+  const float* __restrict__ x;
+  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
+    return x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix];
+  }
+};
+
+template <class P>
+__device__ __forceinline__ void conv2d_direct_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                    const float* __restrict__ bias, float* __restrict__ y) {
+  constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
+  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  y[i] = typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x}));
 }
 
 template <class P>
 __global__ void conv2d_direct(const float* __restrict__ x, const float* __restrict__ w,
                               const float* __restrict__ bias, float* __restrict__ y) {
   conv2d_direct_block<P>(int(blockIdx.x), x, w, bias, y);
+}
+
+// ---- GroupNorm statistics in the epilogue ---------------------------------------------------------
+// P adds: stats_groups, block_threads, epsilon. Grid: batch * stats_groups * chunks blocks, where
+// a group's elements (its channels x out_h x out_w, contiguous in NCHW) split into `chunks` blocks.
+template <class P>
+struct GroupChunks {
+  static constexpr int64_t group_size = int64_t(P::out_channels / P::stats_groups) * P::out_h * P::out_w;
+  static constexpr int chunks = int((group_size + P::block_threads - 1) / P::block_threads);
+};
+
+template <class P>
+__device__ __forceinline__ void conv2d_group_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                         const float* __restrict__ bias, float* __restrict__ y,
+                                                         float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                                         float* __restrict__ stats) {
+  constexpr int chunks = GroupChunks<P>::chunks;
+  constexpr int64_t group_size = GroupChunks<P>::group_size;
+  const int group = block / chunks;  // (image, group) pair: n * stats_groups + g
+  const int chunk = block % chunks;
+  const int64_t k = int64_t(chunk) * P::block_threads + threadIdx.x;
+  Moments mine{0.0f, 0.0f, 0.0f};
+  if (k < group_size) {
+    const int64_t i = int64_t(group) * group_size + k;
+    const float v = conv_sum<P>(i, w, bias, PlainInput<P>{x});
+    y[i] = v;
+    mine = {1.0f, v, 0.0f};
+  }
+  publish_group_moments<P::block_threads>(mine, group, chunk, chunks, P::epsilon, partials, counters, stats);
+}
+
+template <class P>
+__global__ void conv2d_group_stats(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
+                                   float* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                   float* __restrict__ stats) {
+  conv2d_group_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
+}
+
+// ---- GroupNorm applied in the prologue ------------------------------------------------------------
+// P adds: in_groups, using InAct. stats[2 * (n * in_groups + g)] = {mean, rstd}.
+template <class P>
+struct NormalizedInput {
+  const float* __restrict__ x;
+  const float* __restrict__ stats;
+  const float* __restrict__ scale;
+  const float* __restrict__ shift;
+  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
+    constexpr int per_group = P::in_channels / P::in_groups;
+    const float* s = stats + 2 * (int64_t(n) * P::in_groups + c / per_group);
+    const float v = x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix];
+    return typename P::InAct()((v - s[0]) * s[1] * scale[c] + shift[c]);
+  }
+};
+
+template <class P>
+__device__ __forceinline__ void conv2d_normed_input_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
+                                                          const float* __restrict__ scale, const float* __restrict__ shift,
+                                                          const float* __restrict__ w, const float* __restrict__ bias,
+                                                          float* __restrict__ y) {
+  constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
+  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
+  if (i >= count) return;
+  y[i] = typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift}));
+}
+
+template <class P>
+__global__ void conv2d_normed_input(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
+                                    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
+                                    float* __restrict__ y) {
+  conv2d_normed_input_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
 
 }  // namespace yhc

@@ -6,6 +6,7 @@ import { seededGraphInputs } from '../../../passes/verify.js';
 import { compileModel } from '../../../src/compile.js';
 import type { Attr } from '../../../src/ir/graph.js';
 import { encodeModel } from '../../../src/onnx/write.js';
+import type { Tensor } from '../../../src/tensor.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
 import { Engine } from '../../../src/runtime/engine.js';
 import { tensorFromTypedArray, typedArrayOf } from '../../../src/runtime/typed_arrays.js';
@@ -43,7 +44,7 @@ interface Case {
   readonly templates: string[];
 }
 
-function dwpwModel(c: Case): GraphBuilder {
+function dwpwModel(c: Case, options: { centreTap?: boolean } = {}): GraphBuilder {
   const b = new GraphBuilder(17);
   const x = b.input('x', 'float32', [c.batch, c.c, ...c.hw]);
   const stride = c.stride ?? 1;
@@ -53,7 +54,7 @@ function dwpwModel(c: Case): GraphBuilder {
   const biases = c.biases ?? true;
   const inputs = [
     x,
-    k(randomTensor([c.c, 1, c.k, c.k], 1, 0.5)),
+    k(options.centreTap ? centreTap(c.c, c.k) : randomTensor([c.c, 1, c.k, c.k], 1, 0.5)),
     biases ? k(randomTensor([c.c], 2)) : '',
     c.dwNorm ? k(randomTensor([c.c], 3)) : '',
     c.dwNorm ? k(randomTensor([c.c], 4)) : '',
@@ -78,12 +79,19 @@ function dwpwModel(c: Case): GraphBuilder {
   return b;
 }
 
+/** A depthwise filter that passes each channel through (centre tap 1, a little of the others). */
+function centreTap(channels: number, k: number): Tensor {
+  const w = randomTensor([channels, 1, k, k], 11, 0.001);
+  for (let c = 0; c < channels; c++) w.data[(c * k + (k - 1) / 2) * k + (k - 1) / 2] = 1;
+  return w;
+}
+
 const CASES: Case[] = [
   { name: 'fused_two_tiles_with_a_tail_batch_2', batch: 2, c: 5, m: 7, hw: [9, 9], k: 3, templates: ['dwpw_fused.cuh'] },
   { name: 'fused_stride_2_dilation_2_no_biases', batch: 1, c: 4, m: 3, hw: [11, 10], k: 3, stride: 2, dilation: 2, biases: false, templates: ['dwpw_fused.cuh'] },
   { name: 'fused_5x5_with_a_tile_shrunk_to_fit_shared_memory', batch: 1, c: 300, m: 4, hw: [6, 7], k: 5, templates: ['dwpw_fused.cuh'] },
   { name: 'fused_then_a_pointwise_groupnorm', batch: 2, c: 6, m: 8, hw: [5, 5], k: 3, pwNorm: 2, templates: ['dwpw_fused.cuh', 'group_norm.cuh'] },
-  { name: 'split_around_a_depthwise_groupnorm', batch: 1, c: 6, m: 4, hw: [5, 6], k: 3, dwNorm: 3, pwNorm: 2, templates: ['conv2d_direct.cuh', 'group_norm.cuh', 'conv2d_direct.cuh', 'group_norm.cuh'] },
+  { name: 'split_around_a_depthwise_groupnorm', batch: 1, c: 6, m: 4, hw: [5, 6], k: 3, dwNorm: 3, pwNorm: 2, templates: ['conv2d_direct.cuh', 'conv2d_direct.cuh', 'group_norm.cuh'] },
 ];
 
 describe('dwpw kernels (host emulation)', () => {
@@ -102,6 +110,32 @@ describe('dwpw kernels (host emulation)', () => {
       const got = engine.run({ x: typedArrayOf(inputs['x']!) });
       const name = graph.outputs[0]!.name;
       expectTensorsClose(tensorFromTypedArray('float32', expected[name]!.shape, got[name]!), expected[name]!, 1e-4, name);
+    } finally {
+      engine.dispose();
+    }
+  }, 120_000);
+
+  it('gathers GroupNorm statistics stably (mean 1e3 x the spread) and resets its counters between runs', async () => {
+    // 8 channels in 2 groups of 16x16: 4 blocks per (image, group); batch 2. A centre-tap
+    // depthwise filter keeps the data at ~1000 ± 1, where sum-of-squares variance cancels.
+    const c: Case = { name: 'large_mean_statistics', batch: 2, c: 8, m: 3, hw: [16, 16], k: 3, dwNorm: 2, templates: ['conv2d_direct.cuh', 'conv2d_direct.cuh'] };
+    const b = dwpwModel(c, { centreTap: true });
+    const model = join(dir, `${c.name}.onnx`);
+    writeFileSync(model, encodeModel(b.spec()));
+    const outDir = join(dir, c.name);
+    const { manifest, graph } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
+    expect(manifest.kernels.map((k) => k.template)).toEqual(c.templates);
+    expect(manifest.stateBytes).toBeGreaterThan(0);
+    const noise = seededGraphInputs(graph, 9)['x']!;
+    const engine = Engine.load(outDir);
+    try {
+      // Other data each run: stale statistics from the run before would show.
+      for (let run = 0; run < 3; run++) {
+        const x = tensorFromTypedArray('float32', noise.shape, Float32Array.from(noise.data, (v) => 1000 + 10 * run + v * (1 + run)));
+        const expected = runGraph(graph, { x })[graph.outputs[0]!.name]!;
+        const got = engine.run({ x: typedArrayOf(x) })[graph.outputs[0]!.name]!;
+        expectTensorsClose(tensorFromTypedArray('float32', expected.shape, got), expected, 2e-3, `run ${run}`);
+      }
     } finally {
       engine.dispose();
     }
