@@ -93,7 +93,7 @@ describe('yhc pass flags', () => {
     const r = yhc('inspect', fixture('tiny_head'), '--cost');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^cost +roofline floor on H100 \(measured on an H100: ~3\.0 TB\/s copy/m);
-    expect(r.stdout).toMatch(/k\d+_\w+ +DwPw +[\d,]+ FLOPs +[\d,]+ B +[\d.]+ µs +(memory|compute)-bound/);
+    expect(r.stdout).toMatch(/k\d+_\w+ +(\w+\+)*DwPw(\+\w+)* +[\d,]+ FLOPs +[\d,]+ B +[\d.]+ µs +(memory|compute)-bound/);
     expect(r.stdout).toMatch(/this plan +\d+ launches +[\d.]+ MB moved +[\d.]+ µs floor/);
     expect(r.stdout).toMatch(/one kernel per ONNX op \(no passes\) +158 launches/);
     expect(r.stdout).toMatch(/traffic [\d.]+% of the one-kernel-per-op plan/);
