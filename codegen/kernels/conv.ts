@@ -5,7 +5,7 @@ import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { windowGeometry, type WindowGeometry } from '../../src/ops/util/window.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, activationOf, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 
 /** One 2-D convolution over NCHW as conv2d_direct sees it. */
 export interface ConvStep {
@@ -19,6 +19,18 @@ export interface ConvStep {
   readonly family: string;
   /** The node the kernel implements (provenance). */
   readonly node: Node;
+}
+
+/** A 2-D window's stride, leading padding and dilation, as the conv templates name them. */
+export function windowParams(g: WindowGeometry): ParamField[] {
+  return [
+    intParam('stride_h', g.strides[0]!),
+    intParam('stride_w', g.strides[1]!),
+    intParam('pad_top', g.padsBegin[0]!),
+    intParam('pad_left', g.padsBegin[1]!),
+    intParam('dilation_h', g.dilations[0]!),
+    intParam('dilation_w', g.dilations[1]!),
+  ];
 }
 
 /** conv2d_direct: one thread per output element, bias and activation in the epilogue. */
@@ -43,12 +55,7 @@ export function conv2dDirectSpec(s: ConvStep): KernelSpec {
       intParam('groups', s.groups),
       intParam('kernel_h', kernelH),
       intParam('kernel_w', kernelW),
-      intParam('stride_h', g.strides[0]!),
-      intParam('stride_w', g.strides[1]!),
-      intParam('pad_top', g.padsBegin[0]!),
-      intParam('pad_left', g.padsBegin[1]!),
-      intParam('dilation_h', g.dilations[0]!),
-      intParam('dilation_w', g.dilations[1]!),
+      ...windowParams(g),
       boolParam('has_bias', s.bias !== null),
       typeParam('Act', ACTIVATION_FUNCTOR[s.activation]),
     ],

@@ -2,7 +2,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
+import { windowParams, conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
 import type { LoweringContext } from './index.js';
 import { groupNormSpec } from './yhc_norm.js';
 
@@ -62,12 +62,7 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
       intParam('out_w', outW),
       intParam('kernel_h', kernelH),
       intParam('kernel_w', kernelW),
-      intParam('stride_h', g.strides[0]!),
-      intParam('stride_w', g.strides[1]!),
-      intParam('pad_top', g.padsBegin[0]!),
-      intParam('pad_left', g.padsBegin[1]!),
-      intParam('dilation_h', g.dilations[0]!),
-      intParam('dilation_w', g.dilations[1]!),
+      ...windowParams(g),
       intParam('tile', s.tile),
       boolParam('has_dw_bias', s.dwBias !== null),
       boolParam('has_pw_bias', s.pwBias !== null),

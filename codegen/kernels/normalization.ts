@@ -1,8 +1,9 @@
 import { attrFloat, attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
+import { groupNormSpec } from './yhc_norm.js';
 import { ACTIVATION_FUNCTOR, activationOf } from '../../src/ops/yhc/activation.js';
-import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
 /** BatchNormalization (inference) → batch_norm_inference: a per-channel affine per element. */
 export function batchNormKernel(node: Node): KernelSpec {
@@ -29,8 +30,6 @@ export function batchNormKernel(node: Node): KernelSpec {
   };
 }
 
-const NORM_BLOCK_THREADS = 256;
-
 /**
  * InstanceNormalization (groups = channels) and GroupNormalization → group_norm: one block per
  * (image, group) computing the group's mean and variance, then normalizing it.
@@ -41,33 +40,23 @@ export function groupNormKernel(node: Node, opset: number): KernelSpec {
   const bias = node.input(2);
   const y = node.outputs[0]!;
   requireFloat32(node, [x, scale, bias, y]);
-  const [batch, channels] = [x.shape[0]!, x.shape[1]!];
+  const channels = x.shape[1]!;
   const instance = node.opType === 'InstanceNormalization';
   const groups = instance ? channels : attrInt(node, 'num_groups');
   // GroupNormalization-18 takes scale/bias per group; opset 21 moved them to per channel.
   const perGroup = !instance && opset < 21 && scale.shape[0] === groups && groups !== channels;
-  const n = numel(x.shape);
-  return {
+  return groupNormSpec({
+    x,
+    scale,
+    bias,
+    y,
+    groups,
+    epsilon: attrFloat(node, 'epsilon', 1e-5),
+    activation: 'none',
     family: instance ? 'instancenorm' : 'groupnorm',
-    template: 'group_norm.cuh',
-    kernel: 'yhc::group_norm',
-    blockFunction: 'yhc::group_norm_block',
-    params: [
-      intParam('batch', batch),
-      intParam('channels', channels),
-      intParam('groups', groups),
-      intParam('spatial', numel(x.shape.slice(2))),
-      floatParam('epsilon', attrFloat(node, 'epsilon', 1e-5)),
-      intParam('block_threads', NORM_BLOCK_THREADS),
-      boolParam('affine_per_group', perGroup),
-      typeParam('Act', ACTIVATION_FUNCTOR.none),
-    ],
-    tensors: [read('x', x), read('scale', scale), read('bias', bias), write('y', y)],
-    callArgs: ['x', 'scale', 'bias', 'y'],
-    launch: { grid: batch * groups, block: NORM_BLOCK_THREADS, sharedBytes: 0, barriers: true },
     nodes: [node],
-    flops: 8 * n,
-  };
+    affinePerGroup: perGroup,
+  });
 }
 
 /** ai.yhc.Affine → channel_affine: y = act(x · scale[c] + shift[c]). */

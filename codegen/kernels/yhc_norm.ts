@@ -19,6 +19,8 @@ export interface GroupNormStep {
   readonly family: string;
   /** The graph nodes the kernel implements (part of). */
   readonly nodes: readonly Node[];
+  /** scale and bias per group (GroupNormalization-18), not per channel. */
+  readonly affinePerGroup?: boolean;
 }
 
 /** group_norm.cuh: one block per (image, group), statistics then y = act(normalized · scale[c] + bias[c]). */
@@ -37,7 +39,7 @@ export function groupNormSpec(s: GroupNormStep): KernelSpec {
       intParam('spatial', numel(s.x.shape.slice(2))),
       floatParam('epsilon', s.epsilon),
       intParam('block_threads', BLOCK_THREADS),
-      boolParam('affine_per_group', false),
+      boolParam('affine_per_group', s.affinePerGroup ?? false),
       typeParam('Act', ACTIVATION_FUNCTOR[s.activation]),
     ],
     tensors: [read('x', s.x), read('scale', s.scale), read('bias', s.bias), write('y', s.y)],
