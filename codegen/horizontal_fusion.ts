@@ -32,12 +32,33 @@ export function fuseHorizontally(specs: readonly KernelSpec[], root: (v: Value) 
     let j = i;
     while (j < order.length && depth[order[j]!] === depth[order[i]!]) j++;
     const level = order.slice(i, j).map((k) => specs[k]!);
-    const fusable = level.filter(canShareLaunch);
-    if (fusable.length >= 2) out.push(merge(fusable), ...level.filter((s) => !canShareLaunch(s)));
-    else out.push(...level);
+    for (const group of withinSharedMemory(level.filter(canShareLaunch))) out.push(group.length >= 2 ? merge(group) : group[0]!);
+    out.push(...level.filter((s) => !canShareLaunch(s)));
     i = j;
   }
   return out;
+}
+
+/**
+ * A fused launch holds every part's static shared memory, plus the largest dynamic request:
+ * split a depth's kernels into launches that stay within SHARED_BYTES_PER_LAUNCH (of the 48 KiB a
+ * block may have without opting in).
+ */
+const SHARED_BYTES_PER_LAUNCH = 46 * 1024;
+
+function withinSharedMemory(specs: readonly KernelSpec[]): KernelSpec[][] {
+  const groups: KernelSpec[][] = [];
+  let current: KernelSpec[] = [];
+  const bytes = (g: readonly KernelSpec[]) => g.reduce((n, s) => n + (s.staticSharedBytes ?? 0), 0) + Math.max(0, ...g.map((s) => s.launch.sharedBytes));
+  for (const s of specs) {
+    if (current.length && bytes([...current, s]) > SHARED_BYTES_PER_LAUNCH) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(s);
+  }
+  if (current.length) groups.push(current);
+  return groups;
 }
 
 function canShareLaunch(spec: KernelSpec): boolean {
@@ -63,6 +84,7 @@ function merge(parts: readonly KernelSpec[]): KernelSpec {
       barriers: parts.some((p) => p.launch.barriers),
     },
     nodes: parts.flatMap((p) => p.nodes),
+    staticSharedBytes: parts.reduce((n, p) => n + (p.staticSharedBytes ?? 0), 0),
     flops: parts.reduce((n, p) => n + p.flops, 0),
     parts,
   };

@@ -20,6 +20,8 @@ export interface KernelSpec {
    * kernels (codegen/horizontal_fusion.ts).
    */
   readonly blockFunction?: string;
+  /** Bytes of static __shared__ arrays the template declares (a fused launch holds every part's). */
+  readonly staticSharedBytes?: number;
   /** A horizontally fused kernel: the kernels it runs side by side, block ranges in this order. */
   readonly parts?: readonly KernelSpec[];
   /** Fields of the generated `Params` struct: the kernel template's named parameters. */

@@ -76,7 +76,7 @@ export function convKernel(node: Node): KernelSpec {
   requireFloat32(node, [x, w, ...(bias ? [bias] : []), y]);
   if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D convolutions have a kernel (input rank ${x.shape.length})`);
   const groups = attrInt(node, 'group', 1);
-  return conv2dDirectSpec({
+  const step = {
     x,
     w,
     bias,
@@ -87,7 +87,28 @@ export function convKernel(node: Node): KernelSpec {
     activation: node.domain === YHC_DOMAIN ? activationOf(node) : 'none',
     family: groups === x.shape[1] && groups > 1 ? 'dwconv' : 'conv',
     node,
-  });
+  };
+  // Dense convs are GEMMs: tiled. Grouped and depthwise ones have too little reuse for it.
+  return groups === 1 ? conv2dTiledSpec(step) : conv2dDirectSpec(step);
+}
+
+const TILE_M = 64;
+const TILE_N = 64;
+
+/** conv2d_tiled: a dense conv as an implicit GEMM in 64 x 64 output tiles, 4 x 4 per thread. */
+export function conv2dTiledSpec(s: ConvStep): KernelSpec {
+  const base = conv2dDirectSpec(s);
+  const [batch, outChannels, outH, outW] = s.y.shape as [number, number, number, number];
+  return {
+    ...base,
+    template: 'conv2d_tiled.cuh',
+    kernel: 'yhc::conv2d_tiled',
+    blockFunction: 'yhc::conv2d_tiled_block',
+    // conv2d_tiled's P has no `groups`: it is dense by construction.
+    params: base.params.filter((p) => p.name !== 'groups'),
+    staticSharedBytes: 2 * 8 * 64 * 4, // w_tile and x_tile
+    launch: { grid: batch * Math.ceil(outChannels / TILE_M) * Math.ceil((outH * outW) / TILE_N), block: 256, sharedBytes: 0, barriers: true },
+  };
 }
 
 /** conv2d_group_stats and conv2d_normed_input run 256-thread blocks. */
@@ -121,6 +142,7 @@ export function conv2dGroupStatsSpec(s: ConvStep, g: GroupStatsOutput): KernelSp
     params: [...base.params, intParam('stats_groups', g.groups), intParam('block_threads', GROUP_STATS_BLOCK_THREADS), floatParam('epsilon', g.epsilon)],
     tensors: [...base.tensors, write('partials', g.partials), write('counters', g.counters), write('stats', g.stats)],
     callArgs: [...base.callArgs, 'partials', 'counters', 'stats'],
+    staticSharedBytes: 3 * GROUP_STATS_BLOCK_THREADS * 4 + 4, // block_moments scratch and the last-block flag
     launch: { grid: batch * g.groups * groupStatChunks(s.y.shape, g.groups), block: GROUP_STATS_BLOCK_THREADS, sharedBytes: 0, barriers: true },
     flops: base.flops + 4 * numel(s.y.shape),
   };

@@ -32,6 +32,7 @@ export function groupNormSpec(s: GroupNormStep): KernelSpec {
     template: 'group_norm.cuh',
     kernel: 'yhc::group_norm',
     blockFunction: 'yhc::group_norm_block',
+    staticSharedBytes: BLOCK_THREADS * 4,
     params: [
       intParam('batch', batch),
       intParam('channels', channels),
@@ -78,6 +79,7 @@ export function simamKernel(node: Node): KernelSpec {
     template: 'simam.cuh',
     kernel: 'yhc::simam',
     blockFunction: 'yhc::simam_block',
+    staticSharedBytes: BLOCK_THREADS * 4,
     params: [intParam('planes', planes), intParam('spatial', spatial), floatParam('lambda', attrFloat(node, 'lambda')), intParam('block_threads', BLOCK_THREADS)],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],

@@ -71,11 +71,11 @@ describe('horizontal fusion', () => {
     const k = plan.kernels[0]!;
     const [g0, g1] = k.spec.parts!.map((p) => p.launch.grid);
     const source = kernelSource(k);
-    expect(source).toContain(`//   [0, ${g0}) part 0: conv2d_direct.cuh, Conv`);
-    expect(source).toContain(`  if (block < ${g0}) { yhc::conv2d_direct_block<Part0>(block, p0_x, p0_w, nullptr, p0_y); return; }`);
-    expect(source).toContain(`  if (block < ${g0! + g1!}) { yhc::conv2d_direct_block<Part1>(block - ${g0}, p1_x, p1_w, nullptr, p1_y); return; }`);
+    expect(source).toContain(`//   [0, ${g0}) part 0: conv2d_tiled.cuh, Conv`);
+    expect(source).toContain(`  if (block < ${g0}) { yhc::conv2d_tiled_block<Part0>(block, p0_x, p0_w, nullptr, p0_y); return; }`);
+    expect(source).toContain(`  if (block < ${g0! + g1!}) { yhc::conv2d_tiled_block<Part1>(block - ${g0}, p1_x, p1_w, nullptr, p1_y); return; }`);
     expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int batch = 1;/);
-    expect(source).toContain(`YHC_LAUNCH_NO_BARRIER(kernel, dim3(${k.spec.launch.grid}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
+    expect(source).toContain(`YHC_LAUNCH(kernel, dim3(${k.spec.launch.grid}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
   });
 
   it("keeps the buffers of one launch's parts apart in the arena", () => {
@@ -127,4 +127,17 @@ it('fuseHorizontally leaves a single fusable kernel per depth alone', () => {
   b.output(b.op('Conv', [b.op('Conv', [x, b.constant(randomTensor([3, 3, 3, 3], 1))], CONV3), b.constant(randomTensor([2, 3, 3, 3], 2))], CONV3));
   const specs = planGraph(b.build(), { horizontalFusion: false }).kernels.map((k) => k.spec);
   expect(fuseHorizontally(specs, (v) => v)).toEqual(specs);
+});
+
+it("splits a depth's kernels into launches whose static shared memory fits a block", () => {
+  // 13 independent dense convs of 4 KiB of shared tiles each: 52 KiB do not fit one launch.
+  const b = new GraphBuilder(17);
+  for (let i = 0; i < 13; i++) {
+    const x = b.input(`x${i}`, 'float32', [1, 2, 4, 4]);
+    b.output(b.op('Conv', [x, b.constant(randomTensor([2, 2, 3, 3], i))], CONV3));
+  }
+  const plan = planGraph(b.build());
+  const launches = plan.kernels.map((k) => ({ parts: k.spec.parts?.length ?? 1, shared: k.spec.staticSharedBytes ?? 0 }));
+  expect(launches.map((l) => l.parts)).toEqual([11, 2]);
+  for (const l of launches) expect(l.shared).toBeLessThanOrEqual(46 * 1024);
 });

@@ -1,0 +1,110 @@
+// conv2d_tiled.cuh — a dense 2-D convolution (group 1, NCHW) as a tiled implicit GEMM on CUDA
+// cores: per image, Y[oc][p] = sum_k W[oc][k] * X_col[k][p] with k = (ic, ky, kx) and p an output
+// pixel, X_col never materialized (im2col on load, zero padding included).
+//
+// A block computes a tile of tile_m output channels x tile_n pixels; each of its 256 threads
+// a 4 x 4 patch of it (register blocking: 8 loads from shared memory feed 16 multiply-adds).
+// The K loop stages tile_k rows of W and of X_col in shared memory per step. Bias and the
+// activation are the epilogue.
+//
+// P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
+//    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act
+// Launch: batch * ceil(out_channels / 64) * ceil(out_h * out_w / 64) blocks of 256 threads.
+#pragma once
+#include "yhc_common.cuh"
+
+namespace yhc {
+
+template <class P>
+struct TiledConvShape {
+  static constexpr int tile_m = 64;  // output channels per block
+  static constexpr int tile_n = 64;  // output pixels per block
+  static constexpr int tile_k = 8;   // reduction rows per shared-memory step
+  static constexpr int threads = 256;
+  static constexpr int pixels = P::out_h * P::out_w;
+  static constexpr int k_total = P::in_channels * P::kernel_h * P::kernel_w;
+  static constexpr int m_tiles = (P::out_channels + tile_m - 1) / tile_m;
+  static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
+};
+
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                   const float* __restrict__ bias, float* __restrict__ y) {
+  using S = TiledConvShape<P>;
+  static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
+  __shared__ float w_tile[S::tile_k][S::tile_m];  // W[m0 + m][k0 + k], transposed
+  __shared__ float x_tile[S::tile_k][S::tile_n];  // X_col[k0 + k][p0 + n]
+
+  const int n_tile = block % S::n_tiles;
+  const int m_tile = (block / S::n_tiles) % S::m_tiles;
+  const int image = block / (S::n_tiles * S::m_tiles);
+  const int m0 = m_tile * S::tile_m;
+  const int p0 = n_tile * S::tile_n;
+  const int t = int(threadIdx.x);
+  const int tm = (t / 16) * 4;  // this thread's rows (output channels) within the tile
+  const int tn = (t % 16) * 4;  // and columns (pixels)
+  const float* x_image = x + int64_t(image) * P::in_channels * P::in_h * P::in_w;
+
+  float acc[4][4] = {};
+  for (int k0 = 0; k0 < S::k_total; k0 += S::tile_k) {
+    // Stage W: 64 x 8 values, 2 per thread; consecutive threads read consecutive k of one row.
+    for (int e = t; e < S::tile_m * S::tile_k; e += S::threads) {
+      const int m = e / S::tile_k;
+      const int k = e % S::tile_k;
+      const bool inside = m0 + m < P::out_channels && k0 + k < S::k_total;
+      w_tile[k][m] = inside ? w[int64_t(m0 + m) * S::k_total + k0 + k] : 0.0f;
+    }
+    // Stage X_col: 8 x 64 values, 2 per thread; consecutive threads take consecutive pixels.
+    for (int e = t; e < S::tile_k * S::tile_n; e += S::threads) {
+      const int k = e / S::tile_n;
+      const int n = e % S::tile_n;
+      const int kk = k0 + k;
+      const int p = p0 + n;
+      float v = 0.0f;
+      if (kk < S::k_total && p < S::pixels) {
+        const int ic = kk / (P::kernel_h * P::kernel_w);
+        const int ky = (kk / P::kernel_w) % P::kernel_h;
+        const int kx = kk % P::kernel_w;
+        const int iy = (p / P::out_w) * P::stride_h - P::pad_top + ky * P::dilation_h;
+        const int ix = (p % P::out_w) * P::stride_w - P::pad_left + kx * P::dilation_w;
+        if (iy >= 0 && iy < P::in_h && ix >= 0 && ix < P::in_w) v = x_image[(int64_t(ic) * P::in_h + iy) * P::in_w + ix];
+      }
+      x_tile[k][n] = v;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int k = 0; k < S::tile_k; ++k) {
+      float a[4], b[4];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) a[i] = w_tile[k][tm + i];
+#pragma unroll
+      for (int j = 0; j < 4; ++j) b[j] = x_tile[k][tn + j];
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j) acc[i][j] += a[i] * b[j];
+    }
+    __syncthreads();
+  }
+
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const int oc = m0 + tm + i;
+    if (oc >= P::out_channels) continue;
+    const float b0 = P::has_bias ? bias[oc] : 0.0f;
+    float* row = y + (int64_t(image) * P::out_channels + oc) * S::pixels;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const int p = p0 + tn + j;
+      if (p < S::pixels) row[p] = typename P::Act()(acc[i][j] + b0);
+    }
+  }
+}
+
+template <class P>
+__global__ void conv2d_tiled(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
+                             float* __restrict__ y) {
+  conv2d_tiled_block<P>(int(blockIdx.x), x, w, bias, y);
+}
+
+}  // namespace yhc
