@@ -15,7 +15,8 @@ export const PASS_HELP = `  --verify             translation-validate every pass
   --print-after PASS   print the IR after PASS (repeatable; 'all' for every pass). Passes:
                        ${PASS_NAMES.join(', ')}
   --emit-onnx FILE     write the optimized graph as ONNX (yhc ops in domain ai.yhc), for Netron
-  --no-passes          skip the graph passes (one kernel per ONNX op)
+  --no-passes          skip the graph passes (one kernel per ONNX op; independent ones still
+                       share launches)
 `;
 
 export function passOptions(

@@ -13,7 +13,9 @@ export const compileCommand: Command = {
 
 Reads the model, infers static shapes, folds what is computable at compile time, runs the
 graph passes (BatchNorm/RepConv folding, GroupNorm/SimAM fusion, DW+PW grouping, decoder
-recognition), emits CUDA C++ kernels (kernels/*.cu), the host plan (engine.cu), the C ABI header
+recognition), fuses kernels (DW+PW in one kernel, GroupNorm statistics across kernels,
+independent kernels of the pyramid levels in one launch), emits CUDA C++ kernels
+(kernels/*.cu), the host plan (engine.cu, a CUDA graph on GPUs), the C ABI header
 (include/yhc_engine.h), weights.bin, manifest.json and a typed TypeScript wrapper (engine.ts),
 then builds lib/libyhc_<model>.so. DIR is replaced only when everything succeeded.
 
