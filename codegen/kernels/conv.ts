@@ -3,6 +3,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { YhcError } from '../../src/errors.js';
 import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { windowGeometry, type WindowGeometry } from '../../src/ops/util/window.js';
+import type { LoweringContext } from './index.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, activationOf, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
@@ -68,7 +69,7 @@ export function conv2dDirectSpec(s: ConvStep): KernelSpec {
 }
 
 /** Conv and ai.yhc.Conv (2-D, float32, NCHW) → conv2d_direct. */
-export function convKernel(node: Node): KernelSpec {
+export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   const x = node.input(0);
   const w = node.input(1);
   const bias = node.inputs[2] ?? null;
@@ -89,7 +90,9 @@ export function convKernel(node: Node): KernelSpec {
     node,
   };
   // Dense convs are GEMMs: tiled. Grouped and depthwise ones have too little reuse for it.
-  return groups === 1 ? conv2dTiledSpec(step) : conv2dDirectSpec(step);
+  if (groups !== 1) return conv2dDirectSpec(step);
+  const handoff = ctx.normHandoff(x);
+  return handoff ? conv2dTiledNormedSpec(step, handoff) : conv2dTiledSpec(step);
 }
 
 const TILE_M = 64;
@@ -165,8 +168,43 @@ export function conv2dNormedInputSpec(s: ConvStep, n: NormalizedInput): KernelSp
     kernel: 'yhc::conv2d_normed_input',
     blockFunction: 'yhc::conv2d_normed_input_block',
     params: [...base.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
-    tensors: [read('x', s.x), read('stats', n.stats), read('scale', n.scale), read('shift', n.shift), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
-    callArgs: ['x', 'stats', 'scale', 'shift', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
+    tensors: normedTensors(s, n),
+    callArgs: NORMED_CALL_ARGS(s),
     flops: base.flops + 4 * numel(s.x.shape),
   };
 }
+
+/** conv2d_tiled_normed: the tiled dense conv reading its input through a GroupNorm. */
+export function conv2dTiledNormedSpec(s: ConvStep, n: NormalizedInput): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_normed',
+    blockFunction: 'yhc::conv2d_tiled_normed_block',
+    params: [...tiled.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
+    tensors: normedTensors(s, n),
+    callArgs: NORMED_CALL_ARGS(s),
+    flops: tiled.flops + 4 * s.w.shape[0]! * numel(s.x.shape),
+  };
+}
+
+/** conv2d_normed_group_stats: a GroupNorm applied on load, the next one's statistics gathered on store. */
+export function conv2dNormedGroupStatsSpec(s: ConvStep, n: NormalizedInput, g: GroupStatsOutput): KernelSpec {
+  const withStats = conv2dGroupStatsSpec(s, g);
+  return {
+    ...withStats,
+    kernel: 'yhc::conv2d_normed_group_stats',
+    blockFunction: 'yhc::conv2d_normed_group_stats_block',
+    params: [...withStats.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
+    tensors: [...normedTensors(s, n), write('partials', g.partials), write('counters', g.counters), write('stats_out', g.stats)],
+    callArgs: [...NORMED_CALL_ARGS(s), 'partials', 'counters', 'stats_out'],
+    flops: withStats.flops + 4 * s.w.shape[0]! * numel(s.x.shape),
+  };
+}
+
+/** The tensors of a conv that normalizes its input: x, the statistics and affine, then w, bias, y. */
+function normedTensors(s: ConvStep, n: NormalizedInput) {
+  return [read('x', s.x), read('stats', n.stats), read('scale', n.scale), read('shift', n.shift), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)];
+}
+
+const NORMED_CALL_ARGS = (s: ConvStep) => ['x', 'stats', 'scale', 'shift', 'w', s.bias ? 'bias' : 'nullptr', 'y'];

@@ -2,7 +2,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { windowParams, conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
+import { windowParams, conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
 import type { LoweringContext } from './index.js';
 import { groupNormSpec } from './yhc_norm.js';
 
@@ -149,11 +149,27 @@ function normalizedAcrossKernels(node: Node, ctx: LoweringContext): KernelSpec[]
     { x, w: node.input(DW.weight), bias: node.inputs[DW.bias] ?? null, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: 'none', family: 'dwpwdw', node },
     stats,
   );
+  const normedHidden = { groups, activation: dw.activation, stats: stats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) };
+  const pwConv = (out: Value): ConvStep => ({
+    x: hidden, w: node.input(PW.weight), bias: node.inputs[PW.bias] ?? null, y: out, groups: 1, geometry: shapes.pw.geometry,
+    activation: pw.normGroups > 0 ? 'none' : pw.activation, family: 'dwpwpw', node,
+  });
+  // The readers of y apply the pointwise GroupNorm (norm_handoff.ts): y holds the raw pointwise
+  // result, and this conv gathers its statistics.
+  const handoff = ctx.normHandoff(y);
+  if (handoff) {
+    const pwChunks = groupStatChunks(y.shape, handoff.groups);
+    const pwStats: GroupStatsOutput = {
+      groups: handoff.groups,
+      epsilon: handoff.epsilon,
+      partials: ctx.temp('float32', [batch * handoff.groups * pwChunks * 3]),
+      counters: ctx.state('uint32', [batch * handoff.groups]),
+      stats: handoff.stats,
+    };
+    return [depthwise, conv2dNormedGroupStatsSpec(pwConv(y), normedHidden, pwStats)];
+  }
   const pwOut = pw.normGroups > 0 ? ctx.temp(y.dtype, y.shape) : y;
-  const pointwise = conv2dNormedInputSpec(
-    { x: hidden, w: node.input(PW.weight), bias: node.inputs[PW.bias] ?? null, y: pwOut, groups: 1, geometry: shapes.pw.geometry, activation: pw.normGroups > 0 ? 'none' : pw.activation, family: 'dwpwpw', node },
-    { groups, activation: dw.activation, stats: stats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) },
-  );
+  const pointwise = conv2dNormedInputSpec(pwConv(pwOut), normedHidden);
   if (pw.normGroups === 0) return [depthwise, pointwise];
   return [depthwise, pointwise, normSpec(node, pwOut, y, pw, [PW.normScale, PW.normBias], 'pw')];
 }

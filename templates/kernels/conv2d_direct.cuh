@@ -15,7 +15,10 @@
 //   conv2d_normed_input  normalizes its input as it loads it: act((x - mean) * rstd * scale[c]
 //                        + bias[c]) with the statistics the producer left (P::in_groups groups,
 //                        using InAct); padding stays zero, as it is in the normalized tensor.
+//   conv2d_normed_group_stats  both: one GroupNorm applied on load, the next one's statistics
+//                        gathered on store.
 #pragma once
+#include "conv_inputs.cuh"
 #include "group_moments.cuh"
 
 namespace yhc {
@@ -49,15 +52,6 @@ __device__ __forceinline__ float conv_sum(int64_t i, const float* __restrict__ w
   return acc;
 }
 
-// Reads the input as it is.
-template <class P>
-struct PlainInput {
-  const float* __restrict__ x;
-  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
-    return x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix];
-  }
-};
-
 template <class P>
 __device__ __forceinline__ void conv2d_direct_block(int block, const float* __restrict__ x, const float* __restrict__ w,
                                                     const float* __restrict__ bias, float* __restrict__ y) {
@@ -82,11 +76,11 @@ struct GroupChunks {
   static constexpr int chunks = int((group_size + P::block_threads - 1) / P::block_threads);
 };
 
-template <class P>
-__device__ __forceinline__ void conv2d_group_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                         const float* __restrict__ bias, float* __restrict__ y,
-                                                         float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                                         float* __restrict__ stats) {
+template <class P, class Load>
+__device__ __forceinline__ void conv_group_stats_body(int block, Load load, const float* __restrict__ w,
+                                                      const float* __restrict__ bias, float* __restrict__ y,
+                                                      float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                                      float* __restrict__ stats) {
   constexpr int chunks = GroupChunks<P>::chunks;
   constexpr int64_t group_size = GroupChunks<P>::group_size;
   const int group = block / chunks;  // (image, group) pair: n * stats_groups + g
@@ -95,11 +89,19 @@ __device__ __forceinline__ void conv2d_group_stats_block(int block, const float*
   Moments mine{0.0f, 0.0f, 0.0f};
   if (k < group_size) {
     const int64_t i = int64_t(group) * group_size + k;
-    const float v = conv_sum<P>(i, w, bias, PlainInput<P>{x});
+    const float v = conv_sum<P>(i, w, bias, load);
     y[i] = v;
     mine = {1.0f, v, 0.0f};
   }
   publish_group_moments<P::block_threads>(mine, group, chunk, chunks, P::epsilon, partials, counters, stats);
+}
+
+template <class P>
+__device__ __forceinline__ void conv2d_group_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                         const float* __restrict__ bias, float* __restrict__ y,
+                                                         float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                                         float* __restrict__ stats) {
+  conv_group_stats_body<P>(block, PlainInput<P>{x}, w, bias, y, partials, counters, stats);
 }
 
 template <class P>
@@ -109,22 +111,7 @@ __global__ void conv2d_group_stats(const float* __restrict__ x, const float* __r
   conv2d_group_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
 }
 
-// ---- GroupNorm applied in the prologue ------------------------------------------------------------
-// P adds: in_groups, using InAct. stats[2 * (n * in_groups + g)] = {mean, rstd}.
-template <class P>
-struct NormalizedInput {
-  const float* __restrict__ x;
-  const float* __restrict__ stats;
-  const float* __restrict__ scale;
-  const float* __restrict__ shift;
-  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
-    constexpr int per_group = P::in_channels / P::in_groups;
-    const float* s = stats + 2 * (int64_t(n) * P::in_groups + c / per_group);
-    const float v = x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix];
-    return typename P::InAct()((v - s[0]) * s[1] * scale[c] + shift[c]);
-  }
-};
-
+// ---- GroupNorm applied in the prologue (NormalizedInput, conv_inputs.cuh) -------------------------
 template <class P>
 __device__ __forceinline__ void conv2d_normed_input_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
                                                           const float* __restrict__ scale, const float* __restrict__ shift,
@@ -141,6 +128,25 @@ __global__ void conv2d_normed_input(const float* __restrict__ x, const float* __
                                     const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
                                     float* __restrict__ y) {
   conv2d_normed_input_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
+}
+
+// ---- Both: a GroupNorm on the way in, the next GroupNorm's statistics on the way out -------------
+// P has both sets of fields (in_groups, using InAct; stats_groups, block_threads, epsilon).
+template <class P>
+__device__ __forceinline__ void conv2d_normed_group_stats_block(
+    int block, const float* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
+    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+    float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
+  conv_group_stats_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, partials, counters, stats);
+}
+
+template <class P>
+__global__ void conv2d_normed_group_stats(const float* __restrict__ x, const float* __restrict__ in_stats,
+                                          const float* __restrict__ scale, const float* __restrict__ shift,
+                                          const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+                                          float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                          float* __restrict__ stats) {
+  conv2d_normed_group_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);
 }
 
 }  // namespace yhc

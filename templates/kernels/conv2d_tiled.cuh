@@ -10,8 +10,9 @@
 // P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act
 // Launch: batch * ceil(out_channels / 64) * ceil(out_h * out_w / 64) blocks of 256 threads.
+// conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
 #pragma once
-#include "yhc_common.cuh"
+#include "conv_inputs.cuh"
 
 namespace yhc {
 
@@ -27,9 +28,9 @@ struct TiledConvShape {
   static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
 };
 
-template <class P>
-__device__ __forceinline__ void conv2d_tiled_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                   const float* __restrict__ bias, float* __restrict__ y) {
+template <class P, class Load>
+__device__ __forceinline__ void conv_tiled_body(int block, Load load, const float* __restrict__ w,
+                                                const float* __restrict__ bias, float* __restrict__ y) {
   using S = TiledConvShape<P>;
   static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
   __shared__ float w_tile[S::tile_k][S::tile_m];  // W[m0 + m][k0 + k], transposed
@@ -43,7 +44,6 @@ __device__ __forceinline__ void conv2d_tiled_block(int block, const float* __res
   const int t = int(threadIdx.x);
   const int tm = (t / 16) * 4;  // this thread's rows (output channels) within the tile
   const int tn = (t % 16) * 4;  // and columns (pixels)
-  const float* x_image = x + int64_t(image) * P::in_channels * P::in_h * P::in_w;
 
   float acc[4][4] = {};
   for (int k0 = 0; k0 < S::k_total; k0 += S::tile_k) {
@@ -67,7 +67,7 @@ __device__ __forceinline__ void conv2d_tiled_block(int block, const float* __res
         const int kx = kk % P::kernel_w;
         const int iy = (p / P::out_w) * P::stride_h - P::pad_top + ky * P::dilation_h;
         const int ix = (p % P::out_w) * P::stride_w - P::pad_left + kx * P::dilation_w;
-        if (iy >= 0 && iy < P::in_h && ix >= 0 && ix < P::in_w) v = x_image[(int64_t(ic) * P::in_h + iy) * P::in_w + ix];
+        if (iy >= 0 && iy < P::in_h && ix >= 0 && ix < P::in_w) v = load(image, ic, iy, ix);
       }
       x_tile[k][n] = v;
     }
@@ -102,9 +102,32 @@ __device__ __forceinline__ void conv2d_tiled_block(int block, const float* __res
 }
 
 template <class P>
+__device__ __forceinline__ void conv2d_tiled_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                   const float* __restrict__ bias, float* __restrict__ y) {
+  conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y);
+}
+
+template <class P>
 __global__ void conv2d_tiled(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
                              float* __restrict__ y) {
   conv2d_tiled_block<P>(int(blockIdx.x), x, w, bias, y);
+}
+
+// The input through a GroupNorm whose statistics its producer left (conv_inputs.cuh): P adds
+// in_groups, using InAct.
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_normed_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
+                                                          const float* __restrict__ scale, const float* __restrict__ shift,
+                                                          const float* __restrict__ w, const float* __restrict__ bias,
+                                                          float* __restrict__ y) {
+  conv_tiled_body<P>(block, NormalizedInput<P>{x, stats, scale, shift}, w, bias, y);
+}
+
+template <class P>
+__global__ void conv2d_tiled_normed(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
+                                    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
+                                    float* __restrict__ y) {
+  conv2d_tiled_normed_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
 
 }  // namespace yhc

@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findNormHandoffs } from '../../codegen/norm_handoff.js';
+import { PASSES, runPipeline } from '../../passes/index.js';
+import { seededGraphInputs } from '../../passes/verify.js';
+import { compileModel } from '../../src/compile.js';
+import type { Attr } from '../../src/ir/graph.js';
+import { runGraph } from '../../src/interp/interpreter.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { encodeModel } from '../../src/onnx/write.js';
+import { Engine } from '../../src/runtime/engine.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
+import { randomTensor } from '../helpers/models.js';
+import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
+
+/**
+ * The pointwise GroupNorm of a DwPw handed to the dense convs that read it (codegen/
+ * norm_handoff.ts): where it applies, where it must not, and what the engine computes then.
+ */
+const { dir, cleanup } = tempDir('yhc-handoff-');
+afterAll(cleanup);
+
+const ints = (value: number[]): Attr => ({ type: 'ints', value });
+const int = (value: number): Attr => ({ type: 'int', value });
+const str = (value: string): Attr => ({ type: 'string', value });
+const float = (value: number): Attr => ({ type: 'float', value });
+const YHC = { domain: 'ai.yhc' };
+const [C, M, HW] = [8, 6, 10];
+
+/** DwPw (GroupNorm after both stages) → `reader`; optionally the DwPw output read elsewhere too. */
+function model(reader: 'dense' | 'depthwise', options: { alsoOutput?: boolean; dwNorm?: boolean } = {}): GraphBuilder {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', 'float32', [2, C, HW, HW]);
+  const k = (shape: number[], seed: number, scale = 1) => b.constant(randomTensor(shape, seed, scale));
+  const dwNorm = options.dwNorm ?? true;
+  const y = b.op('DwPw', [x, k([C, 1, 3, 3], 1, 0.5), k([C], 2), dwNorm ? k([C], 3) : '', dwNorm ? k([C], 4) : '', k([M, C, 1, 1], 5, 0.4), k([M], 6), k([M], 7), k([M], 8)], {
+    kernel_shape: ints([3, 3]), strides: ints([1, 1]), pads: ints([1, 1, 1, 1]), dilations: ints([1, 1]),
+    dw_activation: str('silu'), pw_activation: str('silu'),
+    dw_norm_groups: int(dwNorm ? 2 : 0), pw_norm_groups: int(3),
+    ...(dwNorm ? { dw_norm_epsilon: float(1e-5) } : {}), pw_norm_epsilon: float(1e-5),
+  }, YHC);
+  const dense = reader === 'dense';
+  const w = dense ? k([4, M, 3, 3], 9, 0.3) : k([M, 1, 3, 3], 9, 0.3);
+  b.output(b.op('Conv', [y, w, k([dense ? 4 : M], 10)], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), group: int(dense ? 1 : M), activation: str('silu') }, YHC));
+  if (options.alsoOutput) b.output(y);
+  return b;
+}
+
+describe('GroupNorm handoff', () => {
+  it('hands off the pointwise GroupNorm of every level of improved_head_s', () => {
+    const graph = loadModel(fixture('improved_head_s'));
+    runPipeline(graph, PASSES);
+    expect(findNormHandoffs(graph).size).toBe(3);
+  });
+
+  it.each([
+    ['its output is also a graph output', model('dense', { alsoOutput: true })],
+    ['a depthwise conv reads it', model('depthwise')],
+    ['the depthwise stage has no GroupNorm', model('dense', { dwNorm: false })],
+  ])('does not hand off when %s', (_, b) => {
+    expect(findNormHandoffs(b.build()).size).toBe(0);
+  });
+
+  it.each([
+    ['handed_off', model('dense'), 1, 2],
+    ['kept_because_also_an_output', model('dense', { alsoOutput: true }), 0, 3],
+  ])('computes what the graph means (%s)', async (name, b, handoffs, launches) => {
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, encodeModel(b.spec()));
+    const outDir = join(dir, name);
+    const { manifest, graph } = await compileModel(path, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
+    expect(findNormHandoffs(loadModel(path)).size).toBe(handoffs);
+    // dw stats · pw (normalize, [statistics]) · [pointwise group_norm] · the reader
+    expect(manifest.kernels.length).toBe(launches + 1);
+    const inputs = seededGraphInputs(graph, 4);
+    const expected = runGraph(graph, inputs);
+    const engine = Engine.load(outDir);
+    try {
+      const got = engine.run({ x: typedArrayOf(inputs['x']!) });
+      for (const v of graph.outputs) expectTensorsClose(tensorFromTypedArray('float32', expected[v.name]!.shape, got[v.name]!), expected[v.name]!, 1e-4, v.name);
+    } finally {
+      engine.dispose();
+    }
+  }, 120_000);
+});
