@@ -5,7 +5,7 @@ import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { isViewNode, kernelGeneratorFor } from './kernels/index.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
-import { findNormHandoffs } from './norm_handoff.js';
+import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
 
 /**
@@ -71,7 +71,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const kernels: PlannedKernel[] = [];
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
-  const handoffs = findNormHandoffs(graph);
+  const handoffs = findHandoffs(graph);
   for (const node of graph.nodes) {
     if (isViewNode(node)) {
       rootOf.set(node.outputs[0]!, root(node.input(0)));
@@ -89,7 +89,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         stateValues.push(v);
         return v;
       },
-      normHandoff: (v) => handoffs.get(v),
+      inputHandoff: (v) => handoffs.inputs.get(v),
+      planeStats: (v) => handoffs.planeStats.get(v),
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
       for (const t of spec.tensors) {

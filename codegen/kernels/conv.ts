@@ -91,8 +91,23 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   };
   // Dense convs are GEMMs: tiled. Grouped and depthwise ones have too little reuse for it.
   if (groups !== 1) return conv2dDirectSpec(step);
-  const handoff = ctx.normHandoff(x);
-  return handoff ? conv2dTiledNormedSpec(step, handoff) : conv2dTiledSpec(step);
+  // Normalizations handed across nodes (norm_handoff.ts): read the input through one, leave
+  // SimAM's statistics of the output for the next conv.
+  const input = ctx.inputHandoff(x);
+  const simam = ctx.planeStats(y);
+  if (simam) {
+    const [batch, channels] = [y.shape[0]!, y.shape[1]!];
+    const stats: PlaneStatsOutput = {
+      lambda: simam.lambda,
+      partials: ctx.temp('float32', [batch * channels * tiledPixelTiles(y.shape) * 3]),
+      counters: ctx.state('uint32', [batch * Math.ceil(channels / TILE_M)]),
+      stats: simam.stats,
+    };
+    return conv2dTiledSimamStatsSpec(step, stats, input?.kind === 'groupnorm' ? input : null);
+  }
+  if (input?.kind === 'groupnorm') return conv2dTiledNormedSpec(step, input);
+  if (input?.kind === 'simam') return conv2dTiledSimamSpec({ ...step, x: input.source }, input.stats);
+  return conv2dTiledSpec(step);
 }
 
 const TILE_M = 64;
@@ -208,3 +223,47 @@ function normedTensors(s: ConvStep, n: NormalizedInput) {
 }
 
 const NORMED_CALL_ARGS = (s: ConvStep) => ['x', 'stats', 'scale', 'shift', 'w', s.bias ? 'bias' : 'nullptr', 'y'];
+
+/** Pixel tiles of conv2d_tiled per image. */
+export const tiledPixelTiles = (y: readonly number[]) => Math.ceil((y[2]! * y[3]!) / TILE_N);
+
+/** Where a tiled conv leaves SimAM's plane statistics of its output (conv2d_tiled.cuh PlaneStats). */
+export interface PlaneStatsOutput {
+  readonly lambda: number;
+  /** [N·C·pixel tiles·3] per-tile Moments of each channel. */
+  readonly partials: Value;
+  /** [N·channel tiles] uint32 engine state, reset by the last block. */
+  readonly counters: Value;
+  /** [N·C·2] {mean, 1/(4·(var + λ))}. */
+  readonly stats: Value;
+}
+
+/** conv2d_tiled[_normed]_simam_stats: the tiled conv, also leaving SimAM's plane statistics. */
+export function conv2dTiledSimamStatsSpec(s: ConvStep, out: PlaneStatsOutput, input: NormalizedInput | null): KernelSpec {
+  const base = input ? conv2dTiledNormedSpec(s, input) : conv2dTiledSpec(s);
+  const stem = input ? 'conv2d_tiled_normed_simam_stats' : 'conv2d_tiled_simam_stats';
+  return {
+    ...base,
+    kernel: `yhc::${stem}`,
+    blockFunction: `yhc::${stem}_block`,
+    params: [...base.params, floatParam('lambda', out.lambda)],
+    tensors: [...base.tensors, write('partials', out.partials), write('counters', out.counters), write('plane_stats', out.stats)],
+    callArgs: [...base.callArgs, 'partials', 'counters', 'plane_stats'],
+    // The last-block flag comes on top of the tiles (the per-channel merge uses shuffles).
+    staticSharedBytes: (base.staticSharedBytes ?? 0) + 4,
+    flops: base.flops + 4 * numel(s.y.shape),
+  };
+}
+
+/** conv2d_tiled_simam: the tiled conv reading its input through SimAM's gate. */
+export function conv2dTiledSimamSpec(s: ConvStep, stats: Value): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_simam',
+    blockFunction: 'yhc::conv2d_tiled_simam_block',
+    tensors: [read('x', s.x), read('stats', stats), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
+    callArgs: ['x', 'stats', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
+    flops: tiled.flops + 8 * s.w.shape[0]! * numel(s.x.shape),
+  };
+}

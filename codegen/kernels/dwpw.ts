@@ -156,8 +156,8 @@ function normalizedAcrossKernels(node: Node, ctx: LoweringContext): KernelSpec[]
   });
   // The readers of y apply the pointwise GroupNorm (norm_handoff.ts): y holds the raw pointwise
   // result, and this conv gathers its statistics.
-  const handoff = ctx.normHandoff(y);
-  if (handoff) {
+  const handoff = ctx.inputHandoff(y);
+  if (handoff?.kind === 'groupnorm') {
     const pwChunks = groupStatChunks(y.shape, handoff.groups);
     const pwStats: GroupStatsOutput = {
       groups: handoff.groups,

@@ -1,7 +1,7 @@
 import type { DType } from '../../src/dtype.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../../src/ir/graph.js';
 import type { KernelSpec } from '../kernel_spec.js';
-import type { NormHandoff } from '../norm_handoff.js';
+import type { InputHandoff, SimamHandoff } from '../norm_handoff.js';
 import { convKernel } from './conv.js';
 import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, transposeKernel } from './data_movement.js';
 import { dwpwKernels } from './dwpw.js';
@@ -25,8 +25,10 @@ export interface LoweringContext {
    * tensor (counters a kernel resets itself when it is done with them).
    */
   state(dtype: DType, shape: readonly number[]): Value;
-  /** The GroupNorm a value's readers apply on load instead of its producer (norm_handoff.ts). */
-  normHandoff(v: Value): NormHandoff | undefined;
+  /** The normalization a value's readers apply on load instead of its producer (norm_handoff.ts). */
+  inputHandoff(v: Value): InputHandoff | undefined;
+  /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */
+  planeStats(v: Value): SimamHandoff | undefined;
 }
 
 /** One node → the kernels that implement it, in launch order. */

@@ -2,6 +2,7 @@ import { attrFloat, attrInt } from '../../src/ir/attributes.js';
 import type { Node, Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, activationOf, type Activation } from '../../src/ops/yhc/activation.js';
+import type { LoweringContext } from './index.js';
 import { boolParam, floatParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
 const BLOCK_THREADS = 256;
@@ -68,13 +69,17 @@ export function yhcGroupNormKernel(node: Node): KernelSpec {
   });
 }
 
-/** ai.yhc.SimAM → simam: one block per (image, channel) plane. */
-export function simamKernel(node: Node): KernelSpec {
+/**
+ * ai.yhc.SimAM → simam: one block per (image, channel) plane — or no kernel at all when its
+ * producer gathers the statistics and its readers apply the gate (norm_handoff.ts).
+ */
+export function simamKernel(node: Node, ctx: LoweringContext): readonly KernelSpec[] {
   const [x, y] = [node.input(0), node.outputs[0]!];
   requireFloat32(node, [x, y]);
+  if (ctx.inputHandoff(y)) return [];
   const spatial = numel(x.shape.slice(2));
   const planes = x.shape[0]! * x.shape[1]!;
-  return {
+  return [{
     family: 'simam',
     template: 'simam.cuh',
     kernel: 'yhc::simam',
@@ -86,5 +91,5 @@ export function simamKernel(node: Node): KernelSpec {
     launch: { grid: planes, block: BLOCK_THREADS, sharedBytes: 0, barriers: true },
     nodes: [node],
     flops: 11 * planes * spatial,
-  };
+  }];
 }

@@ -13,6 +13,7 @@
 // conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
 #pragma once
 #include "conv_inputs.cuh"
+#include "group_moments.cuh"
 
 namespace yhc {
 
@@ -28,9 +29,27 @@ struct TiledConvShape {
   static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
 };
 
-template <class P, class Load>
+// No statistics of the output.
+struct NoPlaneStats {
+  static constexpr bool enabled = false;
+};
+
+// SimAM's statistics of every output plane, gathered in the epilogue: each block merges its
+// tile's per-channel Moments into partials[(image, channel, pixel tile)]; the last block of an
+// (image, channel tile) merges a channel's pixel tiles in order and writes
+// stats[2 * (image * out_channels + c)] = {mean, 1 / (4 * (var + lambda))}, var = m2 / (n - 1).
+struct PlaneStats {
+  static constexpr bool enabled = true;
+  float* __restrict__ partials;
+  unsigned int* __restrict__ counters;  // one per (image, channel tile), zeroed engine state
+  float* __restrict__ stats;
+  float lambda;
+};
+
+template <class P, class Load, class Stats = NoPlaneStats>
 __device__ __forceinline__ void conv_tiled_body(int block, Load load, const float* __restrict__ w,
-                                                const float* __restrict__ bias, float* __restrict__ y) {
+                                                const float* __restrict__ bias, float* __restrict__ y,
+                                                Stats plane_stats = Stats{}) {
   using S = TiledConvShape<P>;
   static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
   __shared__ float w_tile[S::tile_k][S::tile_m];  // W[m0 + m][k0 + k], transposed
@@ -87,6 +106,7 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
     __syncthreads();
   }
 
+  Moments mine[4] = {};
 #pragma unroll
   for (int i = 0; i < 4; ++i) {
     const int oc = m0 + tm + i;
@@ -96,8 +116,52 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const int p = p0 + tn + j;
-      if (p < S::pixels) row[p] = typename P::Act()(acc[i][j] + b0);
+      if (p >= S::pixels) continue;
+      const float v = typename P::Act()(acc[i][j] + b0);
+      row[p] = v;
+      if constexpr (Stats::enabled) mine[i] = merge(mine[i], Moments{1.0f, v, 0.0f});
     }
+  }
+  if constexpr (Stats::enabled) {
+    // The 16 threads of a row group (16 consecutive lanes of a warp) hold a channel's 64
+    // pixels: merge across them with shuffles; lane 0 of the group writes the channel's partial.
+    __shared__ bool last;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      Moments m = mine[i];
+#pragma unroll
+      for (int offset = 8; offset > 0; offset /= 2) {
+        const Moments other{__shfl_down_sync(0xffffffffu, m.count, offset, 16), __shfl_down_sync(0xffffffffu, m.mean, offset, 16),
+                            __shfl_down_sync(0xffffffffu, m.m2, offset, 16)};
+        m = merge(m, other);
+      }
+      const int oc = m0 + tm + i;
+      if (t % 16 == 0 && oc < P::out_channels) {
+        float* part = plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + n_tile);
+        part[0] = m.count;
+        part[1] = m.mean;
+        part[2] = m.m2;
+        __threadfence();  // the partial is visible before the count says so
+      }
+    }
+    const int oc = m0 + t;
+    __syncthreads();
+    const int slot = image * S::m_tiles + m_tile;
+    if (t == 0) last = atomicAdd(&plane_stats.counters[slot], 1u) == unsigned(S::n_tiles - 1);
+    __syncthreads();
+    if (!last) return;
+    __threadfence();  // see every other block's partials
+    if (t < S::tile_m && oc < P::out_channels) {
+      Moments m{0.0f, 0.0f, 0.0f};
+      for (int q = 0; q < S::n_tiles; ++q) {
+        const volatile float* part = plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + q);
+        m = merge(m, Moments{part[0], part[1], part[2]});
+      }
+      const float variance = m.m2 / (m.count - 1.0f);
+      plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc)] = m.mean;
+      plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc) + 1] = 1.0f / (4.0f * (variance + plane_stats.lambda));
+    }
+    if (t == 0) plane_stats.counters[slot] = 0u;
   }
 }
 
@@ -128,6 +192,54 @@ __global__ void conv2d_tiled_normed(const float* __restrict__ x, const float* __
                                     const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
                                     float* __restrict__ y) {
   conv2d_tiled_normed_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
+}
+
+// The tiled conv that also leaves SimAM's plane statistics of its output (PlaneStats).
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_simam_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
+                                                               const float* __restrict__ bias, float* __restrict__ y,
+                                                               float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                                               float* __restrict__ stats) {
+  conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
+}
+
+template <class P>
+__global__ void conv2d_tiled_simam_stats(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
+                                         float* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                         float* __restrict__ stats) {
+  conv2d_tiled_simam_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
+}
+
+// Both: a GroupNorm on the way in (NormalizedInput), SimAM's statistics on the way out.
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_normed_simam_stats_block(
+    int block, const float* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
+    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+    float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
+  conv_tiled_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
+}
+
+template <class P>
+__global__ void conv2d_tiled_normed_simam_stats(const float* __restrict__ x, const float* __restrict__ in_stats,
+                                                const float* __restrict__ scale, const float* __restrict__ shift,
+                                                const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+                                                float* __restrict__ partials, unsigned int* __restrict__ counters,
+                                                float* __restrict__ stats) {
+  conv2d_tiled_normed_simam_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);
+}
+
+// The input through SimAM (SimamInput, conv_inputs.cuh): x * sigmoid((x - mean)^2 * inv + 0.5).
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_simam_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
+                                                         const float* __restrict__ w, const float* __restrict__ bias,
+                                                         float* __restrict__ y) {
+  conv_tiled_body<P>(block, SimamInput<P>{x, stats}, w, bias, y);
+}
+
+template <class P>
+__global__ void conv2d_tiled_simam(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ w,
+                                   const float* __restrict__ bias, float* __restrict__ y) {
+  conv2d_tiled_simam_block<P>(int(blockIdx.x), x, stats, w, bias, y);
 }
 
 }  // namespace yhc

@@ -31,4 +31,18 @@ struct NormalizedInput {
   }
 };
 
+// SimAM applied on load, with the plane statistics its producer left:
+// stats[2 * (n * in_channels + c)] = {mean, 1 / (4 * (var + lambda))}.
+template <class P>
+struct SimamInput {
+  const float* __restrict__ x;
+  const float* __restrict__ stats;
+  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
+    const float* s = stats + 2 * (int64_t(n) * P::in_channels + c);
+    const float v = x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix];
+    const float d = v - s[0];
+    return v * sigmoid(d * d * s[1] + 0.5f);
+  }
+};
+
 }  // namespace yhc

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findNormHandoffs } from '../../codegen/norm_handoff.js';
+import { findHandoffs } from '../../codegen/norm_handoff.js';
 import { PASSES, runPipeline } from '../../passes/index.js';
 import { seededGraphInputs } from '../../passes/verify.js';
 import { compileModel } from '../../src/compile.js';
@@ -49,10 +49,12 @@ function model(reader: 'dense' | 'depthwise', options: { alsoOutput?: boolean; d
 }
 
 describe('GroupNorm handoff', () => {
-  it('hands off the pointwise GroupNorm of every level of improved_head_s', () => {
+  it('hands off the pointwise GroupNorm and the SimAM of every level of improved_head_s', () => {
     const graph = loadModel(fixture('improved_head_s'));
     runPipeline(graph, PASSES);
-    expect(findNormHandoffs(graph).size).toBe(3);
+    const kinds = [...findHandoffs(graph).inputs.values()].map((h) => h.kind).sort();
+    expect(kinds).toEqual(['groupnorm', 'groupnorm', 'groupnorm', 'simam', 'simam', 'simam']);
+    expect(findHandoffs(graph).planeStats.size).toBe(3);
   });
 
   it.each([
@@ -60,7 +62,7 @@ describe('GroupNorm handoff', () => {
     ['a depthwise conv reads it', model('depthwise')],
     ['the depthwise stage has no GroupNorm', model('dense', { dwNorm: false })],
   ])('does not hand off when %s', (_, b) => {
-    expect(findNormHandoffs(b.build()).size).toBe(0);
+    expect(findHandoffs(b.build()).inputs.size).toBe(0);
   });
 
   it.each([
@@ -71,7 +73,7 @@ describe('GroupNorm handoff', () => {
     writeFileSync(path, encodeModel(b.spec()));
     const outDir = join(dir, name);
     const { manifest, graph } = await compileModel(path, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
-    expect(findNormHandoffs(loadModel(path)).size).toBe(handoffs);
+    expect(findHandoffs(loadModel(path)).inputs.size).toBe(handoffs);
     // dw stats · pw (normalize, [statistics]) · [pointwise group_norm] · the reader
     expect(manifest.kernels.length).toBe(launches + 1);
     const inputs = seededGraphInputs(graph, 4);
@@ -80,6 +82,53 @@ describe('GroupNorm handoff', () => {
     try {
       const got = engine.run({ x: typedArrayOf(inputs['x']!) });
       for (const v of graph.outputs) expectTensorsClose(tensorFromTypedArray('float32', expected[v.name]!.shape, got[v.name]!), expected[v.name]!, 1e-4, v.name);
+    } finally {
+      engine.dispose();
+    }
+  }, 120_000);
+});
+
+/** Conv (dense, 70 channels: two channel tiles; 12x12: three pixel tiles) → SimAM → `reader`. */
+function simamModel(reader: 'dense' | 'depthwise', options: { alsoOutput?: 'input' | 'output' } = {}): GraphBuilder {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', 'float32', [2, 3, 12, 12]);
+  const k = (shape: number[], seed: number, scale = 1) => b.constant(randomTensor(shape, seed, scale));
+  const u = b.op('Conv', [x, k([70, 3, 3, 3], 21, 0.4), k([70], 22)], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), group: int(1), activation: str('silu') }, YHC);
+  const v = b.op('SimAM', [u], { lambda: float(1e-4) }, YHC);
+  const dense = reader === 'dense';
+  b.output(b.op('Conv', [v, k(dense ? [5, 70, 1, 1] : [70, 1, 3, 3], 23, 0.3)], { kernel_shape: ints(dense ? [1, 1] : [3, 3]), pads: ints(dense ? [0, 0, 0, 0] : [1, 1, 1, 1]), group: int(dense ? 1 : 70), activation: str('none') }, YHC));
+  if (options.alsoOutput) b.output(options.alsoOutput === 'input' ? u : v);
+  return b;
+}
+
+describe('SimAM handoff', () => {
+  it.each([
+    ["SimAM's input is also a graph output", simamModel('dense', { alsoOutput: 'input' })],
+    ["SimAM's output is also a graph output", simamModel('dense', { alsoOutput: 'output' })],
+    ['a depthwise conv reads it', simamModel('depthwise')],
+  ])('does not hand off when %s', (_, b) => {
+    expect(findHandoffs(b.build()).inputs.size).toBe(0);
+  });
+
+  it.each([
+    ['simam_handed_off', simamModel('dense'), 2],
+    ['simam_kept', simamModel('depthwise'), 3],
+  ])('computes what the graph means, run after run (%s)', async (name, b, launches) => {
+    const path = join(dir, `${name}.onnx`);
+    writeFileSync(path, encodeModel(b.spec()));
+    const outDir = join(dir, name);
+    const { manifest, graph } = await compileModel(path, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
+    expect(manifest.kernels.length).toBe(launches);
+    const base = seededGraphInputs(graph, 5)['x']!;
+    const engine = Engine.load(outDir);
+    try {
+      // Other data each run: statistics left from the run before would show.
+      for (let run = 0; run < 3; run++) {
+        const x = tensorFromTypedArray('float32', base.shape, Float32Array.from(base.data, (v) => v * (1 + run) + run));
+        const expected = runGraph(graph, { x });
+        const got = engine.run({ x: typedArrayOf(x) });
+        for (const v of graph.outputs) expectTensorsClose(tensorFromTypedArray('float32', expected[v.name]!.shape, got[v.name]!), expected[v.name]!, 1e-4, `${v.name}, run ${run}`);
+      }
     } finally {
       engine.dispose();
     }
