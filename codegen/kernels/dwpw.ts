@@ -2,7 +2,8 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { windowParams, conv2dDirectSpec, conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type ConvStep, type GroupStatsOutput } from './conv.js';
+import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
+import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type GroupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './index.js';
 import { groupNormSpec } from './yhc_norm.js';
 

@@ -1,0 +1,85 @@
+import type { Value } from '../../src/ir/graph.js';
+import { numel } from '../../src/tensor.js';
+import { ACTIVATION_FUNCTOR } from '../../src/ops/yhc/activation.js';
+import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
+import { NORMED_CALL_ARGS, normedTensors, type NormalizedInput } from './conv_statistics.js';
+
+/** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
+
+export const TILE_M = 64;
+const TILE_N = 64;
+
+/** conv2d_tiled: a dense conv as an implicit GEMM in 64 x 64 output tiles, 4 x 4 per thread. */
+export function conv2dTiledSpec(s: ConvStep): KernelSpec {
+  const base = conv2dDirectSpec(s);
+  const [batch, outChannels, outH, outW] = s.y.shape as [number, number, number, number];
+  return {
+    ...base,
+    template: 'conv2d_tiled.cuh',
+    kernel: 'yhc::conv2d_tiled',
+    blockFunction: 'yhc::conv2d_tiled_block',
+    // conv2d_tiled's P has no `groups`: it is dense by construction.
+    params: base.params.filter((p) => p.name !== 'groups'),
+    staticSharedBytes: 2 * 8 * 64 * 4, // w_tile and x_tile
+    launch: { grid: batch * Math.ceil(outChannels / TILE_M) * Math.ceil((outH * outW) / TILE_N), block: 256, sharedBytes: 0, barriers: true },
+  };
+}
+
+/** conv2d_tiled_normed: the tiled dense conv reading its input through a GroupNorm. */
+export function conv2dTiledNormedSpec(s: ConvStep, n: NormalizedInput): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_normed',
+    blockFunction: 'yhc::conv2d_tiled_normed_block',
+    params: [...tiled.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
+    tensors: normedTensors(s, n),
+    callArgs: NORMED_CALL_ARGS(s),
+    flops: tiled.flops + 4 * s.w.shape[0]! * numel(s.x.shape),
+  };
+}
+
+/** Pixel tiles of conv2d_tiled per image. */
+export const tiledPixelTiles = (y: readonly number[]) => Math.ceil((y[2]! * y[3]!) / TILE_N);
+
+/** Where a tiled conv leaves SimAM's plane statistics of its output (conv2d_tiled.cuh PlaneStats). */
+export interface PlaneStatsOutput {
+  readonly lambda: number;
+  /** [N·C·pixel tiles·3] per-tile Moments of each channel. */
+  readonly partials: Value;
+  /** [N·channel tiles] uint32 engine state, reset by the last block. */
+  readonly counters: Value;
+  /** [N·C·2] {mean, 1/(4·(var + λ))}. */
+  readonly stats: Value;
+}
+
+/** conv2d_tiled[_normed]_simam_stats: the tiled conv, also leaving SimAM's plane statistics. */
+export function conv2dTiledSimamStatsSpec(s: ConvStep, out: PlaneStatsOutput, input: NormalizedInput | null): KernelSpec {
+  const base = input ? conv2dTiledNormedSpec(s, input) : conv2dTiledSpec(s);
+  const stem = input ? 'conv2d_tiled_normed_simam_stats' : 'conv2d_tiled_simam_stats';
+  return {
+    ...base,
+    kernel: `yhc::${stem}`,
+    blockFunction: `yhc::${stem}_block`,
+    params: [...base.params, floatParam('lambda', out.lambda)],
+    tensors: [...base.tensors, write('partials', out.partials), write('counters', out.counters), write('plane_stats', out.stats)],
+    callArgs: [...base.callArgs, 'partials', 'counters', 'plane_stats'],
+    // The last-block flag comes on top of the tiles (the per-channel merge uses shuffles).
+    staticSharedBytes: (base.staticSharedBytes ?? 0) + 4,
+    flops: base.flops + 4 * numel(s.y.shape),
+  };
+}
+
+/** conv2d_tiled_simam: the tiled conv reading its input through SimAM's gate. */
+export function conv2dTiledSimamSpec(s: ConvStep, stats: Value): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_simam',
+    blockFunction: 'yhc::conv2d_tiled_simam_block',
+    tensors: [read('x', s.x), read('stats', stats), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
+    callArgs: ['x', 'stats', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
+    flops: tiled.flops + 8 * s.w.shape[0]! * numel(s.x.shape),
+  };
+}
