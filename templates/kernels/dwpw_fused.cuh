@@ -16,9 +16,19 @@
 // Launch: batch * ceil(out_h * out_w / tile) blocks; dynamic shared memory channels * tile floats.
 // dwpw_fused_block is one block's work, for horizontally fused launches.
 #pragma once
-#include "yhc_common.cuh"
+#include "conv2d_direct.cuh"
 
 namespace yhc {
+
+// The depthwise stage's geometry in conv2d_direct's terms (group = channels).
+template <class P>
+struct Depthwise {
+  static constexpr int batch = P::batch, in_channels = P::channels, in_h = P::in_h, in_w = P::in_w;
+  static constexpr int out_channels = P::channels, out_h = P::out_h, out_w = P::out_w, groups = P::channels;
+  static constexpr int kernel_h = P::kernel_h, kernel_w = P::kernel_w, stride_h = P::stride_h, stride_w = P::stride_w;
+  static constexpr int pad_top = P::pad_top, pad_left = P::pad_left, dilation_h = P::dilation_h, dilation_w = P::dilation_w;
+  static constexpr bool has_bias = P::has_dw_bias;
+};
 
 template <class P>
 __device__ __forceinline__ void dwpw_fused_block(int block, const float* __restrict__ x, const float* __restrict__ dw_w,
@@ -36,21 +46,9 @@ __device__ __forceinline__ void dwpw_fused_block(int block, const float* __restr
     const int p = p0 + e % P::tile;
     float acc = 0.0f;
     if (p < pixels) {
-      const int oy = p / P::out_w;
-      const int ox = p % P::out_w;
-      const float* plane = x + (int64_t(n) * P::channels + c) * P::in_h * P::in_w;
-      const float* taps = dw_w + c * P::kernel_h * P::kernel_w;
-      acc = P::has_dw_bias ? dw_bias[c] : 0.0f;
-      for (int ky = 0; ky < P::kernel_h; ++ky) {
-        const int iy = oy * P::stride_h - P::pad_top + ky * P::dilation_h;
-        if (iy < 0 || iy >= P::in_h) continue;  // zero padding
-        for (int kx = 0; kx < P::kernel_w; ++kx) {
-          const int ix = ox * P::stride_w - P::pad_left + kx * P::dilation_w;
-          if (ix < 0 || ix >= P::in_w) continue;
-          acc += plane[iy * P::in_w + ix] * taps[ky * P::kernel_w + kx];
-        }
-      }
-      acc = typename P::DwAct()(acc);
+      // Output element (n, c, p) of the depthwise conv alone, as conv2d_direct computes it.
+      const int64_t i = (int64_t(n) * P::channels + c) * pixels + p;
+      acc = typename P::DwAct()(conv_sum<Depthwise<P>>(i, dw_w, dw_bias, PlainInput<Depthwise<P>>{x}));
     }
     hidden[e] = acc;
   }
