@@ -180,3 +180,16 @@ export function checkFailures(out: Json): void {
   expect(out.recovered_plain_error).toBe(0);
   expect(numbers(out, 'recovered_plain_out')).toEqual(new Array(4096).fill(6));
 }
+
+/** mma.cu: D = A·B + C for the m16n8k8 tile (row-major 16x8 A and C, 8x8 B in memory). */
+export function checkMma(out: Json): void {
+  expect(out.error).toBe(0);
+  const [a, b, c, d] = [numbers(out, 'a'), numbers(out, 'b'), numbers(out, 'c'), numbers(out, 'd')];
+  for (let r = 0; r < 16; r++) {
+    for (let n = 0; n < 8; n++) {
+      let want = c[r * 8 + n]!;
+      for (let k = 0; k < 8; k++) want += a[r * 8 + k]! * b[k * 8 + n]!;
+      expect(d[r * 8 + n], `D[${r}][${n}]`).toBeCloseTo(want, 4);
+    }
+  }
+}

@@ -18,7 +18,7 @@ export const emulatorSource = path.join(templatesDir, 'host_emu', 'yhc_host_emu.
 export const cudaInclude = cudaIncludeDir() ?? '';
 export const haveCudaHeaders = cudaInclude !== '' && existsSync(path.join(cudaInclude, 'cuda_fp16.h'));
 
-export const kernelFiles = ['elementwise', 'reduction', 'warp', 'dynamic_smem', 'atomics', 'failures', 'half'] as const;
+export const kernelFiles = ['elementwise', 'reduction', 'warp', 'dynamic_smem', 'atomics', 'failures', 'half', 'mma'] as const;
 /** Every kernel file, including oob.cu (deliberate out-of-bounds accesses, sanitizer test only). */
 export const allKernelFiles = [...kernelFiles, 'oob'] as const;
 export type KernelFile = (typeof allKernelFiles)[number];

@@ -20,6 +20,7 @@ import {
   checkElementwise,
   checkFailures,
   checkReduction,
+  checkMma,
   checkWarp,
 } from './expected.js';
 
@@ -33,6 +34,10 @@ describe('host emulation with CUDA headers on the include path', () => {
     programs = await build.programs(kernelFiles);
   }, buildTimeout);
   afterAll(async () => build?.dispose());
+
+  it('computes the m16n8k8 tensor-core product from fragments in the PTX ISA layout', async () => {
+    checkMma(await runJson(programs.mma));
+  });
 
   it('runs a barrier-free 2-D/3-D kernel as a plain loop and on fibers', async () => {
     checkElementwise(await runJson(programs.elementwise));
