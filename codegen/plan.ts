@@ -47,7 +47,7 @@ export interface Plan {
   readonly weights: readonly WeightSlot[];
   readonly weightBytes: number;
   readonly arenaBytes: number;
-  /** Zero-initialized engine state (GroupNorm counters): allocated once, kept across runs. */
+  /** Zero-initialized engine state (statistics counters): allocated once, kept across runs. */
   readonly stateBytes: number;
   /** Storage of every value the plan touches (views share their source's storage). */
   storageOf(v: Value): Storage;

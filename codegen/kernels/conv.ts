@@ -7,7 +7,7 @@ import { activationOf } from '../../src/ops/yhc/activation.js';
 import { requireFloat32, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
 import { conv2dDirectSpec } from './conv_direct.js';
-import { TILE_M, conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, tiledPixelTiles, type PlaneStatsOutput } from './conv_tiled.js';
+import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
 
 /**
  * Conv and ai.yhc.Conv (2-D, float32, NCHW) → a kernel: dense convs tiled (conv_tiled.ts),
@@ -40,16 +40,7 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   // SimAM's statistics of the output for the next conv.
   const input = ctx.inputHandoff(x);
   const simam = ctx.planeStats(y);
-  if (simam) {
-    const [batch, channels] = [y.shape[0]!, y.shape[1]!];
-    const stats: PlaneStatsOutput = {
-      lambda: simam.lambda,
-      partials: ctx.temp('float32', [batch * channels * tiledPixelTiles(y.shape) * 3]),
-      counters: ctx.state('uint32', [batch * Math.ceil(channels / TILE_M)]),
-      stats: simam.stats,
-    };
-    return conv2dTiledSimamStatsSpec(step, stats, input?.kind === 'groupnorm' ? input : null);
-  }
+  if (simam) return conv2dTiledSimamStatsSpec(step, planeStatsOutput(ctx, y.shape, simam), input?.kind === 'groupnorm' ? input : null);
   if (input?.kind === 'groupnorm') return conv2dTiledNormedSpec(step, input);
   if (input?.kind === 'simam') return conv2dTiledSimamSpec({ ...step, x: input.source }, input.stats);
   return conv2dTiledSpec(step);

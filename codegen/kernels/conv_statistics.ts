@@ -3,6 +3,7 @@ import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
+import type { LoweringContext } from './index.js';
 
 /**
  * Convs that carry a normalization across a kernel boundary (templates conv2d_direct.cuh,
@@ -26,9 +27,27 @@ export interface GroupStatsOutput {
 }
 
 /** Blocks per (image, group) of conv2d_group_stats: the group's elements in 256-element chunks. */
-export function groupStatChunks(y: readonly number[], groups: number): number {
+function groupStatChunks(y: readonly number[], groups: number): number {
   return Math.ceil(((y[1]! / groups) * y[2]! * y[3]!) / GROUP_STATS_BLOCK_THREADS);
 }
+
+/**
+ * The buffers for the statistics of a GroupNorm over `y`: per-block partials (a temporary),
+ * the per-group counters (engine state) and, unless the caller already has it, the statistics.
+ */
+export function groupStatsOutput(ctx: LoweringContext, y: readonly number[], groups: number, epsilon: number, stats?: Value): GroupStatsOutput {
+  const batch = y[0]!;
+  return {
+    groups,
+    epsilon,
+    partials: ctx.temp('float32', [batch * groups * groupStatChunks(y, groups) * 3]),
+    counters: ctx.state('uint32', [batch * groups]),
+    stats: stats ?? ctx.temp('float32', [batch * groups * 2]),
+  };
+}
+
+/** A GroupNorm applied on load costs ~4 FLOPs per input element (counted once, not per reload). */
+export const normalizeOnLoadFlops = (s: ConvStep) => 4 * numel(s.x.shape);
 
 /** conv2d_group_stats: the raw conv result and, in the epilogue, the GroupNorm statistics of it. */
 export function conv2dGroupStatsSpec(s: ConvStep, g: GroupStatsOutput): KernelSpec {
@@ -66,7 +85,7 @@ export function conv2dNormedInputSpec(s: ConvStep, n: NormalizedInput): KernelSp
     params: [...base.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
     tensors: normedTensors(s, n),
     callArgs: NORMED_CALL_ARGS(s),
-    flops: base.flops + 4 * numel(s.x.shape),
+    flops: base.flops + normalizeOnLoadFlops(s),
   };
 }
 
@@ -80,7 +99,7 @@ export function conv2dNormedGroupStatsSpec(s: ConvStep, n: NormalizedInput, g: G
     params: [...withStats.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
     tensors: [...normedTensors(s, n), write('partials', g.partials), write('counters', g.counters), write('stats_out', g.stats)],
     callArgs: [...NORMED_CALL_ARGS(s), 'partials', 'counters', 'stats_out'],
-    flops: withStats.flops + 4 * s.w.shape[0]! * numel(s.x.shape),
+    flops: withStats.flops + normalizeOnLoadFlops(s),
   };
 }
 

@@ -3,17 +3,24 @@ import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR } from '../../src/ops/yhc/activation.js';
 import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
-import { NORMED_CALL_ARGS, normedTensors, type NormalizedInput } from './conv_statistics.js';
+import { NORMED_CALL_ARGS, normalizeOnLoadFlops, normedTensors, type NormalizedInput } from './conv_statistics.js';
+import type { LoweringContext } from './index.js';
+import type { SimamHandoff } from '../norm_handoff.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
 
-export const TILE_M = 64;
+// conv2d_tiled.cuh's TiledConvShape.
+const TILE_M = 64;
 const TILE_N = 64;
+const TILE_K = 8;
+const THREADS = 256;
+
+const channelTiles = (y: readonly number[]) => Math.ceil(y[1]! / TILE_M);
+const pixelTiles = (y: readonly number[]) => Math.ceil((y[2]! * y[3]!) / TILE_N);
 
 /** conv2d_tiled: a dense conv as an implicit GEMM in 64 x 64 output tiles, 4 x 4 per thread. */
 export function conv2dTiledSpec(s: ConvStep): KernelSpec {
   const base = conv2dDirectSpec(s);
-  const [batch, outChannels, outH, outW] = s.y.shape as [number, number, number, number];
   return {
     ...base,
     template: 'conv2d_tiled.cuh',
@@ -21,8 +28,8 @@ export function conv2dTiledSpec(s: ConvStep): KernelSpec {
     blockFunction: 'yhc::conv2d_tiled_block',
     // conv2d_tiled's P has no `groups`: it is dense by construction.
     params: base.params.filter((p) => p.name !== 'groups'),
-    staticSharedBytes: 2 * 8 * 64 * 4, // w_tile and x_tile
-    launch: { grid: batch * Math.ceil(outChannels / TILE_M) * Math.ceil((outH * outW) / TILE_N), block: 256, sharedBytes: 0, barriers: true },
+    staticSharedBytes: TILE_K * (TILE_M + TILE_N) * 4, // w_tile and x_tile
+    launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS, sharedBytes: 0, barriers: true },
   };
 }
 
@@ -36,12 +43,9 @@ export function conv2dTiledNormedSpec(s: ConvStep, n: NormalizedInput): KernelSp
     params: [...tiled.params, intParam('in_groups', n.groups), typeParam('InAct', ACTIVATION_FUNCTOR[n.activation])],
     tensors: normedTensors(s, n),
     callArgs: NORMED_CALL_ARGS(s),
-    flops: tiled.flops + 4 * s.w.shape[0]! * numel(s.x.shape),
+    flops: tiled.flops + normalizeOnLoadFlops(s),
   };
 }
-
-/** Pixel tiles of conv2d_tiled per image. */
-export const tiledPixelTiles = (y: readonly number[]) => Math.ceil((y[2]! * y[3]!) / TILE_N);
 
 /** Where a tiled conv leaves SimAM's plane statistics of its output (conv2d_tiled.cuh PlaneStats). */
 export interface PlaneStatsOutput {
@@ -52,6 +56,17 @@ export interface PlaneStatsOutput {
   readonly counters: Value;
   /** [N·C·2] {mean, 1/(4·(var + λ))}. */
   readonly stats: Value;
+}
+
+/** The buffers for SimAM's plane statistics of a tiled conv's output `y`. */
+export function planeStatsOutput(ctx: LoweringContext, y: readonly number[], simam: SimamHandoff): PlaneStatsOutput {
+  const [batch, channels] = [y[0]!, y[1]!];
+  return {
+    lambda: simam.lambda,
+    partials: ctx.temp('float32', [batch * channels * pixelTiles(y) * 3]),
+    counters: ctx.state('uint32', [batch * channelTiles(y)]),
+    stats: simam.stats,
+  };
 }
 
 /** conv2d_tiled[_normed]_simam_stats: the tiled conv, also leaving SimAM's plane statistics. */
@@ -80,6 +95,6 @@ export function conv2dTiledSimamSpec(s: ConvStep, stats: Value): KernelSpec {
     blockFunction: 'yhc::conv2d_tiled_simam_block',
     tensors: [read('x', s.x), read('stats', stats), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
     callArgs: ['x', 'stats', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
-    flops: tiled.flops + 8 * s.w.shape[0]! * numel(s.x.shape),
+    flops: tiled.flops + 2 * normalizeOnLoadFlops(s), // the gate: ~8 FLOPs per input element
   };
 }

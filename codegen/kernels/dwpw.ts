@@ -1,19 +1,19 @@
 import type { Node, Value } from '../../src/ir/graph.js';
-import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
+import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type DwPwShapes, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
-import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatChunks, type GroupStatsOutput } from './conv_statistics.js';
+import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './index.js';
 import { groupNormSpec } from './yhc_norm.js';
 
 /**
  * ai.yhc.DwPw → kernels:
  *   without a depthwise GroupNorm: dwpw_fused (depthwise into shared memory, pointwise from
- *     there; the intermediate never reaches global memory), then [group_norm] for a pointwise
- *     GroupNorm;
- *   with one (its statistics need the whole depthwise result first): through intermediates,
- *     conv2d_direct (dw) · group_norm · conv2d_direct (pw) · [group_norm].
+ *     there; the intermediate never reaches global memory) — two direct convs through an
+ *     intermediate if even one pixel's channels overflow shared memory — then [group_norm] for
+ *     a pointwise GroupNorm;
+ *   with one: normalizedAcrossKernels below.
  */
 
 /** Shared memory the fused kernel may use for its tile of the depthwise result. */
@@ -78,22 +78,9 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
   };
 }
 
-/**
- * One stage: its conv, then its GroupNorm if it has one. The conv applies the activation itself
- * when there is no norm; otherwise the norm's epilogue does. Writes `out`.
- */
-function stage(node: Node, conv: Omit<ConvStep, 'y' | 'activation' | 'family' | 'node'>, e: StageEpilogue, norm: [number, number], out: Value, name: string, ctx: LoweringContext): KernelSpec[] {
-  if (e.normGroups === 0) return [conv2dDirectSpec({ ...conv, y: out, activation: e.activation, family: `dwpw${name}`, node })];
-  const raw = ctx.temp(out.dtype, out.shape);
-  return [
-    conv2dDirectSpec({ ...conv, y: raw, activation: 'none', family: `dwpw${name}`, node }),
-    normSpec(node, raw, out, e, norm, name),
-  ];
-}
-
-/** A stage's GroupNorm (with its activation) from its raw conv result into `out`. */
-function normSpec(node: Node, raw: Value, out: Value, e: StageEpilogue, norm: [number, number], name: string): KernelSpec {
-  return groupNormSpec({ x: raw, scale: node.input(norm[0]), bias: node.input(norm[1]), y: out, groups: e.normGroups, epsilon: e.normEpsilon, activation: e.activation, family: `dwpw${name}norm`, nodes: [node] });
+/** A pointwise GroupNorm (with its activation) from the raw pointwise result into `out`. */
+function pwNormSpec(node: Node, raw: Value, out: Value, pw: StageEpilogue): KernelSpec {
+  return groupNormSpec({ x: raw, scale: node.input(PW.normScale), bias: node.input(PW.normBias), y: out, groups: pw.normGroups, epsilon: pw.normEpsilon, activation: pw.activation, family: 'dwpwpwnorm', nodes: [node] });
 }
 
 export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
@@ -107,20 +94,23 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   requireFloat32(node, [x, dwWeight, pwWeight, ...(dwBias ? [dwBias] : []), ...(pwBias ? [pwBias] : []), ...optional, y]);
   const shapes = dwpwShapes(node);
   const [dw, pw] = [dwEpilogue(node), pwEpilogue(node)];
+  if (dw.normGroups > 0) return normalizedAcrossKernels(node, shapes, dw, pw, ctx);
+
+  // A pointwise GroupNorm runs after the convs, from their raw result, with the activation.
+  const pwOut = pw.normGroups > 0 ? ctx.temp(y.dtype, y.shape) : y;
+  const pwActivation = pw.normGroups > 0 ? 'none' : pw.activation;
   const tile = dwpwTile(x.shape[1]!);
-  if (dw.normGroups === 0 && tile > 0) {
-    const fused = (out: Value, pwActivation: Activation) =>
-      fusedSpec({ x, dwWeight, dwBias, pwWeight, pwBias, y: out, geometry: shapes.dw.geometry, dwActivation: dw.activation, pwActivation, tile, node });
-    if (pw.normGroups === 0) return [fused(y, pw.activation)];
-    const raw = ctx.temp(y.dtype, y.shape);
-    return [fused(raw, 'none'), normSpec(node, raw, y, pw, [PW.normScale, PW.normBias], 'pw')];
+  let convs: KernelSpec[];
+  if (tile > 0) {
+    convs = [fusedSpec({ x, dwWeight, dwBias, pwWeight, pwBias, y: pwOut, geometry: shapes.dw.geometry, dwActivation: dw.activation, pwActivation, tile, node })];
+  } else {
+    const hidden = ctx.temp(x.dtype, shapes.dw.outShape);
+    convs = [
+      conv2dDirectSpec({ x, w: dwWeight, bias: dwBias, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: dw.activation, family: 'dwpwdw', node }),
+      conv2dDirectSpec({ x: hidden, w: pwWeight, bias: pwBias, y: pwOut, groups: 1, geometry: shapes.pw.geometry, activation: pwActivation, family: 'dwpwpw', node }),
+    ];
   }
-  if (dw.normGroups > 0) return normalizedAcrossKernels(node, ctx);
-  const hidden = ctx.temp(x.dtype, shapes.dw.outShape); // the depthwise stage's result
-  return [
-    ...stage(node, { x, w: dwWeight, bias: dwBias, groups: x.shape[1]!, geometry: shapes.dw.geometry }, dw, [DW.normScale, DW.normBias], hidden, 'dw', ctx),
-    ...stage(node, { x: hidden, w: pwWeight, bias: pwBias, groups: 1, geometry: shapes.pw.geometry }, pw, [PW.normScale, PW.normBias], y, 'pw', ctx),
-  ];
+  return pw.normGroups > 0 ? [...convs, pwNormSpec(node, pwOut, y, pw)] : convs;
 }
 
 /**
@@ -130,27 +120,16 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
  * applies the depthwise activation) as it loads:
  *   conv2d_group_stats (dw) · conv2d_normed_input (pw) · [group_norm (pw GroupNorm)]
  */
-function normalizedAcrossKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
+function normalizedAcrossKernels(node: Node, shapes: DwPwShapes, dw: StageEpilogue, pw: StageEpilogue, ctx: LoweringContext): KernelSpec[] {
   const x = node.input(DW.x);
   const y = node.outputs[0]!;
-  const shapes = dwpwShapes(node);
-  const [dw, pw] = [dwEpilogue(node), pwEpilogue(node)];
-  const batch = x.shape[0]!;
-  const groups = dw.normGroups;
   const hidden = ctx.temp(x.dtype, shapes.dw.outShape); // the raw depthwise result
-  const chunks = groupStatChunks(shapes.dw.outShape, groups);
-  const stats: GroupStatsOutput = {
-    groups,
-    epsilon: dw.normEpsilon,
-    partials: ctx.temp('float32', [batch * groups * chunks * 3]),
-    counters: ctx.state('uint32', [batch * groups]),
-    stats: ctx.temp('float32', [batch * groups * 2]),
-  };
+  const dwStats = groupStatsOutput(ctx, shapes.dw.outShape, dw.normGroups, dw.normEpsilon);
   const depthwise = conv2dGroupStatsSpec(
     { x, w: node.input(DW.weight), bias: node.inputs[DW.bias] ?? null, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: 'none', family: 'dwpwdw', node },
-    stats,
+    dwStats,
   );
-  const normedHidden = { groups, activation: dw.activation, stats: stats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) };
+  const normedHidden = { groups: dw.normGroups, activation: dw.activation, stats: dwStats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) };
   const pwConv = (out: Value): ConvStep => ({
     x: hidden, w: node.input(PW.weight), bias: node.inputs[PW.bias] ?? null, y: out, groups: 1, geometry: shapes.pw.geometry,
     activation: pw.normGroups > 0 ? 'none' : pw.activation, family: 'dwpwpw', node,
@@ -159,18 +138,10 @@ function normalizedAcrossKernels(node: Node, ctx: LoweringContext): KernelSpec[]
   // result, and this conv gathers its statistics.
   const handoff = ctx.inputHandoff(y);
   if (handoff?.kind === 'groupnorm') {
-    const pwChunks = groupStatChunks(y.shape, handoff.groups);
-    const pwStats: GroupStatsOutput = {
-      groups: handoff.groups,
-      epsilon: handoff.epsilon,
-      partials: ctx.temp('float32', [batch * handoff.groups * pwChunks * 3]),
-      counters: ctx.state('uint32', [batch * handoff.groups]),
-      stats: handoff.stats,
-    };
+    const pwStats = groupStatsOutput(ctx, y.shape, handoff.groups, handoff.epsilon, handoff.stats);
     return [depthwise, conv2dNormedGroupStatsSpec(pwConv(y), normedHidden, pwStats)];
   }
   const pwOut = pw.normGroups > 0 ? ctx.temp(y.dtype, y.shape) : y;
   const pointwise = conv2dNormedInputSpec(pwConv(pwOut), normedHidden);
-  if (pw.normGroups === 0) return [depthwise, pointwise];
-  return [depthwise, pointwise, normSpec(node, pwOut, y, pw, [PW.normScale, PW.normBias], 'pw')];
+  return pw.normGroups > 0 ? [depthwise, pointwise, pwNormSpec(node, pwOut, y, pw)] : [depthwise, pointwise];
 }

@@ -125,7 +125,6 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
   if constexpr (Stats::enabled) {
     // The 16 threads of a row group (16 consecutive lanes of a warp) hold a channel's 64
     // pixels: merge across them with shuffles; lane 0 of the group writes the channel's partial.
-    __shared__ bool last;
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       Moments m = mine[i];
@@ -137,31 +136,19 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
       }
       const int oc = m0 + tm + i;
       if (t % 16 == 0 && oc < P::out_channels) {
-        float* part = plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + n_tile);
-        part[0] = m.count;
-        part[1] = m.mean;
-        part[2] = m.m2;
+        store_moments(plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + n_tile), m);
         __threadfence();  // the partial is visible before the count says so
       }
     }
+    if (!last_to_arrive(&plane_stats.counters[image * S::m_tiles + m_tile], unsigned(S::n_tiles))) return;
     const int oc = m0 + t;
-    __syncthreads();
-    const int slot = image * S::m_tiles + m_tile;
-    if (t == 0) last = atomicAdd(&plane_stats.counters[slot], 1u) == unsigned(S::n_tiles - 1);
-    __syncthreads();
-    if (!last) return;
-    __threadfence();  // see every other block's partials
     if (t < S::tile_m && oc < P::out_channels) {
       Moments m{0.0f, 0.0f, 0.0f};
-      for (int q = 0; q < S::n_tiles; ++q) {
-        const volatile float* part = plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + q);
-        m = merge(m, Moments{part[0], part[1], part[2]});
-      }
+      for (int q = 0; q < S::n_tiles; ++q) m = merge(m, load_moments(plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + q)));
       const float variance = m.m2 / (m.count - 1.0f);
       plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc)] = m.mean;
       plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc) + 1] = 1.0f / (4.0f * (variance + plane_stats.lambda));
     }
-    if (t == 0) plane_stats.counters[slot] = 0u;
   }
 }
 
