@@ -1,5 +1,5 @@
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, canRedirect, redirect, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, canRedirect, redirect, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
 import { lookupOp } from '../src/ops/index.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
@@ -8,7 +8,6 @@ import type { Pass, PassLog } from './pass.js';
 const TAKES_ACTIVATION = new Set(['Conv', 'Affine', 'GroupNorm']);
 const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
 
-const isOnnx = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === op;
 
 /**
  * Conv → ai.yhc.Conv (one conv op that later passes fold into and attach epilogues to).
@@ -16,7 +15,7 @@ const isOnnx = (n: Node | null | undefined, op: string): n is Node => !!n && n.d
  */
 function convertConvs(graph: Graph, log: PassLog): void {
   for (const n of graph.nodes) {
-    if (!isOnnx(n, 'Conv')) continue;
+    if (!isOnnxOp(n, 'Conv')) continue;
     n.domain = YHC_DOMAIN;
     n.attrs.set('activation', { type: 'string', value: 'none' });
     log.count('Conv → ai.yhc.Conv');
@@ -48,7 +47,7 @@ function foldConstants(graph: Graph, log: PassLog): void {
 function removeIdentities(graph: Graph, log: PassLog): void {
   const dead: Node[] = [];
   for (const n of graph.nodes) {
-    if (!isOnnx(n, 'Identity')) continue;
+    if (!isOnnxOp(n, 'Identity')) continue;
     const [x, y] = [n.input(0), n.outputs[0]!];
     if (!canRedirect(graph, y, x)) continue; // an output that is a graph input or constant needs its copy
     redirect(graph, y, x);
@@ -80,11 +79,11 @@ function collapseViews(graph: Graph, log: PassLog): void {
 
 /** The activation y = x · Sigmoid(x) reads `x`; null if `mul` is not that pattern. */
 function siluInput(mul: Node): Value | null {
-  if (!isOnnx(mul, 'Mul')) return null;
+  if (!isOnnxOp(mul, 'Mul')) return null;
   const [a, b] = [mul.inputs[0], mul.inputs[1]];
   if (!a || !b) return null;
-  if (isOnnx(b.producer, 'Sigmoid') && b.producer.input(0) === a) return a;
-  if (isOnnx(a.producer, 'Sigmoid') && a.producer.input(0) === b) return b;
+  if (isOnnxOp(b.producer, 'Sigmoid') && b.producer.input(0) === a) return a;
+  if (isOnnxOp(a.producer, 'Sigmoid') && a.producer.input(0) === b) return b;
   return null;
 }
 

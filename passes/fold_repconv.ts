@@ -1,6 +1,6 @@
 import { attrInt, attrString } from '../src/ir/attributes.js';
-import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, removeNodes } from '../src/ir/rewrite.js';
+import { YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
+import { Uses, isOnnxOp, removeNodes, sameShape } from '../src/ir/rewrite.js';
 import { windowGeometry } from '../src/ops/util/window.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
@@ -22,7 +22,7 @@ type Branch =
   | { kind: 'affine'; node: Node; scale: Tensor; shift: Tensor }
   | { kind: 'identity' };
 
-const isAdd = (n: Node | null | undefined): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === 'Add';
+const isAdd = (n: Node | null | undefined): n is Node => isOnnxOp(n, 'Add');
 const noActivation = (n: Node) => attrString(n, 'activation', 'none') === 'none';
 
 /** The leaves of the Add tree rooted at `root` (inner Adds read only by their parent Add). */
@@ -31,7 +31,7 @@ function addTreeLeaves(root: Node, uses: Uses, inner: Node[]): Value[] {
   for (const v of root.inputs) {
     if (!v) continue;
     const p = v.producer;
-    if (isAdd(p) && uses.soleReader(v) === root && sameShape(v, root.outputs[0]!)) {
+    if (isAdd(p) && uses.soleReader(v) === root && sameShapeAs(v, root.outputs[0]!)) {
       inner.push(p);
       leaves.push(...addTreeLeaves(p, uses, inner));
     } else {
@@ -41,7 +41,7 @@ function addTreeLeaves(root: Node, uses: Uses, inner: Node[]): Value[] {
   return leaves;
 }
 
-const sameShape = (a: Value, b: Value) => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+const sameShapeAs = (a: Value, b: Value) => sameShape(a.shape, b.shape);
 
 /** What a summed value is, as a branch on input `x` (or why it is not one). */
 function branchOf(v: Value, x: Value, reader: Node, uses: Uses): Branch | string {
@@ -122,11 +122,11 @@ function foldParallelBranches(graph: Graph, log: PassLog): void {
     if (!isAdd(root) || !graph.nodes.includes(root)) continue;
     const out = root.outputs[0]!;
     // Only roots: an Add read solely by another Add is part of that one's tree.
-    if (isAdd(uses.soleReader(out)) && sameShape(out, uses.soleReader(out)!.outputs[0]!)) continue;
+    if (isAdd(uses.soleReader(out)) && sameShapeAs(out, uses.soleReader(out)!.outputs[0]!)) continue;
     const inner: Node[] = [];
     const leaves = addTreeLeaves(root, uses, inner);
     const convLeaf = leaves.find((v) => v.producer?.domain === YHC_DOMAIN && v.producer.opType === 'Conv');
-    if (!convLeaf || leaves.length < 2 || !leaves.every((v) => sameShape(v, out))) continue;
+    if (!convLeaf || leaves.length < 2 || !leaves.every((v) => sameShapeAs(v, out))) continue;
     if (out.dtype !== 'float32' || out.shape.length !== 4) {
       log.note(`sum at ${describeNode(root)} not folded: only float32 2-D convolutions are folded`);
       continue;

@@ -1,6 +1,6 @@
 import { attrFloat, attrInt } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attrs, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, constantScalar, otherInput, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, constantScalar, otherInput, removeNodes, isOnnxOp, sameShape } from '../src/ir/rewrite.js';
 import { perChannelScale } from '../src/ops/group_normalization.js';
 import { Tensor, numel } from '../src/tensor.js';
 import { writtenReduceAxes } from '../src/ops/util/axes.js';
@@ -22,8 +22,6 @@ import type { Pass, PassLog } from './pass.js';
  * is not per channel, an intermediate value read elsewhere) is left alone, with a note.
  */
 
-const isOnnx = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === op;
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const shapeText = (s: readonly number[]) => `[${s.join(',')}]`;
 
 /** A recognized GroupNorm: what the new node reads and writes, and the nodes it replaces. */
@@ -72,7 +70,7 @@ function splitsChannelsIntoGroups(x: readonly number[], r: readonly number[]): b
 
 /** ReduceMean over the last axis of a rank-3 value, keeping dims. */
 function isMeanOverLastAxis(n: Node | null | undefined): n is Node {
-  if (!isOnnx(n, 'ReduceMean') || attrInt(n, 'keepdims', 1) !== 1) return false;
+  if (!isOnnxOp(n, 'ReduceMean') || attrInt(n, 'keepdims', 1) !== 1) return false;
   const axes = writtenReduceAxes(n);
   return axes !== null && axes.length === 1 && axes[0] === 2 && n.input(0).shape.length === 3;
 }
@@ -104,23 +102,23 @@ function primitiveCore(mean: Node, uses: Uses): GroupedCore | Miss | null {
   const r = mean.input(0);
   const reshape = r.producer;
   const m = mean.outputs[0]!;
-  const sub = uses.of(m).find((n) => isOnnx(n, 'Sub') && n.inputs[0] === r && n.inputs[1] === m);
-  if (!isOnnx(reshape, 'Reshape') || r.shape.length !== 3 || !sub) return null;
+  const sub = uses.of(m).find((n) => isOnnxOp(n, 'Sub') && n.inputs[0] === r && n.inputs[1] === m);
+  if (!isOnnxOp(reshape, 'Reshape') || r.shape.length !== 3 || !sub) return null;
   if (!isMeanOverLastAxis(mean)) return miss(`${describeNode(mean)} does not average over the last axis of the groups with keepdims`);
   const x = reshape.input(0);
   if (!splitsChannelsIntoGroups(x.shape, r.shape)) {
     return miss(`the reshape of ${shapeText(x.shape)} to ${shapeText(r.shape)} does not split the channels into [N, G, -1] groups`);
   }
   const d = sub.outputs[0]!;
-  const square = uses.of(d).find((n) => (isOnnx(n, 'Pow') && n.inputs[0] === d && constantScalar(n.inputs[1]) === 2) || (isOnnx(n, 'Mul') && n.inputs[0] === d && n.inputs[1] === d));
-  const div = uses.of(d).find((n) => isOnnx(n, 'Div') && n.inputs[0] === d);
+  const square = uses.of(d).find((n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === d && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === d && n.inputs[1] === d));
+  const div = uses.of(d).find((n) => isOnnxOp(n, 'Div') && n.inputs[0] === d);
   if (!square || !div) return miss('the deviation r − mean is not both squared (Pow 2 or d·d) and divided by the standard deviation');
   const variance = uses.of(square.outputs[0]!).find(isMeanOverLastAxis);
   if (!variance) return miss('the squared deviation is not averaged over the group (ReduceMean over the last axis, keepdims)');
-  const addEps = uses.of(variance.outputs[0]!).find((n) => isOnnx(n, 'Add') && constantScalar(otherInput(n, variance.outputs[0]!)) !== null);
+  const addEps = uses.of(variance.outputs[0]!).find((n) => isOnnxOp(n, 'Add') && constantScalar(otherInput(n, variance.outputs[0]!)) !== null);
   if (!addEps) return miss('the variance is not followed by Add(var, ε) with a constant ε');
   const epsilon = constantScalar(otherInput(addEps, variance.outputs[0]!))!;
-  const sqrt = uses.of(addEps.outputs[0]!).find((n) => isOnnx(n, 'Sqrt'));
+  const sqrt = uses.of(addEps.outputs[0]!).find((n) => isOnnxOp(n, 'Sqrt'));
   if (!sqrt || div.inputs[1] !== sqrt.outputs[0]) return miss('the deviation is not divided by Sqrt(var + ε)');
   // Every value inside the pattern is read only by the pattern.
   const interior: [Value, Node[]][] = [
@@ -145,7 +143,7 @@ function withTail(core: GroupedCore, name: string, uses: Uses): GroupNormMatch |
   const { x } = core;
   const c = x.shape[1]!;
   const back = uses.soleReader(core.normalized);
-  if (!isOnnx(back, 'Reshape') || back.inputs[0] !== core.normalized) return miss('the normalized groups are not (only) reshaped back');
+  if (!isOnnxOp(back, 'Reshape') || back.inputs[0] !== core.normalized) return miss('the normalized groups are not (only) reshaped back');
   if (!sameShape(back.outputs[0]!.shape, x.shape)) return miss(`the reshape back gives ${shapeText(back.outputs[0]!.shape)}, not the input's ${shapeText(x.shape)}`);
   const replaced = [...core.nodes, back];
   let out = back.outputs[0]!;
@@ -154,7 +152,7 @@ function withTail(core: GroupedCore, name: string, uses: Uses): GroupNormMatch |
   let bias: Float64Array = new Float64Array(c);
   for (const [op, role] of [['Mul', 'γ'], ['Add', 'β']] as const) {
     const next = uses.soleReader(out);
-    const operand = next && isOnnx(next, op) ? otherInput(next, out) : null;
+    const operand = next && isOnnxOp(next, op) ? otherInput(next, out) : null;
     if (!next || !operand?.constant) continue;
     const values = perChannel(operand.constant, x.shape);
     if (!values) return miss(`${role} of ${describeNode(next)} has shape ${shapeText(operand.constant.shape)}, not one value per channel of ${shapeText(x.shape)}`);
@@ -231,7 +229,7 @@ function fuseGroupNorms(graph: Graph, log: PassLog): void {
       continue;
     }
     const instanceNorm = node.opType === 'InstanceNormalization';
-    const wrapped = instanceNorm && isOnnx(node.input(0).producer, 'Reshape');
+    const wrapped = instanceNorm && isOnnxOp(node.input(0).producer, 'Reshape');
     if (instanceNorm && !wrapped) {
       convertInstanceNormalization(node);
       log.count('InstanceNormalization → ai.yhc.GroupNorm (num_groups = C)');

@@ -1,6 +1,6 @@
 import { attrFloat, attrInt, attrString } from '../src/ir/attributes.js';
 import { YHC_DOMAIN, describeNode, type Attr, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, removeNodes, isYhcOp } from '../src/ir/rewrite.js';
 import { windowGeometry } from '../src/ops/util/window.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -18,7 +18,6 @@ import type { Pass, PassLog } from './pass.js';
  * conv whose output (or norm) is also read elsewhere is left alone, with a note.
  */
 
-const isYhc = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === YHC_DOMAIN && n.opType === op;
 const activation = (n: Node) => attrString(n, 'activation', 'none');
 
 function isDepthwise(conv: Node): boolean {
@@ -50,7 +49,7 @@ interface Stage {
 function stageOf(conv: Node, uses: Uses): Stage {
   const y = conv.outputs[0]!;
   const norm = uses.soleReader(y);
-  if (activation(conv) === 'none' && isYhc(norm, 'GroupNorm') && norm.inputs[0] === y) {
+  if (activation(conv) === 'none' && isYhcOp(norm, 'GroupNorm') && norm.inputs[0] === y) {
     return { conv, norm, activation: activation(norm), out: norm.outputs[0]! };
   }
   return { conv, norm: null, activation: activation(conv), out: y };
@@ -59,9 +58,9 @@ function stageOf(conv: Node, uses: Uses): Stage {
 /** The pointwise conv the depthwise stage feeds, or why it does not qualify (null: no DW→PW chain here). */
 function pointwiseAfter(dw: Stage, uses: Uses): Node | string | null {
   const y = dw.conv.outputs[0]!;
-  const pw = uses.of(dw.out).find((n) => isYhc(n, 'Conv') && n.inputs[0] === dw.out && n.input(1).shape.slice(2).every((k) => k === 1));
+  const pw = uses.of(dw.out).find((n) => isYhcOp(n, 'Conv') && n.inputs[0] === dw.out && n.input(1).shape.slice(2).every((k) => k === 1));
   if (!pw) {
-    const norm = uses.of(y).find((n) => isYhc(n, 'GroupNorm'));
+    const norm = uses.of(y).find((n) => isYhcOp(n, 'GroupNorm'));
     if (norm && activation(dw.conv) !== 'none') return `${describeNode(dw.conv)} applies its activation before ${describeNode(norm)} (DwPw normalizes first)`;
     if (norm && !dw.norm) return `its output is read by ${describeNode(norm)} and elsewhere`;
     return null;
@@ -111,7 +110,7 @@ function groupDwPws(graph: Graph, log: PassLog): void {
   let uses = new Uses(graph);
   const gone = new Set<Node>();
   for (const conv of [...graph.nodes]) {
-    if (gone.has(conv) || !isYhc(conv, 'Conv') || !isDepthwise(conv)) continue;
+    if (gone.has(conv) || !isYhcOp(conv, 'Conv') || !isDepthwise(conv)) continue;
     const dw = stageOf(conv, uses);
     const found = pointwiseAfter(dw, uses);
     if (found === null) continue;

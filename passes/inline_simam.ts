@@ -1,6 +1,6 @@
 import { attrInt } from '../src/ir/attributes.js';
-import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, constantScalar, otherInput, removeNodes } from '../src/ir/rewrite.js';
+import { YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
+import { Uses, constantScalar, otherInput, removeNodes, isOnnxOp, sameShape } from '../src/ir/rewrite.js';
 import { numel } from '../src/tensor.js';
 import { writtenReduceAxes } from '../src/ops/util/axes.js';
 import type { Pass, PassLog } from './pass.js';
@@ -18,8 +18,6 @@ import type { Pass, PassLog } from './pass.js';
  * alone with a note — they still compute what they did.
  */
 
-const isOnnx = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === op;
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 interface SimamMatch {
   readonly x: Value;
@@ -38,13 +36,13 @@ function overSpatialAxes(n: Node): boolean {
 
 /** The first reader of `v` that is ONNX `op` and reads `v` as its input `slot` (any slot: −1). */
 function readerOf(uses: Uses, v: Value, op: string, slot = -1): Node | undefined {
-  return uses.of(v).find((n) => isOnnx(n, op) && (slot < 0 ? n.inputs.includes(v) : n.inputs[slot] === v));
+  return uses.of(v).find((n) => isOnnxOp(n, op) && (slot < 0 ? n.inputs.includes(v) : n.inputs[slot] === v));
 }
 
 /** The reader of `v` that is a binary `op` with a constant scalar as its other operand, and that scalar. */
 function byScalar(uses: Uses, v: Value, op: string, commutative: boolean): { node: Node; value: number } | null {
   for (const n of uses.of(v)) {
-    if (!isOnnx(n, op) || (!commutative && n.inputs[0] !== v)) continue;
+    if (!isOnnxOp(n, op) || (!commutative && n.inputs[0] !== v)) continue;
     const value = constantScalar(otherInput(n, v));
     if (value !== null) return { node: n, value };
   }
@@ -58,10 +56,10 @@ function byScalar(uses: Uses, v: Value, op: string, commutative: boolean): { nod
 function matchSimam(mean: Node, uses: Uses): SimamMatch | string | null {
   const x = mean.input(0);
   const m = mean.outputs[0]!;
-  const sub = uses.of(m).find((n) => isOnnx(n, 'Sub') && n.inputs[0] === x && n.inputs[1] === m);
+  const sub = uses.of(m).find((n) => isOnnxOp(n, 'Sub') && n.inputs[0] === x && n.inputs[1] === m);
   if (!sub) return null;
   const s = sub.outputs[0]!;
-  const square = uses.of(s).find((n) => (isOnnx(n, 'Pow') && n.inputs[0] === s && constantScalar(n.inputs[1]) === 2) || (isOnnx(n, 'Mul') && n.inputs[0] === s && n.inputs[1] === s));
+  const square = uses.of(s).find((n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === s && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === s && n.inputs[1] === s));
   const d = square?.outputs[0];
   const sum = d && readerOf(uses, d, 'ReduceSum', 0);
   if (!square || !d || !sum) return null; // not SimAM-shaped at all
@@ -78,12 +76,12 @@ function matchSimam(mean: Node, uses: Uses): SimamMatch | string | null {
   if (!withLambda) return 'no constant λ is added to the variance';
   const times4 = byScalar(uses, withLambda.node.outputs[0]!, 'Mul', true);
   if (!times4 || times4.value !== 4) return `the regularized variance is not multiplied by 4${times4 ? ` (by ${times4.value})` : ''}`;
-  const energy = uses.of(d).find((n) => isOnnx(n, 'Div') && n.inputs[0] === d && n.inputs[1] === times4.node.outputs[0]);
+  const energy = uses.of(d).find((n) => isOnnxOp(n, 'Div') && n.inputs[0] === d && n.inputs[1] === times4.node.outputs[0]);
   if (!energy) return 'the squared deviation is not divided by 4·(variance + λ)';
   const half = byScalar(uses, energy.outputs[0]!, 'Add', true);
   if (!half || half.value !== 0.5) return `0.5 is not added to the energy${half ? ` (${half.value} is)` : ''}`;
   const sigmoid = readerOf(uses, half.node.outputs[0]!, 'Sigmoid');
-  const gate = sigmoid && uses.of(sigmoid.outputs[0]!).find((n) => isOnnx(n, 'Mul') && otherInput(n, sigmoid.outputs[0]!) === x);
+  const gate = sigmoid && uses.of(sigmoid.outputs[0]!).find((n) => isOnnxOp(n, 'Mul') && otherInput(n, sigmoid.outputs[0]!) === x);
   if (!sigmoid || !gate) return 'x is not gated by the sigmoid of the energy (x · Sigmoid(y))';
   const out = gate.outputs[0]!;
   if (!sameShape(out.shape, x.shape) || out.dtype !== x.dtype) return `the result has type ${out.dtype}[${out.shape.join(',')}], not the input's`;
@@ -110,7 +108,7 @@ function inlineSimams(graph: Graph, log: PassLog): void {
   let uses = new Uses(graph);
   const gone = new Set<Node>();
   for (const node of [...graph.nodes]) {
-    if (!isOnnx(node, 'ReduceMean') || gone.has(node)) continue;
+    if (!isOnnxOp(node, 'ReduceMean') || gone.has(node)) continue;
     const found = matchSimam(node, uses);
     if (found === null) continue;
     if (typeof found === 'string') {

@@ -1,7 +1,7 @@
 import { compareDense, compareDetections } from '../src/check/compare.js';
 import { attrInt, attrString } from '../src/ir/attributes.js';
 import { Graph, ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attr, type Attrs, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
 import { runGraph } from '../src/interp/interpreter.js';
 import { normalizeAxis } from '../src/ops/util/axes.js';
 import { YoloDecode } from '../src/ops/yhc/yolo_decode.js';
@@ -41,7 +41,6 @@ const CELL_OFFSET = 0.5;
 /** Seed of the random sources the region and the op are compared on. */
 const CHECK_SEED = 2024;
 
-const isOnnx = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === op;
 
 /** Why a near-match is left alone. */
 class LeftAlone extends Error {}
@@ -51,7 +50,7 @@ const leave = (why: string): never => {
 
 /** A DFL Softmax: its only reader is a 1×1 conv with constant [1, bins, 1, 1] weights (the arange). */
 function isDflSoftmax(softmax: Node, uses: Uses): boolean {
-  if (!isOnnx(softmax, 'Softmax')) return false;
+  if (!isOnnxOp(softmax, 'Softmax')) return false;
   const conv = uses.soleReader(softmax.outputs[0]!);
   if (!conv || conv.opType !== 'Conv' || (conv.domain !== ONNX_DOMAIN && conv.domain !== YHC_DOMAIN)) return false;
   const w = conv.inputs[1];
@@ -126,7 +125,7 @@ function findRegion(graph: Graph, softmax: Node, uses: Uses): Region {
   let scoreSide: Value[] = [];
   if (cone.open.length > 0) {
     // Separate layout: the class maps enter through the score Sigmoid, the one nearest the output.
-    const sigmoids = graph.nodes.filter((n) => cone.nodes.has(n) && isOnnx(n, 'Sigmoid')).reverse();
+    const sigmoids = graph.nodes.filter((n) => cone.nodes.has(n) && isOnnxOp(n, 'Sigmoid')).reverse();
     for (const s of sigmoids) {
       const candidate = sourcesAbove(s.input(0));
       const closed = coneAbove(out, new Set([...boxSide, ...candidate]));
@@ -140,7 +139,7 @@ function findRegion(graph: Graph, softmax: Node, uses: Uses): Region {
   } else {
     scoreSide = boxSide; // concatenated layout: both walks meet the same maps
   }
-  if (!graph.nodes.some((n) => cone.nodes.has(n) && isOnnx(n, 'Sigmoid'))) leave('it has no score Sigmoid');
+  if (!graph.nodes.some((n) => cone.nodes.has(n) && isOnnxOp(n, 'Sigmoid'))) leave('it has no score Sigmoid');
 
   for (const n of cone.nodes) {
     for (const v of n.outputs) {
@@ -184,7 +183,7 @@ function pairLevels(boxSide: readonly Value[], scoreSide: readonly Value[], boxC
 function constantsOf(region: Region, op: string, size: number): Value[] {
   const found = new Set<Value>();
   for (const n of region.nodes) {
-    if (!isOnnx(n, op)) continue;
+    if (!isOnnxOp(n, op)) continue;
     for (const v of n.inputs) if (v?.constant && v.constant.size === size) found.add(v);
   }
   return [...found];

@@ -1,4 +1,4 @@
-import type { Graph, Node, Value } from './graph.js';
+import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from './graph.js';
 
 /**
  * Small queries passes use to read like their rules: who reads a value, whether a value is a
@@ -33,6 +33,15 @@ export class Uses {
     return !this.outputs.has(v) && this.of(v).every((n) => nodes.includes(n));
   }
 }
+
+/** Whether `n` is the ONNX op `op` (a type guard, so `isOnnxOp(v.producer, 'Add')` narrows). */
+export const isOnnxOp = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === ONNX_DOMAIN && n.opType === op;
+
+/** Whether `n` is yhc's op `op` (domain ai.yhc). */
+export const isYhcOp = (n: Node | null | undefined, op: string): n is Node => !!n && n.domain === YHC_DOMAIN && n.opType === op;
+
+/** Equal dimensions. */
+export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** A constant's only element, or null when `v` is not a one-element constant. */
 export function constantScalar(v: Value | null | undefined): number | null {
