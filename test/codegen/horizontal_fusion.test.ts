@@ -6,9 +6,8 @@ import { planGraph, valueBytes } from '../../codegen/plan.js';
 import { compileModel } from '../../src/compile.js';
 import type { Attr, Graph, Value } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/onnx/load.js';
-import { Engine } from '../../src/runtime/engine.js';
 import { PASSES, runPipeline } from '../../passes/index.js';
-import { expectMatchesOnnxRuntime, randomInputs } from '../helpers/golden.js';
+import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../helpers/golden.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
 import { randomTensor, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
@@ -112,12 +111,9 @@ describe('horizontal fusion', () => {
     const outDir = join(dir, 'three_levels_host');
     const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
     expect(manifest.kernels.filter((k) => k.nodes.length > 1).length).toBeGreaterThan(0);
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 5));
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 });
 

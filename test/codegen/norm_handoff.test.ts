@@ -9,11 +9,11 @@ import type { Attr } from '../../src/ir/graph.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { encodeModel } from '../../src/onnx/write.js';
-import { Engine } from '../../src/runtime/engine.js';
 import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
 import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
+import { withEngine } from '../helpers/golden.js';
 
 /**
  * The pointwise GroupNorm of a DwPw handed to the dense convs that read it (codegen/
@@ -78,13 +78,10 @@ describe('GroupNorm handoff', () => {
     expect(manifest.kernels.length).toBe(launches + 1);
     const inputs = seededGraphInputs(graph, 4);
     const expected = runGraph(graph, inputs);
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       const got = engine.run({ x: typedArrayOf(inputs['x']!) });
       for (const v of graph.outputs) expectTensorsClose(tensorFromTypedArray('float32', expected[v.name]!.shape, got[v.name]!), expected[v.name]!, 1e-4, v.name);
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 });
 
@@ -120,8 +117,7 @@ describe('SimAM handoff', () => {
     const { manifest, graph } = await compileModel(path, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
     expect(manifest.kernels.length).toBe(launches);
     const base = seededGraphInputs(graph, 5)['x']!;
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       // Other data each run: statistics left from the run before would show.
       for (let run = 0; run < 3; run++) {
         const x = tensorFromTypedArray('float32', base.shape, Float32Array.from(base.data, (v) => v * (1 + run) + run));
@@ -129,8 +125,6 @@ describe('SimAM handoff', () => {
         const got = engine.run({ x: typedArrayOf(x) });
         for (const v of graph.outputs) expectTensorsClose(tensorFromTypedArray('float32', expected[v.name]!.shape, got[v.name]!), expected[v.name]!, 1e-4, `${v.name}, run ${run}`);
       }
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import { randomInputs } from '../../src/check/inputs.js';
 import { runReference } from '../../src/check/oracle.js';
 import type { DType } from '../../src/dtype.js';
 import type { Manifest } from '../../src/manifest.js';
-import type { Engine } from '../../src/runtime/engine.js';
+import { Engine } from '../../src/runtime/engine.js';
 import type { TypedArray } from '../../src/runtime/typed_arrays.js';
 import { FIXTURES, fixture } from './paths.js';
 
@@ -38,3 +38,13 @@ export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine
 }
 
 export { fixture };
+
+/** Load the engine of a build directory, hand it to `use`, and dispose of it whatever happens. */
+export async function withEngine<T>(outDir: string, use: (engine: Engine) => Promise<T> | T): Promise<T> {
+  const engine = Engine.load(outDir);
+  try {
+    return await use(engine);
+  } finally {
+    engine.dispose();
+  }
+}

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../../src/compile.js';
-import { Engine } from '../../../src/runtime/engine.js';
-import { expectMatchesOnnxRuntime, randomInputs } from '../../helpers/golden.js';
+import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../../helpers/golden.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { randomTensor, writeModel } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
@@ -51,11 +50,8 @@ describe('conv2d_tiled (host emulation)', () => {
     const outDir = join(dir, c.name);
     const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
     expect(manifest.kernels.map((k) => k.template)).toEqual(['conv2d_tiled.cuh']);
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       for (const seed of [1, 2]) await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, seed));
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 });

@@ -8,11 +8,11 @@ import type { Attr } from '../../../src/ir/graph.js';
 import { encodeModel } from '../../../src/onnx/write.js';
 import type { Tensor } from '../../../src/tensor.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
-import { Engine } from '../../../src/runtime/engine.js';
 import { tensorFromTypedArray, typedArrayOf } from '../../../src/runtime/typed_arrays.js';
 import { GraphBuilder, expectTensorsClose } from '../../helpers/graph_builder.js';
 import { randomTensor } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
+import { withEngine } from '../../helpers/golden.js';
 
 /**
  * The kernels of ai.yhc.DwPw under host emulation against the op's reference semantics (the
@@ -105,14 +105,11 @@ describe('dwpw kernels (host emulation)', () => {
     expect(manifest.kernels.map((k) => k.template)).toEqual(c.templates);
     const inputs = seededGraphInputs(graph, 7);
     const expected = runGraph(graph, inputs);
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       const got = engine.run({ x: typedArrayOf(inputs['x']!) });
       const name = graph.outputs[0]!.name;
       expectTensorsClose(tensorFromTypedArray('float32', expected[name]!.shape, got[name]!), expected[name]!, 1e-4, name);
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 
   it('gathers GroupNorm statistics stably (mean 1e3 x the spread) and resets its counters between runs', async () => {
@@ -127,8 +124,7 @@ describe('dwpw kernels (host emulation)', () => {
     expect(manifest.kernels.map((k) => k.template)).toEqual(c.templates);
     expect(manifest.stateBytes).toBeGreaterThan(0);
     const noise = seededGraphInputs(graph, 9)['x']!;
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       // Other data each run: stale statistics from the run before would show.
       for (let run = 0; run < 3; run++) {
         const x = tensorFromTypedArray('float32', noise.shape, Float32Array.from(noise.data, (v) => 1000 + 10 * run + v * (1 + run)));
@@ -136,9 +132,7 @@ describe('dwpw kernels (host emulation)', () => {
         const got = engine.run({ x: typedArrayOf(x) })[graph.outputs[0]!.name]!;
         expectTensorsClose(tensorFromTypedArray('float32', expected.shape, got), expected, 2e-3, `run ${run}`);
       }
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 
   it('picks the largest tile up to 64 pixels whose depthwise result fits shared memory', () => {

@@ -3,8 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../../codegen/build/toolchain.js';
 import { compileModel } from '../../../src/compile.js';
 import { opCounts } from '../../../src/ir/print.js';
-import { Engine } from '../../../src/runtime/engine.js';
-import { expectMatchesOnnxRuntime, randomInputs } from '../../helpers/golden.js';
+import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../../helpers/golden.js';
 import { writeModel } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
 import { improvedBranch, onnxNorms, stockBranch } from './small_models.js';
@@ -22,12 +21,9 @@ it('keeps_the_onnx_normalization_kernels_working_without_passes', async () => {
   const outDir = join(dir, 'onnx_norms_host');
   const { graph } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
   expect(opCounts(graph)).toEqual({ GroupNormalization: 1, InstanceNormalization: 1 });
-  const engine = Engine.load(outDir);
-  try {
+  await withEngine(outDir, async (engine) => {
     await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 3));
-  } finally {
-    engine.dispose();
-  }
+  });
 }, 120_000);
 
 const CASES = [
@@ -43,12 +39,9 @@ describe.each(CASES)('$name', ({ name, spec, ops }) => {
     const { graph } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, verify: true });
     const counts = opCounts(graph);
     for (const [op, n] of Object.entries(ops)) expect(counts[op], op).toBe(n);
-    const engine = Engine.load(outDir);
-    try {
+    await withEngine(outDir, async (engine) => {
       for (const seed of [1, 2]) await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, seed));
-    } finally {
-      engine.dispose();
-    }
+    });
   }, 120_000);
 
   it.runIf(findOnPath('nvcc'))('compiles_with_nvcc', async () => {
