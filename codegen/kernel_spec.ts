@@ -1,4 +1,5 @@
 import { YhcError } from '../src/errors.js';
+import { dtypeInfo } from '../src/dtype.js';
 import { describeNode, type Node, type Value } from '../src/ir/graph.js';
 import { floatLiteral, intLiteral } from './c_text.js';
 
@@ -37,6 +38,11 @@ export interface KernelSpec {
   readonly nodes: readonly Node[];
   /** Floating-point operations per run. */
   readonly flops: number;
+  /**
+   * The template reads and writes its activation tensors as P's element types (float or __half,
+   * arithmetic in float), so --precision fp16 may store them in half (codegen/precision.ts).
+   */
+  readonly halfStorage?: boolean;
 }
 
 export type ParamField =
@@ -101,7 +107,21 @@ export function int64Array(values: readonly number[]): string {
   return `{{${values.map(intLiteral).join(', ')}}}`;
 }
 
-/** Kernels written for float arithmetic take float32 tensors only (fp16 comes with --precision). */
+/** The C element type a tensor is stored as: `float`, or `__half` under --precision fp16. */
+export const elementType = (v: Value): string => dtypeInfo(v.dtype).cType;
+
+/** `using <name> = <element type of v>;` — how a template learns a tensor's storage type. */
+export const elementTypeParam = (name: string, v: Value): ParamField => typeParam(name, elementType(v));
+
+/** Kernels with float arithmetic and float or half storage (halfStorage) take float32 or float16 tensors. */
+export function requireFloatStorage(node: Node, values: readonly Value[]): void {
+  const bad = values.find((v) => v.dtype !== 'float32' && v.dtype !== 'float16');
+  if (bad) {
+    throw new YhcError('CODEGEN', `${describeNode(node)}: the ${node.opType} kernel takes float32 or float16 tensors, got ${bad.dtype}`);
+  }
+}
+
+/** Kernels written for float arithmetic take float32 tensors only. */
 export function requireFloat32(node: Node, values: readonly Value[]): void {
   const bad = values.find((v) => v.dtype !== 'float32');
   if (bad) {

@@ -94,8 +94,9 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
       for (const t of spec.tensors) {
-        if (t.value.dtype === 'float16' || t.value.dtype === 'bfloat16') {
-          throw new YhcError('CODEGEN', `${describeNode(node)}: ${t.value.dtype} tensors have no kernels yet (fp16 arrives with --precision fp16)`);
+        const half = t.value.dtype === 'float16' || t.value.dtype === 'bfloat16';
+        if (half && !(spec.halfStorage && t.value.dtype === 'float16')) {
+          throw new YhcError('CODEGEN', `${describeNode(node)}: the ${spec.kernel} kernel has no ${t.value.dtype} variant`);
         }
       }
       specs.push(spec);

@@ -6,6 +6,7 @@ import { BuildCache } from '../codegen/build/cache.js';
 import { emitBuildDirectory } from '../codegen/emit/build_dir.js';
 import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
 import { planGraph, valueBytes, type Plan } from '../codegen/plan.js';
+import { applyPrecision, type Precision, type PrecisionReport } from '../codegen/precision.js';
 import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
@@ -26,6 +27,8 @@ export interface CompileOptions {
   readonly arch?: readonly string[];
   /** Value of the symbolic batch dimension; default 1. */
   readonly batch?: number;
+  /** Storage of activations and weights: fp32 (default) or fp16 (arithmetic stays float32). */
+  readonly precision?: Precision;
   /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
   readonly decode?: DecodeOptions;
   /** false: emit sources only (`--no-build`). */
@@ -75,6 +78,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
+  const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
   const modelName = basename(modelPath, extname(modelPath));
@@ -93,7 +97,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }
-    const m = makeManifest({ modelPath, graph, plan, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
+    const m = makeManifest({ modelPath, graph, plan, precision, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
   });
@@ -137,6 +141,7 @@ function makeManifest(args: {
   modelPath: string;
   graph: Graph;
   plan: Plan;
+  precision: PrecisionReport;
   target: Target;
   arch: readonly string[];
   batch: number;
@@ -176,6 +181,7 @@ function makeManifest(args: {
     target: args.target,
     arch: args.target === 'cuda' ? [...args.arch] : [],
     batch: args.batch,
+    precision: { storage: args.precision.precision, halfActivations: args.precision.halfActivations, halfWeights: args.precision.halfWeights },
     decode: args.decode ? { format: args.decode.format, maxDet: args.decode.maxDet ?? DEFAULT_MAX_DET } : null,
     inputs: graph.inputs.map(tensorInfo),
     outputs: graph.outputs.map(tensorInfo),

@@ -33,6 +33,8 @@ export interface Manifest {
   readonly batch: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** Storage precision (--precision) and how many tensors it put in half. */
+  readonly precision: { readonly storage: 'fp32' | 'fp16'; readonly halfActivations: number; readonly halfWeights: number };
   /** The postprocess `--decode` appended to a raw-output model, or null. */
   readonly decode: { readonly format: string; readonly maxDet: number } | null;
   /** The graph passes that ran and what each rewrote (null with --no-passes). */

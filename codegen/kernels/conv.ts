@@ -4,13 +4,13 @@ import { YhcError } from '../../src/errors.js';
 import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { windowGeometry } from '../../src/ops/util/window.js';
 import { activationOf } from '../../src/ops/yhc/activation.js';
-import { requireFloat32, type KernelSpec } from '../kernel_spec.js';
+import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
 import { conv2dDirectSpec } from './conv_direct.js';
 import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
 
 /**
- * Conv and ai.yhc.Conv (2-D, float32, NCHW) → a kernel: dense convs tiled (conv_tiled.ts),
+ * Conv and ai.yhc.Conv (2-D, float32 or float16 storage, NCHW) → a kernel: dense convs tiled (conv_tiled.ts),
  * grouped and depthwise ones direct (conv_direct.ts); a normalization its input or output hands
  * across (codegen/norm_handoff.ts) picks the tiled variant that carries it.
  */
@@ -19,7 +19,7 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   const w = node.input(1);
   const bias = node.inputs[2] ?? null;
   const y = node.outputs[0]!;
-  requireFloat32(node, [x, w, ...(bias ? [bias] : []), y]);
+  requireFloatStorage(node, [x, w, ...(bias ? [bias] : []), y]);
   if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D convolutions have a kernel (input rank ${x.shape.length})`);
   const groups = attrInt(node, 'group', 1);
   const step = {

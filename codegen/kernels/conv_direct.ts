@@ -2,7 +2,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import type { WindowGeometry } from '../../src/ops/util/window.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
+import { boolParam, elementTypeParam, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 
 /** One 2-D convolution over NCHW as conv2d_direct sees it. */
 export interface ConvStep {
@@ -30,6 +30,12 @@ export function windowParams(g: WindowGeometry): ParamField[] {
   ];
 }
 
+/** A conv's storage types: x as Input, w and its bias as Weight (one type: precision.ts keeps them together), y as Output. */
+export function convElementTypes(s: Pick<ConvStep, 'x' | 'w' | 'bias' | 'y'>): ParamField[] {
+  if (s.bias && s.bias.dtype !== s.w.dtype) throw new Error(`internal: conv bias is ${s.bias.dtype}, weights ${s.w.dtype}`);
+  return [elementTypeParam('Input', s.x), elementTypeParam('Weight', s.w), elementTypeParam('Output', s.y)];
+}
+
 /** conv2d_direct: one thread per output element, bias and activation in the epilogue. */
 export function conv2dDirectSpec(s: ConvStep): KernelSpec {
   const [batch, inChannels, inH, inW] = s.x.shape as [number, number, number, number];
@@ -55,11 +61,13 @@ export function conv2dDirectSpec(s: ConvStep): KernelSpec {
       ...windowParams(g),
       boolParam('has_bias', s.bias !== null),
       typeParam('Act', ACTIVATION_FUNCTOR[s.activation]),
+      ...convElementTypes(s),
     ],
     tensors: [read('x', s.x), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
     callArgs: ['x', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
     launch: oneThreadPerElement(numel(s.y.shape)),
     nodes: [s.node],
     flops: 2 * numel(s.y.shape) * (inChannels / s.groups) * kernelH * kernelW,
+    halfStorage: true,
   };
 }

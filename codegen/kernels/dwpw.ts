@@ -1,7 +1,7 @@
-import type { Node, Value } from '../../src/ir/graph.js';
+import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type DwPwShapes, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
 import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './index.js';
@@ -69,12 +69,16 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
       boolParam('has_pw_bias', s.pwBias !== null),
       typeParam('DwAct', ACTIVATION_FUNCTOR[s.dwActivation]),
       typeParam('PwAct', ACTIVATION_FUNCTOR[s.pwActivation]),
+      elementTypeParam('Input', s.x),
+      elementTypeParam('Weight', s.dwWeight),
+      elementTypeParam('Output', s.y),
     ],
     tensors: [read('x', s.x), read('dw_w', s.dwWeight), ...(s.dwBias ? [read('dw_bias', s.dwBias)] : []), read('pw_w', s.pwWeight), ...(s.pwBias ? [read('pw_bias', s.pwBias)] : []), write('y', s.y)],
     callArgs: ['x', 'dw_w', s.dwBias ? 'dw_bias' : 'nullptr', 'pw_w', s.pwBias ? 'pw_bias' : 'nullptr', 'y'],
     launch: { grid: batch * Math.ceil(pixels / s.tile), block: FUSED_BLOCK_THREADS, sharedBytes: channels * s.tile * 4, barriers: true },
     nodes: [s.node],
     flops: 2 * batch * pixels * channels * (kernelH * kernelW + outChannels),
+    halfStorage: true,
   };
 }
 
@@ -91,7 +95,11 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const dwBias = node.inputs[DW.bias] ?? null;
   const pwBias = node.inputs[PW.bias] ?? null;
   const optional = [DW.normScale, DW.normBias, PW.normScale, PW.normBias].map((i) => node.inputs[i] ?? null).filter((v): v is Value => v !== null);
-  requireFloat32(node, [x, dwWeight, pwWeight, ...(dwBias ? [dwBias] : []), ...(pwBias ? [pwBias] : []), ...optional, y]);
+  const weights = [dwWeight, pwWeight, ...(dwBias ? [dwBias] : []), ...(pwBias ? [pwBias] : [])];
+  requireFloatStorage(node, [x, ...weights, y]);
+  // The normalizations' affine parameters stay float32, as their statistics do.
+  requireFloat32(node, optional);
+  if (weights.some((w) => w.dtype !== dwWeight.dtype)) throw new Error(`internal: ${describeNode(node)} mixes weight storage types`);
   const shapes = dwpwShapes(node);
   const [dw, pw] = [dwEpilogue(node), pwEpilogue(node)];
   if (dw.normGroups > 0) return normalizedAcrossKernels(node, shapes, dw, pw, ctx);
@@ -104,7 +112,7 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   if (tile > 0) {
     convs = [fusedSpec({ x, dwWeight, dwBias, pwWeight, pwBias, y: pwOut, geometry: shapes.dw.geometry, dwActivation: dw.activation, pwActivation, tile, node })];
   } else {
-    const hidden = ctx.temp(x.dtype, shapes.dw.outShape);
+    const hidden = ctx.temp(y.dtype, shapes.dw.outShape);
     convs = [
       conv2dDirectSpec({ x, w: dwWeight, bias: dwBias, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: dw.activation, family: 'dwpwdw', node }),
       conv2dDirectSpec({ x: hidden, w: pwWeight, bias: pwBias, y: pwOut, groups: 1, geometry: shapes.pw.geometry, activation: pwActivation, family: 'dwpwpw', node }),
@@ -123,7 +131,7 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
 function normalizedAcrossKernels(node: Node, shapes: DwPwShapes, dw: StageEpilogue, pw: StageEpilogue, ctx: LoweringContext): KernelSpec[] {
   const x = node.input(DW.x);
   const y = node.outputs[0]!;
-  const hidden = ctx.temp(x.dtype, shapes.dw.outShape); // the raw depthwise result
+  const hidden = ctx.temp(y.dtype, shapes.dw.outShape); // the raw depthwise result, stored like y
   const dwStats = groupStatsOutput(ctx, shapes.dw.outShape, dw.normGroups, dw.normEpsilon);
   const depthwise = conv2dGroupStatsSpec(
     { x, w: node.input(DW.weight), bias: node.inputs[DW.bias] ?? null, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: 'none', family: 'dwpwdw', node },

@@ -3,7 +3,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, activationOf, type Activation } from '../../src/ops/yhc/activation.js';
 import type { LoweringContext } from './index.js';
-import { boolParam, floatParam, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementTypeParam, floatParam, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
 const BLOCK_THREADS = 256;
 
@@ -43,19 +43,23 @@ export function groupNormSpec(s: GroupNormStep): KernelSpec {
       intParam('block_threads', BLOCK_THREADS),
       boolParam('affine_per_group', s.affinePerGroup ?? false),
       typeParam('Act', ACTIVATION_FUNCTOR[s.activation]),
+      elementTypeParam('Input', s.x),
+      elementTypeParam('Output', s.y),
     ],
     tensors: [read('x', s.x), read('scale', s.scale), read('bias', s.bias), write('y', s.y)],
     callArgs: ['x', 'scale', 'bias', 'y'],
     launch: { grid: batch * s.groups, block: BLOCK_THREADS, sharedBytes: 0, barriers: true },
     nodes: s.nodes,
     flops: (s.activation === 'none' ? 8 : 12) * n,
+    halfStorage: true,
   };
 }
 
 /** ai.yhc.GroupNorm → group_norm with its activation in the epilogue. */
 export function yhcGroupNormKernel(node: Node): KernelSpec {
   const [x, scale, bias, y] = [node.input(0), node.input(1), node.input(2), node.outputs[0]!];
-  requireFloat32(node, [x, scale, bias, y]);
+  requireFloatStorage(node, [x, y]);
+  requireFloat32(node, [scale, bias]);
   return groupNormSpec({
     x,
     scale,
@@ -75,7 +79,7 @@ export function yhcGroupNormKernel(node: Node): KernelSpec {
  */
 export function simamKernel(node: Node, ctx: LoweringContext): readonly KernelSpec[] {
   const [x, y] = [node.input(0), node.outputs[0]!];
-  requireFloat32(node, [x, y]);
+  requireFloatStorage(node, [x, y]);
   if (ctx.inputHandoff(y)) return [];
   const spatial = numel(x.shape.slice(2));
   const planes = x.shape[0]! * x.shape[1]!;
@@ -85,11 +89,19 @@ export function simamKernel(node: Node, ctx: LoweringContext): readonly KernelSp
     kernel: 'yhc::simam',
     blockFunction: 'yhc::simam_block',
     staticSharedBytes: BLOCK_THREADS * 4,
-    params: [intParam('planes', planes), intParam('spatial', spatial), floatParam('lambda', attrFloat(node, 'lambda')), intParam('block_threads', BLOCK_THREADS)],
+    params: [
+      intParam('planes', planes),
+      intParam('spatial', spatial),
+      floatParam('lambda', attrFloat(node, 'lambda')),
+      intParam('block_threads', BLOCK_THREADS),
+      elementTypeParam('Input', x),
+      elementTypeParam('Output', y),
+    ],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],
     launch: { grid: planes, block: BLOCK_THREADS, sharedBytes: 0, barriers: true },
     nodes: [node],
     flops: 11 * planes * spatial,
+    halfStorage: true,
   }];
 }

@@ -1,7 +1,7 @@
-import type { Node, Value } from '../../src/ir/graph.js';
+import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
-import { boolParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementType, elementTypeParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
 
 /**
@@ -14,12 +14,12 @@ import type { LoweringContext } from './index.js';
  * Output 'preds' needs only the first, writing [B, 4 + nc, A].
  */
 
-/** The level table `yhc::YoloLevels<L>`, initialized from the launcher's tensor parameters. */
-function levelTable(l: YoloDecodeLayout): { cType: string; name: string; init: string } {
+/** The level table `yhc::YoloLevels<L, T>`, initialized from the launcher's tensor parameters. */
+function levelTable(node: Node, l: YoloDecodeLayout): { cType: string; name: string; init: string } {
   const list = (items: readonly string[]) => `{${items.join(', ')}}`;
   const levels = l.levels.map((_, i) => i);
   return {
-    cType: `yhc::YoloLevels<${l.levels.length}>`,
+    cType: `yhc::YoloLevels<${l.levels.length}, ${elementType(node.input(0))}>`,
     name: 'levels',
     init: `{${[
       list(levels.map((i) => `box${i}`)),
@@ -46,14 +46,16 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; score
       intParam('reg_max', l.regMax),
       floatParam('grid_cell_offset', l.cellOffset),
       boolParam('preds_layout', preds),
+      elementTypeParam('Input', node.input(0)),
     ],
     tensors: [...levelInputs, write('boxes', out.boxes), ...(out.scores ? [write('scores', out.scores)] : []), ...(out.best ? [write('best', out.best)] : [])],
-    locals: [levelTable(l)],
+    locals: [levelTable(node, l)],
     callArgs: ['levels', 'boxes', preds ? 'nullptr' : 'scores', preds ? 'nullptr' : 'best'],
     launch: oneThreadPerElement(l.batch * l.anchors),
     nodes: [node],
     // Per anchor: DFL ≈ 9 per bin and side (the exponentials twice), 8 for the box, ≈5 per class.
     flops: l.batch * l.anchors * (4 * l.regMax * 9 + 8 + 5 * l.nc),
+    halfStorage: true,
   };
 }
 
@@ -75,7 +77,11 @@ function topkSpec(node: Node, x: Value, values: Value, indices: Value, rows: num
 export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const l = yoloDecodeLayout(node);
   const y = node.outputs[0]!;
-  requireFloat32(node, [...node.inputs.filter((v): v is Value => v !== null), y]);
+  // The level tensors share one storage type (precision.ts decides them together); the rest is float32.
+  const levels = node.inputs.filter((v): v is Value => v !== null);
+  requireFloatStorage(node, levels);
+  if (levels.some((v) => v.dtype !== levels[0]!.dtype)) throw new Error(`internal: ${describeNode(node)} levels mix storage types`);
+  requireFloat32(node, [y]);
   if (l.output === 'preds') return [anchorsSpec(node, l, { boxes: y })];
 
   const { batch, anchors, nc, maxDet } = l;

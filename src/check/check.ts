@@ -10,7 +10,8 @@ import { YhcError, q } from '../errors.js';
 import type { TensorInfo } from '../manifest.js';
 import { Engine } from '../runtime/engine.js';
 import { allocateTypedArray, type TypedArray } from '../runtime/typed_arrays.js';
-import { compareDense, compareDetections, FP32_RTOL, looksLikeDetections } from './compare.js';
+import type { Precision } from '../../codegen/precision.js';
+import { compareDense, compareDetections, FP16_RTOL, FP32_RTOL, looksLikeDetections } from './compare.js';
 import { randomInputs, readInputDir } from './inputs.js';
 import { runReference } from './oracle.js';
 
@@ -18,6 +19,8 @@ export interface CheckOptions {
   readonly target?: Target;
   readonly arch?: readonly string[];
   readonly batch?: number;
+  /** Storage precision of the build; fp16 is compared at 1e-2 relative instead of 1e-4. */
+  readonly precision?: Precision;
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
@@ -46,6 +49,7 @@ export interface CheckReport {
   readonly ok: boolean;
   readonly model: string;
   readonly target: Target;
+  readonly precision: Precision;
   readonly inputs: string;
   readonly outputs: readonly OutputCheck[];
 }
@@ -66,14 +70,14 @@ const toNumbers = (a: TypedArray): ArrayLike<number> =>
   a instanceof BigInt64Array || a instanceof BigUint64Array ? Array.from(a, Number) : a;
 
 /** Compare one engine output with the reference by the rule its shape calls for. */
-export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: readonly number[]; data: TypedArray }): OutputCheck {
+export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: readonly number[]; data: TypedArray }, rtol = FP32_RTOL): OutputCheck {
   const base = { name: info.name, dtype: info.dtype, shape: info.shape };
   if (ref.dims.join(',') !== info.shape.join(',')) {
     return { ...base, rule: 'dense', maxAbs: Infinity, maxRel: Infinity, tolerance: 0, ok: false, detail: `reference shape is [${ref.dims.join(', ')}]` };
   }
-  const dense = compareDense(toNumbers(got), toNumbers(ref.data), FP32_RTOL);
+  const dense = compareDense(toNumbers(got), toNumbers(ref.data), rtol);
   if (looksLikeDetections(info.shape, info.dtype)) {
-    const det = compareDetections(toNumbers(got), toNumbers(ref.data), info.shape, FP32_RTOL);
+    const det = compareDetections(toNumbers(got), toNumbers(ref.data), info.shape, rtol);
     const detail = det.ok
       ? `${det.matched}/${det.rows} rows matched${det.replacedAtCutoff ? `, ${det.replacedAtCutoff} replaced at the cut-off` : ''}; max score diff ${det.maxScoreDiff.toExponential(2)}, max box diff ${det.maxBoxDiff.toExponential(2)}`
       : det.problem!;
@@ -86,6 +90,7 @@ export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: read
 /** Compile the model, run the engine, run onnxruntime on the original model, compare. */
 export async function checkModel(modelPath: string, options: CheckOptions = {}): Promise<CheckReport> {
   const target = options.target ?? 'host';
+  const precision = options.precision ?? 'fp32';
   // Import first: bad inputs are reported before minutes of compiling.
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const decoded = options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }) : null;
@@ -104,6 +109,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       target,
       ...(options.arch ? { arch: options.arch } : {}),
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -122,12 +128,13 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      return checkOutput(info, outputs[i]!, ref);
+      return checkOutput(info, outputs[i]!, ref, precision === 'fp16' ? FP16_RTOL : FP32_RTOL);
     });
     return {
       ok: checks.every((c) => c.ok),
       model: modelPath,
       target,
+      precision,
       inputs: options.inputs ? 'given' : options.inputsDir ? `files in ${options.inputsDir}` : `random, seed ${seed}`,
       outputs: checks,
     };

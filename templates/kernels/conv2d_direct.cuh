@@ -5,7 +5,9 @@
 // P names the shape (all static) and the epilogue:
 //   batch, in_channels, in_h, in_w, out_channels, out_h, out_w, groups,
 //   kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-//   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid)
+//   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid),
+//   using Input, Weight, Output: element types of x, of w and bias, of y (float or __half);
+//   the arithmetic is float either way
 // The *_block functions are one block's work (block = its index in this conv's own grid), so a
 // horizontally fused launch can run several convs side by side.
 //
@@ -26,7 +28,7 @@ namespace yhc {
 // The conv sum (bias included, no activation) of output element i; load(n, c, iy, ix) reads
 // input channel c of image n.
 template <class P, class Load>
-__device__ __forceinline__ float conv_sum(int64_t i, const float* __restrict__ w, const float* __restrict__ bias, Load load) {
+__device__ __forceinline__ float conv_sum(int64_t i, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, Load load) {
   constexpr int in_per_group = P::in_channels / P::groups;
   constexpr int out_per_group = P::out_channels / P::groups;
   const int ox = int(i % P::out_w);
@@ -35,17 +37,17 @@ __device__ __forceinline__ float conv_sum(int64_t i, const float* __restrict__ w
   const int n = int(i / (int64_t(P::out_w) * P::out_h * P::out_channels));
   const int group = oc / out_per_group;
 
-  float acc = P::has_bias ? bias[oc] : 0.0f;
+  float acc = P::has_bias ? to_float(bias[oc]) : 0.0f;
   for (int ic = 0; ic < in_per_group; ++ic) {
     const int c = group * in_per_group + ic;
-    const float* w_taps = w + (int64_t(oc) * in_per_group + ic) * P::kernel_h * P::kernel_w;
+    const typename P::Weight* w_taps = w + (int64_t(oc) * in_per_group + ic) * P::kernel_h * P::kernel_w;
     for (int ky = 0; ky < P::kernel_h; ++ky) {
       const int iy = oy * P::stride_h - P::pad_top + ky * P::dilation_h;
       if (iy < 0 || iy >= P::in_h) continue;  // zero padding
       for (int kx = 0; kx < P::kernel_w; ++kx) {
         const int ix = ox * P::stride_w - P::pad_left + kx * P::dilation_w;
         if (ix < 0 || ix >= P::in_w) continue;
-        acc += load(n, c, iy, ix) * w_taps[ky * P::kernel_w + kx];
+        acc += load(n, c, iy, ix) * to_float(w_taps[ky * P::kernel_w + kx]);
       }
     }
   }
@@ -53,17 +55,17 @@ __device__ __forceinline__ float conv_sum(int64_t i, const float* __restrict__ w
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_direct_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                    const float* __restrict__ bias, float* __restrict__ y) {
+__device__ __forceinline__ void conv2d_direct_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                                    const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
   const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
   if (i >= count) return;
-  y[i] = typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x}));
+  y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x})));
 }
 
 template <class P>
-__global__ void conv2d_direct(const float* __restrict__ x, const float* __restrict__ w,
-                              const float* __restrict__ bias, float* __restrict__ y) {
+__global__ void conv2d_direct(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                              const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv2d_direct_block<P>(int(blockIdx.x), x, w, bias, y);
 }
 
@@ -77,8 +79,8 @@ struct GroupChunks {
 };
 
 template <class P, class Load>
-__device__ __forceinline__ void conv_group_stats_body(int block, Load load, const float* __restrict__ w,
-                                                      const float* __restrict__ bias, float* __restrict__ y,
+__device__ __forceinline__ void conv_group_stats_body(int block, Load load, const typename P::Weight* __restrict__ w,
+                                                      const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                       float* __restrict__ partials, unsigned int* __restrict__ counters,
                                                       float* __restrict__ stats) {
   constexpr int chunks = GroupChunks<P>::chunks;
@@ -89,44 +91,44 @@ __device__ __forceinline__ void conv_group_stats_body(int block, Load load, cons
   Moments mine{0.0f, 0.0f, 0.0f};
   if (k < group_size) {
     const int64_t i = int64_t(group) * group_size + k;
-    const float v = conv_sum<P>(i, w, bias, load);
+    const typename P::Output v = from_float<typename P::Output>(conv_sum<P>(i, w, bias, load));
     y[i] = v;
-    mine = {1.0f, v, 0.0f};
+    mine = {1.0f, to_float(v), 0.0f};  // the statistics of what is stored
   }
   publish_group_moments<P::block_threads>(mine, group, chunk, chunks, P::epsilon, partials, counters, stats);
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_group_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                         const float* __restrict__ bias, float* __restrict__ y,
+__device__ __forceinline__ void conv2d_group_stats_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                                         const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                          float* __restrict__ partials, unsigned int* __restrict__ counters,
                                                          float* __restrict__ stats) {
   conv_group_stats_body<P>(block, PlainInput<P>{x}, w, bias, y, partials, counters, stats);
 }
 
 template <class P>
-__global__ void conv2d_group_stats(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
-                                   float* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
+__global__ void conv2d_group_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                   typename P::Output* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
                                    float* __restrict__ stats) {
   conv2d_group_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
 }
 
 // ---- GroupNorm applied in the prologue (NormalizedInput, conv_inputs.cuh) -------------------------
 template <class P>
-__device__ __forceinline__ void conv2d_normed_input_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
+__device__ __forceinline__ void conv2d_normed_input_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
                                                           const float* __restrict__ scale, const float* __restrict__ shift,
-                                                          const float* __restrict__ w, const float* __restrict__ bias,
-                                                          float* __restrict__ y) {
+                                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                          typename P::Output* __restrict__ y) {
   constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
   const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
   if (i >= count) return;
-  y[i] = typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift}));
+  y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift})));
 }
 
 template <class P>
-__global__ void conv2d_normed_input(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
-                                    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
-                                    float* __restrict__ y) {
+__global__ void conv2d_normed_input(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
+                                    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                    typename P::Output* __restrict__ y) {
   conv2d_normed_input_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
 
@@ -134,16 +136,16 @@ __global__ void conv2d_normed_input(const float* __restrict__ x, const float* __
 // P has both sets of fields (in_groups, using InAct; stats_groups, block_threads, epsilon).
 template <class P>
 __device__ __forceinline__ void conv2d_normed_group_stats_block(
-    int block, const float* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
-    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+    int block, const typename P::Input* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
+    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
     float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv_group_stats_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, partials, counters, stats);
 }
 
 template <class P>
-__global__ void conv2d_normed_group_stats(const float* __restrict__ x, const float* __restrict__ in_stats,
+__global__ void conv2d_normed_group_stats(const typename P::Input* __restrict__ x, const float* __restrict__ in_stats,
                                           const float* __restrict__ scale, const float* __restrict__ shift,
-                                          const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                           float* __restrict__ partials, unsigned int* __restrict__ counters,
                                           float* __restrict__ stats) {
   conv2d_normed_group_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);

@@ -8,7 +8,8 @@
 // activation are the epilogue.
 //
 // P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
-//    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act
+//    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act,
+//    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half)
 // Launch: batch * ceil(out_channels / 64) * ceil(out_h * out_w / 64) blocks of 256 threads.
 // conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
 #pragma once
@@ -47,8 +48,8 @@ struct PlaneStats {
 };
 
 template <class P, class Load, class Stats = NoPlaneStats>
-__device__ __forceinline__ void conv_tiled_body(int block, Load load, const float* __restrict__ w,
-                                                const float* __restrict__ bias, float* __restrict__ y,
+__device__ __forceinline__ void conv_tiled_body(int block, Load load, const typename P::Weight* __restrict__ w,
+                                                const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                 Stats plane_stats = Stats{}) {
   using S = TiledConvShape<P>;
   static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
@@ -71,7 +72,7 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
       const int m = e / S::tile_k;
       const int k = e % S::tile_k;
       const bool inside = m0 + m < P::out_channels && k0 + k < S::k_total;
-      w_tile[k][m] = inside ? w[int64_t(m0 + m) * S::k_total + k0 + k] : 0.0f;
+      w_tile[k][m] = inside ? to_float(w[int64_t(m0 + m) * S::k_total + k0 + k]) : 0.0f;
     }
     // Stage X_col: 8 x 64 values, 2 per thread; consecutive threads take consecutive pixels.
     for (int e = t; e < S::tile_k * S::tile_n; e += S::threads) {
@@ -111,15 +112,15 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
   for (int i = 0; i < 4; ++i) {
     const int oc = m0 + tm + i;
     if (oc >= P::out_channels) continue;
-    const float b0 = P::has_bias ? bias[oc] : 0.0f;
-    float* row = y + (int64_t(image) * P::out_channels + oc) * S::pixels;
+    const float b0 = P::has_bias ? to_float(bias[oc]) : 0.0f;
+    typename P::Output* row = y + (int64_t(image) * P::out_channels + oc) * S::pixels;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const int p = p0 + tn + j;
       if (p >= S::pixels) continue;
-      const float v = typename P::Act()(acc[i][j] + b0);
+      const typename P::Output v = from_float<typename P::Output>(typename P::Act()(acc[i][j] + b0));
       row[p] = v;
-      if constexpr (Stats::enabled) mine[i] = merge(mine[i], Moments{1.0f, v, 0.0f});
+      if constexpr (Stats::enabled) mine[i] = merge(mine[i], Moments{1.0f, to_float(v), 0.0f});  // of what is stored
     }
   }
   if constexpr (Stats::enabled) {
@@ -153,46 +154,46 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const floa
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                   const float* __restrict__ bias, float* __restrict__ y) {
+__device__ __forceinline__ void conv2d_tiled_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                                   const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
-                             float* __restrict__ y) {
+__global__ void conv2d_tiled(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                             typename P::Output* __restrict__ y) {
   conv2d_tiled_block<P>(int(blockIdx.x), x, w, bias, y);
 }
 
 // The input through a GroupNorm whose statistics its producer left (conv_inputs.cuh): P adds
 // in_groups, using InAct.
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_normed_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
+__device__ __forceinline__ void conv2d_tiled_normed_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
                                                           const float* __restrict__ scale, const float* __restrict__ shift,
-                                                          const float* __restrict__ w, const float* __restrict__ bias,
-                                                          float* __restrict__ y) {
+                                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                          typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, NormalizedInput<P>{x, stats, scale, shift}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled_normed(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
-                                    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias,
-                                    float* __restrict__ y) {
+__global__ void conv2d_tiled_normed(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
+                                    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                    typename P::Output* __restrict__ y) {
   conv2d_tiled_normed_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
 
 // The tiled conv that also leaves SimAM's plane statistics of its output (PlaneStats).
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_simam_stats_block(int block, const float* __restrict__ x, const float* __restrict__ w,
-                                                               const float* __restrict__ bias, float* __restrict__ y,
+__device__ __forceinline__ void conv2d_tiled_simam_stats_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                                               const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                                float* __restrict__ partials, unsigned int* __restrict__ counters,
                                                                float* __restrict__ stats) {
   conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
 }
 
 template <class P>
-__global__ void conv2d_tiled_simam_stats(const float* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
-                                         float* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
+__global__ void conv2d_tiled_simam_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                         typename P::Output* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
                                          float* __restrict__ stats) {
   conv2d_tiled_simam_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
 }
@@ -200,16 +201,16 @@ __global__ void conv2d_tiled_simam_stats(const float* __restrict__ x, const floa
 // Both: a GroupNorm on the way in (NormalizedInput), SimAM's statistics on the way out.
 template <class P>
 __device__ __forceinline__ void conv2d_tiled_normed_simam_stats_block(
-    int block, const float* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
-    const float* __restrict__ shift, const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+    int block, const typename P::Input* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
+    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
     float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv_tiled_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
 }
 
 template <class P>
-__global__ void conv2d_tiled_normed_simam_stats(const float* __restrict__ x, const float* __restrict__ in_stats,
+__global__ void conv2d_tiled_normed_simam_stats(const typename P::Input* __restrict__ x, const float* __restrict__ in_stats,
                                                 const float* __restrict__ scale, const float* __restrict__ shift,
-                                                const float* __restrict__ w, const float* __restrict__ bias, float* __restrict__ y,
+                                                const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                 float* __restrict__ partials, unsigned int* __restrict__ counters,
                                                 float* __restrict__ stats) {
   conv2d_tiled_normed_simam_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);
@@ -217,15 +218,15 @@ __global__ void conv2d_tiled_normed_simam_stats(const float* __restrict__ x, con
 
 // The input through SimAM (SimamInput, conv_inputs.cuh): x * sigmoid((x - mean)^2 * inv + 0.5).
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_simam_block(int block, const float* __restrict__ x, const float* __restrict__ stats,
-                                                         const float* __restrict__ w, const float* __restrict__ bias,
-                                                         float* __restrict__ y) {
+__device__ __forceinline__ void conv2d_tiled_simam_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
+                                                         const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                         typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, SimamInput<P>{x, stats}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled_simam(const float* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ w,
-                                   const float* __restrict__ bias, float* __restrict__ y) {
+__global__ void conv2d_tiled_simam(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const typename P::Weight* __restrict__ w,
+                                   const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv2d_tiled_simam_block<P>(int(blockIdx.x), x, stats, w, bias, y);
 }
 

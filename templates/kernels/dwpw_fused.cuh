@@ -12,7 +12,8 @@
 // P names the shape (all static) and the epilogues:
 //   batch, channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //   stride_w, pad_top, pad_left, dilation_h, dilation_w, tile (pixels per block),
-//   has_dw_bias, has_pw_bias, using DwAct, using PwAct
+//   has_dw_bias, has_pw_bias, using DwAct, using PwAct,
+//   using Input, Weight, Output (element types of x, of the weights and biases, of y)
 // Launch: batch * ceil(out_h * out_w / tile) blocks; dynamic shared memory channels * tile floats.
 // dwpw_fused_block is one block's work, for horizontally fused launches.
 #pragma once
@@ -28,12 +29,14 @@ struct Depthwise {
   static constexpr int kernel_h = P::kernel_h, kernel_w = P::kernel_w, stride_h = P::stride_h, stride_w = P::stride_w;
   static constexpr int pad_top = P::pad_top, pad_left = P::pad_left, dilation_h = P::dilation_h, dilation_w = P::dilation_w;
   static constexpr bool has_bias = P::has_dw_bias;
+  using Input = typename P::Input;
+  using Weight = typename P::Weight;
 };
 
 template <class P>
-__device__ __forceinline__ void dwpw_fused_block(int block, const float* __restrict__ x, const float* __restrict__ dw_w,
-                                                 const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
-                                                 const float* __restrict__ pw_bias, float* __restrict__ y) {
+__device__ __forceinline__ void dwpw_fused_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ dw_w,
+                                                 const typename P::Weight* __restrict__ dw_bias, const typename P::Weight* __restrict__ pw_w,
+                                                 const typename P::Weight* __restrict__ pw_bias, typename P::Output* __restrict__ y) {
   constexpr int pixels = P::out_h * P::out_w;
   constexpr int tiles = (pixels + P::tile - 1) / P::tile;
   YHC_DYNAMIC_SHARED(float, hidden);  // [channels][tile]
@@ -60,17 +63,17 @@ __device__ __forceinline__ void dwpw_fused_block(int block, const float* __restr
     const int t = e % P::tile;
     const int p = p0 + t;
     if (p >= pixels) continue;
-    const float* row = pw_w + int64_t(m) * P::channels;
-    float acc = P::has_pw_bias ? pw_bias[m] : 0.0f;
-    for (int c = 0; c < P::channels; ++c) acc += row[c] * hidden[c * P::tile + t];
-    y[(int64_t(n) * P::out_channels + m) * pixels + p] = typename P::PwAct()(acc);
+    const typename P::Weight* row = pw_w + int64_t(m) * P::channels;
+    float acc = P::has_pw_bias ? to_float(pw_bias[m]) : 0.0f;
+    for (int c = 0; c < P::channels; ++c) acc += to_float(row[c]) * hidden[c * P::tile + t];
+    y[(int64_t(n) * P::out_channels + m) * pixels + p] = from_float<typename P::Output>(typename P::PwAct()(acc));
   }
 }
 
 template <class P>
-__global__ void dwpw_fused(const float* __restrict__ x, const float* __restrict__ dw_w,
-                           const float* __restrict__ dw_bias, const float* __restrict__ pw_w,
-                           const float* __restrict__ pw_bias, float* __restrict__ y) {
+__global__ void dwpw_fused(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ dw_w,
+                           const typename P::Weight* __restrict__ dw_bias, const typename P::Weight* __restrict__ pw_w,
+                           const typename P::Weight* __restrict__ pw_bias, typename P::Output* __restrict__ y) {
   dwpw_fused_block<P>(int(blockIdx.x), x, dw_w, dw_bias, pw_w, pw_bias, y);
 }
 

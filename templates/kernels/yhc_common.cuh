@@ -54,6 +54,17 @@ __device__ __forceinline__ To convert(From x) {
   }
 }
 
+// Storage types. Tensors are stored as float or, with --precision fp16, as __half; kernels do
+// their arithmetic in float: to_float on load, from_float<T> (round to nearest even) on store.
+__device__ __forceinline__ float to_float(float v) { return v; }
+__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
+template <class T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+
 __device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 // Activations a kernel applies to its result (ai.yhc ops' `activation` attribute).

@@ -12,20 +12,22 @@
 namespace yhc {
 
 // The per-level inputs and geometry, passed by value. Anchors run level by level, row-major.
-template <int LEVELS>
+// T: the element type the head's convs stored (float or __half).
+template <int LEVELS, class T>
 struct YoloLevels {
-  const float* box[LEVELS];  // [B, 4 * reg_max, H, W]: channel k * reg_max + i = bin i of side k
-  const float* cls[LEVELS];  // [B, nc, H, W] class logits
+  const T* box[LEVELS];  // [B, 4 * reg_max, H, W]: channel k * reg_max + i = bin i of side k
+  const T* cls[LEVELS];  // [B, nc, H, W] class logits
   int64_t height[LEVELS];
   int64_t width[LEVELS];
   float stride[LEVELS];
 };
 
-// P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout
+// P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout, using Input (the
+//    element type of the level tensors)
 // preds_layout: write boxes and scores to `boxes` as [B, 4 + nc, A] (scores, best unused);
 // otherwise boxes [B, A, 4], scores [B, A, nc], best [B, A].
 template <class P>
-__global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict__ boxes, float* __restrict__ scores,
+__global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv, float* __restrict__ boxes, float* __restrict__ scores,
                                     float* __restrict__ best) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::batch) * P::anchors) return;
@@ -34,8 +36,8 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict_
   // The anchor's level. Unrolled, so `lv` is only indexed by constants: a runtime index into a
   // by-value parameter array would copy it to a stack frame.
   int64_t cell = anchor;
-  const float* level_box = lv.box[0];
-  const float* level_cls = lv.cls[0];
+  const typename P::Input* level_box = lv.box[0];
+  const typename P::Input* level_cls = lv.cls[0];
   int64_t plane = lv.height[0] * lv.width[0];
   int64_t width = lv.width[0];
   float s = lv.stride[0];
@@ -57,36 +59,36 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels> lv, float* __restrict_
   }
 
   // DFL: the expectation of each side's softmax over the bins.
-  const float* box = level_box + b * 4 * P::reg_max * plane + cell;
+  const typename P::Input* box = level_box + b * 4 * P::reg_max * plane + cell;
   float distance[4];
   for (int k = 0; k < 4; ++k) {
-    const float* bins = box + int64_t(k) * P::reg_max * plane;
-    float m = bins[0];
+    const typename P::Input* bins = box + int64_t(k) * P::reg_max * plane;
+    float m = to_float(bins[0]);
     for (int j = 1; j < P::reg_max; ++j) {
-      const float v = bins[j * plane];
+      const float v = to_float(bins[j * plane]);
       if (v > m || v != v) m = v;
     }
     float sum = 0.0f;
-    for (int j = 0; j < P::reg_max; ++j) sum += expf(bins[j * plane] - m);
+    for (int j = 0; j < P::reg_max; ++j) sum += expf(to_float(bins[j * plane]) - m);
     float d = 0.0f;
-    for (int j = 0; j < P::reg_max; ++j) d += expf(bins[j * plane] - m) / sum * float(j);
+    for (int j = 0; j < P::reg_max; ++j) d += expf(to_float(bins[j * plane]) - m) / sum * float(j);
     distance[k] = d;
   }
   const float ax = float(cell % width) + P::grid_cell_offset;
   const float ay = float(cell / width) + P::grid_cell_offset;
   const float xyxy[4] = {(ax - distance[0]) * s, (ay - distance[1]) * s, (ax + distance[2]) * s, (ay + distance[3]) * s};
 
-  const float* cls = level_cls + b * P::nc * plane + cell;
+  const typename P::Input* cls = level_cls + b * P::nc * plane + cell;
   if (P::preds_layout) {
     float* out = boxes + b * (4 + P::nc) * int64_t(P::anchors) + anchor;
     for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = xyxy[k];
-    for (int c = 0; c < P::nc; ++c) out[int64_t(4 + c) * P::anchors] = sigmoid(cls[c * plane]);
+    for (int c = 0; c < P::nc; ++c) out[int64_t(4 + c) * P::anchors] = sigmoid(to_float(cls[c * plane]));
     return;
   }
   for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = xyxy[k];
   float top = -INFINITY;
   for (int c = 0; c < P::nc; ++c) {
-    const float v = sigmoid(cls[c * plane]);
+    const float v = sigmoid(to_float(cls[c * plane]));
     scores[i * P::nc + c] = v;
     if (v > top || v != v) top = v;  // NaN sticks, as in ReduceMax
   }

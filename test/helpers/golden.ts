@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { checkOutput, poisonedOutputs } from '../../src/check/check.js';
+import { FP16_RTOL, FP32_RTOL } from '../../src/check/compare.js';
 import { randomInputs } from '../../src/check/inputs.js';
 import { runReference } from '../../src/check/oracle.js';
 import type { DType } from '../../src/dtype.js';
@@ -24,7 +25,7 @@ export { randomInputs };
 
 /**
  * Run the engine (outputs poisoned first) and onnxruntime on the original model with the same
- * inputs; every output must pass DESIGN.md's golden rule.
+ * inputs; every output must pass DESIGN.md's golden rule (1e-4 relative, 1e-2 for fp16 storage).
  */
 export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine, inputs: Record<string, TypedArray>): Promise<void> {
   const m = engine.manifest;
@@ -32,7 +33,7 @@ export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine
   const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
   const ref = await runReference(modelPath, feeds);
   m.outputs.forEach((info, k) => {
-    const result = checkOutput(info, outputs[k]!, ref[info.name]!);
+    const result = checkOutput(info, outputs[k]!, ref[info.name]!, m.precision.storage === 'fp16' ? FP16_RTOL : FP32_RTOL);
     expect(result.ok, `${info.name}: ${result.detail}`).toBe(true);
   });
 }

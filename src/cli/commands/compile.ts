@@ -1,4 +1,5 @@
 import { compileModel } from '../../compile.js';
+import { parsePrecision } from '../../../codegen/precision.js';
 import { archList, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
@@ -26,6 +27,8 @@ Options:
   --arch LIST          GPU architectures for --target cuda, comma-separated (default sm_90);
                        several build a fatbin
   --batch N            value of a symbolic batch dimension (default 1)
+  --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
+                       float32 arithmetic, statistics and engine inputs/outputs
 ${DECODE_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
@@ -39,6 +42,7 @@ ${PASS_HELP}`,
         target: { type: 'string' },
         arch: { type: 'string' },
         batch: { type: 'string' },
+        precision: { type: 'string' },
         'no-build': { type: 'boolean' },
         jobs: { type: 'string' },
         json: { type: 'boolean' },
@@ -61,6 +65,7 @@ ${PASS_HELP}`,
       ...(t ? { target: t } : {}),
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
+      ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
       ...decode,
       build: !values['no-build'],

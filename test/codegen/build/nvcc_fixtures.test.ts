@@ -13,10 +13,12 @@ const NVCC = findOnPath('nvcc');
 const { dir, cleanup } = tempDir('yhc-nvcc-');
 afterAll(cleanup);
 
+const FIXTURES = ['tiny_head', 'tiny_head_raw', 'v10head_n', 'v10head_n_unfused', 'v10head_n_dynbatch', 'improved_head_s'];
+
 describe.runIf(NVCC)('nvcc builds every fixture for sm_90', () => {
-  for (const name of ['tiny_head', 'tiny_head_raw', 'v10head_n', 'v10head_n_unfused', 'v10head_n_dynbatch', 'improved_head_s']) {
-    it(name, async () => {
-      const { manifest } = await compileModel(fixture(name), { outDir: join(dir, name), target: 'cuda', arch: ['sm_90'], cacheDir: TEST_CACHE });
+  for (const [name, precision] of FIXTURES.flatMap((n) => [[n, 'fp32'], [n, 'fp16']] as const)) {
+    it(`${name} ${precision}`, async () => {
+      const { manifest } = await compileModel(fixture(name), { outDir: join(dir, `${name}_${precision}`), target: 'cuda', arch: ['sm_90'], precision, cacheDir: TEST_CACHE });
       expect(manifest.library).toMatch(/\.so$/);
       for (const k of manifest.kernels) {
         expect(k.ptxas?.length, `${k.id} has no ptxas report`).toBe(1);
