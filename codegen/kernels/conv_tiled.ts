@@ -9,16 +9,26 @@ import type { SimamHandoff } from '../norm_handoff.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
 
-// conv2d_tiled.cuh's TiledConvShape.
+// conv_tile_product.cuh's TiledConvShape and MmaTileStorage.
 const TILE_M = 64;
 const TILE_N = 64;
 const TILE_K = 8;
 const THREADS = 256;
+const MMA_X_ROW = TILE_K + 2;
+const MMA_EXCHANGE = 16 * (TILE_N + 4);
+
+/** Static shared memory of the tile product: float tiles on CUDA cores, half tiles and the accumulator exchange on tensor cores. */
+function tileProductSharedBytes(w: Value): number {
+  return w.dtype === 'float16' ? 2 * TILE_M * TILE_K + 2 * TILE_N * MMA_X_ROW + 4 * MMA_EXCHANGE : 4 * TILE_K * (TILE_M + TILE_N);
+}
 
 const channelTiles = (y: readonly number[]) => Math.ceil(y[1]! / TILE_M);
 const pixelTiles = (y: readonly number[]) => Math.ceil((y[2]! * y[3]!) / TILE_N);
 
-/** conv2d_tiled: a dense conv as an implicit GEMM in 64 x 64 output tiles, 4 x 4 per thread. */
+/**
+ * conv2d_tiled: a dense conv as an implicit GEMM in 64 x 64 output tiles, 4 x 4 per thread —
+ * on tensor cores (mma.sync) when its weights are stored in half.
+ */
 export function conv2dTiledSpec(s: ConvStep): KernelSpec {
   const base = conv2dDirectSpec(s);
   return {
@@ -28,7 +38,7 @@ export function conv2dTiledSpec(s: ConvStep): KernelSpec {
     blockFunction: 'yhc::conv2d_tiled_block',
     // conv2d_tiled's P has no `groups`: it is dense by construction.
     params: base.params.filter((p) => p.name !== 'groups'),
-    staticSharedBytes: TILE_K * (TILE_M + TILE_N) * 4, // w_tile and x_tile
+    staticSharedBytes: tileProductSharedBytes(s.w),
     launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS, sharedBytes: 0, barriers: true },
   };
 }

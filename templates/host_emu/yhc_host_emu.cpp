@@ -826,6 +826,15 @@ std::uint64_t shuffle(unsigned mask, std::uint64_t bits, unsigned mode, unsigned
   return result;
 }
 
+void warp_gather(std::uint64_t bits, std::uint64_t out[kWarpSize]) {
+  Fiber* f = fiber_for("a warp gather (mma emulation)");
+  WarpState& warp = f->worker->warps[f->tid / kWarpSize];
+  warp.slot[f->tid % kWarpSize] = bits;
+  wait_warp(f, 0xffffffffu);
+  for (unsigned l = 0; l < kWarpSize; ++l) out[l] = warp.slot[l];
+  wait_warp(f, 0xffffffffu);
+}
+
 unsigned vote(unsigned mask, int predicate, int kind) {
   Fiber* f = fiber_for("a warp vote (__ballot_sync/__any_sync/__all_sync)");
   Worker& w = *f->worker;

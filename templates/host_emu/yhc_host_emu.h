@@ -288,6 +288,9 @@ void sync_warp(unsigned mask);
 // PTX shfl.sync: mode, b = lane/offset, c = ((32 - width) << 8) | clamp; values travel as 64 bits.
 std::uint64_t shuffle(unsigned mask, std::uint64_t bits, unsigned mode, unsigned b, unsigned c);
 unsigned vote(unsigned mask, int predicate, int kind);
+// Every lane of the (full) warp publishes `bits`; each gets all 32 values, lane order, in `out`.
+// One rendezvous instead of 32 shuffles: what the emulated tensor-core product (mma.cuh) uses.
+void warp_gather(std::uint64_t bits, std::uint64_t out[32]);
 unsigned active_mask();
 [[noreturn]] void trap();
 

@@ -1,11 +1,11 @@
-// conv2d_tiled.cuh — a dense 2-D convolution (group 1, NCHW) as a tiled implicit GEMM on CUDA
-// cores: per image, Y[oc][p] = sum_k W[oc][k] * X_col[k][p] with k = (ic, ky, kx) and p an output
-// pixel, X_col never materialized (im2col on load, zero padding included).
+// conv2d_tiled.cuh — a dense 2-D convolution (group 1, NCHW) as a tiled implicit GEMM: per image,
+// Y[oc][p] = sum_k W[oc][k] * X_col[k][p] with k = (ic, ky, kx) and p an output pixel, X_col
+// never materialized (im2col on load, zero padding included).
 //
-// A block computes a tile of tile_m output channels x tile_n pixels; each of its 256 threads
-// a 4 x 4 patch of it (register blocking: 8 loads from shared memory feed 16 multiply-adds).
-// The K loop stages tile_k rows of W and of X_col in shared memory per step. Bias and the
-// activation are the epilogue.
+// A block computes a tile of tile_m output channels x tile_n pixels (conv_tile_product.cuh: on
+// CUDA cores for float weights, on tensor cores for half ones), which leaves each of its 256
+// threads a 4 x 4 patch of it. Bias, the activation, the store (and SimAM's statistics) are the
+// epilogue, here.
 //
 // P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act,
@@ -14,21 +14,10 @@
 // conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
 #pragma once
 #include "conv_inputs.cuh"
+#include "conv_tile_product.cuh"
 #include "group_moments.cuh"
 
 namespace yhc {
-
-template <class P>
-struct TiledConvShape {
-  static constexpr int tile_m = 64;  // output channels per block
-  static constexpr int tile_n = 64;  // output pixels per block
-  static constexpr int tile_k = 8;   // reduction rows per shared-memory step
-  static constexpr int threads = 256;
-  static constexpr int pixels = P::out_h * P::out_w;
-  static constexpr int k_total = P::in_channels * P::kernel_h * P::kernel_w;
-  static constexpr int m_tiles = (P::out_channels + tile_m - 1) / tile_m;
-  static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
-};
 
 // No statistics of the output.
 struct NoPlaneStats {
@@ -52,10 +41,6 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
                                                 const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                 Stats plane_stats = Stats{}) {
   using S = TiledConvShape<P>;
-  static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
-  __shared__ float w_tile[S::tile_k][S::tile_m];  // W[m0 + m][k0 + k], transposed
-  __shared__ float x_tile[S::tile_k][S::tile_n];  // X_col[k0 + k][p0 + n]
-
   const int n_tile = block % S::n_tiles;
   const int m_tile = (block / S::n_tiles) % S::m_tiles;
   const int image = block / (S::n_tiles * S::m_tiles);
@@ -66,46 +51,7 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
   const int tn = (t % 16) * 4;  // and columns (pixels)
 
   float acc[4][4] = {};
-  for (int k0 = 0; k0 < S::k_total; k0 += S::tile_k) {
-    // Stage W: 64 x 8 values, 2 per thread; consecutive threads read consecutive k of one row.
-    for (int e = t; e < S::tile_m * S::tile_k; e += S::threads) {
-      const int m = e / S::tile_k;
-      const int k = e % S::tile_k;
-      const bool inside = m0 + m < P::out_channels && k0 + k < S::k_total;
-      w_tile[k][m] = inside ? to_float(w[int64_t(m0 + m) * S::k_total + k0 + k]) : 0.0f;
-    }
-    // Stage X_col: 8 x 64 values, 2 per thread; consecutive threads take consecutive pixels.
-    for (int e = t; e < S::tile_k * S::tile_n; e += S::threads) {
-      const int k = e / S::tile_n;
-      const int n = e % S::tile_n;
-      const int kk = k0 + k;
-      const int p = p0 + n;
-      float v = 0.0f;
-      if (kk < S::k_total && p < S::pixels) {
-        const int ic = kk / (P::kernel_h * P::kernel_w);
-        const int ky = (kk / P::kernel_w) % P::kernel_h;
-        const int kx = kk % P::kernel_w;
-        const int iy = (p / P::out_w) * P::stride_h - P::pad_top + ky * P::dilation_h;
-        const int ix = (p % P::out_w) * P::stride_w - P::pad_left + kx * P::dilation_w;
-        if (iy >= 0 && iy < P::in_h && ix >= 0 && ix < P::in_w) v = load(image, ic, iy, ix);
-      }
-      x_tile[k][n] = v;
-    }
-    __syncthreads();
-#pragma unroll
-    for (int k = 0; k < S::tile_k; ++k) {
-      float a[4], b[4];
-#pragma unroll
-      for (int i = 0; i < 4; ++i) a[i] = w_tile[k][tm + i];
-#pragma unroll
-      for (int j = 0; j < 4; ++j) b[j] = x_tile[k][tn + j];
-#pragma unroll
-      for (int i = 0; i < 4; ++i)
-#pragma unroll
-        for (int j = 0; j < 4; ++j) acc[i][j] += a[i] * b[j];
-    }
-    __syncthreads();
-  }
+  tile_product<P>(image, m0, p0, load, w, acc);
 
   Moments mine[4] = {};
 #pragma unroll

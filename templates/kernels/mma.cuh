@@ -10,10 +10,12 @@
 // All 32 lanes of the warp must call it together (it is a warp-synchronous instruction).
 //
 // On sm_80 and newer the instruction itself runs. Elsewhere — the host emulation, older GPUs —
-// the product is computed from the fragments the 32 lanes hold, gathered with shuffles by that
-// same layout: a kernel that indexes its fragments wrongly gets wrong numbers on the CPU too,
-// which is how CI checks fragment indexing without a GPU.
+// the product is computed from the fragments the 32 lanes hold (gathered with shuffles on a GPU,
+// in one warp rendezvous on the host emulation), by that same layout: a kernel that indexes its
+// fragments wrongly gets wrong numbers on the CPU too, which is how CI checks fragment indexing
+// without a GPU.
 #pragma once
+#include <cstdint>
 #include <cstring>
 
 #include "yhc_device.h"
@@ -38,6 +40,15 @@ __device__ __forceinline__ float half_of(unsigned bits, int high) {
   return __half2float(__ushort_as_half(static_cast<unsigned short>(high ? bits >> 16 : bits & 0xffffu)));
 }
 
+// The 64-bit values of all 32 lanes, in lane order (the emulated product's operand exchange).
+__device__ __forceinline__ void warp_all(std::uint64_t bits, std::uint64_t out[32]) {
+#if defined(__CUDACC__)
+  for (int l = 0; l < 32; ++l) out[l] = __shfl_sync(0xffffffffu, bits, l);
+#else
+  ::yhc_emu::warp_gather(bits, out);  // one rendezvous instead of 32 shuffles
+#endif
+}
+
 __device__ __forceinline__ void mma_m16n8k8(float d[4], const MmaA& a, const MmaB& b, const float c[4]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
   asm volatile(
@@ -45,17 +56,21 @@ __device__ __forceinline__ void mma_m16n8k8(float d[4], const MmaA& a, const Mma
       : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
       : "r"(half2_bits(a.a[0])), "r"(half2_bits(a.a[1])), "r"(half2_bits(b.b)), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]));
 #else
+  // Every lane's fragments, then this lane's four results from them by the layout above.
+  std::uint64_t a_all[32], b_all[32];
+  warp_all((std::uint64_t(half2_bits(a.a[1])) << 32) | half2_bits(a.a[0]), a_all);
+  warp_all(half2_bits(b.b), b_all);
   const int lane = int(threadIdx.x) % 32;
   const int group = lane / 4;
   const int pair = lane % 4;
-  const unsigned a_lo = half2_bits(a.a[0]), a_hi = half2_bits(a.a[1]), b_bits = half2_bits(b.b);
   float acc[4] = {c[0], c[1], c[2], c[3]};
   for (int k = 0; k < 8; ++k) {
     // A[r][k] lives in lane (r mod 8)·4 + k/2, half k mod 2 of a[r ≥ 8]; B[k][n] in lane n·4 + k/2.
-    const float a_row = half_of(__shfl_sync(0xffffffffu, a_lo, group * 4 + k / 2), k % 2);      // A[group][k]
-    const float a_row8 = half_of(__shfl_sync(0xffffffffu, a_hi, group * 4 + k / 2), k % 2);     // A[group + 8][k]
-    const float b_col = half_of(__shfl_sync(0xffffffffu, b_bits, (2 * pair) * 4 + k / 2), k % 2);      // B[k][2·pair]
-    const float b_col1 = half_of(__shfl_sync(0xffffffffu, b_bits, (2 * pair + 1) * 4 + k / 2), k % 2); // B[k][2·pair + 1]
+    const std::uint64_t a_lane = a_all[group * 4 + k / 2];
+    const float a_row = half_of(unsigned(a_lane), k % 2);                             // A[group][k]
+    const float a_row8 = half_of(unsigned(a_lane >> 32), k % 2);                      // A[group + 8][k]
+    const float b_col = half_of(unsigned(b_all[(2 * pair) * 4 + k / 2]), k % 2);      // B[k][2·pair]
+    const float b_col1 = half_of(unsigned(b_all[(2 * pair + 1) * 4 + k / 2]), k % 2); // B[k][2·pair + 1]
     acc[0] += a_row * b_col;
     acc[1] += a_row * b_col1;
     acc[2] += a_row8 * b_col;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findOnPath } from '../../../codegen/build/toolchain.js';
@@ -38,4 +39,18 @@ it.runIf(NVCC)('several archs build a fatbin with a report per arch', async () =
   const { manifest } = await compileModel(fixture('tiny_head_raw'), { outDir: join(dir, 'fat'), target: 'cuda', arch: ['sm_80', 'sm_90'], cacheDir: TEST_CACHE });
   expect(manifest.arch).toEqual(['sm_80', 'sm_90']);
   for (const k of manifest.kernels) expect(k.ptxas!.map((p) => p.arch).sort()).toEqual(['sm_80', 'sm_90']);
+});
+
+it.runIf(NVCC)('dense convs of an fp16 build run on tensor cores; fp32 ones do not', async () => {
+  // The PTX of the kernel holding the three levels' first dense convs: mma.sync four times per
+  // conv and step (conv_tile_product.cuh) with half weights, never with float ones.
+  const mmaCount = async (precision: 'fp32' | 'fp16') => {
+    const out = join(dir, `mma_${precision}`);
+    const { manifest } = await compileModel(fixture('v10head_n'), { outDir: out, target: 'cuda', arch: ['sm_90'], precision, build: false });
+    const kernel = manifest.kernels.find((k) => k.template.includes('conv2d_tiled'))!;
+    const ptx = execFileSync(NVCC!, ['-std=c++17', '-O3', '--expt-relaxed-constexpr', '-arch=sm_90', '-ptx', '-I', '.', '-I', 'include', kernel.file, '-o', '-'], { cwd: out, encoding: 'utf8' });
+    return (ptx.match(/mma\.sync\.aligned\.m16n8k8\.row\.col\.f32\.f16\.f16\.f32/g) ?? []).length;
+  };
+  expect(await mmaCount('fp16')).toBeGreaterThanOrEqual(4);
+  expect(await mmaCount('fp32')).toBe(0);
 });

@@ -9,7 +9,9 @@ import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
 /**
  * conv2d_tiled (dense convs as a tiled implicit GEMM) under host emulation against onnxruntime:
  * tiles cut by the channel and pixel counts, a reduction length that is not a multiple of the
- * K step, strides, dilation, asymmetric padding, batch 2, no bias.
+ * K step, strides, dilation, asymmetric padding, batch 2, no bias — each with float weights (the
+ * CUDA-core product) and with half weights (--precision fp16: the tensor-core product, whose
+ * mma.sync fragments the host emulation computes by the PTX layout; 1e-2 relative).
  */
 const { dir, cleanup } = tempDir('yhc-conv-tiled-');
 afterAll(cleanup);
@@ -32,10 +34,13 @@ const CASES: Case[] = [
   { name: 'pointwise_many_tiles', batch: 1, c: 33, m: 130, hw: [12, 12], k: 1 },
   { name: 'stride_2_dilation_2_asymmetric_pads_no_bias', batch: 1, c: 3, m: 8, hw: [13, 10], k: 3, stride: 2, dilation: 2, pads: [1, 2, 3, 0], bias: false },
   { name: 'kernel_5x5_single_output_channel', batch: 2, c: 4, m: 1, hw: [7, 7], k: 5 },
+  // A reduction length that is a multiple of 8: half weight rows are staged as 16-byte loads.
+  { name: 'reduction_multiple_of_8', batch: 1, c: 16, m: 70, hw: [10, 9], k: 3 },
 ];
+const PRECISIONS = ['fp32', 'fp16'] as const;
 
 describe('conv2d_tiled (host emulation)', () => {
-  it.each(CASES)('$name', async (c) => {
+  it.each(CASES.flatMap((c) => PRECISIONS.map((precision) => ({ ...c, precision }))))('$name $precision', async (c) => {
     const b = new GraphBuilder(17);
     const x = b.input('x', 'float32', [c.batch, c.c, ...c.hw]);
     const p = (c.k - 1) / 2 * (c.dilation ?? 1);
@@ -47,8 +52,8 @@ describe('conv2d_tiled (host emulation)', () => {
       pads: { type: 'ints', value: c.pads ?? [p, p, p, p] },
     }));
     const model = writeModel(dir, `${c.name}.onnx`, b.spec());
-    const outDir = join(dir, c.name);
-    const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
+    const outDir = join(dir, `${c.name}_${c.precision}`);
+    const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false, precision: c.precision });
     expect(manifest.kernels.map((k) => k.template)).toEqual(['conv2d_tiled.cuh']);
     await withEngine(outDir, async (engine) => {
       for (const seed of [1, 2]) await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, seed));
