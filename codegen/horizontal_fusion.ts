@@ -69,6 +69,8 @@ function canShareLaunch(spec: KernelSpec): boolean {
 export const partTensorName = (part: number, name: string) => `p${part}_${name}`;
 
 function merge(parts: readonly KernelSpec[]): KernelSpec {
+  // Image-major parts make an image-major launch: each image's blocks of every part, in turn.
+  const imageMajor = parts.every((p) => p.imageBlocks !== undefined);
   const tensors: TensorArg[] = parts.flatMap((p, i) => p.tensors.map((t) => ({ ...t, name: partTensorName(i, t.name) })));
   return {
     family: 'horizontal',
@@ -83,6 +85,7 @@ function merge(parts: readonly KernelSpec[]): KernelSpec {
       sharedBytes: Math.max(...parts.map((p) => p.launch.sharedBytes)),
       barriers: parts.some((p) => p.launch.barriers),
     },
+    ...(imageMajor ? { imageBlocks: parts.reduce((n, p) => n + p.imageBlocks!, 0) } : {}),
     nodes: parts.flatMap((p) => p.nodes),
     staticSharedBytes: parts.reduce((n, p) => n + (p.staticSharedBytes ?? 0), 0),
     flops: parts.reduce((n, p) => n + p.flops, 0),

@@ -34,6 +34,12 @@ export interface KernelSpec {
   /** Kernel call arguments after the launch configuration: tensor names, local names, `nullptr`. */
   readonly callArgs: readonly string[];
   readonly launch: LaunchConfig;
+  /**
+   * Blocks per image, when the grid is image-major — batch × imageBlocks blocks, block b touching
+   * only image ⌊b / imageBlocks⌋ of tensors whose leading dim is the batch — so a run of the first
+   * n images launches n × imageBlocks blocks (dynamic batch). Absent: the grid is fixed.
+   */
+  readonly imageBlocks?: number;
   /** ONNX nodes this kernel implements. */
   readonly nodes: readonly Node[];
   /** Floating-point operations per run. */
@@ -100,6 +106,12 @@ export const THREADS_PER_BLOCK = 256;
 /** One thread per element of an n-element iteration space, 256 threads a block. */
 export function oneThreadPerElement(n: number): LaunchConfig {
   return { grid: Math.max(1, Math.ceil(n / THREADS_PER_BLOCK)), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: false };
+}
+
+/** One thread per element, image by image (image_element, yhc_common.cuh): the launch and its blocks per image. */
+export function imageMajorThreads(batch: number, perImage: number): { launch: LaunchConfig; imageBlocks: number } {
+  const imageBlocks = Math.max(1, Math.ceil(perImage / THREADS_PER_BLOCK));
+  return { launch: { grid: batch * imageBlocks, block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: false }, imageBlocks };
 }
 
 /** `{{a, b, c}}` for a Dims/Strides struct of int64 values (rank 0 becomes one unit dim). */

@@ -26,7 +26,7 @@ export interface GroupNormHandoff {
   readonly activation: Activation;
   readonly scale: Value;
   readonly shift: Value;
-  /** [N·groups·2] {mean, 1/sqrt(var + ε)}, written by the producer's last blocks. */
+  /** [N, groups·2] {mean, 1/sqrt(var + ε)}, written by the producer's last blocks. */
   readonly stats: Value;
 }
 
@@ -35,7 +35,7 @@ export interface SimamHandoff {
   /** What the readers load: the SimAM node's input, the dense conv's output. */
   readonly source: Value;
   readonly lambda: number;
-  /** [N·C·2] {mean, 1/(4·(var + λ))} per plane, written by the conv's last blocks. */
+  /** [N, C·2] {mean, 1/(4·(var + λ))} per plane, written by the conv's last blocks. */
   readonly stats: Value;
 }
 
@@ -73,7 +73,7 @@ export function findHandoffs(graph: Graph): Handoffs {
         activation: pw.activation,
         scale: node.input(PW.normScale),
         shift: node.input(PW.normBias),
-        stats: graph.newValue('', 'float32', [y.shape[0]! * pw.normGroups * 2]),
+        stats: graph.newValue('', 'float32', [y.shape[0]!, pw.normGroups * 2]),
       });
     } else if (node.opType === 'SimAM') {
       const u = node.input(0);
@@ -85,7 +85,7 @@ export function findHandoffs(graph: Graph): Handoffs {
         kind: 'simam',
         source: u,
         lambda: attrFloat(node, 'lambda', 1e-4),
-        stats: graph.newValue('', 'float32', [u.shape[0]! * u.shape[1]! * 2]),
+        stats: graph.newValue('', 'float32', [u.shape[0]!, u.shape[1]! * 2]),
       };
       inputs.set(y, handoff);
       planeStats.set(u, handoff);

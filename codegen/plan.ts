@@ -49,6 +49,14 @@ export interface Plan {
   readonly arenaBytes: number;
   /** Zero-initialized engine state (statistics counters): allocated once, kept across runs. */
   readonly stateBytes: number;
+  /** The compiled batch: the leading dim of the first input (1 without inputs). */
+  readonly batch: number;
+  /**
+   * Whether a run may take the first n ≤ batch images only: every kernel is image-major
+   * (KernelSpec.imageBlocks) and every tensor it touches but the weights, as well as every engine
+   * input and output, has the batch as its leading dim.
+   */
+  readonly dynamicBatch: boolean;
   /** Storage of every value the plan touches (views share their source's storage). */
   storageOf(v: Value): Storage;
 }
@@ -153,10 +161,19 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const { offsets, arenaBytes } = planArena(lifetimes, BUFFER_ALIGNMENT);
   for (const [v, offset] of offsets) storage.set(v, { kind: 'arena', offset });
 
+  const batch = graph.inputs[0]?.shape[0] ?? 1;
+  const batched = (v: Value) => v.shape[0] === batch && root(v).shape[0] === batch;
+  const dynamicBatch =
+    graph.inputs.length > 0 &&
+    [...graph.inputs, ...graph.outputs].every(batched) &&
+    kernels.every((k) => k.spec.imageBlocks !== undefined && k.spec.tensors.every((t) => root(t.value).constant !== null || batched(t.value)));
+
   return {
     graph,
     kernels,
     steps,
+    batch,
+    dynamicBatch,
     weights,
     weightBytes,
     arenaBytes,

@@ -97,7 +97,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }
-    const m = makeManifest({ modelPath, graph, plan, precision, target, arch, batch: options.batch ?? 1, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
+    const m = makeManifest({ modelPath, graph, plan, precision, target, arch, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
   });
@@ -144,7 +144,6 @@ function makeManifest(args: {
   precision: PrecisionReport;
   target: Target;
   arch: readonly string[];
-  batch: number;
   buildId: string;
   build: BuildResult | null;
   passes: PipelineReport | null;
@@ -180,7 +179,8 @@ function makeManifest(args: {
     },
     target: args.target,
     arch: args.target === 'cuda' ? [...args.arch] : [],
-    batch: args.batch,
+    batch: plan.batch,
+    dynamicBatch: plan.dynamicBatch,
     precision: { storage: args.precision.precision, halfActivations: args.precision.halfActivations, halfWeights: args.precision.halfWeights },
     decode: args.decode ? { format: args.decode.format, maxDet: args.decode.maxDet ?? DEFAULT_MAX_DET } : null,
     inputs: graph.inputs.map(tensorInfo),

@@ -30,9 +30,12 @@ export interface Manifest {
   readonly model: { readonly name: string; readonly file: string; readonly sha256: string; readonly opsets: Record<string, number> };
   readonly target: 'cuda' | 'host';
   readonly arch: readonly string[];
+  /** The compiled batch: the leading dim of the inputs (--batch for a symbolic one). */
   readonly batch: number;
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** Whether a run may take fewer than `batch` images (Engine.run's `batch`, yhc_engine_run_batch). */
+  readonly dynamicBatch: boolean;
   /** Storage precision (--precision) and how many tensors it put in half. */
   readonly precision: { readonly storage: 'fp32' | 'fp16'; readonly halfActivations: number; readonly halfWeights: number };
   /** The postprocess `--decode` appended to a raw-output model, or null. */

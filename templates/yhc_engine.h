@@ -50,6 +50,13 @@ YHC_API int yhc_engine_run(yhc_engine* engine, const void* const* inputs, void* 
 /* Convenience for callers with host memory: copy inputs in, run, copy outputs out, wait. */
 YHC_API int yhc_engine_run_host(yhc_engine* engine, const void* const* host_inputs, void* const* host_outputs);
 
+/* Dynamic batch: the same, for the first `batch` images, 1 <= batch <= yhc_max_batch() — fewer
+ * than the maximum only when yhc_dynamic_batch() is 1. Every input and output then holds `batch`
+ * images: yhc_input_bytes(i) / yhc_max_batch() * batch bytes (outputs likewise). Kernels launch
+ * only the blocks of those images; a CUDA graph is re-captured when the batch changes. */
+YHC_API int yhc_engine_run_batch(yhc_engine* engine, int batch, const void* const* inputs, void* const* outputs, void* stream);
+YHC_API int yhc_engine_run_host_batch(yhc_engine* engine, int batch, const void* const* host_inputs, void* const* host_outputs);
+
 /* The last failure on this thread, or "" if none. Valid until the next yhc call on this thread. */
 YHC_API const char* yhc_last_error(void);
 
@@ -61,6 +68,9 @@ YHC_API int yhc_num_outputs(void);
 YHC_API size_t yhc_input_bytes(int index);
 YHC_API size_t yhc_output_bytes(int index);
 YHC_API const char* yhc_build_id(void);
+/* The batch the engine was compiled for (--batch), and 1 if a run may take fewer images. */
+YHC_API int yhc_max_batch(void);
+YHC_API int yhc_dynamic_batch(void);
 /* "cuda" or "host". */
 YHC_API const char* yhc_target(void);
 

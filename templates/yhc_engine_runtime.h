@@ -113,6 +113,7 @@ struct yhc_engine {
   cudaGraphExec_t graph = nullptr;
   std::vector<const void*> graph_inputs;
   std::vector<void*> graph_outputs;
+  int graph_batch = 0;
 #endif
 };
 
@@ -160,13 +161,13 @@ inline int read_weights(const char* path, std::vector<unsigned char>& payload) {
 #if defined(__CUDACC__)
 // The run as a CUDA graph: captured once (again when the caller's pointers change, updating
 // the instantiated graph in place when CUDA can), then replayed on the caller's stream.
-inline int run_graph(yhc_engine* e, const Buffers& b, cudaStream_t stream) {
+inline int run_graph(yhc_engine* e, const Buffers& b, int batch, cudaStream_t stream) {
   const std::vector<const void*> ins(b.inputs, b.inputs + yhc_plan::kNumInputs);
   const std::vector<void*> outs(b.outputs, b.outputs + yhc_plan::kNumOutputs);
-  if (!e->graph || ins != e->graph_inputs || outs != e->graph_outputs) {
+  if (!e->graph || ins != e->graph_inputs || outs != e->graph_outputs || batch != e->graph_batch) {
     cudaGraph_t captured = nullptr;
     YHC_CUDA_OR_FAIL(cudaStreamBeginCapture(e->capture_stream, cudaStreamCaptureModeThreadLocal));
-    const int status = yhc_plan::run(b, e->capture_stream);
+    const int status = yhc_plan::run(b, batch, e->capture_stream);
     const cudaError_t ended = cudaStreamEndCapture(e->capture_stream, &captured);
     if (status != YHC_OK) {
       if (captured) cudaGraphDestroy(captured);
@@ -188,6 +189,7 @@ inline int run_graph(yhc_engine* e, const Buffers& b, cudaStream_t stream) {
     cudaGraphDestroy(captured);
     e->graph_inputs = ins;
     e->graph_outputs = outs;
+    e->graph_batch = batch;
   }
   YHC_CUDA_OR_FAIL(cudaGraphLaunch(e->graph, stream));
   return YHC_OK;
@@ -206,6 +208,8 @@ YHC_API size_t yhc_input_bytes(int i) { return i >= 0 && i < yhc_plan::kNumInput
 YHC_API size_t yhc_output_bytes(int i) { return i >= 0 && i < yhc_plan::kNumOutputs ? yhc_plan::kOutputBytes[i] : 0; }
 YHC_API const char* yhc_build_id(void) { return yhc_plan::kBuildId; }
 YHC_API const char* yhc_target(void) { return YHC_TARGET_NAME; }
+YHC_API int yhc_max_batch(void) { return yhc_plan::kMaxBatch; }
+YHC_API int yhc_dynamic_batch(void) { return yhc_plan::kDynamicBatch ? 1 : 0; }
 
 YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
   yhc::last_error().clear();
@@ -243,34 +247,59 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
 
 YHC_API void yhc_engine_destroy(yhc_engine* e) { yhc::release(e); }
 
-YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
+namespace yhc {
+// Bytes of input or output i for a run of `batch` images (the compiled sizes hold kMaxBatch).
+inline size_t batch_bytes(size_t max_bytes, int batch) { return max_bytes / yhc_plan::kMaxBatch * size_t(batch); }
+
+inline int check_batch(int batch) {
+  if (batch < 1 || batch > yhc_plan::kMaxBatch) {
+    return fail(YHC_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(batch) + " is outside 1.." + std::to_string(yhc_plan::kMaxBatch) + " (the compiled batch)");
+  }
+  if (batch != yhc_plan::kMaxBatch && !yhc_plan::kDynamicBatch) {
+    return fail(YHC_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(batch) + ": this engine runs its compiled batch " + std::to_string(yhc_plan::kMaxBatch) + " only (a kernel's grid is not image-major)");
+  }
+  return YHC_OK;
+}
+}  // namespace yhc
+
+YHC_API int yhc_engine_run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
   yhc::last_error().clear();
   if (!e || !inputs || !outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+  if (int s = yhc::check_batch(batch)) return s;
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
     if (!inputs[i] && yhc_plan::kInputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     if (!outputs[i] && yhc_plan::kOutputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
   const yhc::Buffers b{inputs, outputs, e->weights, e->arena, e->state};
 #if defined(__CUDACC__)
-  if (e->use_graph) return yhc::run_graph(e, b, static_cast<cudaStream_t>(stream));
+  if (e->use_graph) return yhc::run_graph(e, b, batch, static_cast<cudaStream_t>(stream));
 #endif
-  return yhc_plan::run(b, static_cast<cudaStream_t>(stream));
+  return yhc_plan::run(b, batch, static_cast<cudaStream_t>(stream));
+}
+
+YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
+  return yhc_engine_run_batch(e, yhc_plan::kMaxBatch, inputs, outputs, stream);
+}
+
+YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  yhc::last_error().clear();
+  if (!e || !host_inputs || !host_outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+  if (int s = yhc::check_batch(batch)) return s;
+#if defined(__CUDACC__)
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
+    YHC_CUDA_OR_FAIL(cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc::batch_bytes(yhc_plan::kInputBytes[i], batch), cudaMemcpyHostToDevice));
+  if (int s = yhc_engine_run_batch(e, batch, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
+  YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
+    YHC_CUDA_OR_FAIL(cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc::batch_bytes(yhc_plan::kOutputBytes[i], batch), cudaMemcpyDeviceToHost));
+  return YHC_OK;
+#else
+  return yhc_engine_run_batch(e, batch, host_inputs, host_outputs, nullptr);
+#endif
 }
 
 YHC_API int yhc_engine_run_host(yhc_engine* e, const void* const* host_inputs, void* const* host_outputs) {
-  yhc::last_error().clear();
-  if (!e || !host_inputs || !host_outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
-#if defined(__CUDACC__)
-  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
-    YHC_CUDA_OR_FAIL(cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc_plan::kInputBytes[i], cudaMemcpyHostToDevice));
-  if (int s = yhc_engine_run(e, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
-  YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
-  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
-    YHC_CUDA_OR_FAIL(cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc_plan::kOutputBytes[i], cudaMemcpyDeviceToHost));
-  return YHC_OK;
-#else
-  return yhc_engine_run(e, host_inputs, host_outputs, nullptr);
-#endif
+  return yhc_engine_run_host_batch(e, yhc_plan::kMaxBatch, host_inputs, host_outputs);
 }
 
 }  // extern "C"

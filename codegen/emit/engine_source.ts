@@ -38,13 +38,15 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
       const nodes = k.spec.nodes.map((n) => `${commentText(n.opType)} ${commentName(n.name)}`).join(', ');
       run.push(`  // ${k.id}: ${nodes}`);
       const args = k.spec.tensors.map((t) => bufferExpr(plan, t.value, t.access));
-      run.push(`  ${k.launcher}(${[...args, 'stream'].join(', ')});`);
+      run.push(`  ${k.launcher}(${[...args, 'batch', 'stream'].join(', ')});`);
       run.push(`  YHC_CHECK_LAUNCH("${k.id}");`);
     } else {
       const out = g.outputs[step.toOutput]!;
       run.push(`  // output ${step.toOutput} ${commentName(out.name)} is stored elsewhere: copy it`);
+      // With a dynamic batch the output holds `batch` images of bytes / kMaxBatch each.
+      const bytes = plan.dynamicBatch ? `${step.bytes / plan.batch} * size_t(batch)` : `${step.bytes}`;
       run.push(
-        `  YHC_CUDA_OR_FAIL(cudaMemcpyAsync(b.outputs[${step.toOutput}], ${bufferExpr(plan, step.from, 'read')}, ${step.bytes}, cudaMemcpyDeviceToDevice, stream));`,
+        `  YHC_CUDA_OR_FAIL(cudaMemcpyAsync(b.outputs[${step.toOutput}], ${bufferExpr(plan, step.from, 'read')}, ${bytes}, cudaMemcpyDeviceToDevice, stream));`,
       );
     }
   }
@@ -69,17 +71,20 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     `constexpr size_t kWeightBytes = ${plan.weightBytes};`,
     `constexpr size_t kArenaBytes = ${plan.arenaBytes};`,
     `constexpr size_t kStateBytes = ${plan.stateBytes};`,
+    `constexpr int kMaxBatch = ${plan.batch};`,
+    `// Whether a run may take fewer images than kMaxBatch (every kernel's grid is image-major).`,
+    `constexpr bool kDynamicBatch = ${plan.dynamicBatch};`,
     `constexpr int kNumInputs = ${g.inputs.length};`,
     `constexpr size_t kInputBytes[] = {${sizes(g.inputs)}};`,
     `constexpr int kNumOutputs = ${g.outputs.length};`,
     `constexpr size_t kOutputBytes[] = {${sizes(g.outputs)}};`,
-    'int run(const yhc::Buffers& b, cudaStream_t stream);',
+    'int run(const yhc::Buffers& b, int batch, cudaStream_t stream);',
     '}  // namespace yhc_plan',
     '',
     '#include "yhc_engine_runtime.h"',
     '',
-    '// One inference: every kernel in dependency order on one stream.',
-    'int yhc_plan::run(const yhc::Buffers& b, cudaStream_t stream) {',
+    '// One inference of `batch` images: every kernel in dependency order on one stream.',
+    'int yhc_plan::run(const yhc::Buffers& b, int batch, cudaStream_t stream) {',
     ...run,
     '  return YHC_OK;',
     '}',

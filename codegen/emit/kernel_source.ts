@@ -19,7 +19,7 @@ export function launcherSignature(k: PlannedKernel): string {
     const c = dtypeInfo(t.value.dtype).cType;
     return t.access === 'read' ? `const ${c}* ${t.name}` : `${c}* ${t.name}`;
   });
-  return `void ${k.launcher}(${[...params, 'cudaStream_t stream'].join(', ')})`;
+  return `void ${k.launcher}(${[...params, 'int batch', 'cudaStream_t stream'].join(', ')})`;
 }
 
 /** Bytes the kernel must move at least: every tensor it reads or writes, once. */
@@ -41,6 +41,11 @@ function headerComment(k: PlannedKernel): string[] {
   return lines;
 }
 
+/** The launch's grid: batch × blocks per image when image-major (a run of fewer images, fewer blocks), else fixed. */
+function gridExpression(s: KernelSpec): string {
+  return s.imageBlocks !== undefined ? `batch * ${s.imageBlocks}` : `${s.launch.grid}`;
+}
+
 /** The .cu file of one kernel: header comment, template include, Params, host launcher. */
 export function kernelSource(k: PlannedKernel): string {
   if (k.spec.parts) return horizontalSource(k);
@@ -49,8 +54,9 @@ export function kernelSource(k: PlannedKernel): string {
   const body: string[] = [];
   for (const l of s.locals ?? []) body.push(`  const ${l.cType} ${l.name} = ${l.init};`);
   body.push(`  auto kernel = ${s.kernel}<${k.id}::Params>;`);
+  if (s.imageBlocks === undefined) body.push('  (void)batch;  // a fixed grid: this engine runs its full batch only');
   body.push(
-    `  ${launch}(kernel, dim3(${s.launch.grid}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
+    `  ${launch}(kernel, dim3(${gridExpression(s)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
   );
   return [
     ...headerComment(k),
@@ -80,19 +86,27 @@ export function kernelSource(k: PlannedKernel): string {
 function horizontalSource(k: PlannedKernel): string {
   const s = k.spec;
   const parts = s.parts!;
-  const starts = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.launch.grid, 0));
+  // Image-major (every part is): each image's blocks of part 0, part 1, …, then the next image's.
+  // Otherwise: all of part 0's blocks, then part 1's, …
+  const imageMajor = s.imageBlocks !== undefined;
+  const width = (p: KernelSpec) => (imageMajor ? p.imageBlocks! : p.launch.grid);
+  const starts = parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + width(p), 0));
   const lines = headerComment(k);
-  lines.push('//', `// Horizontal fusion: ${parts.length} independent kernels share this launch; blocks`);
+  lines.push('//', `// Horizontal fusion: ${parts.length} independent kernels share this launch; ${imageMajor ? `per image ${grouped(s.imageBlocks!)} blocks` : 'blocks'}`);
   parts.forEach((p, i) => {
-    lines.push(`//   [${grouped(starts[i]!)}, ${grouped(starts[i]! + p.launch.grid)}) part ${i}: ${p.template}, ${p.nodes.map((n) => `${commentText(n.opType)} ${commentName(n.name)}`).join(', ')}`);
+    lines.push(`//   [${grouped(starts[i]!)}, ${grouped(starts[i]! + width(p))}) part ${i}: ${p.template}, ${p.nodes.map((n) => `${commentText(n.opType)} ${commentName(n.name)}`).join(', ')}`);
   });
   const params = s.tensors.map((t) => `${t.access === 'read' ? 'const ' : ''}${dtypeInfo(t.value.dtype).cType}* __restrict__ ${t.name}`);
   const dispatch = parts.map((p, i) => {
     const args = p.callArgs.map((a) => (p.tensors.some((t) => t.name === a) ? partTensorName(i, a) : a));
-    const block = starts[i] ? `block - ${starts[i]}` : 'block';
+    const offset = starts[i] ? `slot - ${starts[i]}` : 'slot';
+    const block = imageMajor ? `image * ${p.imageBlocks} + ${offset}` : offset;
     const call = `${p.blockFunction}<Part${i}>(${block}, ${args.join(', ')});`;
-    return `  if (block < ${starts[i]! + p.launch.grid}) { ${call} return; }`;
+    return `  if (slot < ${starts[i]! + width(p)}) { ${call} return; }`;
   });
+  const find = imageMajor
+    ? [`  const int image = int(blockIdx.x) / ${s.imageBlocks};`, `  const int slot = int(blockIdx.x) % ${s.imageBlocks};`]
+    : ['  const int slot = int(blockIdx.x);'];
   const launch = s.launch.barriers ? 'YHC_LAUNCH' : 'YHC_LAUNCH_NO_BARRIER';
   return [
     ...lines,
@@ -107,14 +121,15 @@ function horizontalSource(k: PlannedKernel): string {
     // No __launch_bounds__: with it ptxas held these kernels to 32 registers and spilled.
     `__global__ void kernel(`,
     ...params.map((p, i) => `    ${p}${i + 1 < params.length ? ',' : ') {'}`),
-    '  const int block = int(blockIdx.x);',
+    ...find,
     ...dispatch,
     '}',
     `}  // namespace ${k.id}`,
     '',
     `${launcherSignature(k)} {`,
     `  auto kernel = ${k.id}::kernel;`,
-    `  ${launch}(kernel, dim3(${s.launch.grid}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
+    ...(imageMajor ? [] : ['  (void)batch;  // a fixed grid: this engine runs its full batch only']),
+    `  ${launch}(kernel, dim3(${gridExpression(s)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
     '}',
     '',
   ].join('\n');

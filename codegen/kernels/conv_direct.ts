@@ -2,7 +2,7 @@ import type { Node, Value } from '../../src/ir/graph.js';
 import type { WindowGeometry } from '../../src/ops/util/window.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, elementTypeParam, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
+import { boolParam, elementTypeParam, imageMajorThreads, intParam, read, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 
 /** One 2-D convolution over NCHW as conv2d_direct sees it. */
 export interface ConvStep {
@@ -65,7 +65,7 @@ export function conv2dDirectSpec(s: ConvStep): KernelSpec {
     ],
     tensors: [read('x', s.x), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
     callArgs: ['x', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
-    launch: oneThreadPerElement(numel(s.y.shape)),
+    ...imageMajorThreads(batch, numel(s.y.shape.slice(1))),
     nodes: [s.node],
     flops: 2 * numel(s.y.shape) * (inChannels / s.groups) * kernelH * kernelW,
     halfStorage: true,

@@ -18,11 +18,11 @@ const GROUP_STATS_BLOCK_THREADS = 256;
 export interface GroupStatsOutput {
   readonly groups: number;
   readonly epsilon: number;
-  /** [N·groups·chunks·3] per-block Moments, read back by the group's last block. */
+  /** [N, groups·chunks·3] per-block Moments, read back by the group's last block. */
   readonly partials: Value;
-  /** [N·groups] uint32 engine state: blocks done per group, reset by the last one. */
+  /** [N, groups] uint32 engine state: blocks done per group, reset by the last one. */
   readonly counters: Value;
-  /** [N·groups·2] {mean, 1/sqrt(var + ε)}. */
+  /** [N, groups·2] {mean, 1/sqrt(var + ε)}. */
   readonly stats: Value;
 }
 
@@ -40,9 +40,10 @@ export function groupStatsOutput(ctx: LoweringContext, y: readonly number[], gro
   return {
     groups,
     epsilon,
-    partials: ctx.temp('float32', [batch * groups * groupStatChunks(y, groups) * 3]),
-    counters: ctx.state('uint32', [batch * groups]),
-    stats: stats ?? ctx.temp('float32', [batch * groups * 2]),
+    // Leading dim the batch, as for every tensor of an image-major kernel (dynamic batch).
+    partials: ctx.temp('float32', [batch, groups * groupStatChunks(y, groups) * 3]),
+    counters: ctx.state('uint32', [batch, groups]),
+    stats: stats ?? ctx.temp('float32', [batch, groups * 2]),
   };
 }
 
@@ -62,6 +63,7 @@ export function conv2dGroupStatsSpec(s: ConvStep, g: GroupStatsOutput): KernelSp
     callArgs: [...base.callArgs, 'partials', 'counters', 'stats'],
     staticSharedBytes: 3 * GROUP_STATS_BLOCK_THREADS * 4 + 4, // block_moments scratch and the last-block flag
     launch: { grid: batch * g.groups * groupStatChunks(s.y.shape, g.groups), block: GROUP_STATS_BLOCK_THREADS, sharedBytes: 0, barriers: true },
+    imageBlocks: g.groups * groupStatChunks(s.y.shape, g.groups),
     flops: base.flops + 4 * numel(s.y.shape),
   };
 }

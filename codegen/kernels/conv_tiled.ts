@@ -40,6 +40,7 @@ export function conv2dTiledSpec(s: ConvStep): KernelSpec {
     params: base.params.filter((p) => p.name !== 'groups'),
     staticSharedBytes: tileProductSharedBytes(s.w),
     launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS, sharedBytes: 0, barriers: true },
+    imageBlocks: channelTiles(s.y.shape) * pixelTiles(s.y.shape),
   };
 }
 
@@ -60,11 +61,11 @@ export function conv2dTiledNormedSpec(s: ConvStep, n: NormalizedInput): KernelSp
 /** Where a tiled conv leaves SimAM's plane statistics of its output (conv2d_tiled.cuh PlaneStats). */
 export interface PlaneStatsOutput {
   readonly lambda: number;
-  /** [N·C·pixel tiles·3] per-tile Moments of each channel. */
+  /** [N, C·pixel tiles·3] per-tile Moments of each channel. */
   readonly partials: Value;
-  /** [N·channel tiles] uint32 engine state, reset by the last block. */
+  /** [N, channel tiles] uint32 engine state, reset by the last block. */
   readonly counters: Value;
-  /** [N·C·2] {mean, 1/(4·(var + λ))}. */
+  /** [N, C·2] {mean, 1/(4·(var + λ))}. */
   readonly stats: Value;
 }
 
@@ -73,8 +74,8 @@ export function planeStatsOutput(ctx: LoweringContext, y: readonly number[], sim
   const [batch, channels] = [y[0]!, y[1]!];
   return {
     lambda: simam.lambda,
-    partials: ctx.temp('float32', [batch * channels * pixelTiles(y) * 3]),
-    counters: ctx.state('uint32', [batch * channelTiles(y)]),
+    partials: ctx.temp('float32', [batch, channels * pixelTiles(y) * 3]),
+    counters: ctx.state('uint32', [batch, channelTiles(y)]),
     stats: simam.stats,
   };
 }

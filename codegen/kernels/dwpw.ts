@@ -76,6 +76,7 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
     tensors: [read('x', s.x), read('dw_w', s.dwWeight), ...(s.dwBias ? [read('dw_bias', s.dwBias)] : []), read('pw_w', s.pwWeight), ...(s.pwBias ? [read('pw_bias', s.pwBias)] : []), write('y', s.y)],
     callArgs: ['x', 'dw_w', s.dwBias ? 'dw_bias' : 'nullptr', 'pw_w', s.pwBias ? 'pw_bias' : 'nullptr', 'y'],
     launch: { grid: batch * Math.ceil(pixels / s.tile), block: FUSED_BLOCK_THREADS, sharedBytes: channels * s.tile * 4, barriers: true },
+    imageBlocks: Math.ceil(pixels / s.tile),
     nodes: [s.node],
     flops: 2 * batch * pixels * channels * (kernelH * kernelW + outChannels),
     halfStorage: true,

@@ -1,7 +1,7 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
-import { boolParam, elementType, elementTypeParam, floatParam, intParam, oneThreadPerElement, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
 
 /**
@@ -51,7 +51,7 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; score
     tensors: [...levelInputs, write('boxes', out.boxes), ...(out.scores ? [write('scores', out.scores)] : []), ...(out.best ? [write('best', out.best)] : [])],
     locals: [levelTable(node, l)],
     callArgs: ['levels', 'boxes', preds ? 'nullptr' : 'scores', preds ? 'nullptr' : 'best'],
-    launch: oneThreadPerElement(l.batch * l.anchors),
+    ...imageMajorThreads(l.batch, l.anchors),
     nodes: [node],
     // Per anchor: DFL ≈ 9 per bin and side (the exponentials twice), 8 for the box, ≈5 per class.
     flops: l.batch * l.anchors * (4 * l.regMax * 9 + 8 + 5 * l.nc),
@@ -59,18 +59,18 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; score
   };
 }
 
-/** topk_rank (topk.cuh) over rows of `len` values: the k largest, sorted, ties to the lower index. */
-function topkSpec(node: Node, x: Value, values: Value, indices: Value, rows: number, len: number, k: number): KernelSpec {
+/** topk_rank (topk.cuh) over one row of `len` values per image: the k largest, sorted, ties to the lower index. */
+function topkSpec(node: Node, x: Value, values: Value, indices: Value, batch: number, len: number, k: number): KernelSpec {
   return {
     family: 'yolotopk',
     template: 'topk.cuh',
     kernel: 'yhc::topk_rank',
-    params: [typeParam('T', 'float'), intParam('outer', rows), intParam('axis_len', len), intParam('inner', 1), intParam('k', k), boolParam('largest', true)],
+    params: [typeParam('T', 'float'), intParam('outer', batch), intParam('axis_len', len), intParam('inner', 1), intParam('k', k), boolParam('largest', true), intParam('images', batch)],
     tensors: [read('x', x), write('values', values), write('indices', indices)],
     callArgs: ['x', 'values', 'indices'],
-    launch: oneThreadPerElement(rows * len),
+    ...imageMajorThreads(batch, len),
     nodes: [node],
-    flops: rows * len * Math.min(k, len),
+    flops: batch * len * Math.min(k, len),
   };
 }
 
@@ -104,7 +104,7 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       params: shape,
       tensors: [read('scores', scores), read('ranked', ranked), write('candidates', candidates)],
       callArgs: ['scores', 'ranked', 'candidates'],
-      launch: oneThreadPerElement(batch * maxDet * nc),
+      ...imageMajorThreads(batch, maxDet * nc),
       nodes: [node],
       flops: 0,
     },
@@ -116,7 +116,7 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       params: shape,
       tensors: [read('boxes', boxes), read('ranked', ranked), read('scores', pickedScores), read('picked', picked), write('detections', y)],
       callArgs: ['boxes', 'ranked', 'scores', 'picked', 'detections'],
-      launch: oneThreadPerElement(batch * maxDet),
+      ...imageMajorThreads(batch, maxDet),
       nodes: [node],
       flops: 0,
     },

@@ -10,7 +10,7 @@ import { allocateTypedArray, checkTypedArray, type TypedArray } from './typed_ar
 interface EngineAbi {
   create(weights: string, out: unknown[]): number;
   destroy(engine: unknown): void;
-  runHost(engine: unknown, inputs: TypedArray[], outputs: TypedArray[]): number;
+  runHost(engine: unknown, batch: number, inputs: TypedArray[], outputs: TypedArray[]): number;
   lastError(): string;
   buildId(): string;
   inputBytes(i: number): number;
@@ -29,7 +29,7 @@ function bind(libraryPath: string): EngineAbi {
   }
   const create = lib.func('int yhc_engine_create(const char *weights, _Out_ yhc_engine **engine)');
   const destroy = lib.func('void yhc_engine_destroy(yhc_engine *engine)');
-  const runHost = lib.func('int yhc_engine_run_host(yhc_engine *engine, void **inputs, void **outputs)');
+  const runHost = lib.func('int yhc_engine_run_host_batch(yhc_engine *engine, int batch, void **inputs, void **outputs)');
   const lastError = lib.func('const char *yhc_last_error()');
   const buildId = lib.func('const char *yhc_build_id()');
   const inputBytes = lib.func('size_t yhc_input_bytes(int index)');
@@ -37,7 +37,7 @@ function bind(libraryPath: string): EngineAbi {
   return {
     create: (w, out) => create(w, out) as number,
     destroy: (e) => destroy(e),
-    runHost: (e, i, o) => runHost(e, i, o) as number,
+    runHost: (e, b, i, o) => runHost(e, b, i, o) as number,
     lastError: () => lastError() as string,
     buildId: () => buildId() as string,
     inputBytes: (i) => Number(inputBytes(i)),
@@ -48,7 +48,8 @@ function bind(libraryPath: string): EngineAbi {
 /**
  * A compiled engine loaded from a build directory (manifest.json, weights.bin, lib/*.so).
  * `run` takes host typed arrays by input name and returns outputs by name; on the CUDA target
- * the library stages them through device memory.
+ * the library stages them through device memory. With `batch` (engines whose manifest says
+ * dynamicBatch), a run takes the first `batch` images: arrays hold that many.
  */
 export class Engine {
   readonly manifest: Manifest;
@@ -88,7 +89,7 @@ export class Engine {
   }
 
   /** Run with inputs by name; returns fresh output arrays by name. */
-  run(inputs: Record<string, TypedArray>): Record<string, TypedArray> {
+  run(inputs: Record<string, TypedArray>, options: { batch?: number } = {}): Record<string, TypedArray> {
     const names = new Set(Object.keys(inputs));
     const ordered = this.manifest.inputs.map((info) => {
       const a = inputs[info.name];
@@ -97,23 +98,36 @@ export class Engine {
       return a;
     });
     if (names.size > 0) throw new YhcError('INPUT', `unknown input ${q([...names][0]!)}; the engine takes ${this.manifest.inputs.map((i) => q(i.name)).join(', ')}`);
-    const out = this.runPositional(ordered);
+    const out = this.runPositional(ordered, undefined, options.batch);
     return Object.fromEntries(this.manifest.outputs.map((info, i) => [info.name, out[i]!]));
   }
 
   /** Run with inputs in manifest order; returns outputs in manifest order. */
-  runPositional(inputs: readonly TypedArray[], outputs?: readonly TypedArray[]): TypedArray[] {
+  runPositional(inputs: readonly TypedArray[], outputs?: readonly TypedArray[], batch: number = this.manifest.batch): TypedArray[] {
     if (!this.handle) throw new YhcError('RUNTIME', 'the engine was disposed');
     if (inputs.length !== this.manifest.inputs.length) {
       throw new YhcError('INPUT', `the engine takes ${this.manifest.inputs.length} inputs, got ${inputs.length}`);
     }
-    inputs.forEach((a, i) => checkTypedArray(a, this.manifest.inputs[i]!, `input ${q(this.manifest.inputs[i]!.name)}`));
-    const outs = outputs ? [...outputs] : this.manifest.outputs.map((info) => allocateTypedArray(info.dtype as DType, info.shape));
-    outs.forEach((a, i) => checkTypedArray(a, this.manifest.outputs[i]!, `output ${q(this.manifest.outputs[i]!.name)}`));
-    if (this.abi.runHost(this.handle, [...inputs], outs) !== 0) {
+    this.checkBatch(batch);
+    // Arrays of a run of `batch` images: the manifest's shapes with the batch as leading dim.
+    const ofBatch = (info: TensorInfo): TensorInfo => (batch === this.manifest.batch ? info : { ...info, shape: [batch, ...info.shape.slice(1)] });
+    inputs.forEach((a, i) => checkTypedArray(a, ofBatch(this.manifest.inputs[i]!), `input ${q(this.manifest.inputs[i]!.name)}`));
+    const outs = outputs ? [...outputs] : this.manifest.outputs.map((info) => allocateTypedArray(info.dtype as DType, ofBatch(info).shape));
+    outs.forEach((a, i) => checkTypedArray(a, ofBatch(this.manifest.outputs[i]!), `output ${q(this.manifest.outputs[i]!.name)}`));
+    if (this.abi.runHost(this.handle, batch, [...inputs], outs) !== 0) {
       throw new YhcError('RUNTIME', `engine run failed: ${this.abi.lastError()}`);
     }
     return outs;
+  }
+
+  private checkBatch(batch: number): void {
+    const max = this.manifest.batch;
+    if (!Number.isInteger(batch) || batch < 1 || batch > max) {
+      throw new YhcError('INPUT', `batch ${batch} is outside 1..${max} (the batch this engine was compiled for)`);
+    }
+    if (batch !== max && !this.manifest.dynamicBatch) {
+      throw new YhcError('INPUT', `batch ${batch}: this engine runs its compiled batch ${max} only (compiled without a dynamic batch)`);
+    }
   }
 
   dispose(): void {

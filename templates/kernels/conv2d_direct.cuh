@@ -9,7 +9,8 @@
 //   using Input, Weight, Output: element types of x, of w and bias, of y (float or __half);
 //   the arithmetic is float either way
 // The *_block functions are one block's work (block = its index in this conv's own grid), so a
-// horizontally fused launch can run several convs side by side.
+// horizontally fused launch can run several convs side by side. The grid is image-major
+// (image_element, yhc_common.cuh): a run of fewer images launches fewer blocks.
 //
 // Two variants carry a GroupNorm across the kernel boundary (group_moments.cuh):
 //   conv2d_group_stats   writes the raw conv result and, in its epilogue, the GroupNorm
@@ -57,9 +58,8 @@ __device__ __forceinline__ float conv_sum(int64_t i, const typename P::Weight* _
 template <class P>
 __device__ __forceinline__ void conv2d_direct_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
                                                     const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
-  constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
-  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
-  if (i >= count) return;
+  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  if (i < 0) return;
   y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x})));
 }
 
@@ -119,9 +119,8 @@ __device__ __forceinline__ void conv2d_normed_input_block(int block, const typen
                                                           const float* __restrict__ scale, const float* __restrict__ shift,
                                                           const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                                           typename P::Output* __restrict__ y) {
-  constexpr int64_t count = int64_t(P::batch) * P::out_channels * P::out_h * P::out_w;
-  const int64_t i = int64_t(block) * blockDim.x + threadIdx.x;
-  if (i >= count) return;
+  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  if (i < 0) return;
   y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift})));
 }
 

@@ -5,12 +5,16 @@
 // tm = (t / 16) * 4 and tn = (t % 16) * 4 (TiledConvShape), whichever way it was computed:
 //
 //   tile_product_fma  CUDA cores, float weights: per step tile_k rows of W and X_col staged in
-//                     shared memory; 8 loads from shared memory feed 16 multiply-adds.
+//                     shared memory (W and pointwise X_col rows as 16-byte loads where rows
+//                     allow); 8 loads from shared memory feed 16 multiply-adds.
 //   tile_product_mma  tensor cores, half weights (--precision fp16): the same staging in half
 //                     (W rows as one 16-byte load each), each of the 8 warps a 16 x 32 part of the
 //                     tile as four mma.sync m16n8k8 per step with fp32 accumulators (mma.cuh),
 //                     then the accumulators moved through shared memory into the 4 x 4 patches.
 #pragma once
+#include <type_traits>
+
+#include "conv_inputs.cuh"
 #include "mma.cuh"
 #include "yhc_common.cuh"
 
@@ -26,6 +30,9 @@ struct TiledConvShape {
   static constexpr int k_total = P::in_channels * P::kernel_h * P::kernel_w;
   static constexpr int m_tiles = (P::out_channels + tile_m - 1) / tile_m;
   static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
+  // X_col row k is input plane k itself: its tile rows can be read as 16-byte runs of pixels.
+  static constexpr bool pointwise = P::kernel_h == 1 && P::kernel_w == 1 && P::stride_h == 1 && P::stride_w == 1 &&
+                                    P::pad_top == 0 && P::pad_left == 0 && P::in_h == P::out_h && P::in_w == P::out_w;
 };
 
 // X_col[kk][p] of one image: the input under tap kk of output pixel p; 0 in the padding and
@@ -43,6 +50,33 @@ __device__ __forceinline__ float im2col(Load load, int image, int kk, int p) {
   return load(image, ic, iy, ix);
 }
 
+// Stages X_col rows k0 .. k0 + tile_k - 1 of the tile: store(k, n, X_col[k0 + k][p0 + n]) for
+// every k < tile_k, n < tile_n. A pointwise conv whose planes are whole 16-byte runs reads each
+// run in one load (Load::run); any other conv gathers element by element (im2col).
+template <class P, class Load, class Store>
+__device__ __forceinline__ void stage_x_col(Load load, int image, int k0, int p0, Store store) {
+  using S = TiledConvShape<P>;
+  constexpr int V = Load::kRunLength;
+  if constexpr (S::pointwise && S::pixels % V == 0 && S::tile_n % V == 0) {
+    constexpr int runs_per_row = S::tile_n / V;
+    for (int e = int(threadIdx.x); e < S::tile_k * runs_per_row; e += S::threads) {
+      const int k = e / runs_per_row;
+      const int n = (e % runs_per_row) * V;
+      float v[V] = {};
+      // Runs start at multiples of V and planes hold whole runs: a run is all in or all out.
+      if (k0 + k < S::k_total && p0 + n < S::pixels) load.run(image, k0 + k, p0 + n, v);
+#pragma unroll
+      for (int j = 0; j < V; ++j) store(k, n + j, v[j]);
+    }
+  } else {
+    for (int e = int(threadIdx.x); e < S::tile_k * S::tile_n; e += S::threads) {
+      const int k = e / S::tile_n;  // consecutive threads take consecutive pixels
+      const int n = e % S::tile_n;
+      store(k, n, im2col<P>(load, image, k0 + k, p0 + n));
+    }
+  }
+}
+
 template <class P, class Load>
 __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load load, const typename P::Weight* __restrict__ w,
                                                  float (&acc)[4][4]) {
@@ -54,19 +88,25 @@ __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load
   const int tm = (t / 16) * 4;
   const int tn = (t % 16) * 4;
   for (int k0 = 0; k0 < S::k_total; k0 += S::tile_k) {
-    // Stage W: 64 x 8 values, 2 per thread; consecutive threads read consecutive k of one row.
-    for (int e = t; e < S::tile_m * S::tile_k; e += S::threads) {
-      const int m = e / S::tile_k;
-      const int k = e % S::tile_k;
-      const bool inside = m0 + m < P::out_channels && k0 + k < S::k_total;
-      w_tile[k][m] = inside ? to_float(w[int64_t(m0 + m) * S::k_total + k0 + k]) : 0.0f;
+    // Stage W: 64 x 8 values; rows of W are contiguous in k: 16-byte runs of 4 when rows allow.
+    if constexpr (S::k_total % 4 == 0 && std::is_same<typename P::Weight, float>::value) {
+      for (int e = t; e < S::tile_m * S::tile_k / 4; e += S::threads) {
+        const int m = e / (S::tile_k / 4);
+        const int k = (e % (S::tile_k / 4)) * 4;
+        float v[4] = {};
+        if (m0 + m < P::out_channels && k0 + k < S::k_total) load_run(w + int64_t(m0 + m) * S::k_total + k0 + k, v);
+#pragma unroll
+        for (int j = 0; j < 4; ++j) w_tile[k + j][m] = v[j];
+      }
+    } else {
+      for (int e = t; e < S::tile_m * S::tile_k; e += S::threads) {
+        const int m = e / S::tile_k;
+        const int k = e % S::tile_k;
+        const bool inside = m0 + m < P::out_channels && k0 + k < S::k_total;
+        w_tile[k][m] = inside ? to_float(w[int64_t(m0 + m) * S::k_total + k0 + k]) : 0.0f;
+      }
     }
-    // Stage X_col: 8 x 64 values, 2 per thread; consecutive threads take consecutive pixels.
-    for (int e = t; e < S::tile_k * S::tile_n; e += S::threads) {
-      const int k = e / S::tile_n;
-      const int n = e % S::tile_n;
-      x_tile[k][n] = im2col<P>(load, image, k0 + k, p0 + n);
-    }
+    stage_x_col<P>(load, image, k0, p0, [&](int k, int n, float v) { x_tile[k][n] = v; });
     __syncthreads();
 #pragma unroll
     for (int k = 0; k < S::tile_k; ++k) {
@@ -130,11 +170,7 @@ __device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load
         w_tile[m][k] = inside ? w[int64_t(m0 + m) * S::k_total + k0 + k] : __float2half_rn(0.0f);
       }
     }
-    for (int e = t; e < S::tile_k * S::tile_n; e += S::threads) {
-      const int k = e / S::tile_n;
-      const int n = e % S::tile_n;
-      x_tile[n][k] = __float2half_rn(im2col<P>(load, image, k0 + k, p0 + n));
-    }
+    stage_x_col<P>(load, image, k0, p0, [&](int k, int n, float v) { x_tile[n][k] = __float2half_rn(v); });
     __syncthreads();
     MmaA a;  // A = W rows wm.., k0..k0 + 7
     a.a[0] = *reinterpret_cast<const __half2*>(&w_tile[wm + group][2 * pair]);

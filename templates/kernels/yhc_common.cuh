@@ -12,6 +12,17 @@ __device__ __forceinline__ int64_t global_thread_index() {
   return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
 }
 
+// Kernels with one thread per element, image by image: the grid is batch x image_blocks blocks,
+// image-major, so a run of the first n images launches n x image_blocks of them (dynamic batch).
+// The flat index of this thread's element, or -1 past the last element of its image.
+template <int64_t PER_IMAGE>
+__device__ __forceinline__ int64_t image_element(int block) {
+  const int64_t image_blocks = (PER_IMAGE + blockDim.x - 1) / blockDim.x;
+  const int64_t image = block / image_blocks;
+  const int64_t local = (block % image_blocks) * blockDim.x + threadIdx.x;
+  return local < PER_IMAGE ? image * PER_IMAGE + local : -1;
+}
+
 // Row-major coordinates <-> offsets for up to RANK dims, passed by value to kernels.
 template <int RANK>
 struct Dims {

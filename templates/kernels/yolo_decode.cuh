@@ -6,6 +6,7 @@
 //   (topk.cuh topk_rank)    the max_det best of those
 //   yolo_write_detections   rows x1, y1, x2, y2, score, class
 // With output 'preds' only the first kernel runs, writing [B, 4 + nc, A] directly.
+// Every grid is image-major (image_element): a run of fewer images launches fewer blocks.
 #pragma once
 #include "yhc_common.cuh"
 
@@ -29,8 +30,8 @@ struct YoloLevels {
 template <class P>
 __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv, float* __restrict__ boxes, float* __restrict__ scores,
                                     float* __restrict__ best) {
-  const int64_t i = global_thread_index();
-  if (i >= int64_t(P::batch) * P::anchors) return;
+  const int64_t i = image_element<P::anchors>(int(blockIdx.x));
+  if (i < 0) return;
   const int64_t b = i / P::anchors;
   const int64_t anchor = i % P::anchors;
   // The anchor's level. Unrolled, so `lv` is only indexed by constants: a runtime index into a
@@ -61,6 +62,7 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
   // DFL: the expectation of each side's softmax over the bins.
   const typename P::Input* box = level_box + b * 4 * P::reg_max * plane + cell;
   float distance[4];
+#pragma unroll
   for (int k = 0; k < 4; ++k) {
     const typename P::Input* bins = box + int64_t(k) * P::reg_max * plane;
     float m = to_float(bins[0]);
@@ -81,10 +83,12 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
   const typename P::Input* cls = level_cls + b * P::nc * plane + cell;
   if (P::preds_layout) {
     float* out = boxes + b * (4 + P::nc) * int64_t(P::anchors) + anchor;
+#pragma unroll
     for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = xyxy[k];
     for (int c = 0; c < P::nc; ++c) out[int64_t(4 + c) * P::anchors] = sigmoid(to_float(cls[c * plane]));
     return;
   }
+#pragma unroll
   for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = xyxy[k];
   float top = -INFINITY;
   for (int c = 0; c < P::nc; ++c) {
@@ -100,8 +104,8 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
 template <class P>
 __global__ void yolo_gather_candidates(const float* __restrict__ scores, const int64_t* __restrict__ ranked,
                                        float* __restrict__ candidates) {
-  const int64_t i = global_thread_index();
-  if (i >= int64_t(P::batch) * P::max_det * P::nc) return;
+  const int64_t i = image_element<int64_t(P::max_det) * P::nc>(int(blockIdx.x));
+  if (i < 0) return;
   const int64_t c = i % P::nc;
   const int64_t row = i / P::nc;  // b * max_det + r
   const int64_t b = row / P::max_det;
@@ -114,13 +118,14 @@ template <class P>
 __global__ void yolo_write_detections(const float* __restrict__ boxes, const int64_t* __restrict__ ranked,
                                       const float* __restrict__ picked_scores, const int64_t* __restrict__ picked,
                                       float* __restrict__ detections) {
-  const int64_t i = global_thread_index();
-  if (i >= int64_t(P::batch) * P::max_det) return;
+  const int64_t i = image_element<P::max_det>(int(blockIdx.x));
+  if (i < 0) return;
   const int64_t b = i / P::max_det;
   const int64_t pick = picked[i];
   const int64_t anchor = ranked[b * P::max_det + pick / P::nc];
   const float* box = boxes + (b * P::anchors + anchor) * 4;
   float* row = detections + i * 6;
+#pragma unroll
   for (int k = 0; k < 4; ++k) row[k] = box[k];
   row[4] = picked_scores[i];
   row[5] = float(pick % P::nc);

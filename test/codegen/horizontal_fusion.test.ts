@@ -65,16 +65,21 @@ describe('horizontal fusion', () => {
     });
   });
 
-  it('emits a dispatch that hands each block range to its part', () => {
+  it('emits an image-major dispatch that hands each block range to its part', () => {
     const plan = planGraph(threeLevels().build());
     const k = plan.kernels[0]!;
-    const [g0, g1] = k.spec.parts!.map((p) => p.launch.grid);
+    const [g0, g1] = k.spec.parts!.map((p) => p.imageBlocks!);
+    const total = k.spec.imageBlocks!;
+    expect(total).toBe(k.spec.parts!.reduce((n, p) => n + p.imageBlocks!, 0));
     const source = kernelSource(k);
     expect(source).toContain(`//   [0, ${g0}) part 0: conv2d_tiled.cuh, Conv`);
-    expect(source).toContain(`  if (block < ${g0}) { yhc::conv2d_tiled_block<Part0>(block, p0_x, p0_w, nullptr, p0_y); return; }`);
-    expect(source).toContain(`  if (block < ${g0! + g1!}) { yhc::conv2d_tiled_block<Part1>(block - ${g0}, p1_x, p1_w, nullptr, p1_y); return; }`);
+    // Each image's blocks of every part in turn: part i's block is image · its blocks per image + offset.
+    expect(source).toContain(`  const int image = int(blockIdx.x) / ${total};`);
+    expect(source).toContain(`  if (slot < ${g0}) { yhc::conv2d_tiled_block<Part0>(image * ${g0} + slot, p0_x, p0_w, nullptr, p0_y); return; }`);
+    expect(source).toContain(`  if (slot < ${g0! + g1!}) { yhc::conv2d_tiled_block<Part1>(image * ${g1} + slot - ${g0}, p1_x, p1_w, nullptr, p1_y); return; }`);
     expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int batch = 1;/);
-    expect(source).toContain(`YHC_LAUNCH(kernel, dim3(${k.spec.launch.grid}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
+    // A run of `batch` images launches that many images' blocks.
+    expect(source).toContain(`YHC_LAUNCH(kernel, dim3(batch * ${total}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
   });
 
   it("keeps the buffers of one launch's parts apart in the arena", () => {

@@ -31,7 +31,9 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'tails_in_channels_and_pixels', batch: 2, c: 5, m: 70, hw: [9, 11], k: 3 },
+  // Pointwise planes of whole 16-byte runs are staged a run at a time; odd planes element-wise.
   { name: 'pointwise_many_tiles', batch: 1, c: 33, m: 130, hw: [12, 12], k: 1 },
+  { name: 'pointwise_odd_plane', batch: 2, c: 12, m: 20, hw: [5, 7], k: 1 },
   { name: 'stride_2_dilation_2_asymmetric_pads_no_bias', batch: 1, c: 3, m: 8, hw: [13, 10], k: 3, stride: 2, dilation: 2, pads: [1, 2, 3, 0], bias: false },
   { name: 'kernel_5x5_single_output_channel', batch: 2, c: 4, m: 1, hw: [7, 7], k: 5 },
   // A reduction length that is a multiple of 8: half weight rows are staged as 16-byte loads.
