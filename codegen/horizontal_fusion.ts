@@ -69,8 +69,10 @@ function canShareLaunch(spec: KernelSpec): boolean {
 export const partTensorName = (part: number, name: string) => `p${part}_${name}`;
 
 function merge(parts: readonly KernelSpec[]): KernelSpec {
-  // Image-major parts make an image-major launch: each image's blocks of every part, in turn.
-  const imageMajor = parts.every((p) => p.imageBlocks !== undefined);
+  // Image-major parts over the same images make an image-major launch: each image's blocks of
+  // every part, in turn.
+  const images = (p: KernelSpec) => (p.imageBlocks === undefined ? -1 : p.launch.grid / p.imageBlocks);
+  const imageMajor = parts.every((p) => images(p) >= 0 && images(p) === images(parts[0]!));
   const tensors: TensorArg[] = parts.flatMap((p, i) => p.tensors.map((t) => ({ ...t, name: partTensorName(i, t.name) })));
   return {
     family: 'horizontal',

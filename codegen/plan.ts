@@ -28,6 +28,8 @@ export interface PlannedKernel {
   readonly spec: KernelSpec;
   /** Name of the host launcher function in the kernel's .cu file. */
   readonly launcher: string;
+  /** The launch grid follows the run's batch (Plan.dynamicBatch): batch × spec.imageBlocks blocks. */
+  readonly batchGrid: boolean;
 }
 
 export type Step =
@@ -110,10 +112,19 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       specs.push(spec);
     }
   }
-  for (const spec of options.horizontalFusion === false ? specs : fuseHorizontally(specs, root)) {
+  const launches = options.horizontalFusion === false ? specs : fuseHorizontally(specs, root);
+  // A dynamic batch: every launch image-major, and every tensor but the weights (and every
+  // engine input and output) with the batch as its leading dim.
+  const batch = graph.inputs[0]?.shape[0] ?? 1;
+  const batched = (v: Value) => v.shape[0] === batch && root(v).shape[0] === batch;
+  const dynamicBatch =
+    graph.inputs.length > 0 &&
+    [...graph.inputs, ...graph.outputs].every(batched) &&
+    launches.every((s) => s.imageBlocks !== undefined && s.tensors.every((t) => root(t.value).constant !== null || batched(t.value)));
+  for (const spec of launches) {
     if (!/^[a-z0-9]+$/.test(spec.family)) throw new Error(`internal: bad kernel family ${spec.family}`);
     const id = `k${String(kernels.length).padStart(idWidth, '0')}_${spec.family}`;
-    kernels.push({ id, spec, launcher: `yhc_${id}` });
+    kernels.push({ id, spec, launcher: `yhc_${id}`, batchGrid: dynamicBatch });
   }
 
   // 2. Storage: inputs, outputs written in place where possible, weights, then the arena.
@@ -160,13 +171,6 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   });
   const { offsets, arenaBytes } = planArena(lifetimes, BUFFER_ALIGNMENT);
   for (const [v, offset] of offsets) storage.set(v, { kind: 'arena', offset });
-
-  const batch = graph.inputs[0]?.shape[0] ?? 1;
-  const batched = (v: Value) => v.shape[0] === batch && root(v).shape[0] === batch;
-  const dynamicBatch =
-    graph.inputs.length > 0 &&
-    [...graph.inputs, ...graph.outputs].every(batched) &&
-    kernels.every((k) => k.spec.imageBlocks !== undefined && k.spec.tensors.every((t) => root(t.value).constant !== null || batched(t.value)));
 
   return {
     graph,

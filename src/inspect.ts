@@ -16,6 +16,7 @@ import { optimizeGraph, writeOnnx } from './compile.js';
 import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
 import { planGraph } from '../codegen/plan.js';
+import { applyPrecision, type Precision } from '../codegen/precision.js';
 import { planCost, type PlanCost } from '../codegen/cost_model.js';
 
 /** What `yhc inspect MODEL` reports. */
@@ -62,6 +63,8 @@ export interface InspectOptions {
   readonly emitOnnx?: string;
   /** Plan the kernels and cost them against the one-kernel-per-op plan (`--cost`). */
   readonly cost?: boolean;
+  /** Storage precision of the costed plan (the one-kernel-per-op baseline stays fp32). */
+  readonly precision?: Precision;
 }
 
 function countOps(types: Iterable<string>): Record<string, number> {
@@ -124,7 +127,9 @@ function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'pa
   const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false })) : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
-  const plan = planCost(planGraph(options.passes === false ? cloneGraph(graph) : graph));
+  const planned = options.passes === false ? cloneGraph(graph) : graph;
+  applyPrecision(planned, options.precision ?? 'fp32');
+  const plan = planCost(planGraph(planned));
   return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes } };
 }
 

@@ -41,9 +41,9 @@ function headerComment(k: PlannedKernel): string[] {
   return lines;
 }
 
-/** The launch's grid: batch × blocks per image when image-major (a run of fewer images, fewer blocks), else fixed. */
-function gridExpression(s: KernelSpec): string {
-  return s.imageBlocks !== undefined ? `batch * ${s.imageBlocks}` : `${s.launch.grid}`;
+/** The launch's grid: batch × blocks per image in a dynamic-batch plan (a run of fewer images, fewer blocks), else fixed. */
+function gridExpression(k: PlannedKernel): string {
+  return k.batchGrid ? `batch * ${k.spec.imageBlocks}` : `${k.spec.launch.grid}`;
 }
 
 /** The .cu file of one kernel: header comment, template include, Params, host launcher. */
@@ -54,9 +54,9 @@ export function kernelSource(k: PlannedKernel): string {
   const body: string[] = [];
   for (const l of s.locals ?? []) body.push(`  const ${l.cType} ${l.name} = ${l.init};`);
   body.push(`  auto kernel = ${s.kernel}<${k.id}::Params>;`);
-  if (s.imageBlocks === undefined) body.push('  (void)batch;  // a fixed grid: this engine runs its full batch only');
+  if (!k.batchGrid) body.push('  (void)batch;  // a fixed grid: this engine runs its full batch only');
   body.push(
-    `  ${launch}(kernel, dim3(${gridExpression(s)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
+    `  ${launch}(kernel, dim3(${gridExpression(k)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
   );
   return [
     ...headerComment(k),
@@ -128,8 +128,8 @@ function horizontalSource(k: PlannedKernel): string {
     '',
     `${launcherSignature(k)} {`,
     `  auto kernel = ${k.id}::kernel;`,
-    ...(imageMajor ? [] : ['  (void)batch;  // a fixed grid: this engine runs its full batch only']),
-    `  ${launch}(kernel, dim3(${gridExpression(s)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
+    ...(k.batchGrid ? [] : ['  (void)batch;  // a fixed grid: this engine runs its full batch only']),
+    `  ${launch}(kernel, dim3(${gridExpression(k)}), dim3(${s.launch.block}), ${s.launch.sharedBytes}, stream, ${s.callArgs.join(', ')});`,
     '}',
     '',
   ].join('\n');

@@ -81,6 +81,18 @@ describe('yhc', () => {
     expect(yhc('check', fixture('tiny_head_raw'), '--seed', '4').stdout).toMatch(/"preds" +dense .* ok[\s\S]*PASS/);
   });
 
+  it('check_precision_fp16_compares_at_1e-2_and_refuses_other_precisions', () => {
+    const r = yhc('check', fixture('tiny_head'), '--inputs', FIXTURES, '--precision', 'fp16', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.precision).toBe('fp16');
+    expect(report.outputs[0].tolerance).toBeGreaterThanOrEqual(1e-2); // 1e-2 · max(1, max |score|)
+    const bad = yhc('compile', fixture('tiny_head'), '--precision', 'int8', '--no-build', '-o', join(dir, 'never_int8'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^yhc: error\[USAGE\]: --precision must be fp32 or fp16, got "int8"/);
+    expect(existsSync(join(dir, 'never_int8'))).toBe(false);
+  });
+
   it('check_exits_1_on_a_mismatch', () => {
     // Casting out-of-range floats to int32 is undefined in ONNX: yhc saturates (as CUDA's
     // cvt does), onnxruntime on x86 returns INT_MIN. A real, reproducible disagreement.

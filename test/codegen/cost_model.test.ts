@@ -52,6 +52,16 @@ describe('cost model', () => {
     expect(cost!.trafficRatio).toBeLessThanOrEqual(0.4);
   }, 60_000);
 
+  it('costs an fp16 plan at half-width activations and weights (against the same fp32 baseline)', () => {
+    const fp32 = inspectModel(fixture('tiny_head'), { cost: true }).cost!;
+    const fp16 = inspectModel(fixture('tiny_head'), { cost: true, precision: 'fp16' }).cost!;
+    expect(fp16.unoptimized.bytes).toBe(fp32.unoptimized.bytes);
+    expect(fp16.plan.launches).toBe(fp32.plan.launches);
+    // The decoder and the engine's float32 inputs stay float32: less than fp32, more than half.
+    expect(fp16.plan.bytes).toBeLessThan(0.8 * fp32.plan.bytes);
+    expect(fp16.plan.bytes).toBeGreaterThan(0.5 * fp32.plan.bytes);
+  }, 60_000);
+
   it('with passes off, differs from the one-kernel-per-op plan only by horizontal fusion', () => {
     const { cost } = inspectModel(fixture('tiny_head'), { cost: true, passes: false });
     expect(cost!.plan.launches).toBeLessThan(cost!.unoptimized.launches);

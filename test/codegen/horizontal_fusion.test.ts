@@ -23,14 +23,14 @@ afterAll(cleanup);
 const CONV3: Record<string, Attr> = { kernel_shape: { type: 'ints', value: [3, 3] }, pads: { type: 'ints', value: [1, 1, 1, 1] } };
 
 /** Three levels, each Conv3x3 → Conv3x3, and one Relu of level 0 (a kernel without a block function). */
-function threeLevels(): GraphBuilder {
+function threeLevels(options: { relu?: boolean } = {}): GraphBuilder {
   const b = new GraphBuilder(17);
   [8, 4, 2].forEach((hw, l) => {
     const x = b.input(`p${l}`, 'float32', [1, 3, hw, hw]);
     const c1 = b.op('Conv', [x, b.constant(randomTensor([4, 3, 3, 3], 10 * l + 1, 0.3))], CONV3);
     const c2 = b.op('Conv', [c1, b.constant(randomTensor([2, 4, 3, 3], 10 * l + 2, 0.3))], CONV3);
     b.output(c2);
-    if (l === 0) b.output(b.op('Relu', [x]));
+    if (l === 0 && options.relu !== false) b.output(b.op('Relu', [x]));
   });
   return b;
 }
@@ -66,7 +66,8 @@ describe('horizontal fusion', () => {
   });
 
   it('emits an image-major dispatch that hands each block range to its part', () => {
-    const plan = planGraph(threeLevels().build());
+    const plan = planGraph(threeLevels({ relu: false }).build());
+    expect(plan.dynamicBatch).toBe(true);
     const k = plan.kernels[0]!;
     const [g0, g1] = k.spec.parts!.map((p) => p.imageBlocks!);
     const total = k.spec.imageBlocks!;
@@ -80,6 +81,13 @@ describe('horizontal fusion', () => {
     expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int batch = 1;/);
     // A run of `batch` images launches that many images' blocks.
     expect(source).toContain(`YHC_LAUNCH(kernel, dim3(batch * ${total}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
+  });
+
+  it('negative: a plan with a kernel that is not image-major launches fixed grids', () => {
+    const plan = planGraph(threeLevels().build()); // the Relu's elementwise kernel has a flat grid
+    expect(plan.dynamicBatch).toBe(false);
+    const k = plan.kernels[0]!;
+    expect(kernelSource(k)).toContain(`YHC_LAUNCH(kernel, dim3(${k.spec.launch.grid}), dim3(256), 0, stream, p0_x`);
   });
 
   it("keeps the buffers of one launch's parts apart in the arena", () => {

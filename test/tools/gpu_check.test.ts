@@ -29,15 +29,18 @@ describe('tools/gpu', () => {
     for (const name of ['tiny_head', 'tiny_head_raw']) {
       await compileModel(fixture(name), { outDir: join(dir, name), target: 'host', build: false });
     }
-    const r = python('tools/gpu/gpu_check.py', join(dir, 'tiny_head'), join(dir, 'tiny_head_raw'), '--models', FIXTURES, '--inputs', FIXTURES,
+    // An fp16 build is compared at its own tolerance (1e-2 relative), read from its manifest.
+    await compileModel(fixture('tiny_head'), { outDir: join(dir, 'tiny_head_fp16'), target: 'host', build: false, precision: 'fp16' });
+    const r = python('tools/gpu/gpu_check.py', join(dir, 'tiny_head'), join(dir, 'tiny_head_raw'), join(dir, 'tiny_head_fp16'), '--models', FIXTURES, '--inputs', FIXTURES,
       '--target', 'host', '--reference', 'recorded', '--iterations', '1', '--json', join(dir, 'rows.json'));
-    expect(r.out).toMatch(/tiny_head +1 recorded +detections +detections .* ok/);
-    expect(r.out).toMatch(/tiny_head_raw +1 recorded +preds +dense .* ok/);
+    expect(r.out).toMatch(/tiny_head +1 fp32 +recorded +detections +detections .* ok/);
+    expect(r.out).toMatch(/tiny_head_raw +1 fp32 +recorded +preds +dense .* ok/);
+    expect(r.out).toMatch(/tiny_head +1 fp16 +recorded +detections +detections .* ok/);
     expect(r.status, r.out).toBe(0);
     const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8'));
     // Each output twice: the first run, and a replay (on a GPU, of the captured CUDA graph).
     expect(rows.map((x: { inputs: string; ok: boolean }) => [x.inputs, x.ok])).toEqual([
-      ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true],
+      ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true],
     ]);
   });
 

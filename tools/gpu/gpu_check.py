@@ -29,7 +29,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
 sys.path.insert(0, HERE)
-from yhc_compare import compare_dense, compare_detections, looks_like_detections  # noqa: E402
+from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
 from yhc_engine import Engine  # noqa: E402
 
 STRUCT = {"float32": "f", "float64": "d", "int8": "b", "uint8": "B", "bool": "?", "int16": "h", "uint16": "H",
@@ -119,11 +119,11 @@ def reference_ort(model_path, manifest, inputs):
     return {o["name"]: r.astype(o["dtype"]).tobytes() for o, r in zip(manifest["outputs"], results)}
 
 
-def compare(info, got, ref):
+def compare(info, got, ref, rtol):
     g, r = unpack(got, info["dtype"]), unpack(ref, info["dtype"])
-    dense = compare_dense(g, r)
+    dense = compare_dense(g, r, rtol)
     if looks_like_detections(info["shape"], info["dtype"]):
-        det = compare_detections(g, r, info["shape"])
+        det = compare_detections(g, r, info["shape"], rtol)
         detail = f"{det['matched']}/{det['rows']} rows matched" if det["ok"] else det["problem"]
         return {"rule": "detections", "ok": det["ok"], "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "detail": detail}
     return {"rule": "dense", "ok": dense["ok"], "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "detail": ""}
@@ -134,6 +134,8 @@ def check_build(build_dir, args):
         manifest = json.load(f)
     model = manifest["model"]["name"]
     model_path = os.path.join(args.models, f"{model}.onnx")
+    precision = manifest.get("precision", {}).get("storage", "fp32")
+    rtol = FP16_RTOL if precision == "fp16" else FP32_RTOL
     t0 = time.perf_counter()
     library = build(build_dir, args.target, args.arch, args.jobs)
     build_s = time.perf_counter() - t0
@@ -161,8 +163,8 @@ def check_build(build_dir, args):
             replayed = engine.run(inputs)
             for info in manifest["outputs"]:
                 for how, outputs in (("", got), (" (replayed)", replayed)):
-                    rows.append({"model": model, "batch": manifest["batch"], "inputs": label + how, "output": info["name"],
-                                 "ms_run_host": ms, "build_s": build_s, **compare(info, outputs[info["name"]], ref[info["name"]])})
+                    rows.append({"model": model, "batch": manifest["batch"], "precision": precision, "inputs": label + how, "output": info["name"],
+                                 "ms_run_host": ms, "build_s": build_s, **compare(info, outputs[info["name"]], ref[info["name"]], rtol)})
     return rows
 
 
@@ -190,12 +192,12 @@ def main():
     except Exception as e:  # noqa: BLE001 — one line, exit 2, like the yhc CLI
         print(f"gpu_check: error: {e}", file=sys.stderr)
         return 2
-    header = f"{'model':<20} {'batch':>5} {'inputs':<15} {'output':<12} {'rule':<10} {'max abs':>9} {'max rel':>9} {'verdict':<8} {'ms/run':>8}"
+    header = f"{'model':<20} {'batch':>5} {'prec':<5} {'inputs':<15} {'output':<12} {'rule':<10} {'max abs':>9} {'max rel':>9} {'verdict':<8} {'ms/run':>8}"
     print(f"yhc GPU check ({args.target}, {args.arch if args.target == 'cuda' else 'host emulation'}), reference: {args.reference}")
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['model']:<20} {r['batch']:>5} {r['inputs']:<15} {r['output'][:12]:<12} {r['rule']:<10} {fmt(r['max_abs']):>9} "
+        print(f"{r['model']:<20} {r['batch']:>5} {r['precision']:<5} {r['inputs']:<15} {r['output'][:12]:<12} {r['rule']:<10} {fmt(r['max_abs']):>9} "
               f"{fmt(r['max_rel']):>9} {'ok' if r['ok'] else 'MISMATCH':<8} {r['ms_run_host']:>8.3f}  {r['detail']}")
     ok = all(r["ok"] for r in rows) and rows
     print("PASS" if ok else "FAIL")

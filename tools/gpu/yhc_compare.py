@@ -14,6 +14,7 @@ import math
 import sys
 
 FP32_RTOL = 1e-4
+FP16_RTOL = 1e-2  # builds with --precision fp16
 
 
 def _diff(g, r):

@@ -7,6 +7,7 @@ import type { Command } from '../main.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
+import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -100,10 +101,12 @@ Options:
   --cost               plan the kernels and print each one's FLOPs, minimum bytes and roofline
                        floor time on an H100 (measured ~3.0 TB/s copy, ~800 TFLOP/s bf16), and
                        the totals against the one-kernel-per-op plan (models only)
+  --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
+                       it is compared with stays fp32)
 ${DECODE_HELP}  --json               print one JSON document on stdout
 ${PASS_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, cost: { type: 'boolean' }, ...DECODE_OPTIONS, ...PASS_OPTIONS }, 'inspect');
+    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, cost: { type: 'boolean' }, precision: { type: 'string' }, ...DECODE_OPTIONS, ...PASS_OPTIONS }, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
     if (existsSync(path) && statSync(path).isDirectory()) {
       if (values.cost) throw new YhcError('USAGE', '--cost takes a model file: it plans the model with and without the passes');
@@ -112,7 +115,7 @@ ${PASS_HELP}`,
       return 0;
     }
     const batch = positiveInt(values.batch, '--batch');
-    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...decodeOptions(values), ...passOptions(values, io), ...(values.cost ? { cost: true } : {}) });
+    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...decodeOptions(values), ...passOptions(values, io), ...(values.cost ? { cost: true } : {}), ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}) });
     io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderModel(summary));
     return 0;
   },
