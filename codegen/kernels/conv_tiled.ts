@@ -14,12 +14,12 @@ const TILE_M = 64;
 const TILE_N = 64;
 const TILE_K = 8;
 const THREADS = 256;
-const MMA_X_ROW = TILE_K + 2;
-const MMA_EXCHANGE = 16 * (TILE_N + 4);
+const MMA_STAGING_BYTES = 2 * TILE_M * TILE_K + 2 * TILE_N * (TILE_K + 2);
+const MMA_EXCHANGE_BYTES = 4 * 16 * (TILE_N + 4);
 
-/** Static shared memory of the tile product: float tiles on CUDA cores, half tiles and the accumulator exchange on tensor cores. */
+/** Static shared memory of the tile product: float tiles on CUDA cores; on tensor cores half tiles, sharing their bytes with the accumulator exchange. */
 function tileProductSharedBytes(w: Value): number {
-  return w.dtype === 'float16' ? 2 * TILE_M * TILE_K + 2 * TILE_N * MMA_X_ROW + 4 * MMA_EXCHANGE : 4 * TILE_K * (TILE_M + TILE_N);
+  return w.dtype === 'float16' ? Math.max(MMA_STAGING_BYTES, MMA_EXCHANGE_BYTES) : 4 * TILE_K * (TILE_M + TILE_N);
 }
 
 const channelTiles = (y: readonly number[]) => Math.ceil(y[1]! / TILE_M);

@@ -124,13 +124,19 @@ __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load
   }
 }
 
-// Static shared memory of tile_product_mma, in bytes (codegen/kernels/conv_tiled.ts mirrors it).
+// Shared memory of tile_product_mma (codegen/kernels/conv_tiled.ts mirrors `bytes`). The
+// staging tiles and the accumulator exchange are never live at once, so they share one buffer:
+// a horizontally fused launch holds every part's, and three levels' must fit beside a DwPw tile.
 template <class P>
 struct MmaTileStorage {
   using S = TiledConvShape<P>;
   static constexpr int x_row = S::tile_k + 2;  // halves per x_tile row (padded: see below)
   static constexpr int exchange_rows = 16;     // accumulator rows moved per round
   static constexpr int exchange_row = S::tile_n + 4;
+  static constexpr int w_bytes = S::tile_m * S::tile_k * 2;
+  static constexpr int staging_bytes = w_bytes + S::tile_n * x_row * 2;
+  static constexpr int exchange_bytes = exchange_rows * exchange_row * 4;
+  static constexpr int bytes = staging_bytes > exchange_bytes ? staging_bytes : exchange_bytes;
 };
 
 template <class P, class Load>
@@ -143,9 +149,10 @@ __device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load
   // w_tile[m][k] = W[m0 + m][k0 + k]: a row is 16 bytes, one vector load when rows are 16-byte aligned.
   // x_tile[n][k] = X_col[k0 + k][p0 + n]; rows padded to 10 halves so that 32 consecutive pixels
   // stored at one k spread over the banks. Fragment reads: 8 rows x 4 words, conflict-free.
-  __shared__ __align__(16) __half w_tile[S::tile_m][S::tile_k];
-  __shared__ __align__(16) __half x_tile[S::tile_n][M::x_row];
-  __shared__ float exchange[M::exchange_rows][M::exchange_row];
+  __shared__ __align__(16) unsigned char storage[M::bytes];
+  auto w_tile = reinterpret_cast<__half(*)[S::tile_k]>(storage);                     // [tile_m][tile_k]
+  auto x_tile = reinterpret_cast<__half(*)[M::x_row]>(storage + M::w_bytes);         // [tile_n][x_row]
+  auto exchange = reinterpret_cast<float(*)[M::exchange_row]>(storage);              // after the K loop
 
   const int t = int(threadIdx.x);
   const int warp = t / 32;

@@ -121,6 +121,14 @@ describe('horizontal fusion', () => {
     expect(manifest.kernels.length).toBeLessThanOrEqual(most);
   });
 
+  it('fp16 tensor-core tiles fit the same launches as fp32 ones (their staging and exchange share bytes)', async () => {
+    for (const name of ['v10head_n', 'improved_head_s']) {
+      const launches = async (precision: 'fp32' | 'fp16') =>
+        (await compileModel(fixture(name), { outDir: join(dir, `${name}_count_${precision}`), build: false, precision })).manifest.kernels.length;
+      expect(await launches('fp16'), name).toBe(await launches('fp32'));
+    }
+  });
+
   it('computes what onnxruntime computes on the original model (host emulation)', async () => {
     const model = join(dir, 'three_levels.onnx');
     writeModel(dir, 'three_levels.onnx', threeLevels().spec());
