@@ -23,7 +23,6 @@ export function topkKernel(node: Node): KernelSpec {
     params: [
       typeParam('T', dtypeInfo(x.dtype).cType),
       intParam('outer', outer),
-      intParam('images', 1), // ranks need not follow the batch: a fixed grid
       intParam('axis_len', len),
       intParam('inner', inner),
       intParam('k', k),

@@ -1,16 +1,16 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
-import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
 
 /**
- * ai.yhc.YoloDecode → simple kernels (the fast fused decoder is later work), yolo_decode.cuh:
- *   yolo_decode_anchors      per (image, anchor): DFL, xyxy box · stride, sigmoid, best score
- *   topk_rank                the max_det best anchors (topk.cuh: ties to the lower index)
- *   yolo_gather_candidates   their [max_det, nc] scores
- *   topk_rank                the max_det best candidates
- *   yolo_write_detections    rows x1, y1, x2, y2, score, class
+ * ai.yhc.YoloDecode → three kernels (yolo_decode.cuh):
+ *   yolo_decode_anchors      per (image, anchor): DFL, xyxy box · stride, the best sigmoid score
+ *   yolo_select_anchors      per image, one block: the max_det best anchors (topk_select.cuh:
+ *                            radix select, ties to the lower index, then sorted)
+ *   yolo_select_detections   per image, one block: the max_det best of their max_det × nc class
+ *                            scores (from the logits), written as rows x1, y1, x2, y2, score, class
  * Output 'preds' needs only the first, writing [B, 4 + nc, A].
  */
 
@@ -31,26 +31,16 @@ function levelTable(node: Node, l: YoloDecodeLayout): { cType: string; name: str
   };
 }
 
-function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; scores?: Value; best?: Value }): KernelSpec {
-  const levelInputs = l.levels.flatMap((_, i) => [read(`box${i}`, node.input(2 * i)), read(`cls${i}`, node.input(2 * i + 1))]);
-  const preds = !out.scores;
+function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; best?: Value }): KernelSpec {
+  const preds = !out.best;
   return {
     family: 'yolodecode',
     template: 'yolo_decode.cuh',
     kernel: 'yhc::yolo_decode_anchors',
-    params: [
-      intParam('batch', l.batch),
-      intParam('anchors', l.anchors),
-      intParam('levels', l.levels.length),
-      intParam('nc', l.nc),
-      intParam('reg_max', l.regMax),
-      floatParam('grid_cell_offset', l.cellOffset),
-      boolParam('preds_layout', preds),
-      elementTypeParam('Input', node.input(0)),
-    ],
-    tensors: [...levelInputs, write('boxes', out.boxes), ...(out.scores ? [write('scores', out.scores)] : []), ...(out.best ? [write('best', out.best)] : [])],
+    params: [...levelParams(node, l), intParam('reg_max', l.regMax), floatParam('grid_cell_offset', l.cellOffset), boolParam('preds_layout', preds)],
+    tensors: [...levelInputs(node, l), write('boxes', out.boxes), ...(out.best ? [write('best', out.best)] : [])],
     locals: [levelTable(node, l)],
-    callArgs: ['levels', 'boxes', preds ? 'nullptr' : 'scores', preds ? 'nullptr' : 'best'],
+    callArgs: ['levels', 'boxes', preds ? 'nullptr' : 'best'],
     ...imageMajorThreads(l.batch, l.anchors),
     nodes: [node],
     // Per anchor: DFL ≈ 9 per bin and side (the exponentials twice), 8 for the box, ≈5 per class.
@@ -59,20 +49,29 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; score
   };
 }
 
-/** topk_rank (topk.cuh) over one row of `len` values per image: the k largest, sorted, ties to the lower index. */
-function topkSpec(node: Node, x: Value, values: Value, indices: Value, batch: number, len: number, k: number): KernelSpec {
-  return {
-    family: 'yolotopk',
-    template: 'topk.cuh',
-    kernel: 'yhc::topk_rank',
-    params: [typeParam('T', 'float'), intParam('outer', batch), intParam('axis_len', len), intParam('inner', 1), intParam('k', k), boolParam('largest', true), intParam('images', batch)],
-    tensors: [read('x', x), write('values', values), write('indices', indices)],
-    callArgs: ['x', 'values', 'indices'],
-    ...imageMajorThreads(batch, len),
-    nodes: [node],
-    flops: batch * len * Math.min(k, len),
-  };
+const levelInputs = (node: Node, l: YoloDecodeLayout) => l.levels.flatMap((_, i) => [read(`box${i}`, node.input(2 * i)), read(`cls${i}`, node.input(2 * i + 1))]);
+
+/** The shape fields every decoder kernel's P names. */
+function levelParams(node: Node, l: YoloDecodeLayout): ParamField[] {
+  return [
+    intParam('batch', l.batch),
+    intParam('anchors', l.anchors),
+    intParam('levels', l.levels.length),
+    intParam('nc', l.nc),
+    intParam('max_det', l.maxDet),
+    elementTypeParam('Input', node.input(0)),
+  ];
 }
+
+/** The k-entry work arrays of one block_select_topk per image (topk_select.cuh). */
+interface SelectBuffers {
+  readonly scratchKey: Value;
+  readonly scratchIndex: Value;
+}
+
+/** One block per image, kSelectThreads threads (topk_select.cuh). */
+const selectLaunch = (batch: number) => ({ launch: { grid: batch, block: SELECT_THREADS, sharedBytes: 0, barriers: true }, imageBlocks: 1 });
+const SELECT_THREADS = 256;
 
 export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const l = yoloDecodeLayout(node);
@@ -86,39 +85,50 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
 
   const { batch, anchors, nc, maxDet } = l;
   const boxes = ctx.temp('float32', [batch, anchors, 4]);
-  const scores = ctx.temp('float32', [batch, anchors, nc]);
   const best = ctx.temp('float32', [batch, anchors]);
-  const rankedScores = ctx.temp('float32', [batch, maxDet]);
-  const ranked = ctx.temp('int64', [batch, maxDet]);
-  const candidates = ctx.temp('float32', [batch, maxDet, nc]);
-  const pickedScores = ctx.temp('float32', [batch, maxDet]);
-  const picked = ctx.temp('int64', [batch, maxDet]);
-  const shape = [intParam('batch', batch), intParam('anchors', anchors), intParam('nc', nc), intParam('max_det', maxDet)];
+  // Both selections use the same work arrays; each leaves its winners sorted in its own.
+  const work: SelectBuffers = { scratchKey: ctx.temp('uint32', [batch, maxDet]), scratchIndex: ctx.temp('int32', [batch, maxDet]) };
+  const rankedKey = ctx.temp('uint32', [batch, maxDet]);
+  const ranked = ctx.temp('int32', [batch, maxDet]);
+  const pickedKey = ctx.temp('uint32', [batch, maxDet]);
+  const picked = ctx.temp('int32', [batch, maxDet]);
+  // Selection: 4 radix passes over the keys, the winners' scan, and k² / 2 comparisons to sort.
+  const selectFlops = (n: number) => batch * (5 * n + maxDet * maxDet);
   return [
-    anchorsSpec(node, l, { boxes, scores, best }),
-    topkSpec(node, best, rankedScores, ranked, batch, anchors, maxDet),
+    anchorsSpec(node, l, { boxes, best }),
     {
-      family: 'yologather',
+      family: 'yoloselect',
       template: 'yolo_decode.cuh',
-      kernel: 'yhc::yolo_gather_candidates',
-      params: shape,
-      tensors: [read('scores', scores), read('ranked', ranked), write('candidates', candidates)],
-      callArgs: ['scores', 'ranked', 'candidates'],
-      ...imageMajorThreads(batch, maxDet * nc),
+      kernel: 'yhc::yolo_select_anchors',
+      params: levelParams(node, l),
+      tensors: [read('best', best), write('scratch_key', work.scratchKey), write('scratch_index', work.scratchIndex), write('ranked_key', rankedKey), write('ranked', ranked)],
+      callArgs: ['best', 'scratch_key', 'scratch_index', 'ranked_key', 'ranked'],
+      ...selectLaunch(batch),
       nodes: [node],
-      flops: 0,
+      flops: selectFlops(anchors),
     },
-    topkSpec(node, candidates, pickedScores, picked, batch, maxDet * nc, maxDet),
     {
       family: 'yolodetections',
       template: 'yolo_decode.cuh',
-      kernel: 'yhc::yolo_write_detections',
-      params: shape,
-      tensors: [read('boxes', boxes), read('ranked', ranked), read('scores', pickedScores), read('picked', picked), write('detections', y)],
-      callArgs: ['boxes', 'ranked', 'scores', 'picked', 'detections'],
-      ...imageMajorThreads(batch, maxDet),
+      kernel: 'yhc::yolo_select_detections',
+      params: levelParams(node, l),
+      tensors: [
+        ...levelInputs(node, l),
+        read('boxes', boxes),
+        read('ranked', ranked),
+        write('scratch_key', work.scratchKey),
+        write('scratch_index', work.scratchIndex),
+        write('picked_key', pickedKey),
+        write('picked', picked),
+        write('detections', y),
+      ],
+      locals: [levelTable(node, l)],
+      callArgs: ['levels', 'boxes', 'ranked', 'scratch_key', 'scratch_index', 'picked_key', 'picked', 'detections'],
+      ...selectLaunch(batch),
       nodes: [node],
-      flops: 0,
+      // Each candidate's sigmoid is recomputed per pass (5 passes, ≈5 FLOPs each).
+      flops: selectFlops(maxDet * nc) + 25 * batch * maxDet * nc,
+      halfStorage: true,
     },
   ];
 }

@@ -4,9 +4,7 @@
 // after every number — so the k slots are each written exactly once.
 // O(n) per element with an early exit once k elements are ahead.
 //
-// P: using T; outer, axis_len, inner, k, largest; images (the outer rows split into this many
-//    images, image-major: the decoder ranks per image, so a run of fewer images launches fewer
-//    blocks; 1 for a plain TopK)
+// P: using T; outer, axis_len, inner, k, largest
 #pragma once
 #include "yhc_common.cuh"
 
@@ -23,8 +21,8 @@ __device__ __forceinline__ bool ranks_before(T x, int64_t ix, T y, int64_t iy) {
 template <class P>
 __global__ void topk_rank(const typename P::T* __restrict__ x, typename P::T* __restrict__ values,
                           int64_t* __restrict__ indices) {
-  const int64_t i = image_element<int64_t(P::outer / P::images) * P::axis_len * P::inner>(int(blockIdx.x));
-  if (i < 0) return;
+  const int64_t i = global_thread_index();
+  if (i >= int64_t(P::outer) * P::axis_len * P::inner) return;
   const int64_t inner = i % P::inner;
   const int64_t a = (i / P::inner) % P::axis_len;
   const int64_t o = i / (int64_t(P::inner) * P::axis_len);

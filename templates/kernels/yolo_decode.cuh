@@ -1,13 +1,15 @@
-// yolo_decode.cuh — ai.yhc.YoloDecode, the YOLOv10 NMS-free decoder, as simple kernels:
-//   yolo_decode_anchors     one thread per (image, anchor): DFL distances, xyxy box · stride,
-//                           sigmoid scores and the best class score
-//   (topk.cuh topk_rank)    the max_det anchors with the best scores
-//   yolo_gather_candidates  their scores, [max_det, nc] per image
-//   (topk.cuh topk_rank)    the max_det best of those
-//   yolo_write_detections   rows x1, y1, x2, y2, score, class
+// yolo_decode.cuh — ai.yhc.YoloDecode, the YOLOv10 NMS-free decoder, in three kernels:
+//   yolo_decode_anchors     one thread per (image, anchor): DFL distances, xyxy box · stride and
+//                           the best sigmoid class score (the [B, A, nc] scores are not written)
+//   yolo_select_anchors     one block per image: the max_det anchors with the best scores, in
+//                           ONNX TopK order (topk_select.cuh: radix select, then a sort)
+//   yolo_select_detections  one block per image: the max_det best of those anchors' max_det x nc
+//                           class scores (recomputed from the logits as they are ranked), then
+//                           rows x1, y1, x2, y2, score, class
 // With output 'preds' only the first kernel runs, writing [B, 4 + nc, A] directly.
-// Every grid is image-major (image_element): a run of fewer images launches fewer blocks.
+// Every grid is image-major: a run of fewer images launches fewer blocks.
 #pragma once
+#include "topk_select.cuh"
 #include "yhc_common.cuh"
 
 namespace yhc {
@@ -23,41 +25,52 @@ struct YoloLevels {
   float stride[LEVELS];
 };
 
+// Where an anchor's inputs are: its level's tensors, plane size and width, its cell, stride.
+template <class T>
+struct AnchorSite {
+  const T* box;
+  const T* cls;
+  int64_t plane;
+  int64_t width;
+  int64_t cell;
+  float stride;
+};
+
+// The site of `anchor`. Unrolled, so `lv` is only indexed by constants: a runtime index into a
+// by-value parameter array would copy it to a stack frame.
+template <int LEVELS, class T>
+__device__ __forceinline__ AnchorSite<T> locate_anchor(const YoloLevels<LEVELS, T>& lv, int64_t anchor) {
+  AnchorSite<T> site{lv.box[0], lv.cls[0], lv.height[0] * lv.width[0], lv.width[0], anchor, lv.stride[0]};
+  bool found = false;
+#pragma unroll
+  for (int l = 0; l < LEVELS; ++l) {
+    const int64_t cells = lv.height[l] * lv.width[l];
+    if (found) continue;
+    if (site.cell < cells || l == LEVELS - 1) {
+      site = {lv.box[l], lv.cls[l], cells, lv.width[l], site.cell, lv.stride[l]};
+      found = true;
+    } else {
+      site.cell -= cells;
+    }
+  }
+  return site;
+}
+
 // P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout, using Input (the
 //    element type of the level tensors)
-// preds_layout: write boxes and scores to `boxes` as [B, 4 + nc, A] (scores, best unused);
-// otherwise boxes [B, A, 4], scores [B, A, nc], best [B, A].
+// preds_layout: write boxes and scores to `boxes` as [B, 4 + nc, A] (best unused);
+// otherwise boxes [B, A, 4] and best [B, A] (the best class score of each anchor).
 template <class P>
-__global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv, float* __restrict__ boxes, float* __restrict__ scores,
-                                    float* __restrict__ best) {
+__global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv, float* __restrict__ boxes, float* __restrict__ best) {
   const int64_t i = image_element<P::anchors>(int(blockIdx.x));
   if (i < 0) return;
   const int64_t b = i / P::anchors;
   const int64_t anchor = i % P::anchors;
-  // The anchor's level. Unrolled, so `lv` is only indexed by constants: a runtime index into a
-  // by-value parameter array would copy it to a stack frame.
-  int64_t cell = anchor;
-  const typename P::Input* level_box = lv.box[0];
-  const typename P::Input* level_cls = lv.cls[0];
-  int64_t plane = lv.height[0] * lv.width[0];
-  int64_t width = lv.width[0];
-  float s = lv.stride[0];
-  bool found = false;
-#pragma unroll
-  for (int l = 0; l < P::levels; ++l) {
-    const int64_t cells = lv.height[l] * lv.width[l];
-    if (found) continue;
-    if (cell < cells || l == P::levels - 1) {
-      level_box = lv.box[l];
-      level_cls = lv.cls[l];
-      plane = cells;
-      width = lv.width[l];
-      s = lv.stride[l];
-      found = true;
-    } else {
-      cell -= cells;
-    }
-  }
+  const AnchorSite<typename P::Input> site = locate_anchor(lv, anchor);
+  const typename P::Input* level_box = site.box;
+  const typename P::Input* level_cls = site.cls;
+  const int64_t plane = site.plane, width = site.width, cell = site.cell;
+  const float s = site.stride;
 
   // DFL: the expectation of each side's softmax over the bins.
   const typename P::Input* box = level_box + b * 4 * P::reg_max * plane + cell;
@@ -93,42 +106,53 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
   float top = -INFINITY;
   for (int c = 0; c < P::nc; ++c) {
     const float v = sigmoid(to_float(cls[c * plane]));
-    scores[i * P::nc + c] = v;
     if (v > top || v != v) top = v;  // NaN sticks, as in ReduceMax
   }
   best[i] = top;
 }
 
-// candidates[b, r, c] = scores[b, ranked[b, r], c]
-// P: batch, anchors, nc, max_det
+// Stage 1, one block per image: ranked[b, r] = the anchor of rank r by best score (r < max_det).
+// P: anchors, max_det. scratch_* and ranked_key: [B, max_det] work arrays.
 template <class P>
-__global__ void yolo_gather_candidates(const float* __restrict__ scores, const int64_t* __restrict__ ranked,
-                                       float* __restrict__ candidates) {
-  const int64_t i = image_element<int64_t(P::max_det) * P::nc>(int(blockIdx.x));
-  if (i < 0) return;
-  const int64_t c = i % P::nc;
-  const int64_t row = i / P::nc;  // b * max_det + r
-  const int64_t b = row / P::max_det;
-  candidates[i] = scores[(b * P::anchors + ranked[row]) * P::nc + c];
+__global__ void __launch_bounds__(kSelectThreads)
+yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
+                    unsigned* __restrict__ ranked_key, int* __restrict__ ranked) {
+  const int64_t b = blockIdx.x;
+  const float* image_best = best + b * P::anchors;
+  const int64_t at = b * P::max_det;
+  block_select_topk([=](int a) { return order_key(image_best[a]); }, P::anchors, P::max_det, scratch_key + at, scratch_index + at,
+                    ranked_key + at, ranked + at);
 }
 
-// Entry `pick` of image b's candidate list is class pick % nc of the anchor of rank pick / nc.
-// P: batch, anchors, nc, max_det
+// Stage 2, one block per image: candidate i is class i % nc of the anchor of rank i / nc; the
+// max_det best candidates, in ONNX TopK order, become detection rows x1, y1, x2, y2, score,
+// class (as float). Candidate scores are recomputed from the class logits (the same sigmoid as
+// stage 1), so the [B, A, nc] score tensor never exists.
+// P: anchors, levels, nc, max_det, using Input. scratch_*, picked_*: [B, max_det] work arrays.
 template <class P>
-__global__ void yolo_write_detections(const float* __restrict__ boxes, const int64_t* __restrict__ ranked,
-                                      const float* __restrict__ picked_scores, const int64_t* __restrict__ picked,
-                                      float* __restrict__ detections) {
-  const int64_t i = image_element<P::max_det>(int(blockIdx.x));
-  if (i < 0) return;
-  const int64_t b = i / P::max_det;
-  const int64_t pick = picked[i];
-  const int64_t anchor = ranked[b * P::max_det + pick / P::nc];
-  const float* box = boxes + (b * P::anchors + anchor) * 4;
-  float* row = detections + i * 6;
+__global__ void __launch_bounds__(kSelectThreads)
+yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float* __restrict__ boxes, const int* __restrict__ ranked,
+                       unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index, unsigned* __restrict__ picked_key,
+                       int* __restrict__ picked, float* __restrict__ detections) {
+  const int64_t b = blockIdx.x;
+  const int* image_ranked = ranked + b * P::max_det;
+  auto candidate_key = [&](int i) {
+    const AnchorSite<typename P::Input> site = locate_anchor(lv, image_ranked[i / P::nc]);
+    const int c = i % P::nc;
+    return order_key(sigmoid(to_float(site.cls[(b * P::nc + c) * site.plane + site.cell])));
+  };
+  const int64_t at = b * P::max_det;
+  block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + at, scratch_index + at, picked_key + at, picked + at);
+  for (int r = int(threadIdx.x); r < P::max_det; r += kSelectThreads) {
+    const int pick = picked[at + r];
+    const int64_t anchor = image_ranked[pick / P::nc];
+    const float* box = boxes + (b * P::anchors + anchor) * 4;
+    float* row = detections + (at + r) * 6;
 #pragma unroll
-  for (int k = 0; k < 4; ++k) row[k] = box[k];
-  row[4] = picked_scores[i];
-  row[5] = float(pick % P::nc);
+    for (int k = 0; k < 4; ++k) row[k] = box[k];
+    row[4] = key_value(picked_key[at + r]);
+    row[5] = float(pick % P::nc);
+  }
 }
 
 }  // namespace yhc

@@ -43,12 +43,11 @@ describe('tiny_head_raw --decode yolov10 --max-det 20', () => {
   it('compiles for the host target into one YoloDecode', async () => {
     const { manifest } = await compileModel(fixture('tiny_head_raw'), { outDir, target: 'host', cacheDir: TEST_CACHE, decode });
     expect(manifest.outputs.map((o) => [o.name, o.shape])).toEqual([['detections', [1, 20, 6]]]);
-    expect(manifest.kernels.filter((k) => k.nodes.some((n) => n.opType === 'YoloDecode')).map((k) => k.template)).toEqual([
-      'yolo_decode.cuh',
-      'topk.cuh',
-      'yolo_decode.cuh',
-      'topk.cuh',
-      'yolo_decode.cuh',
+    // Scores and box decode, then one selecting block per image and stage.
+    expect(manifest.kernels.filter((k) => k.nodes.some((n) => n.opType === 'YoloDecode')).map((k) => k.id.replace(/^k\d+_/, ''))).toEqual([
+      'yolodecode',
+      'yoloselect',
+      'yolodetections',
     ]);
     engine = Engine.load(outDir);
   });
@@ -101,7 +100,7 @@ describe.each([
 
   it('compiles for the host target', async () => {
     const { manifest } = await compileModel(model, { outDir: join(dir, `small_${name}`), target: 'host', cacheDir: TEST_CACHE });
-    expect(manifest.kernels.map((k) => k.template)).toEqual(name === 'detections' ? ['yolo_decode.cuh', 'topk.cuh', 'yolo_decode.cuh', 'topk.cuh', 'yolo_decode.cuh'] : ['yolo_decode.cuh']);
+    expect(manifest.kernels.map((k) => k.template)).toEqual(name === 'detections' ? ['yolo_decode.cuh', 'yolo_decode.cuh', 'yolo_decode.cuh'] : ['yolo_decode.cuh']);
     engine = Engine.load(join(dir, `small_${name}`));
   });
 

@@ -1,0 +1,133 @@
+// topk_select.cuh — the k largest of n scores, by ONE block, with ONNX TopK's order: score
+// descending, ties to the lower index, NaN above every number (as onnxruntime's TopK and yhc's
+// interpreter rank it). No cap on k (1 ≤ k ≤ n).
+//
+//   1. Radix select on order-preserving 32-bit keys (order_key): four passes of an 8-bit
+//      histogram in shared memory find T, the k-th largest key, and how many keys equal to T
+//      are needed (`ties`).
+//   2. Winners: every key above T (any order), then the `ties` lowest indices whose key is T,
+//      found chunk by chunk in index order with warp ballots.
+//   3. Sort: each winner's slot is the number of winners ordered before it (k² / threads
+//      comparisons: for the detection head's k = 300, about 350 per thread).
+//
+// Keys come from a functor, key(i) for i < n, so a caller ranks values it computes on the fly.
+// The block must have kSelectThreads threads; scratch_keys / scratch_index hold k entries.
+#pragma once
+#include "yhc_common.cuh"
+
+namespace yhc {
+
+constexpr int kSelectThreads = 256;
+
+// A key whose unsigned order is ONNX TopK's order of the floats: -0 and +0 equal, every NaN
+// above +inf (and equal to each other: ties go to the lower index).
+__device__ __forceinline__ unsigned order_key(float v) {
+  if (v != v) return 0xffffffffu;
+  if (v == 0.0f) v = 0.0f;
+  const unsigned bits = __float_as_uint(v);
+  return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+}
+
+// The float order_key came from (NaN for the NaN key).
+__device__ __forceinline__ float key_value(unsigned key) {
+  if (key == 0xffffffffu) return __uint_as_float(0x7fc00000u);
+  return __uint_as_float((key & 0x80000000u) ? key & 0x7fffffffu : ~key);
+}
+
+struct SelectShared {
+  unsigned histogram[256];
+  unsigned warp_counts[kSelectThreads / 32];
+  unsigned prefix;   // the digits of T found so far
+  unsigned wanted;   // how many of the keys matching `prefix` are still to be taken
+  unsigned above;    // winners with a key above T, stored so far
+  unsigned taken;    // ties taken so far
+};
+
+// Fills sorted_index[0 .. k) with the indices of the k largest keys, in ONNX TopK order, and
+// sorted_key likewise. scratch_* are k-entry work arrays.
+template <class KeyFn>
+__device__ void block_select_topk(KeyFn key, int n, int k, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
+                                  unsigned* __restrict__ sorted_key, int* __restrict__ sorted_index) {
+  __shared__ SelectShared s;
+  const int t = int(threadIdx.x);
+  if (t == 0) {
+    s.prefix = 0;
+    s.wanted = unsigned(k);
+    s.above = 0;
+    s.taken = 0;
+  }
+  // 1. Radix select, most significant digit first.
+  unsigned mask = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    for (int b = t; b < 256; b += kSelectThreads) s.histogram[b] = 0;
+    __syncthreads();
+    const unsigned prefix = s.prefix;
+    for (int i = t; i < n; i += kSelectThreads) {
+      const unsigned kk = key(i);
+      if ((kk & mask) == prefix) atomicAdd(&s.histogram[(kk >> shift) & 255u], 1u);
+    }
+    __syncthreads();
+    if (t == 0) {
+      unsigned seen = 0;  // keys matching the prefix with a larger digit
+      for (int digit = 255; digit >= 0; --digit) {
+        const unsigned here = s.histogram[digit];
+        if (seen + here >= s.wanted) {
+          s.prefix |= unsigned(digit) << shift;
+          s.wanted -= seen;
+          break;
+        }
+        seen += here;
+      }
+    }
+    mask |= 255u << shift;
+    __syncthreads();
+  }
+  const unsigned threshold = s.prefix;
+  const unsigned ties = s.wanted;  // keys equal to the threshold to take, lowest indices first
+
+  // 2. Winners: keys above the threshold in any order; ties in index order.
+  const int lane = t % 32;
+  const int warp = t / 32;
+  for (int base = 0; base < n; base += kSelectThreads) {
+    const int i = base + t;
+    const unsigned kk = i < n ? key(i) : 0u;
+    if (i < n && kk > threshold) {
+      const unsigned slot = atomicAdd(&s.above, 1u);
+      scratch_key[slot] = kk;
+      scratch_index[slot] = i;
+    }
+    const bool tie = i < n && kk == threshold;
+    const unsigned ballot = __ballot_sync(0xffffffffu, tie);
+    if (lane == 0) s.warp_counts[warp] = unsigned(__popc(ballot));
+    __syncthreads();
+    unsigned before = s.taken + unsigned(__popc(ballot & ((1u << lane) - 1u)));
+    for (int w = 0; w < warp; ++w) before += s.warp_counts[w];
+    if (tie && before < ties) {
+      const int slot = k - int(ties) + int(before);  // ties fill the end of the winners
+      scratch_key[slot] = kk;
+      scratch_index[slot] = i;
+    }
+    __syncthreads();
+    if (t == 0) {
+      for (int w = 0; w < kSelectThreads / 32; ++w) s.taken += s.warp_counts[w];
+    }
+    __syncthreads();
+  }
+  __syncthreads();
+
+  // 3. Sort the winners: a winner's slot is how many winners order before it.
+  for (int w = t; w < k; w += kSelectThreads) {
+    const unsigned kw = scratch_key[w];
+    const int iw = scratch_index[w];
+    int rank = 0;
+    for (int j = 0; j < k; ++j) {
+      const unsigned kj = scratch_key[j];
+      rank += (kj > kw || (kj == kw && scratch_index[j] < iw)) ? 1 : 0;
+    }
+    sorted_key[rank] = kw;
+    sorted_index[rank] = iw;
+  }
+  __syncthreads();
+}
+
+}  // namespace yhc
