@@ -8,6 +8,7 @@ import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
 import { planGraph, valueBytes, type Plan } from '../codegen/plan.js';
 import { applyPrecision, type Precision, type PrecisionReport } from '../codegen/precision.js';
 import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
+import { applyConfidenceThreshold } from './confidence_threshold.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph, Value } from './ir/graph.js';
@@ -29,6 +30,8 @@ export interface CompileOptions {
   readonly batch?: number;
   /** Storage of activations and weights: fp32 (default) or fp16 (arithmetic stays float32). */
   readonly precision?: Precision;
+  /** `--conf T`: detections under T are zeros; an output num_dets [B] counts the rest. */
+  readonly conf?: number;
   /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
   readonly decode?: DecodeOptions;
   /** false: emit sources only (`--no-build`). */
@@ -77,6 +80,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
+  if (options.conf !== undefined) applyConfidenceThreshold(graph, options.conf);
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });

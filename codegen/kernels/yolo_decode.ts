@@ -76,11 +76,13 @@ const SELECT_THREADS = 256;
 export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const l = yoloDecodeLayout(node);
   const y = node.outputs[0]!;
+  const numDets = node.outputs[1] ?? null; // with a threshold (--conf)
   // The level tensors share one storage type (precision.ts decides them together); the rest is float32.
   const levels = node.inputs.filter((v): v is Value => v !== null);
   requireFloatStorage(node, levels);
   if (levels.some((v) => v.dtype !== levels[0]!.dtype)) throw new Error(`internal: ${describeNode(node)} levels mix storage types`);
   requireFloat32(node, [y]);
+  if (numDets && numDets.dtype !== 'int32') throw new Error(`internal: ${describeNode(node)} num_dets is ${numDets.dtype}`);
   if (l.output === 'preds') return [anchorsSpec(node, l, { boxes: y })];
 
   const { batch, anchors, nc, maxDet } = l;
@@ -111,7 +113,7 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       family: 'yolodetections',
       template: 'yolo_decode.cuh',
       kernel: 'yhc::yolo_select_detections',
-      params: levelParams(node, l),
+      params: [...levelParams(node, l), boolParam('has_conf', l.conf !== null), floatParam('conf', l.conf ?? 0)],
       tensors: [
         ...levelInputs(node, l),
         read('boxes', boxes),
@@ -121,9 +123,10 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
         write('picked_key', pickedKey),
         write('picked', picked),
         write('detections', y),
+        ...(numDets ? [write('num_dets', numDets)] : []),
       ],
       locals: [levelTable(node, l)],
-      callArgs: ['levels', 'boxes', 'ranked', 'scratch_key', 'scratch_index', 'picked_key', 'picked', 'detections'],
+      callArgs: ['levels', 'boxes', 'ranked', 'scratch_key', 'scratch_index', 'picked_key', 'picked', 'detections', numDets ? 'num_dets' : 'nullptr'],
       ...selectLaunch(batch),
       nodes: [node],
       // Each candidate's sigmoid is recomputed per pass (5 passes, ≈5 FLOPs each).

@@ -21,6 +21,8 @@ export interface CheckOptions {
   readonly batch?: number;
   /** Storage precision of the build; fp16 is compared at 1e-2 relative instead of 1e-4. */
   readonly precision?: Precision;
+  /** `--conf T`: the engine thresholds its detections; the reference's are thresholded the same way here. */
+  readonly conf?: number;
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
@@ -87,6 +89,51 @@ export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: read
   return { ...base, rule: 'dense', maxAbs: dense.maxAbs, maxRel: dense.maxRel, tolerance: dense.tolerance, ok: dense.ok, detail };
 }
 
+type Reference = Record<string, { dims: readonly number[]; data: TypedArray }>;
+
+const NUM_DETS = 'num_dets';
+/** Key of the per-image scores of reference rows nearest the threshold (not an output). */
+const DETECTIONS_NEAR_CUTOFF = '\u0000near_cutoff';
+
+/**
+ * What `--conf T` does, applied to onnxruntime's detections [B, K, 6] (the original model has no
+ * threshold): rows scoring under T (or NaN) become zeros, and num_dets counts the rest.
+ */
+export function thresholdReference(reference: Reference, conf: number): Reference {
+  const entry = Object.entries(reference).find(([, r]) => looksLikeDetections(r.dims, 'float32'));
+  if (!entry) throw new YhcError('RUNTIME', 'onnxruntime produced no detections [B, K, 6] to apply --conf to');
+  const [name, r] = entry;
+  const [batch, k] = [r.dims[0]!, r.dims[1]!];
+  const data = Float32Array.from(r.data as Float32Array);
+  const numDets = new Int32Array(batch);
+  const scores = new Float32Array(batch * k);
+  for (let b = 0; b < batch; b++) {
+    for (let row = 0; row < k; row++) {
+      const o = (b * k + row) * 6;
+      scores[b * k + row] = data[o + 4]!;
+      if (data[o + 4]! >= conf) numDets[b]!++;
+      else data.fill(0, o, o + 6);
+    }
+  }
+  return { ...reference, [name]: { dims: r.dims, data }, [NUM_DETS]: { dims: [batch], data: numDets }, [DETECTIONS_NEAR_CUTOFF]: { dims: [batch, k], data: scores } };
+}
+
+/** num_dets: equal to the reference's count, give or take its rows scoring within tolerance of the threshold. */
+function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: TypedArray }, scores: { dims: readonly number[]; data: TypedArray }, conf: number, rtol: number): OutputCheck {
+  const k = scores.dims[1]!;
+  const tolerance = rtol * Math.max(1, conf);
+  let worst = 0;
+  let ok = true;
+  for (let b = 0; b < ref.data.length; b++) {
+    const near = Array.from((scores.data as Float32Array).subarray(b * k, (b + 1) * k)).filter((s) => Math.abs(s - conf) <= tolerance).length;
+    const diff = Math.abs(Number(got[b]) - Number(ref.data[b]));
+    worst = Math.max(worst, diff);
+    if (diff > near) ok = false;
+  }
+  const detail = ok ? `counts match (max difference ${worst}, within the rows at the threshold)` : `image counts ${Array.from(got as Int32Array).join(', ')}, expected ${Array.from(ref.data as Int32Array).join(', ')}`;
+  return { name: info.name, dtype: info.dtype, shape: info.shape, rule: 'dense', maxAbs: worst, maxRel: worst, tolerance: 0, ok, detail };
+}
+
 /** Compile the model, run the engine, run onnxruntime on the original model, compare. */
 export async function checkModel(modelPath: string, options: CheckOptions = {}): Promise<CheckReport> {
   const target = options.target ?? 'host';
@@ -110,6 +157,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.arch ? { arch: options.arch } : {}),
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
+      ...(options.conf !== undefined ? { conf: options.conf } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -124,11 +172,14 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       engine.dispose();
     }
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
-    const reference = await runReference(decoded ? decoded.referenceBytes() : modelPath, feeds);
+    const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
+    const raw = await runReference(decoded ? decoded.referenceBytes() : modelPath, feeds);
+    const reference = options.conf !== undefined ? thresholdReference(raw, options.conf) : raw;
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      return checkOutput(info, outputs[i]!, ref, precision === 'fp16' ? FP16_RTOL : FP32_RTOL);
+      if (info.name === NUM_DETS && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, reference[DETECTIONS_NEAR_CUTOFF]!, options.conf, rtol);
+      return checkOutput(info, outputs[i]!, ref, rtol);
     });
     return {
       ok: checks.every((c) => c.ok),

@@ -25,3 +25,21 @@ export function decodeOptions(values: { decode?: string; 'max-det'?: string }): 
   }
   return { decode: { format: values.decode as DecodeFormat, ...(maxDet !== undefined ? { maxDet } : {}) } };
 }
+
+/** `--conf T` (yhc compile and check): a score threshold on the decoder's detections. */
+export const CONF_OPTIONS = {
+  conf: { type: 'string' },
+} as const;
+
+export const CONF_HELP = `  --conf T             keep detections scoring at least T (0..1): the rest are rows of zeros,
+                       and an extra output num_dets [B] (int32) counts the rows kept
+`;
+
+export function confOption(values: { conf?: string }): { conf?: number } {
+  if (values.conf === undefined) return {};
+  const t = Number(values.conf);
+  if (values.conf.trim() === '' || !Number.isFinite(t) || t < 0 || t > 1) {
+    throw new YhcError('USAGE', `--conf must be a number between 0 and 1, got ${JSON.stringify(values.conf)}`);
+  }
+  return { conf: t };
+}

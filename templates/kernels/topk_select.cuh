@@ -1,6 +1,6 @@
 // topk_select.cuh — the k largest of n scores, by ONE block, with ONNX TopK's order: score
-// descending, ties to the lower index, NaN above every number (as onnxruntime's TopK and yhc's
-// interpreter rank it). No cap on k (1 ≤ k ≤ n).
+// descending, ties to the lower index; NaN below every number (yhc's decoder never selects a
+// NaN score: its callers zero such rows). No cap on k (1 ≤ k ≤ n).
 //
 //   1. Radix select on order-preserving 32-bit keys (order_key): four passes of an 8-bit
 //      histogram in shared memory find T, the k-th largest key, and how many keys equal to T
@@ -20,9 +20,10 @@ namespace yhc {
 constexpr int kSelectThreads = 256;
 
 // A key whose unsigned order is ONNX TopK's order of the floats: -0 and +0 equal, every NaN
-// above +inf (and equal to each other: ties go to the lower index).
+// below -inf (kNanKey; NaNs equal to each other: ties go to the lower index).
+constexpr unsigned kNanKey = 0u;
 __device__ __forceinline__ unsigned order_key(float v) {
-  if (v != v) return 0xffffffffu;
+  if (v != v) return kNanKey;
   if (v == 0.0f) v = 0.0f;
   const unsigned bits = __float_as_uint(v);
   return (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
@@ -30,7 +31,7 @@ __device__ __forceinline__ unsigned order_key(float v) {
 
 // The float order_key came from (NaN for the NaN key).
 __device__ __forceinline__ float key_value(unsigned key) {
-  if (key == 0xffffffffu) return __uint_as_float(0x7fc00000u);
+  if (key == kNanKey) return __uint_as_float(0x7fc00000u);
   return __uint_as_float((key & 0x80000000u) ? key & 0x7fffffffu : ~key);
 }
 

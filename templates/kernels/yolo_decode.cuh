@@ -103,10 +103,10 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
   }
 #pragma unroll
   for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = xyxy[k];
-  float top = -INFINITY;
+  float top = __uint_as_float(0x7fc00000u);  // NaN: no number seen yet
   for (int c = 0; c < P::nc; ++c) {
     const float v = sigmoid(to_float(cls[c * plane]));
-    if (v > top || v != v) top = v;  // NaN sticks, as in ReduceMax
+    if (v > top || (top != top && v == v)) top = v;  // the largest number; NaN only if all are
   }
   best[i] = top;
 }
@@ -126,14 +126,19 @@ yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scrat
 
 // Stage 2, one block per image: candidate i is class i % nc of the anchor of rank i / nc; the
 // max_det best candidates, in ONNX TopK order, become detection rows x1, y1, x2, y2, score,
-// class (as float). Candidate scores are recomputed from the class logits (the same sigmoid as
+// class (as float); a NaN score is never selected — with fewer numbers than max_det, the rest
+// are rows of zeros. Candidate scores are recomputed from the class logits (the same sigmoid as
 // stage 1), so the [B, A, nc] score tensor never exists.
-// P: anchors, levels, nc, max_det, using Input. scratch_*, picked_*: [B, max_det] work arrays.
+// With P::has_conf (--conf), rows scoring under P::conf are zeros too, and num_dets[b] counts
+// the rows kept (the first ones: rows are sorted).
+// P: anchors, levels, nc, max_det, has_conf, conf, using Input. scratch_*, picked_*: [B, max_det]
+// work arrays.
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
 yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float* __restrict__ boxes, const int* __restrict__ ranked,
                        unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index, unsigned* __restrict__ picked_key,
-                       int* __restrict__ picked, float* __restrict__ detections) {
+                       int* __restrict__ picked, float* __restrict__ detections, int* __restrict__ num_dets) {
+  __shared__ unsigned kept;
   const int64_t b = blockIdx.x;
   const int* image_ranked = ranked + b * P::max_det;
   auto candidate_key = [&](int i) {
@@ -142,16 +147,29 @@ yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float*
     return order_key(sigmoid(to_float(site.cls[(b * P::nc + c) * site.plane + site.cell])));
   };
   const int64_t at = b * P::max_det;
+  if (threadIdx.x == 0) kept = 0;
   block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + at, scratch_index + at, picked_key + at, picked + at);
   for (int r = int(threadIdx.x); r < P::max_det; r += kSelectThreads) {
     const int pick = picked[at + r];
     const int64_t anchor = image_ranked[pick / P::nc];
     const float* box = boxes + (b * P::anchors + anchor) * 4;
     float* row = detections + (at + r) * 6;
+    const float score = key_value(picked_key[at + r]);
+    // A NaN score is never selected, nor one under the threshold: a row of zeros.
+    if (score != score || (P::has_conf && !(score >= P::conf))) {
+#pragma unroll
+      for (int k = 0; k < 6; ++k) row[k] = 0.0f;
+      continue;
+    }
+    if (P::has_conf) atomicAdd(&kept, 1u);
 #pragma unroll
     for (int k = 0; k < 4; ++k) row[k] = box[k];
-    row[4] = key_value(picked_key[at + r]);
+    row[4] = score;
     row[5] = float(pick % P::nc);
+  }
+  if (P::has_conf) {
+    __syncthreads();
+    if (threadIdx.x == 0) num_dets[b] = int(kept);
   }
 }
 

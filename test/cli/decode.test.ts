@@ -52,6 +52,12 @@ describe('yhc --decode', () => {
     expect(r.stdout).toMatch(/PASS\n$/);
   });
 
+  it('check_conf_thresholds_both_sides_and_compares_num_dets', () => {
+    const r = yhc('check', fixture('tiny_head_raw'), '--decode', 'yolov10', '--max-det', '20', '--conf', '0.5', '--inputs', FIXTURES);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"num_dets" +dense .* ok +counts match/);
+  });
+
   it('rejects_what_it_cannot_decode_with_usage_errors', () => {
     const usage = (args: string[], message: RegExp) => {
       const r = yhc(...args);
@@ -66,6 +72,9 @@ describe('yhc --decode', () => {
     usage(['inspect', fixture('tiny_head_raw'), '--max-det', '20'], /--max-det takes effect only with --decode yolov10/);
     usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov8', ...out], /--decode must be yolov10, got "yolov8"/);
     usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov10', '--max-det', '0', ...out], /--max-det must be a positive integer/);
+    usage(['compile', fixture('tiny_head'), '--conf', '1.5', ...out], /--conf must be a number between 0 and 1, got "1.5"/);
+    usage(['compile', fixture('tiny_head'), '--conf', '0.5', '--no-passes', ...out], /--conf needs the YOLOv10 decoder/);
+    usage(['compile', fixture('tiny_head_raw'), '--conf', '0.5', ...out], /--conf needs the YOLOv10 decoder: .* or a raw head with --decode yolov10/);
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 

@@ -4,7 +4,7 @@ import { q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
-import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
+import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 
 function renderReport(r: CheckReport): string {
   const rows = r.outputs.map(
@@ -37,7 +37,7 @@ Options:
   --batch N            value of a symbolic batch dimension (default 1)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --json               print one JSON document on stdout
@@ -57,6 +57,7 @@ ${DECODE_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.in
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         ...DECODE_OPTIONS,
+        ...CONF_OPTIONS,
       },
       'check',
     );
@@ -66,12 +67,14 @@ ${DECODE_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.in
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');
     const decode = decodeOptions(values);
+    const conf = confOption(values);
     const report = await checkModel(model, {
       target: t,
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...decode,
+      ...conf,
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

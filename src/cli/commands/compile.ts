@@ -4,7 +4,7 @@ import { archList, onePositional, parse, positiveInt, target } from '../args.js'
 import type { Command } from '../main.js';
 import { progressReporter } from '../progress.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
-import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
+import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 import { renderVerify } from './inspect.js';
 
 export const compileCommand: Command = {
@@ -29,7 +29,7 @@ Options:
   --batch N            value of a symbolic batch dimension (default 1)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}  --no-build           emit sources only; run no compiler
+${DECODE_HELP}${CONF_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              no progress output
@@ -48,6 +48,7 @@ ${PASS_HELP}`,
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         ...DECODE_OPTIONS,
+        ...CONF_OPTIONS,
         ...PASS_OPTIONS,
       },
       'compile',
@@ -60,6 +61,7 @@ ${PASS_HELP}`,
     const batch = positiveInt(values.batch, '--batch');
     const jobs = positiveInt(values.jobs, '--jobs');
     const decode = decodeOptions(values);
+    const conf = confOption(values);
     const result = await compileModel(model, {
       outDir,
       ...(t ? { target: t } : {}),
@@ -68,6 +70,7 @@ ${PASS_HELP}`,
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
       ...decode,
+      ...conf,
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),

@@ -21,18 +21,25 @@ import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '
  *   grid_cell_offset    anchor centre within its cell (default 0.5): anchor = (x + o, y + o)
  *   output              'detections' (default) or 'preds'
  *   max_det             detections kept (output 'detections' only; 1 ≤ max_det ≤ A)
+ *   conf                optional score threshold (output 'detections' only, `--conf`): rows
+ *                       scoring under it are zeros, and a second output num_dets [B] (int32)
+ *                       counts the rows kept — they come first, the rows being sorted
  *
  * Per image and anchor, in float32 like the exported graph:
  *   d_k    = Σ_i softmax_i(box[k·reg_max + i]) · i                          (DFL, k = 0..3)
  *   box    = (ax − d_0, ay − d_1, ax + d_2, ay + d_3) · stride_l           (xyxy, input pixels)
  *   scores = sigmoid(cls)
  * Output 'preds': [B, 4 + nc, A] = box rows then score rows (the raw head's output).
- * Output 'detections': [B, max_det, 6] = x1, y1, x2, y2, score, class (as float), exactly the
- * exported postprocess:
+ * Output 'detections': [B, max_det, 6] = x1, y1, x2, y2, score, class (as float), the exported
+ * postprocess:
  *   1. the max_det anchors with the highest max-over-classes score (TopK: sorted descending,
- *      ties to the lower anchor index, NaN first);
+ *      ties to the lower anchor index);
  *   2. their scores as a [max_det · nc] list in rank-major order; TopK(max_det) of it again;
  *   3. entry i of that list is class i % nc of the anchor of rank ⌊i / nc⌋.
+ * A NaN score is never selected: the max over classes skips NaN (NaN only if every class is),
+ * NaN ranks after every number, and a row whose score is NaN — there are fewer than max_det
+ * numbers — is written as zeros. (onnxruntime's TopK orders NaN inconsistently; this is yhc's
+ * definition, and its kernels follow it.)
  */
 
 export const YOLO_DECODE_OUTPUTS = ['detections', 'preds'] as const;
@@ -57,6 +64,8 @@ export interface YoloDecodeLayout {
   readonly output: YoloDecodeOutput;
   /** 0 with output 'preds'. */
   readonly maxDet: number;
+  /** The score threshold (`conf`), or null: no threshold and no num_dets output. */
+  readonly conf: number | null;
 }
 
 export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
@@ -99,7 +108,13 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
   } else if (hasAttr(node, 'max_det')) {
     throw attributeError(node, 'max_det applies to output "detections" only');
   }
-  return { batch, nc, regMax, levels, anchors, cellOffset, output: output as YoloDecodeOutput, maxDet };
+  let conf: number | null = null;
+  if (hasAttr(node, 'conf')) {
+    if (output !== 'detections') throw attributeError(node, 'conf applies to output "detections" only');
+    conf = attrFloat(node, 'conf');
+    if (!Number.isFinite(conf)) throw attributeError(node, `conf must be a number, got ${conf}`);
+  }
+  return { batch, nc, regMax, levels, anchors, cellOffset, output: output as YoloDecodeOutput, maxDet, conf };
 }
 
 /** The output shape of a layout. */
@@ -152,7 +167,7 @@ function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes:
   return { boxes, scores };
 }
 
-/** Positions of the k largest of `values`: sorted descending, NaN first, ties to the lower index (ONNX TopK). */
+/** Positions of the k largest of `values`: sorted descending, ties to the lower index (ONNX TopK), NaN after every number. */
 export function topIndices(values: ArrayLike<number>, k: number): number[] {
   const order = Array.from({ length: values.length }, (_, i) => i);
   order.sort((i, j) => {
@@ -162,45 +177,52 @@ export function topIndices(values: ArrayLike<number>, k: number): number[] {
     if (a < b) return 1;
     const an = a !== a;
     const bn = b !== b;
-    return an === bn ? i - j : an ? -1 : 1;
+    return an === bn ? i - j : an ? 1 : -1;
   });
   return order.slice(0, k);
 }
 
-/** The two-stage top-k of one image: rows x1, y1, x2, y2, score, class. */
-function detect(l: YoloDecodeLayout, boxes: Float32Array, scores: Float32Array, b: number, out: Float32Array): void {
+/** The two-stage top-k of one image: rows x1, y1, x2, y2, score, class; returns the rows kept. */
+function detect(l: YoloDecodeLayout, boxes: Float32Array, scores: Float32Array, b: number, out: Float32Array): number {
   const { nc, anchors, maxDet } = l;
   const best = new Float32Array(anchors);
   for (let a = 0; a < anchors; a++) {
-    let m = -Infinity;
+    let m = NaN;
     for (let c = 0; c < nc; c++) {
       const v = scores[(b * anchors + a) * nc + c]!;
-      if (v > m || v !== v) m = v; // NaN sticks, as in ReduceMax
+      if (v > m || (m !== m && v === v)) m = v; // the largest number; NaN only if all are
     }
     best[a] = m;
   }
   const ranked = topIndices(best, maxDet);
   const candidates = new Float32Array(maxDet * nc);
   ranked.forEach((a, r) => candidates.set(scores.subarray((b * anchors + a) * nc, (b * anchors + a + 1) * nc), r * nc));
+  let kept = 0;
   topIndices(candidates, maxDet).forEach((i, j) => {
     const anchor = ranked[Math.floor(i / nc)]!;
     const o = (b * maxDet + j) * 6;
+    // A NaN score is never selected, nor one under the threshold: the row stays zeros.
+    if (candidates[i] !== candidates[i] || (l.conf !== null && !(candidates[i]! >= l.conf))) return;
+    kept++;
     out.set(boxes.subarray((b * anchors + anchor) * 4, (b * anchors + anchor) * 4 + 4), o);
     out[o + 4] = candidates[i]!;
     out[o + 5] = i % nc;
   });
+  return kept;
 }
 
 export const YoloDecode: OpDef = {
   opType: 'YoloDecode',
   domain: 'ai.yhc',
-  attributes: ['nc', 'reg_max', 'strides', 'grid_cell_offset', 'output', 'max_det'],
+  attributes: ['nc', 'reg_max', 'strides', 'grid_cell_offset', 'output', 'max_det', 'conf'],
   inputs: [2, 64],
-  outputs: [1, 1],
+  outputs: [1, 2],
   infer(node) {
     checkNode(node, YoloDecode);
     node.inputs.forEach((_, i) => requireDType(node, i, ['float32']));
-    return [{ dtype: 'float32', shape: yoloDecodeShape(yoloDecodeLayout(node)) }];
+    const l = yoloDecodeLayout(node);
+    const detections = { dtype: 'float32' as const, shape: yoloDecodeShape(l) };
+    return l.conf === null ? [detections] : [detections, { dtype: 'int32' as const, shape: [l.batch] }];
   },
   evaluate(node, inputs) {
     const l = yoloDecodeLayout(node);
@@ -208,9 +230,10 @@ export const YoloDecode: OpDef = {
     const { boxes, scores } = decodeAnchors(l, tensors);
     const shape = yoloDecodeShape(l);
     const out = new Float32Array(shape[0]! * shape[1]! * shape[2]!);
+    const numDets = new Float64Array(l.batch);
     for (let b = 0; b < l.batch; b++) {
       if (l.output === 'detections') {
-        detect(l, boxes, scores, b, out);
+        numDets[b] = detect(l, boxes, scores, b, out);
         continue;
       }
       // preds: box rows, then score rows, anchors along the last axis.
@@ -220,7 +243,8 @@ export const YoloDecode: OpDef = {
         for (let c = 0; c < l.nc; c++) out[(b * rows + 4 + c) * l.anchors + a] = scores[(b * l.anchors + a) * l.nc + c]!;
       }
     }
-    return [new Tensor('float32', shape, out)];
+    const detections = new Tensor('float32', shape, out);
+    return l.conf === null ? [detections] : [detections, new Tensor('int32', [l.batch], numDets)];
   },
   flops(node) {
     const l = yoloDecodeLayout(node);

@@ -1,14 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOutput, poisonedOutputs } from '../../../src/check/check.js';
+import { checkOutput, poisonedOutputs, thresholdReference } from '../../../src/check/check.js';
 import { runReference } from '../../../src/check/oracle.js';
 import { SeededRandom } from '../../../src/check/random.js';
 import { compileModel } from '../../../src/compile.js';
 import type { DType } from '../../../src/dtype.js';
 import type { TensorInfo } from '../../../src/manifest.js';
 import { encodeModel } from '../../../src/onnx/write.js';
-import type { TypedArray } from '../../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf, type TypedArray } from '../../../src/runtime/typed_arrays.js';
+import { runGraph } from '../../../src/interp/interpreter.js';
+import type { Graph } from '../../../src/ir/graph.js';
 import { withEngine } from '../../helpers/golden.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
@@ -28,12 +30,17 @@ afterAll(cleanup);
 
 type Logits = (rng: SeededRandom, i: number) => number;
 
-const SCORE_SETS: { name: string; cls: Logits; exactTies: boolean }[] = [
+// The oracle is onnxruntime on the exported graph — except for NaN scores, which onnxruntime's
+// TopK orders inconsistently: yhc never selects them (src/ops/yhc/yolo_decode.ts), and its
+// interpreter, running the compiled graph, is the oracle.
+const SCORE_SETS: { name: string; cls: Logits; exactTies: boolean; oracle?: 'interpreter' }[] = [
   { name: 'every score equal', cls: () => 0.25, exactTies: true },
   { name: 'three logit values (ties at the cut-off)', cls: (rng) => [-1.5, 0.5, 2][Math.floor(rng.uniform() * 3)]!, exactTies: true },
   { name: 'saturated logits (sigmoid exactly 1 or 0)', cls: (rng) => (rng.uniform() < 0.5 ? 1e4 : -1e4), exactTies: true },
   { name: 'very small and very large logits mixed with normal ones', cls: (rng) => [-80, 80, rng.normal()][Math.floor(rng.uniform() * 3)]!, exactTies: false },
   { name: 'random logits', cls: (rng) => 3 * rng.normal(), exactTies: false },
+  { name: 'NaN logits among random ones (never selected)', cls: (rng) => (rng.uniform() < 0.1 ? NaN : 3 * rng.normal()), exactTies: false, oracle: 'interpreter' },
+  { name: 'mostly NaN logits: fewer numbers than max_det, zero rows', cls: (rng) => (rng.uniform() < 0.95 ? NaN : rng.normal()), exactTies: false, oracle: 'interpreter' },
 ];
 
 const VARIANTS: { name: string; variant: DecoderVariant }[] = [
@@ -52,24 +59,41 @@ function inputsFor(infos: readonly TensorInfo[], seed: number, cls: Logits): Rec
   );
 }
 
-async function buildDecoder(name: string, variant: DecoderVariant): Promise<{ model: string; outDir: string }> {
+interface Built {
+  readonly model: string;
+  readonly outDir: string;
+  /** The compiled (optimized) graph: YoloDecode, yhc's definition of the decoder. */
+  readonly graph: Graph;
+}
+
+async function buildDecoder(name: string, variant: DecoderVariant): Promise<Built> {
   const b = new GraphBuilder();
   writeDecoder(b, variant);
   const model = join(dir, `${name}.onnx`);
   writeFileSync(model, encodeModel(b.spec()));
   const outDir = join(dir, name);
-  const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
+  const { manifest, graph } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
   expect(manifest.kernels.map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(['yolodecode', 'yoloselect', 'yolodetections']);
-  return { model, outDir };
+  return { model, outDir, graph };
 }
 
-async function expectSameDetections(model: string, outDir: string, seed: number, cls: Logits, exactTies: boolean): Promise<void> {
-  await withEngine(outDir, async (engine) => {
+async function expectSameDetections(built: Built, seed: number, cls: Logits, exactTies: boolean, oracle: 'onnxruntime' | 'interpreter' = 'onnxruntime'): Promise<void> {
+  await withEngine(built.outDir, async (engine) => {
     const m = engine.manifest;
     const given = inputsFor(m.inputs, seed, cls);
     const [got] = engine.runPositional(m.inputs.map((i) => given[i.name]!), poisonedOutputs(m.outputs));
-    const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
-    const ref = (await runReference(model, feeds))[m.outputs[0]!.name]!;
+    let ref: { dims: readonly number[]; data: TypedArray };
+    if (oracle === 'interpreter') {
+      const tensors = Object.fromEntries(m.inputs.map((i) => [i.name, tensorFromTypedArray(i.dtype as DType, i.shape, given[i.name]!)]));
+      const out = runGraph(built.graph, tensors)[m.outputs[0]!.name]!;
+      ref = { dims: out.shape, data: typedArrayOf(out) };
+      // Never a NaN score: rows without a number are zeros.
+      const scores = Array.from(got as Float32Array).filter((_, i) => i % 6 === 4);
+      expect(scores.some((v) => Number.isNaN(v))).toBe(false);
+    } else {
+      const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
+      ref = (await runReference(built.model, feeds))[m.outputs[0]!.name]!;
+    }
     const result = checkOutput(m.outputs[0]!, got!, ref);
     expect(result.ok, result.detail).toBe(true);
     if (exactTies) {
@@ -87,21 +111,53 @@ async function expectSameDetections(model: string, outDir: string, seed: number,
 
 describe.each(VARIANTS)('decoder selection, $name (host emulation vs onnxruntime)', ({ name, variant }) => {
   const tag = name.replace(/[^a-z0-9]+/gi, '_');
-  let built: { model: string; outDir: string };
+  let built: Built;
 
   it('compiles to three kernels: scores, then one selecting block per image and stage', async () => {
     built = await buildDecoder(`select_${tag}`, variant);
   });
 
-  it.each(SCORE_SETS.map((s, k) => ({ ...s, seed: 100 + k })))('$name', async ({ cls, exactTies, seed }) => {
-    await expectSameDetections(built.model, built.outDir, seed, cls, exactTies);
+  it.each(SCORE_SETS.map((s, k) => ({ ...s, seed: 100 + k })))('$name', async ({ cls, exactTies, seed, oracle }) => {
+    await expectSameDetections(built, seed, cls, exactTies, oracle);
   });
 });
 
 it('a full-size head: 2,100 anchors x 80 classes -> 300, batch 2 (candidate keys span many chunks)', async () => {
   const variant: DecoderVariant = { batch: 2, nc: 80, regMax: 16, levels: [[40, 40, 8], [20, 20, 16], [10, 10, 32]], maxDet: 300 };
   expect(geometryOf(variant).anchors).toBe(2100);
-  const { model, outDir } = await buildDecoder('select_full_size', variant);
-  await expectSameDetections(model, outDir, 7, (rng) => 3 * rng.normal(), false);
-  await expectSameDetections(model, outDir, 8, (rng) => [-2, 1][Math.floor(rng.uniform() * 2)]!, true);
+  const built = await buildDecoder('select_full_size', variant);
+  await expectSameDetections(built, 7, (rng) => 3 * rng.normal(), false);
+  await expectSameDetections(built, 8, (rng) => [-2, 1][Math.floor(rng.uniform() * 2)]!, true);
 }, 180_000);
+
+it('--conf: rows under the threshold are zeros and num_dets counts the rest, per image (batch 8)', async () => {
+  const b = new GraphBuilder();
+  writeDecoder(b, { batch: 8, maxDet: 20 });
+  const model = join(dir, 'conf.onnx');
+  writeFileSync(model, encodeModel(b.spec()));
+  const outDir = join(dir, 'conf');
+  const conf = 0.7;
+  const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, conf });
+  expect(manifest.outputs.map((o) => [o.dtype, o.shape])).toEqual([['float32', [8, 20, 6]], ['int32', [8]]]);
+  expect(manifest.outputs[1]!.name).toBe('num_dets');
+  await withEngine(outDir, async (engine) => {
+    const m = engine.manifest;
+    const given = inputsFor(m.inputs, 31, (rng) => 2 * rng.normal());
+    const [detections, numDets] = engine.runPositional(m.inputs.map((i) => given[i.name]!), poisonedOutputs(m.outputs));
+    const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
+    const ref = thresholdReference(await runReference(model, feeds), conf);
+    expect(checkOutput(m.outputs[0]!, detections!, ref[m.outputs[0]!.name]!).ok).toBe(true);
+    const counts = Array.from(numDets as Int32Array);
+    expect(counts).toEqual(Array.from(ref['num_dets']!.data as Int32Array));
+    // The threshold cuts inside the rows (neither none nor all kept), and the kept rows come first.
+    expect(counts.some((n) => n > 0 && n < 20)).toBe(true);
+    counts.forEach((n, img) => {
+      const rows = Array.from((detections as Float32Array).subarray(img * 120, (img + 1) * 120));
+      for (let r = 0; r < 20; r++) {
+        const row = rows.slice(6 * r, 6 * r + 6);
+        if (r < n) expect(row[4]!).toBeGreaterThanOrEqual(conf);
+        else expect(row).toEqual([0, 0, 0, 0, 0, 0]);
+      }
+    });
+  });
+});
