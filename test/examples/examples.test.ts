@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
+import { withEngine } from '../helpers/golden.js';
 import { FIXTURES, REPO, TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
 
 /** The examples users copy from must run: Python through ctypes, C through yhc_engine.h. */
@@ -33,6 +34,26 @@ function expectFirstRowMatches(line: string): void {
 }
 
 describe('examples', () => {
+  it('draw_detections_example_writes_an_svg_of_the_kept_rows', async () => {
+    const conf = join(dir, 'tiny_conf');
+    await compileModel(fixture('tiny_head'), { outDir: conf, target: 'host', cacheDir: TEST_CACHE, conf: 0.5 });
+    const svg = join(dir, 'tiny.svg');
+    const r = run('node', ['examples/draw_detections.mjs', conf, svg, ...['p3', 'p4', 'p5'].map((n, i) => `${n}=${inputFiles[i]}`)]);
+    expect(r.status, r.out).toBe(0);
+    const kept = await withEngine(conf, (engine) => {
+      const inputs = Object.fromEntries(engine.inputs.map((info, i) => {
+        const b = readFileSync(inputFiles[i]!);
+        return [info.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+      }));
+      return (engine.run(inputs)['num_dets'] as Int32Array)[0]!;
+    });
+    expect(kept).toBeGreaterThan(0);
+    const text = readFileSync(svg, 'utf8');
+    expect(text.match(/<rect x=/g)?.length).toBe(kept);
+    expect(text).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="\d+" height="\d+"/);
+    expect(r.out).toContain(`${kept} boxes`);
+  });
+
   it('python_ctypes_example_runs_a_build', () => {
     const r = run('python3', ['examples/python/run_engine.py', build, ...['p3', 'p4', 'p5'].map((n, i) => `${n}=${inputFiles[i]}`)]);
     expect(r.status, r.out).toBe(0);
