@@ -15,7 +15,9 @@ against PyTorch's fp32 outputs (the golden rules of tools/gpu/yhc_compare.py), t
 CUDA events after warm-up, the median over `--repeats` of the mean of `--inner` back-to-back runs:
 yhc_engine_run (a CUDA graph replay), PyTorch eager and torch.compile — all three at the build's
 precision (manifest precision.storage: fp32, or fp16 from `yhc compile --precision fp16`, checked
-at 1e-2 relative; PyTorch then runs the whole graph in half).
+at 1e-2 relative; PyTorch then runs the whole graph in half). Decoder-only builds
+(bench/decoder_model.mjs: 8,400 or 33,600 anchors x 80 classes -> 300) are timed against the
+PyTorch postprocess of bench/torch_decoder.py (DFL, boxes, sigmoid, two torch.topk).
 Prints one table; --json writes the rows.
 """
 import argparse
@@ -31,6 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tools", "gpu"))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
 import torch  # noqa: E402
 from gpu_check import build  # noqa: E402
+from torch_decoder import TorchDecoder  # noqa: E402
 from torch_onnx import TorchOnnx  # noqa: E402
 from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
 from yhc_engine import Engine  # noqa: E402
@@ -75,9 +78,57 @@ def check(info, got, ref, rtol):
     return c["ok"], f"max rel {c['max_rel']:.1e}"
 
 
+def time_torch(fn, x, args):
+    """PyTorch eager and torch.compile timings of fn(**x): (eager µs, compiled µs or None, note)."""
+    eager_us = time_us(lambda: fn(**x), args.warmup, args.repeats, args.inner)
+    compiled_us, note = None, ""
+    if not args.no_compile:
+        try:
+            t0 = time.perf_counter()
+            compiled = torch.compile(lambda **kw: fn(**kw), mode=args.compile_mode)
+            compiled(**x)
+            torch.cuda.synchronize()
+            note = f"compiled in {time.perf_counter() - t0:.0f} s"
+            compiled_us = time_us(lambda: compiled(**x), args.warmup, args.repeats, args.inner)
+        except Exception as e:  # noqa: BLE001 — report, do not abort the table
+            note = f"torch.compile failed: {type(e).__name__}: {str(e)[:120]}"
+    return eager_us, compiled_us, note
+
+
+def bench_decoder(build_dir, manifest, args):
+    """A decoder-only build (bench/decoder_model.mjs): yhc's three decoder kernels against the
+    PyTorch postprocess (bench/torch_decoder.py), eager and compiled, on the same random inputs."""
+    node = manifest["kernels"][0]["nodes"][0]
+    levels = [tuple(i["shape"][2:]) for i in manifest["inputs"] if i["name"].startswith("box")]
+    nc = next(i["shape"][1] for i in manifest["inputs"] if i["name"].startswith("cls"))
+    max_det = manifest["outputs"][0]["shape"][1]
+    library = build(build_dir, "cuda", args.arch, args.jobs)
+    gen = torch.Generator(device="cpu").manual_seed(args.seed)
+    feeds = {i["name"]: torch.randn(i["shape"], generator=gen).cuda() for i in manifest["inputs"]}
+    net = TorchDecoder(levels, nc, max_det=max_det)
+    reference = net(**feeds)
+    with DeviceEngine(build_dir, library=library) as engine:
+        out = torch.full(manifest["outputs"][0]["shape"], float("nan"), device="cuda")
+        engine.bind([feeds[i["name"]].contiguous() for i in manifest["inputs"]], [out])
+        engine.launch()
+        torch.cuda.synchronize()
+        ok, detail = check(manifest["outputs"][0], out, reference, FP32_RTOL)
+        yhc_us = time_us(engine.launch, args.warmup, args.repeats, args.inner)
+    eager_us, compiled_us, note = time_torch(net, feeds, args)
+    anchors = sum(h * w for h, w in levels)
+    return [{
+        "model": f"decoder {anchors}x{nc}->{max_det} ({node['opType']})", "batch": manifest["batch"], "precision": "fp32",
+        "gpu": torch.cuda.get_device_name(), "yhc_us": yhc_us, "eager_us": eager_us, "compile_us": compiled_us,
+        "speedup_vs_compile": (compiled_us / yhc_us) if compiled_us else None,
+        "yhc_check": ("ok" if ok else "MISMATCH") + "; " + detail, "note": note,
+    }]
+
+
 def bench_build(build_dir, args):
     with open(os.path.join(build_dir, "manifest.json"), encoding="utf-8") as f:
         manifest = json.load(f)
+    if all(n["opType"] == "YoloDecode" for k in manifest["kernels"] for n in k["nodes"]):
+        return bench_decoder(build_dir, manifest, args)
     model = manifest["model"]["name"]
     batch = manifest["batch"]
     precision = manifest.get("precision", {}).get("storage", "fp32")
@@ -99,18 +150,7 @@ def bench_build(build_dir, args):
 
     net = TorchOnnx(os.path.join(args.models, f"{model}.onnx"), dtype=dtype)
     x = {k: v.to(dtype) for k, v in feeds.items()}
-    eager_us = time_us(lambda: net(**x), args.warmup, args.repeats, args.inner)
-    compiled_us, compile_note = None, ""
-    if not args.no_compile:
-        try:
-            t0 = time.perf_counter()
-            compiled = torch.compile(lambda **kw: net(**kw), mode=args.compile_mode)
-            compiled(**x)
-            torch.cuda.synchronize()
-            compile_note = f"compiled in {time.perf_counter() - t0:.0f} s"
-            compiled_us = time_us(lambda: compiled(**x), args.warmup, args.repeats, args.inner)
-        except Exception as e:  # noqa: BLE001 — report, do not abort the table
-            compile_note = f"torch.compile failed: {type(e).__name__}: {str(e)[:120]}"
+    eager_us, compiled_us, compile_note = time_torch(net, x, args)
     return [{
         "model": model, "batch": batch, "precision": precision, "gpu": torch.cuda.get_device_name(),
         "yhc_us": yhc_us, "eager_us": eager_us, "compile_us": compiled_us,
@@ -148,10 +188,10 @@ def main():
     for b in args.builds:
         rows += bench_build(b, args)
     print(f"GPU: {torch.cuda.get_device_name()}  torch {torch.__version__}  (µs per run, median of {args.repeats} x {args.inner} runs)")
-    print(f"{'model':<20} {'batch':>5} {'prec':<5} {'yhc':>9} {'eager':>9} {'compile':>9} {'yhc vs compile':>15}  check")
+    print(f"{'model':<32} {'batch':>5} {'prec':<5} {'yhc':>9} {'eager':>9} {'compile':>9} {'yhc vs compile':>15}  check")
     for r in rows:
         speed = "-" if r["speedup_vs_compile"] is None else f"{r['speedup_vs_compile']:.2f}x"
-        print(f"{r['model']:<20} {r['batch']:>5} {r['precision']:<5} {fmt(r['yhc_us']):>9} {fmt(r['eager_us']):>9} {fmt(r['compile_us']):>9} {speed:>15}  {r['yhc_check']} {r['note']}")
+        print(f"{r['model']:<32} {r['batch']:>5} {r['precision']:<5} {fmt(r['yhc_us']):>9} {fmt(r['eager_us']):>9} {fmt(r['compile_us']):>9} {speed:>15}  {r['yhc_check']} {r['note']}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(rows, f, indent=2)

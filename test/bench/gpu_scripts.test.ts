@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/paths.js';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkOutput } from '../../src/check/check.js';
+import { compileModel } from '../../src/compile.js';
+import { runGraph } from '../../src/interp/interpreter.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { randomInputs, withEngine } from '../helpers/golden.js';
+import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
 /**
  * The GPU-machine scripts need torch and a GPU, which neither this machine nor CI has: here they
@@ -13,7 +20,7 @@ function run(cmd: string, ...args: string[]) {
 }
 
 describe('GPU scripts', () => {
-  it.each(['bench/gpu_bench.py', 'bench/torch_onnx.py', 'tools/gpu/gpu_check.py'])('%s byte-compiles', (file) => {
+  it.each(['bench/gpu_bench.py', 'bench/torch_onnx.py', 'bench/torch_decoder.py', 'tools/gpu/gpu_check.py'])('%s byte-compiles', (file) => {
     const r = run('python3', '-c', `import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])`, file);
     expect(r.status, r.out).toBe(0);
   });
@@ -22,4 +29,29 @@ describe('GPU scripts', () => {
     const r = run('bash', '-n', file);
     expect(r.status, r.out).toBe(0);
   });
+});
+
+describe('bench/decoder_model.mjs (the decoder-only benchmark model)', () => {
+  const { dir, cleanup } = tempDir('yhc-decoder-model-');
+  afterAll(cleanup);
+
+  it('writes a YoloDecode model that compiles to the three decoder kernels and runs as the interpreter says', async () => {
+    const model = join(dir, 'decoder_640.onnx');
+    const r = run('node', 'bench/decoder_model.mjs', model, '--input', '640', '--nc', '4', '--max-det', '50');
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('8400 anchors x 4 classes -> 50');
+    const outDir = join(dir, 'build');
+    const { manifest } = await compileModel(model, { outDir, target: 'host', batch: 2, cacheDir: TEST_CACHE });
+    expect(manifest.kernels.map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(['yolodecode', 'yoloselect', 'yolodetections']);
+    expect(manifest.dynamicBatch).toBe(true);
+    await withEngine(outDir, async (engine) => {
+      const inputs = randomInputs(engine.manifest.inputs, 3);
+      const [got] = engine.runPositional(engine.manifest.inputs.map((i) => inputs[i.name]!));
+      const graph = loadModel(model, { batch: 2 });
+      const tensors = Object.fromEntries(engine.manifest.inputs.map((i) => [i.name, tensorFromTypedArray('float32', i.shape, inputs[i.name]!)]));
+      const want = runGraph(graph, tensors)['detections']!;
+      const result = checkOutput(engine.manifest.outputs[0]!, got!, { dims: want.shape, data: typedArrayOf(want) });
+      expect(result.ok, result.detail).toBe(true);
+    });
+  }, 120_000);
 });
