@@ -1,7 +1,7 @@
 import { compareDense, compareDetections } from '../src/check/compare.js';
 import { attrInt, attrString } from '../src/ir/attributes.js';
 import { Graph, ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attr, type Attrs, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
+import { Uses, removeNodes, isOnnxOp, isYhcOp } from '../src/ir/rewrite.js';
 import { runGraph } from '../src/interp/interpreter.js';
 import { normalizeAxis } from '../src/ops/util/axes.js';
 import { YoloDecode } from '../src/ops/yhc/yolo_decode.js';
@@ -95,17 +95,22 @@ function coneAbove(out: Value, sources: ReadonlySet<Value>): { nodes: Set<Node>;
   return { nodes, open };
 }
 
-/** The graph output the decoder computes: the last one (in node order) that `from` reaches. */
+/**
+ * The graph output the decoder computes: the last one (in node order) that `from` reaches. A
+ * raw head's preds read by an appended ai.yhc.YoloNms (`--decode nms`) count as an output.
+ */
 function decoderOutput(graph: Graph, from: Node, uses: Uses): Value {
   const reached = new Set<Node>([from]);
   const stack = [from];
   while (stack.length > 0) {
     for (const v of stack.pop()!.outputs) {
-      for (const r of uses.of(v)) if (!reached.has(r)) reached.add(r), stack.push(r);
+      // An appended YoloNms is the decoder's reader, not part of it.
+      for (const r of uses.of(v)) if (!reached.has(r) && !isYhcOp(r, 'YoloNms')) reached.add(r), stack.push(r);
     }
   }
   const order = new Map(graph.nodes.map((n, i) => [n, i]));
-  const outs = graph.outputs.filter((v) => v.producer && reached.has(v.producer));
+  const nmsInputs = graph.nodes.filter((n) => isYhcOp(n, 'YoloNms')).map((n) => n.input(0));
+  const outs = [...graph.outputs, ...nmsInputs].filter((v) => v.producer && reached.has(v.producer));
   if (outs.length === 0) leave('it reaches no graph output');
   return outs.reduce((a, b) => (order.get(b.producer!)! > order.get(a.producer!)! ? b : a));
 }

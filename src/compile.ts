@@ -14,7 +14,7 @@ import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph, Value } from './ir/graph.js';
 import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
 import { loadModel } from './onnx/load.js';
-import { DEFAULT_MAX_DET, loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
+import { DEFAULT_MAX_DET, DEFAULT_NMS, loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
 import { withStagedDirectory } from './util/output_dir.js';
 import { packageVersion } from './util/package_root.js';
 
@@ -186,7 +186,15 @@ function makeManifest(args: {
     batch: plan.batch,
     dynamicBatch: plan.dynamicBatch,
     precision: { storage: args.precision.precision, halfActivations: args.precision.halfActivations, halfWeights: args.precision.halfWeights },
-    decode: args.decode ? { format: args.decode.format, maxDet: args.decode.maxDet ?? DEFAULT_MAX_DET } : null,
+    decode: args.decode
+      ? {
+          format: args.decode.format,
+          maxDet: args.decode.maxDet ?? DEFAULT_MAX_DET,
+          ...(args.decode.format === 'nms'
+            ? { iou: args.decode.iou ?? DEFAULT_NMS.iou, conf: args.decode.conf ?? DEFAULT_NMS.conf, boxes: args.decode.boxes ?? 'xyxy' }
+            : {}),
+        }
+      : null,
     inputs: graph.inputs.map(tensorInfo),
     outputs: graph.outputs.map(tensorInfo),
     passes: args.passes ? args.passes.passes.map((p) => ({ name: p.name, fired: p.fired })) : null,

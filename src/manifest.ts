@@ -39,7 +39,7 @@ export interface Manifest {
   /** Storage precision (--precision) and how many tensors it put in half. */
   readonly precision: { readonly storage: 'fp32' | 'fp16'; readonly halfActivations: number; readonly halfWeights: number };
   /** The postprocess `--decode` appended to a raw-output model, or null. */
-  readonly decode: { readonly format: string; readonly maxDet: number } | null;
+  readonly decode: { readonly format: string; readonly maxDet: number; readonly iou?: number; readonly conf?: number; readonly boxes?: string } | null;
   /** The graph passes that ran and what each rewrote (null with --no-passes). */
   readonly passes: readonly { readonly name: string; readonly fired: Record<string, number> }[] | null;
   /** Library path relative to the build directory; null for --no-build. */

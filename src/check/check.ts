@@ -174,7 +174,9 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
     const raw = await runReference(decoded ? decoded.referenceBytes() : modelPath, feeds);
-    const reference = options.conf !== undefined ? thresholdReference(raw, options.conf) : raw;
+    // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
+    const assembled = (decoded?.assembleReference ? decoded.assembleReference(raw) : raw) as Reference;
+    const reference = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);

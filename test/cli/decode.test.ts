@@ -58,6 +58,13 @@ describe('yhc --decode', () => {
     expect(r.stdout).toMatch(/"num_dets" +dense .* ok +counts match/);
   });
 
+  it('check_decode_nms_compares_with_onnxruntime_non_max_suppression', () => {
+    const r = yhc('check', fixture('tiny_head_raw'), '--decode', 'nms', '--iou', '0.6', '--conf', '0.3', '--max-det', '25', '--inputs', FIXTURES);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/"detections" +detections .* ok/);
+    expect(r.stdout).toMatch(/"num_dets" +dense .* ok/);
+  });
+
   it('rejects_what_it_cannot_decode_with_usage_errors', () => {
     const usage = (args: string[], message: RegExp) => {
       const r = yhc(...args);
@@ -69,10 +76,13 @@ describe('yhc --decode', () => {
     usage(['compile', fixture('tiny_head'), '--decode', 'yolov10', ...out], /already ends in detections \(output "detections" \[1, 20, 6\]\)/);
     usage(['check', fixture('v10head_n'), '--decode', 'yolov10'], /already ends in detections/);
     usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov10', '--max-det', '526', ...out], /--max-det 526 is larger than the model's 525 anchors/);
-    usage(['inspect', fixture('tiny_head_raw'), '--max-det', '20'], /--max-det takes effect only with --decode yolov10/);
-    usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov8', ...out], /--decode must be yolov10, got "yolov8"/);
+    usage(['inspect', fixture('tiny_head_raw'), '--max-det', '20'], /--max-det takes effect only with --decode/);
+    usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov8', ...out], /--decode must be yolov10 or nms, got "yolov8"/);
     usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov10', '--max-det', '0', ...out], /--max-det must be a positive integer/);
     usage(['compile', fixture('tiny_head'), '--conf', '1.5', ...out], /--conf must be a number between 0 and 1, got "1.5"/);
+    usage(['compile', fixture('tiny_head_raw'), '--decode', 'yolov10', '--iou', '0.5', ...out], /--iou takes effect only with --decode nms/);
+    usage(['compile', fixture('tiny_head_raw'), '--decode', 'nms', '--boxes', 'cxcywh', ...out], /--boxes must be xyxy or xywh, got "cxcywh"/);
+    usage(['compile', fixture('tiny_head_raw'), '--decode', 'nms', '--iou', '2', ...out], /--iou must be a number between 0 and 1, got "2"/);
     usage(['compile', fixture('tiny_head'), '--conf', '0.5', '--no-passes', ...out], /--conf needs the YOLOv10 decoder/);
     usage(['compile', fixture('tiny_head_raw'), '--conf', '0.5', ...out], /--conf needs the YOLOv10 decoder: .* or a raw head with --decode yolov10/);
     expect(existsSync(join(dir, 'never'))).toBe(false);

@@ -35,6 +35,12 @@ describe.runIf(NVCC)('nvcc builds every fixture for sm_90', () => {
   }
 });
 
+it.runIf(NVCC)('the NMS decoder (--decode nms) builds for sm_90 without spills or a stack frame', async () => {
+  const { manifest } = await compileModel(fixture('tiny_head_raw'), { outDir: join(dir, 'nms'), target: 'cuda', arch: ['sm_90'], cacheDir: TEST_CACHE, decode: { format: 'nms' } });
+  const nms = manifest.kernels.find((k) => k.id.endsWith('_yolonms'))!;
+  expect(nms.ptxas![0]!.spillStoreBytes + nms.ptxas![0]!.stackBytes).toBe(0);
+});
+
 it.runIf(NVCC)('several archs build a fatbin with a report per arch', async () => {
   const { manifest } = await compileModel(fixture('tiny_head_raw'), { outDir: join(dir, 'fat'), target: 'cuda', arch: ['sm_80', 'sm_90'], cacheDir: TEST_CACHE });
   expect(manifest.arch).toEqual(['sm_80', 'sm_90']);
