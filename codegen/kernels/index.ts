@@ -13,7 +13,7 @@ import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
-import { yoloNmsKernel } from './yolo_nms.js';
+import { yoloNmsKernels } from './yolo_nms.js';
 
 /** What a generator may ask of the lowering. */
 export interface LoweringContext {
@@ -72,7 +72,7 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['SimAM', simamKernel],
   ['DwPw', dwpwKernels],
   ['YoloDecode', yoloDecodeKernels],
-  ['YoloNms', yoloNmsKernel],
+  ['YoloNms', yoloNmsKernels],
 ]);
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */

@@ -76,7 +76,7 @@ describe.each(CASES)('--decode nms, $name (host emulation vs onnxruntime NonMaxS
   }, 120_000);
 });
 
-it('--decode nms on the raw-output fixture: one YoloNms kernel after the head', async () => {
+it('--decode nms on the raw-output fixture: the NMS kernels after the head', async () => {
   const { manifest } = await compileModel(fixture('tiny_head_raw'), {
     outDir: join(dir, 'tiny_head_raw_nms'),
     target: 'host',
@@ -85,8 +85,9 @@ it('--decode nms on the raw-output fixture: one YoloNms kernel after the head', 
   });
   expect(manifest.outputs.map((o) => [o.name, o.dtype, o.shape])).toEqual([['detections', 'float32', [1, 25, 6]], ['num_dets', 'int32', [1]]]);
   // The raw head's own decode (DFL, boxes, sigmoid) is still recognized as YoloDecode 'preds'.
-  expect(manifest.kernels.slice(-2).map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(['yolodecode', 'yolonms']);
-  expect(manifest.kernels.length).toBe(6);
+  // Then NMS bitmask style: select, the IoU matrix in tiles, the sweep.
+  expect(manifest.kernels.slice(-4).map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(['yolodecode', 'yolonmsselect', 'yolonmsmask', 'yolonmssweep']);
+  expect(manifest.kernels.length).toBe(8);
   const report = await checkModel(fixture('tiny_head_raw'), { decode: { format: 'nms', iou: 0.6, conf: 0.3, maxDet: 25 }, seed: 9, cacheDir: TEST_CACHE });
   for (const o of report.outputs) expect(o.ok, `${o.name}: ${o.detail}`).toBe(true);
 }, 120_000);
