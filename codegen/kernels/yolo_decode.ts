@@ -63,7 +63,10 @@ function levelParams(node: Node, l: YoloDecodeLayout): ParamField[] {
   ];
 }
 
-/** The k-entry work arrays of one block_select_topk per image (topk_select.cuh). */
+/** topk_select.cuh's select_width: the scratch entries per image for k winners (k rounded up to a power of two). */
+export const selectWidth = (k: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, k)));
+
+/** The work arrays of one block_select_topk per image (topk_select.cuh), selectWidth(k) entries each. */
 interface SelectBuffers {
   readonly scratchKey: Value;
   readonly scratchIndex: Value;
@@ -89,13 +92,14 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
   const boxes = ctx.temp('float32', [batch, anchors, 4]);
   const best = ctx.temp('float32', [batch, anchors]);
   // Both selections use the same work arrays; each leaves its winners sorted in its own.
-  const work: SelectBuffers = { scratchKey: ctx.temp('uint32', [batch, maxDet]), scratchIndex: ctx.temp('int32', [batch, maxDet]) };
+  const work: SelectBuffers = { scratchKey: ctx.temp('uint32', [batch, selectWidth(maxDet)]), scratchIndex: ctx.temp('int32', [batch, selectWidth(maxDet)]) };
   const rankedKey = ctx.temp('uint32', [batch, maxDet]);
   const ranked = ctx.temp('int32', [batch, maxDet]);
   const pickedKey = ctx.temp('uint32', [batch, maxDet]);
   const picked = ctx.temp('int32', [batch, maxDet]);
-  // Selection: 4 radix passes over the keys, the winners' scan, and k² / 2 comparisons to sort.
-  const selectFlops = (n: number) => batch * (5 * n + maxDet * maxDet);
+  // Selection: 4 radix passes over the keys, the winners' scan, and the bitonic sort of the winners.
+  const w = selectWidth(maxDet);
+  const selectFlops = (n: number) => batch * (5 * n + (w * Math.log2(w) * (Math.log2(w) + 1)) / 4);
   return [
     anchorsSpec(node, l, { boxes, best }),
     {

@@ -2,6 +2,7 @@ import { describeNode, type Node } from '../../src/ir/graph.js';
 import { yoloNmsLayout } from '../../src/ops/yhc/yolo_nms.js';
 import { boolParam, floatParam, intParam, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
+import { selectWidth } from './yolo_decode.js';
 
 /**
  * ai.yhc.YoloNms → three kernels (yolo_nms.cuh): yolo_nms_select (one block per image: the sorted
@@ -39,8 +40,8 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
       kernel: 'yhc::yolo_nms_select',
       tensors: [
         read('preds', preds),
-        write('scratch_key', ctx.temp('uint32', [batch, k])),
-        write('scratch_index', ctx.temp('int32', [batch, k])),
+        write('scratch_key', ctx.temp('uint32', [batch, selectWidth(k)])),
+        write('scratch_index', ctx.temp('int32', [batch, selectWidth(k)])),
         write('sorted_key', sortedKey),
         write('sorted_index', ctx.temp('int32', [batch, k])),
         write('boxes', boxes),
@@ -49,8 +50,8 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
       callArgs: ['preds', 'scratch_key', 'scratch_index', 'sorted_key', 'sorted_index', 'boxes', 'classes'],
       launch: { grid: batch, block: SELECT_THREADS, sharedBytes: 0, barriers: true },
       imageBlocks: 1,
-      // Selection: 5 passes over nc·A keys and k² / 2 comparisons to sort.
-      flops: batch * (5 * l.nc * l.anchors + k * k),
+      // Selection: 5 passes over nc·A keys and the bitonic sort of k.
+      flops: batch * (5 * l.nc * l.anchors + k * Math.log2(selectWidth(k)) ** 2),
     },
     {
       ...common,

@@ -7,11 +7,12 @@
 //      are needed (`ties`).
 //   2. Winners: every key above T (any order), then the `ties` lowest indices whose key is T,
 //      found chunk by chunk in index order with warp ballots.
-//   3. Sort: each winner's slot is the number of winners ordered before it (k² / threads
-//      comparisons: for the detection head's k = 300, about 350 per thread).
+//   3. Sort: a bitonic sort of the winners in the scratch arrays (k padded to a power of two
+//      with sentinels): k·log²k / 2 comparisons over the block, one barrier per step.
 //
 // Keys come from a functor, key(i) for i < n, so a caller ranks values it computes on the fly.
-// The block must have kSelectThreads threads; scratch_keys / scratch_index hold k entries.
+// The block must have kSelectThreads threads; scratch_key / scratch_index hold select_width(k)
+// entries (k rounded up to a power of two).
 #pragma once
 #include "yhc_common.cuh"
 
@@ -33,6 +34,13 @@ __device__ __forceinline__ unsigned order_key(float v) {
 __device__ __forceinline__ float key_value(unsigned key) {
   if (key == kNanKey) return __uint_as_float(0x7fc00000u);
   return __uint_as_float((key & 0x80000000u) ? key & 0x7fffffffu : ~key);
+}
+
+// Entries of the scratch arrays block_select_topk needs for k winners: k, rounded up to a power of two.
+__host__ __device__ constexpr int select_width(int k) {
+  int w = 1;
+  while (w < k) w *= 2;
+  return w;
 }
 
 struct SelectShared {
@@ -116,17 +124,35 @@ __device__ void block_select_topk(KeyFn key, int n, int k, unsigned* __restrict_
   }
   __syncthreads();
 
-  // 3. Sort the winners: a winner's slot is how many winners order before it.
-  for (int w = t; w < k; w += kSelectThreads) {
-    const unsigned kw = scratch_key[w];
-    const int iw = scratch_index[w];
-    int rank = 0;
-    for (int j = 0; j < k; ++j) {
-      const unsigned kj = scratch_key[j];
-      rank += (kj > kw || (kj == kw && scratch_index[j] < iw)) ? 1 : 0;
+  // 3. Sort the winners in place: a bitonic sort over the next power of two, the slots past k
+  //    holding sentinels that order after every winner (key 0 — NaN's — and the largest index).
+  const int width = select_width(k);
+  for (int w = k + t; w < width; w += kSelectThreads) {
+    scratch_key[w] = kNanKey;
+    scratch_index[w] = 0x7fffffff;
+  }
+  __syncthreads();
+  for (int size = 2; size <= width; size *= 2) {
+    for (int stride = size / 2; stride > 0; stride /= 2) {
+      for (int i = t; i < width; i += kSelectThreads) {
+        const int j = i ^ stride;
+        if (j <= i) continue;
+        // Within each `size` run: first-before-second order where i & size is 0, reversed elsewhere.
+        const bool forward = (i & size) == 0;
+        const unsigned ki = scratch_key[i], kj = scratch_key[j];
+        const int ii = scratch_index[i], ij = scratch_index[j];
+        const bool j_first = kj > ki || (kj == ki && ij < ii);
+        if (j_first == forward) {
+          scratch_key[i] = kj, scratch_key[j] = ki;
+          scratch_index[i] = ij, scratch_index[j] = ii;
+        }
+      }
+      __syncthreads();
     }
-    sorted_key[rank] = kw;
-    sorted_index[rank] = iw;
+  }
+  for (int w = t; w < k; w += kSelectThreads) {
+    sorted_key[w] = scratch_key[w];
+    sorted_index[w] = scratch_index[w];
   }
   __syncthreads();
 }

@@ -112,7 +112,7 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
 }
 
 // Stage 1, one block per image: ranked[b, r] = the anchor of rank r by best score (r < max_det).
-// P: anchors, max_det. scratch_* and ranked_key: [B, max_det] work arrays.
+// P: anchors, max_det. scratch_*: [B, select_width(max_det)] and ranked_key: [B, max_det] work arrays.
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
 yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
@@ -120,7 +120,7 @@ yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scrat
   const int64_t b = blockIdx.x;
   const float* image_best = best + b * P::anchors;
   const int64_t at = b * P::max_det;
-  block_select_topk([=](int a) { return order_key(image_best[a]); }, P::anchors, P::max_det, scratch_key + at, scratch_index + at,
+  block_select_topk([=](int a) { return order_key(image_best[a]); }, P::anchors, P::max_det, scratch_key + b * select_width(P::max_det), scratch_index + b * select_width(P::max_det),
                     ranked_key + at, ranked + at);
 }
 
@@ -131,8 +131,8 @@ yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scrat
 // stage 1), so the [B, A, nc] score tensor never exists.
 // With P::has_conf (--conf), rows scoring under P::conf are zeros too, and num_dets[b] counts
 // the rows kept (the first ones: rows are sorted).
-// P: anchors, levels, nc, max_det, has_conf, conf, using Input. scratch_*, picked_*: [B, max_det]
-// work arrays.
+// P: anchors, levels, nc, max_det, has_conf, conf, using Input. scratch_*: [B, select_width(max_det)]
+// and picked_*: [B, max_det] work arrays.
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
 yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float* __restrict__ boxes, const int* __restrict__ ranked,
@@ -148,7 +148,7 @@ yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float*
   };
   const int64_t at = b * P::max_det;
   if (threadIdx.x == 0) kept = 0;
-  block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + at, scratch_index + at, picked_key + at, picked + at);
+  block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + b * select_width(P::max_det), scratch_index + b * select_width(P::max_det), picked_key + at, picked + at);
   for (int r = int(threadIdx.x); r < P::max_det; r += kSelectThreads) {
     const int pick = picked[at + r];
     const int64_t anchor = image_ranked[pick / P::nc];

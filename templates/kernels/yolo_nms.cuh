@@ -52,7 +52,7 @@ yolo_nms_select(const float* __restrict__ preds, unsigned* __restrict__ scratch_
     return s > P::conf ? order_key(s) : kNanKey;  // strictly above, as NonMaxSuppression filters
   };
   const int64_t at = b * P::candidates;
-  block_select_topk(candidate_key, P::nc * P::anchors, P::candidates, scratch_key + at, scratch_index + at, sorted_key + at,
+  block_select_topk(candidate_key, P::nc * P::anchors, P::candidates, scratch_key + b * select_width(P::candidates), scratch_index + b * select_width(P::candidates), sorted_key + at,
                     sorted_index + at);
   for (int j = int(threadIdx.x); j < P::candidates; j += kSelectThreads) {
     const int i = sorted_index[at + j];

@@ -161,3 +161,10 @@ it('--conf: rows under the threshold are zeros and num_dets counts the rest, per
     });
   });
 });
+
+it('max_det = every anchor of a full-size grid: 2,100 winners per stage, sorted (bitonic over 4,096 slots)', async () => {
+  const variant: DecoderVariant = { batch: 1, nc: 8, regMax: 16, levels: [[40, 40, 8], [20, 20, 16], [10, 10, 32]], maxDet: 2100 };
+  const built = await buildDecoder('select_every_anchor', variant);
+  await expectSameDetections(built, 9, (rng) => 3 * rng.normal(), false);
+  await expectSameDetections(built, 10, (rng) => [-1, 0, 1][Math.floor(rng.uniform() * 3)]!, true);
+}, 300_000);
