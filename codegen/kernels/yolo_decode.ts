@@ -3,6 +3,7 @@ import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_
 import { floatLiteral, intLiteral } from '../c_text.js';
 import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
+import { selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**
  * ai.yhc.YoloDecode → three kernels (yolo_decode.cuh):
@@ -63,19 +64,6 @@ function levelParams(node: Node, l: YoloDecodeLayout): ParamField[] {
   ];
 }
 
-/** topk_select.cuh's select_width: the scratch entries per image for k winners (k rounded up to a power of two). */
-export const selectWidth = (k: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, k)));
-
-/** The work arrays of one block_select_topk per image (topk_select.cuh), selectWidth(k) entries each. */
-interface SelectBuffers {
-  readonly scratchKey: Value;
-  readonly scratchIndex: Value;
-}
-
-/** One block per image, kSelectThreads threads (topk_select.cuh). */
-const selectLaunch = (batch: number) => ({ launch: { grid: batch, block: SELECT_THREADS, sharedBytes: 0, barriers: true }, imageBlocks: 1 });
-const SELECT_THREADS = 256;
-
 export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const l = yoloDecodeLayout(node);
   const y = node.outputs[0]!;
@@ -92,14 +80,11 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
   const boxes = ctx.temp('float32', [batch, anchors, 4]);
   const best = ctx.temp('float32', [batch, anchors]);
   // Both selections use the same work arrays; each leaves its winners sorted in its own.
-  const work: SelectBuffers = { scratchKey: ctx.temp('uint32', [batch, selectWidth(maxDet)]), scratchIndex: ctx.temp('int32', [batch, selectWidth(maxDet)]) };
+  const work = selectScratch(ctx, batch, maxDet);
   const rankedKey = ctx.temp('uint32', [batch, maxDet]);
   const ranked = ctx.temp('int32', [batch, maxDet]);
   const pickedKey = ctx.temp('uint32', [batch, maxDet]);
   const picked = ctx.temp('int32', [batch, maxDet]);
-  // Selection: 4 radix passes over the keys, the winners' scan, and the bitonic sort of the winners.
-  const w = selectWidth(maxDet);
-  const selectFlops = (n: number) => batch * (5 * n + (w * Math.log2(w) * (Math.log2(w) + 1)) / 4);
   return [
     anchorsSpec(node, l, { boxes, best }),
     {
@@ -107,11 +92,11 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       template: 'yolo_decode.cuh',
       kernel: 'yhc::yolo_select_anchors',
       params: levelParams(node, l),
-      tensors: [read('best', best), write('scratch_key', work.scratchKey), write('scratch_index', work.scratchIndex), write('ranked_key', rankedKey), write('ranked', ranked)],
+      tensors: [read('best', best), write('scratch_key', work.key), write('scratch_index', work.index), write('ranked_key', rankedKey), write('ranked', ranked)],
       callArgs: ['best', 'scratch_key', 'scratch_index', 'ranked_key', 'ranked'],
       ...selectLaunch(batch),
       nodes: [node],
-      flops: selectFlops(anchors),
+      flops: selectFlops(batch, anchors, maxDet),
     },
     {
       family: 'yolodetections',
@@ -122,8 +107,8 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
         ...levelInputs(node, l),
         read('boxes', boxes),
         read('ranked', ranked),
-        write('scratch_key', work.scratchKey),
-        write('scratch_index', work.scratchIndex),
+        write('scratch_key', work.key),
+        write('scratch_index', work.index),
         write('picked_key', pickedKey),
         write('picked', picked),
         write('detections', y),
@@ -134,7 +119,7 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       ...selectLaunch(batch),
       nodes: [node],
       // Each candidate's sigmoid is recomputed per pass (5 passes, ≈5 FLOPs each).
-      flops: selectFlops(maxDet * nc) + 25 * batch * maxDet * nc,
+      flops: selectFlops(batch, maxDet * nc, maxDet) + 25 * batch * maxDet * nc,
       halfStorage: true,
     },
   ];

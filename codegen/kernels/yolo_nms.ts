@@ -2,7 +2,7 @@ import { describeNode, type Node } from '../../src/ir/graph.js';
 import { yoloNmsLayout } from '../../src/ops/yhc/yolo_nms.js';
 import { boolParam, floatParam, intParam, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './index.js';
-import { selectWidth } from './yolo_decode.js';
+import { SELECT_THREADS, selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**
  * ai.yhc.YoloNms → three kernels (yolo_nms.cuh): yolo_nms_select (one block per image: the sorted
@@ -18,6 +18,7 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const k = l.candidates;
   const words = Math.ceil(k / 64);
   const rowBlocks = Math.ceil(k / SELECT_THREADS);
+  const scratch = selectScratch(ctx, batch, k);
   const sortedKey = ctx.temp('uint32', [batch, k]);
   const boxes = ctx.temp('float32', [batch, k * 4]);
   const classes = ctx.temp('int32', [batch, k]);
@@ -40,18 +41,16 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
       kernel: 'yhc::yolo_nms_select',
       tensors: [
         read('preds', preds),
-        write('scratch_key', ctx.temp('uint32', [batch, selectWidth(k)])),
-        write('scratch_index', ctx.temp('int32', [batch, selectWidth(k)])),
+        write('scratch_key', scratch.key),
+        write('scratch_index', scratch.index),
         write('sorted_key', sortedKey),
         write('sorted_index', ctx.temp('int32', [batch, k])),
         write('boxes', boxes),
         write('classes', classes),
       ],
       callArgs: ['preds', 'scratch_key', 'scratch_index', 'sorted_key', 'sorted_index', 'boxes', 'classes'],
-      launch: { grid: batch, block: SELECT_THREADS, sharedBytes: 0, barriers: true },
-      imageBlocks: 1,
-      // Selection: 5 passes over nc·A keys and the bitonic sort of k.
-      flops: batch * (5 * l.nc * l.anchors + k * Math.log2(selectWidth(k)) ** 2),
+      ...selectLaunch(batch),
+      flops: selectFlops(batch, l.nc * l.anchors, k),
     },
     {
       ...common,
@@ -76,6 +75,3 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     },
   ];
 }
-
-/** yolo_nms_select and yolo_nms_mask run kSelectThreads threads (topk_select.cuh). */
-const SELECT_THREADS = 256;

@@ -92,40 +92,46 @@ export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: read
 type Reference = Record<string, { dims: readonly number[]; data: TypedArray }>;
 
 const NUM_DETS = 'num_dets';
-/** Key of the per-image scores of reference rows nearest the threshold (not an output). */
-const DETECTIONS_NEAR_CUTOFF = '\u0000near_cutoff';
+
+/** The reference's detections output [B, K, 6], by name. */
+function detectionsOf(reference: Reference): [string, Reference[string]] {
+  const entry = Object.entries(reference).find(([, r]) => looksLikeDetections(r.dims, 'float32'));
+  if (!entry) throw new YhcError('RUNTIME', 'onnxruntime produced no detections [B, K, 6] to apply --conf to');
+  return entry;
+}
 
 /**
  * What `--conf T` does, applied to onnxruntime's detections [B, K, 6] (the original model has no
  * threshold): rows scoring under T (or NaN) become zeros, and num_dets counts the rest.
  */
 export function thresholdReference(reference: Reference, conf: number): Reference {
-  const entry = Object.entries(reference).find(([, r]) => looksLikeDetections(r.dims, 'float32'));
-  if (!entry) throw new YhcError('RUNTIME', 'onnxruntime produced no detections [B, K, 6] to apply --conf to');
-  const [name, r] = entry;
+  const [name, r] = detectionsOf(reference);
   const [batch, k] = [r.dims[0]!, r.dims[1]!];
   const data = Float32Array.from(r.data as Float32Array);
   const numDets = new Int32Array(batch);
-  const scores = new Float32Array(batch * k);
   for (let b = 0; b < batch; b++) {
     for (let row = 0; row < k; row++) {
       const o = (b * k + row) * 6;
-      scores[b * k + row] = data[o + 4]!;
       if (data[o + 4]! >= conf) numDets[b]!++;
       else data.fill(0, o, o + 6);
     }
   }
-  return { ...reference, [name]: { dims: r.dims, data }, [NUM_DETS]: { dims: [batch], data: numDets }, [DETECTIONS_NEAR_CUTOFF]: { dims: [batch, k], data: scores } };
+  return { ...reference, [name]: { dims: r.dims, data }, [NUM_DETS]: { dims: [batch], data: numDets } };
 }
 
-/** num_dets: equal to the reference's count, give or take its rows scoring within tolerance of the threshold. */
-function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: TypedArray }, scores: { dims: readonly number[]; data: TypedArray }, conf: number, rtol: number): OutputCheck {
-  const k = scores.dims[1]!;
+/**
+ * num_dets: equal to the reference's count, give or take the rows of the reference's detections
+ * (before thresholding) that score within tolerance of the threshold.
+ */
+function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: TypedArray }, detections: Reference[string], conf: number, rtol: number): OutputCheck {
+  const k = detections.dims[1]!;
+  const rows = detections.data as Float32Array;
   const tolerance = rtol * Math.max(1, conf);
   let worst = 0;
   let ok = true;
   for (let b = 0; b < ref.data.length; b++) {
-    const near = Array.from((scores.data as Float32Array).subarray(b * k, (b + 1) * k)).filter((s) => Math.abs(s - conf) <= tolerance).length;
+    let near = 0;
+    for (let row = 0; row < k; row++) if (Math.abs(rows[(b * k + row) * 6 + 4]! - conf) <= tolerance) near++;
     const diff = Math.abs(Number(got[b]) - Number(ref.data[b]));
     worst = Math.max(worst, diff);
     if (diff > near) ok = false;
@@ -180,7 +186,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      if (info.name === NUM_DETS && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, reference[DETECTIONS_NEAR_CUTOFF]!, options.conf, rtol);
+      if (info.name === NUM_DETS && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
       return checkOutput(info, outputs[i]!, ref, rtol);
     });
     return {

@@ -8,7 +8,7 @@ import { importModel } from './import.js';
 import { decodeModel, loadModel } from './load.js';
 import { onnx, exactInt64, type OnnxModel } from './proto.js';
 import { tensorFromProto } from './tensor_proto.js';
-import { DEFAULT_MAX_CANDIDATES, type NmsBoxFormat } from '../ops/yhc/yolo_nms.js';
+import { DEFAULT_MAX_CANDIDATES, boxCorners, type NmsBoxFormat } from '../ops/yhc/yolo_nms.js';
 import { YHC_DOMAIN, type Graph, type Value } from '../ir/graph.js';
 import { modelProto, tensorProto, type NodeSpec, type TensorSpec } from './write.js';
 
@@ -289,7 +289,6 @@ function assembleNms(out: ReferenceOutputs, l: { batch: number; nc: number; anch
   const scores = out[NMS_REFERENCE.scores]!.data as ArrayLike<number>;
   const detections = new Float32Array(l.batch * l.maxDet * 6);
   const numDets = new Int32Array(l.batch);
-  const f = Math.fround;
   for (let b = 0; b < l.batch; b++) {
     const picks: { score: number; index: number; cls: number; a: number }[] = [];
     for (let s = 0; s + 2 < selected.length; s += 3) {
@@ -302,7 +301,7 @@ function assembleNms(out: ReferenceOutputs, l: { batch: number; nc: number; anch
     numDets[b] = kept.length;
     kept.forEach((p, r) => {
       const box = Array.from({ length: 4 }, (_, k) => boxes[(b * l.anchors + p.a) * 4 + k]!);
-      const corners = l.xywh ? [f(box[0]! - f(box[2]! / 2)), f(box[1]! - f(box[3]! / 2)), f(box[0]! + f(box[2]! / 2)), f(box[1]! + f(box[3]! / 2))] : box;
+      const corners = boxCorners(box, l.xywh ? 'xywh' : 'xyxy');
       detections.set([...corners, p.score, p.cls], (b * l.maxDet + r) * 6);
     });
   }

@@ -65,11 +65,16 @@ export function yoloNmsLayout(node: Node): YoloNmsLayout {
 }
 
 /** Box a of preds (image b) as corners x1, y1, x2, y2. */
-function corners(preds: ArrayLike<number>, l: YoloNmsLayout, b: number, a: number): [number, number, number, number] {
+function corners(preds: ArrayLike<number>, l: YoloNmsLayout, b: number, a: number): number[] {
   const at = (row: number) => preds[(b * (4 + l.nc) + row) * l.anchors + a]!;
-  if (l.boxes === 'xyxy') return [at(0), at(1), at(2), at(3)];
+  return boxCorners([at(0), at(1), at(2), at(3)], l.boxes);
+}
+
+/** A box's corners x1, y1, x2, y2: as given (xyxy), or from centre and size in float32 as onnxruntime converts them (xywh). */
+export function boxCorners(box: readonly number[], format: NmsBoxFormat): number[] {
+  if (format === 'xyxy') return [...box];
   const f = Math.fround;
-  const [cx, cy, hw, hh] = [at(0), at(1), f(at(2) / 2), f(at(3) / 2)];
+  const [cx, cy, hw, hh] = [box[0]!, box[1]!, f(box[2]! / 2), f(box[3]! / 2)];
   return [f(cx - hw), f(cy - hh), f(cx + hw), f(cy + hh)];
 }
 
