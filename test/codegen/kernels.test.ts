@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poisonedOutputs } from '../../src/check/check.js';
-import { compareDense } from '../../src/check/compare.js';
+import { compareDense } from '../../src/golden/compare.js';
 import { runReference } from '../../src/check/oracle.js';
 import { compileModel } from '../../src/compile.js';
 import type { DType } from '../../src/dtype.js';
@@ -10,7 +10,7 @@ import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import type { NodeSpec, TensorSpec, ValueInfoSpec } from '../../src/onnx/write.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { typedArrayOf, type TypedArray } from '../../src/runtime/typed_arrays.js';
+import { typedArrayOf, type TypedArray } from '../../src/typed_arrays.js';
 import { Tensor } from '../../src/tensor.js';
 import { float, int, ints, randomTensor, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../helpers/paths.js';

@@ -9,7 +9,7 @@ import type { Attr } from '../../src/ir/graph.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { encodeModel } from '../../src/onnx/write.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/typed_arrays.js';
 import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { checkOutput, poisonedOutputs } from '../../src/check/check.js';
-import { FP16_RTOL, FP32_RTOL } from '../../src/check/compare.js';
-import { randomInputs } from '../../src/check/inputs.js';
+import { poisonedOutputs } from '../../src/check/check.js';
+import { checkOutput } from '../../src/golden/check_output.js';
+import { FP16_RTOL, FP32_RTOL } from '../../src/golden/compare.js';
+import { randomInputs } from '../../src/golden/random_inputs.js';
 import { runReference } from '../../src/check/oracle.js';
 import type { DType } from '../../src/dtype.js';
 import type { Manifest } from '../../src/manifest.js';
 import { Engine } from '../../src/runtime/engine.js';
-import type { TypedArray } from '../../src/runtime/typed_arrays.js';
+import type { TypedArray } from '../../src/typed_arrays.js';
 import { FIXTURES, fixture } from './paths.js';
 
 /** The recorded inputs of a fixture (raw float32 .bin files), in manifest order. */

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, type ModelSpec, type NodeSpec } from '../../src/onnx/write.js';
 import { Tensor } from '../../src/tensor.js';
-import { SeededRandom } from '../../src/check/random.js';
+import { SeededRandom } from '../../src/golden/random.js';
 import type { Attr } from '../../src/ir/graph.js';
 
 export const int = (value: number): Attr => ({ type: 'int', value });

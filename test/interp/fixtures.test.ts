@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDense, compareDetections } from '../../src/check/compare.js';
+import { compareDense, compareDetections } from '../../src/golden/compare.js';
 import { runReference } from '../../src/check/oracle.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkModel } from '../../../src/check/check.js';
-import { SeededRandom } from '../../../src/check/random.js';
+import { SeededRandom } from '../../../src/golden/random.js';
 import { compileModel } from '../../../src/compile.js';
 import type { NmsBoxFormat } from '../../../src/ops/yhc/yolo_nms.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';

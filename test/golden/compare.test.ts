@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDense, compareDetections, looksLikeDetections } from '../../src/check/compare.js';
+import { compareDense, compareDetections, looksLikeDetections } from '../../src/golden/compare.js';
 import { REPO } from '../helpers/paths.js';
 
 interface Cases {
@@ -9,7 +9,7 @@ interface Cases {
   dense: { name: string; ref: (number | string)[]; got: (number | string)[]; ok: boolean }[];
 }
 
-const cases = JSON.parse(readFileSync(join(REPO, 'test', 'check', 'compare_cases.json'), 'utf8')) as Cases;
+const cases = JSON.parse(readFileSync(join(REPO, 'test', 'golden', 'compare_cases.json'), 'utf8')) as Cases;
 const num = (x: number | string) => (typeof x === 'number' ? x : Number(x));
 const f32 = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
 
