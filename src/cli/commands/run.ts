@@ -7,7 +7,7 @@ import { Engine } from '../../runtime/engine.js';
 import type { TypedArray } from '../../typed_arrays.js';
 import { writeNpy } from '../../runtime/npy.js';
 import { namedFiles, onePositional, parse } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 function stats(a: TypedArray): { min: number; max: number; mean: number } {
   let min = Infinity;
