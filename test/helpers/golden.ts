@@ -26,7 +26,7 @@ export { randomInputs };
 
 /**
  * Run the engine (outputs poisoned first) and onnxruntime on the original model with the same
- * inputs; every output must pass DESIGN.md's golden rule (1e-4 relative, 1e-2 for fp16 storage).
+ * inputs; every output must pass the golden rules (docs/golden_rules.md: 1e-4 relative, 1e-2 for fp16 storage).
  */
 export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine, inputs: Record<string, TypedArray>): Promise<void> {
   const m = engine.manifest;

@@ -11,7 +11,7 @@ import { randomValues } from '../ops/helpers.js';
 /**
  * The interpreter (every op's reference semantics) on the real exported heads, compared with
  * onnxruntime running the same model: on the recorded inputs where a fixture has them, and on
- * seeded random inputs. Dense outputs use DESIGN.md's fp32 rule, detections the near-tie rule.
+ * seeded random inputs. Dense outputs use the fp32 rule of docs/golden_rules.md, detections its near-tie rule.
  */
 
 const FIXTURES = join(import.meta.dirname, '../data/fixtures');
