@@ -11,12 +11,12 @@ interface Cases {
 
 const cases = JSON.parse(readFileSync(join(REPO, 'test', 'golden', 'compare_cases.json'), 'utf8')) as Cases;
 const num = (x: number | string) => (typeof x === 'number' ? x : Number(x));
-const f32 = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
+const caseValues = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
 
 describe('detections rule', () => {
   for (const c of cases.detections) {
     it(c.name, () => {
-      const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+      const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
       expect(r.ok, r.problem ?? 'passed').toBe(c.ok);
       if (!c.ok) expect(r.problem).toMatch(/batch \d+: (reference|output) row \d+/);
     });
@@ -24,7 +24,7 @@ describe('detections rule', () => {
 
   it('counts_matched_and_replaced_rows', () => {
     const c = cases.detections.find((x) => x.name === 'row_at_cutoff_may_be_replaced_by_another_at_cutoff')!;
-    const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+    const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
     expect([r.matched, r.replacedAtCutoff, r.rows]).toEqual([2, 1, 3]);
   });
 });

@@ -7,8 +7,9 @@ import { loadModel } from '../../src/onnx/load.js';
 import type { ModelSpec } from '../../src/onnx/write.js';
 import { tensorBytes } from '../../src/tensor_bytes.js';
 import { Tensor } from '../../src/tensor.js';
-import { convBlockSpec, int, ints, randomTensor, writeModel } from '../helpers/models.js';
+import { convBlockSpec, randomTensor, writeModel } from '../helpers/models.js';
 import { fixture, tempDir } from '../helpers/paths.js';
+import { int, ints } from '../helpers/attrs.js';
 
 const { dir, cleanup } = tempDir('yhc-load-');
 afterAll(cleanup);

@@ -16,7 +16,8 @@ import { encodeModel, modelProto } from '../../../src/onnx/write.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { Tensor } from '../../../src/tensor.js';
 import { FIXTURES, fixture } from '../../helpers/paths.js';
-import { geometryOf, int, writeDecoder, type DecoderGeometry, type DecoderVariant } from '../../passes/decoder_graphs.js';
+import { geometryOf, writeDecoder, type DecoderGeometry, type DecoderVariant } from '../../passes/decoder_graphs.js';
+import { int } from '../../helpers/attrs.js';
 
 /**
  * ai.yhc.YoloDecode's semantics against onnxruntime running the exported decoder: a small
