@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileModel } from '../dist/src/compile.js';
 import { Engine } from '../dist/src/runtime/engine.js';
-import { findOnPath } from '../dist/codegen/build/toolchain.js';
+import { findOnPath } from '../dist/codegen/toolchain/toolchain.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (n) => join(repo, 'test', 'data', 'fixtures', `${n}.onnx`);

@@ -1,7 +1,6 @@
-import { dtypeInfo } from '../src/dtype.js';
 import { YhcError } from '../src/errors.js';
 import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
-import { numel } from '../src/tensor.js';
+import { valueBytes } from '../src/ir/tensor_info.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { isViewNode, kernelGeneratorFor } from './kernels/index.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
@@ -65,7 +64,8 @@ export interface Plan {
 
 export const BUFFER_ALIGNMENT = 256;
 const align = (n: number) => Math.ceil(n / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT;
-export const valueBytes = (v: Value) => numel(v.shape) * dtypeInfo(v.dtype).bytes;
+/** Bytes of a value's storage (defined beside TensorInfo in src/ir; the emitters read it here). */
+export { valueBytes };
 
 export interface PlanOptions {
   /** Run independent kernels of one dependency depth in one launch (default true). */

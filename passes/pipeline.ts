@@ -1,5 +1,5 @@
 import { YhcError } from '../src/errors.js';
-import type { OutputCheck } from '../src/check/check.js';
+import type { OutputCheck } from '../src/golden/check_output.js';
 import { YHC_DOMAIN, type Graph } from '../src/ir/graph.js';
 import { opCounts, printGraph } from '../src/ir/print.js';
 import type { Tensor } from '../src/tensor.js';

@@ -1,4 +1,4 @@
-import { compareDense, compareDetections } from '../src/check/compare.js';
+import { compareDense, compareDetections } from '../src/golden/compare.js';
 import { attrInt, attrString } from '../src/ir/attributes.js';
 import { Graph, ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attr, type Attrs, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, removeNodes, isOnnxOp, isYhcOp } from '../src/ir/rewrite.js';

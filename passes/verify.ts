@@ -1,9 +1,9 @@
-import { checkOutput, type OutputCheck } from '../src/check/check.js';
-import { randomInputs } from '../src/check/inputs.js';
-import { tensorInfo } from '../src/compile.js';
+import { checkOutput, type OutputCheck } from '../src/golden/check_output.js';
+import { randomInputs } from '../src/golden/random_inputs.js';
 import type { Graph } from '../src/ir/graph.js';
+import { tensorInfo } from '../src/ir/tensor_info.js';
 import { runGraph } from '../src/interp/interpreter.js';
-import { tensorFromTypedArray, typedArrayOf } from '../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../src/typed_arrays.js';
 import type { Tensor } from '../src/tensor.js';
 
 /**

@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { buildEngine, validateArch, type BuildProgress, type BuildResult, type Target } from '../codegen/build/build.js';
-import { BuildCache } from '../codegen/build/cache.js';
+import { buildEngine, validateArch, type BuildProgress, type BuildResult, type Target } from '../codegen/toolchain/build.js';
+import { BuildCache } from '../codegen/toolchain/cache.js';
 import { emitBuildDirectory } from '../codegen/emit/build_dir.js';
 import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
-import { planGraph, valueBytes, type Plan } from '../codegen/plan.js';
+import { planGraph, type Plan } from '../codegen/plan.js';
 import { applyPrecision, type Precision, type PrecisionReport } from '../codegen/precision.js';
 import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
-import { applyConfidenceThreshold } from './confidence_threshold.js';
+import { PassLog } from '../passes/pass.js';
+import { confidenceThreshold } from '../passes/confidence_threshold.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
-import type { Graph, Value } from './ir/graph.js';
-import type { KernelInfo, Manifest, TensorInfo } from './manifest.js';
+import type { Graph } from './ir/graph.js';
+import { tensorInfo } from './ir/tensor_info.js';
+import type { KernelInfo, Manifest } from './manifest.js';
 import { loadModel } from './onnx/load.js';
-import { DEFAULT_MAX_DET, DEFAULT_NMS, loadDecodedModel, type DecodeOptions } from './onnx/yolo_postprocess.js';
+import { loadDecodedModel } from './decode.js';
+import { DEFAULT_MAX_DET, DEFAULT_NMS, type DecodeOptions } from './onnx/decode_options.js';
 import { withStagedDirectory } from './util/output_dir.js';
 import { packageVersion } from './util/package_root.js';
 
@@ -80,7 +83,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
-  if (options.conf !== undefined) applyConfidenceThreshold(graph, options.conf);
+  if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
@@ -135,10 +138,6 @@ export function writeOnnx(graph: Graph, path: string): void {
     rmSync(partial, { force: true });
     throw new YhcError('IO', `cannot write ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-}
-
-export function tensorInfo(v: Value): TensorInfo {
-  return { name: v.name, dtype: v.dtype, shape: [...v.shape], bytes: valueBytes(v) };
 }
 
 function makeManifest(args: {

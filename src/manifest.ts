@@ -1,13 +1,10 @@
-import type { PtxasReport } from '../codegen/build/ptxas.js';
+import type { PtxasReport } from '../codegen/toolchain/ptxas.js';
+import type { TensorInfo } from './ir/tensor_info.js';
 
 /** manifest.json of a build directory: what it computes, from what, and how it was built. */
-export interface TensorInfo {
-  /** Name in the model (untrusted text: never generated into code). */
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly number[];
-  readonly bytes: number;
-}
+
+/** Inputs and outputs are listed as TensorInfo (src/ir/tensor_info.ts). */
+export type { TensorInfo };
 
 export interface KernelInfo {
   readonly id: string;

@@ -4,7 +4,7 @@ import type { Graph, Value } from '../../src/ir/graph.js';
 import { commentName } from '../c_text.js';
 import { GENERATED_BANNER, typeText } from './kernel_source.js';
 
-/** The typed array a tensor of each dtype is passed as (see src/runtime/typed_arrays.ts). */
+/** The typed array a tensor of each dtype is passed as (see src/typed_arrays.ts). */
 const ARRAY_TYPE: Record<DType, string> = {
   float32: 'Float32Array',
   float64: 'Float64Array',

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { tensorBytes } from '../../src/onnx/write.js';
+import { tensorBytes } from '../../src/tensor_bytes.js';
 import type { Plan } from '../plan.js';
 
 export const WEIGHTS_HEADER_BYTES = 64;

@@ -5,7 +5,7 @@ import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { windowGeometry } from '../../src/ops/util/window.js';
 import { activationOf } from '../../src/ops/yhc/activation.js';
 import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import { conv2dDirectSpec } from './conv_direct.js';
 import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
 

@@ -3,7 +3,7 @@ import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
 import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 
 /**
  * Convs that carry a normalization across a kernel boundary (templates conv2d_direct.cuh,

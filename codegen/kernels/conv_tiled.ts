@@ -4,7 +4,7 @@ import { ACTIVATION_FUNCTOR } from '../../src/ops/yhc/activation.js';
 import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
 import { NORMED_CALL_ARGS, normalizeOnLoadFlops, normedTensors, type NormalizedInput } from './conv_statistics.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import type { SimamHandoff } from '../norm_handoff.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */

@@ -4,7 +4,7 @@ import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activatio
 import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
 import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import { groupNormSpec } from './yhc_norm.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Value } from '../../src/ir/graph.js';
 import type { LaunchConfig } from '../kernel_spec.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 
 /**
  * What a kernel built on topk_select.cuh's block_select_topk needs from its generator: one block

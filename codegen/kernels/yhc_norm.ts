@@ -2,7 +2,7 @@ import { attrFloat, attrInt } from '../../src/ir/attributes.js';
 import type { Node, Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, activationOf, type Activation } from '../../src/ops/yhc/activation.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import { boolParam, elementTypeParam, floatParam, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
 const BLOCK_THREADS = 256;

@@ -2,7 +2,7 @@ import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
 import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import { selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describeNode, type Node } from '../../src/ir/graph.js';
 import { yoloNmsLayout } from '../../src/ops/yhc/yolo_nms.js';
 import { boolParam, floatParam, intParam, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
-import type { LoweringContext } from './index.js';
+import type { LoweringContext } from './lowering.js';
 import { SELECT_THREADS, selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**

@@ -1,19 +1,24 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import type { Target } from '../../codegen/build/build.js';
-import { compileModel, tensorInfo, type CompileProgress } from '../compile.js';
+import type { Target } from '../../codegen/toolchain/build.js';
+import { compileModel, type CompileProgress } from '../compile.js';
+import { loadDecodedModel } from '../decode.js';
 import { loadModel } from '../onnx/load.js';
-import { loadDecodedModel, type DecodeOptions } from '../onnx/yolo_postprocess.js';
+import type { DecodeOptions } from '../onnx/decode_options.js';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
-import type { TensorInfo } from '../manifest.js';
+import { checkOutput, type OutputCheck } from '../golden/check_output.js';
+import { FP16_RTOL, FP32_RTOL, NUM_DETS_OUTPUT } from '../golden/compare.js';
+import { checkNumDets, detectionsOf, thresholdReference, type Reference } from '../golden/num_dets.js';
+import { randomInputs } from '../golden/random_inputs.js';
+import { tensorInfo, type TensorInfo } from '../ir/tensor_info.js';
 import { Engine } from '../runtime/engine.js';
-import { allocateTypedArray, type TypedArray } from '../runtime/typed_arrays.js';
+import { allocateTypedArray, type TypedArray } from '../typed_arrays.js';
 import type { Precision } from '../../codegen/precision.js';
-import { compareDense, compareDetections, FP16_RTOL, FP32_RTOL, looksLikeDetections } from './compare.js';
-import { randomInputs, readInputDir } from './inputs.js';
+import { readInputDir } from './inputs.js';
 import { runReference } from './oracle.js';
+import { referenceModel } from './reference_model.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -35,18 +40,6 @@ export interface CheckOptions {
   readonly onProgress?: (event: CompileProgress) => void;
 }
 
-export interface OutputCheck {
-  readonly name: string;
-  readonly dtype: string;
-  readonly shape: readonly number[];
-  readonly rule: 'dense' | 'detections';
-  readonly maxAbs: number;
-  readonly maxRel: number;
-  readonly tolerance: number;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
 export interface CheckReport {
   readonly ok: boolean;
   readonly model: string;
@@ -66,78 +59,6 @@ export function poisonedOutputs(infos: readonly TensorInfo[]): TypedArray[] {
     else a.fill(0xa5);
     return a;
   });
-}
-
-const toNumbers = (a: TypedArray): ArrayLike<number> =>
-  a instanceof BigInt64Array || a instanceof BigUint64Array ? Array.from(a, Number) : a;
-
-/** Compare one engine output with the reference by the rule its shape calls for. */
-export function checkOutput(info: TensorInfo, got: TypedArray, ref: { dims: readonly number[]; data: TypedArray }, rtol = FP32_RTOL): OutputCheck {
-  const base = { name: info.name, dtype: info.dtype, shape: info.shape };
-  if (ref.dims.join(',') !== info.shape.join(',')) {
-    return { ...base, rule: 'dense', maxAbs: Infinity, maxRel: Infinity, tolerance: 0, ok: false, detail: `reference shape is [${ref.dims.join(', ')}]` };
-  }
-  const dense = compareDense(toNumbers(got), toNumbers(ref.data), rtol);
-  if (looksLikeDetections(info.shape, info.dtype)) {
-    const det = compareDetections(toNumbers(got), toNumbers(ref.data), info.shape, rtol);
-    const detail = det.ok
-      ? `${det.matched}/${det.rows} rows matched${det.replacedAtCutoff ? `, ${det.replacedAtCutoff} replaced at the cut-off` : ''}; max score diff ${det.maxScoreDiff.toExponential(2)}, max box diff ${det.maxBoxDiff.toExponential(2)}`
-      : det.problem!;
-    return { ...base, rule: 'detections', maxAbs: dense.maxAbs, maxRel: dense.maxRel, tolerance: det.scoreTolerance, ok: det.ok, detail };
-  }
-  const detail = dense.ok ? `max |diff| ${dense.maxAbs.toExponential(2)} <= ${dense.tolerance.toExponential(2)}` : `element ${dense.firstBad} is off: got ${toNumbers(got)[dense.firstBad]}, expected ${toNumbers(ref.data)[dense.firstBad]}`;
-  return { ...base, rule: 'dense', maxAbs: dense.maxAbs, maxRel: dense.maxRel, tolerance: dense.tolerance, ok: dense.ok, detail };
-}
-
-type Reference = Record<string, { dims: readonly number[]; data: TypedArray }>;
-
-const NUM_DETS = 'num_dets';
-
-/** The reference's detections output [B, K, 6], by name. */
-function detectionsOf(reference: Reference): [string, Reference[string]] {
-  const entry = Object.entries(reference).find(([, r]) => looksLikeDetections(r.dims, 'float32'));
-  if (!entry) throw new YhcError('RUNTIME', 'onnxruntime produced no detections [B, K, 6] to apply --conf to');
-  return entry;
-}
-
-/**
- * What `--conf T` does, applied to onnxruntime's detections [B, K, 6] (the original model has no
- * threshold): rows scoring under T (or NaN) become zeros, and num_dets counts the rest.
- */
-export function thresholdReference(reference: Reference, conf: number): Reference {
-  const [name, r] = detectionsOf(reference);
-  const [batch, k] = [r.dims[0]!, r.dims[1]!];
-  const data = Float32Array.from(r.data as Float32Array);
-  const numDets = new Int32Array(batch);
-  for (let b = 0; b < batch; b++) {
-    for (let row = 0; row < k; row++) {
-      const o = (b * k + row) * 6;
-      if (data[o + 4]! >= conf) numDets[b]!++;
-      else data.fill(0, o, o + 6);
-    }
-  }
-  return { ...reference, [name]: { dims: r.dims, data }, [NUM_DETS]: { dims: [batch], data: numDets } };
-}
-
-/**
- * num_dets: equal to the reference's count, give or take the rows of the reference's detections
- * (before thresholding) that score within tolerance of the threshold.
- */
-function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: TypedArray }, detections: Reference[string], conf: number, rtol: number): OutputCheck {
-  const k = detections.dims[1]!;
-  const rows = detections.data as Float32Array;
-  const tolerance = rtol * Math.max(1, conf);
-  let worst = 0;
-  let ok = true;
-  for (let b = 0; b < ref.data.length; b++) {
-    let near = 0;
-    for (let row = 0; row < k; row++) if (Math.abs(rows[(b * k + row) * 6 + 4]! - conf) <= tolerance) near++;
-    const diff = Math.abs(Number(got[b]) - Number(ref.data[b]));
-    worst = Math.max(worst, diff);
-    if (diff > near) ok = false;
-  }
-  const detail = ok ? `counts match (max difference ${worst}, within the rows at the threshold)` : `image counts ${Array.from(got as Int32Array).join(', ')}, expected ${Array.from(ref.data as Int32Array).join(', ')}`;
-  return { name: info.name, dtype: info.dtype, shape: info.shape, rule: 'dense', maxAbs: worst, maxRel: worst, tolerance: 0, ok, detail };
 }
 
 /** Compile the model, run the engine, run onnxruntime on the original model, compare. */
@@ -179,14 +100,15 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     }
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
-    const raw = await runReference(decoded ? decoded.referenceBytes() : modelPath, feeds);
+    const refModel = decoded ? referenceModel(decoded) : null;
+    const raw = await runReference(refModel ? refModel.bytes() : modelPath, feeds);
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
-    const assembled = (decoded?.assembleReference ? decoded.assembleReference(raw) : raw) as Reference;
+    const assembled = (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
     const reference = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      if (info.name === NUM_DETS && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
+      if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
       return checkOutput(info, outputs[i]!, ref, rtol);
     });
     return {

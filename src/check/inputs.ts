@@ -2,12 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
-import type { TensorInfo } from '../manifest.js';
-import { allocateTypedArray, checkTypedArray, typedArrayFromBytes, type TypedArray } from '../runtime/typed_arrays.js';
-import { isNpy, readNpy } from '../util/npy.js';
-import { SeededRandom } from './random.js';
+import type { TensorInfo } from '../ir/tensor_info.js';
+import { checkTypedArray, typedArrayFromBytes, type TypedArray } from '../typed_arrays.js';
+import { isNpy, readNpy } from '../runtime/npy.js';
 
-/** Engine inputs from files (raw little-endian .bin or .npy), from a directory, or random. */
+/** Engine inputs from files (raw little-endian .bin or .npy) or from a directory; random ones: src/golden/random_inputs.ts. */
 
 export function readInputFile(path: string, info: TensorInfo): TypedArray {
   let bytes: Uint8Array;
@@ -70,18 +69,4 @@ function readdirNames(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** Seeded N(0,1) inputs (floats) or small integers, drawn in input order. */
-export function randomInputs(infos: readonly TensorInfo[], seed: number): Record<string, TypedArray> {
-  const rng = new SeededRandom(seed);
-  const out: Record<string, TypedArray> = {};
-  for (const info of infos) {
-    const a = allocateTypedArray(info.dtype as DType, info.shape);
-    if (a instanceof Float32Array || a instanceof Float64Array) for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-    else if (a instanceof BigInt64Array || a instanceof BigUint64Array) for (let i = 0; i < a.length; i++) a[i] = BigInt(Math.floor(rng.uniform() * 8));
-    else for (let i = 0; i < a.length; i++) a[i] = Math.floor(rng.uniform() * 8);
-    out[info.name] = a;
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
-import type { TypedArray } from '../runtime/typed_arrays.js';
+import type { TypedArray } from '../typed_arrays.js';
 
 /** onnxruntime-node (CPU) running the ORIGINAL model: the reference yhc is checked against. */
 export interface ReferenceTensor {

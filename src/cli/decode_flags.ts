@@ -1,5 +1,5 @@
 import { YhcError } from '../errors.js';
-import { DECODE_FORMATS, DEFAULT_MAX_DET, DEFAULT_NMS, type DecodeFormat, type DecodeOptions } from '../onnx/yolo_postprocess.js';
+import { DECODE_FORMATS, DEFAULT_MAX_DET, DEFAULT_NMS, type DecodeFormat, type DecodeOptions } from '../onnx/decode_options.js';
 import { NMS_BOX_FORMATS, type NmsBoxFormat } from '../ops/yhc/yolo_nms.js';
 import { positiveInt } from './args.js';
 

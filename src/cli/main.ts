@@ -1,18 +1,11 @@
 import { YhcError, isYhcError } from '../errors.js';
 import { packageVersion } from '../util/package_root.js';
+import type { Command } from './command.js';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { processIO, type CliIO } from './io.js';
-
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  readonly help: string;
-  /** Returns the exit code: 0 ok, 1 check mismatch; errors throw. */
-  run(args: string[], io: CliIO): Promise<number>;
-}
 
 const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, checkCommand];
 

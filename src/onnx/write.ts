@@ -1,7 +1,8 @@
-import { dtypeInfo, floatToBfloat16Bits, floatToHalfBits, type DType } from '../dtype.js';
+import { dtypeInfo, type DType } from '../dtype.js';
 import type { Attr, Graph, Value } from '../ir/graph.js';
 import { ONNX_DOMAIN } from '../ir/graph.js';
 import type { Tensor } from '../tensor.js';
+import { tensorBytes } from '../tensor_bytes.js';
 import { onnx, type onnxTypes } from './proto.js';
 
 /**
@@ -42,46 +43,6 @@ export interface ModelSpec {
   outputs: readonly (ValueInfoSpec | { name: string })[];
   initializers?: readonly TensorSpec[];
   nodes: readonly NodeSpec[];
-}
-
-/** Little-endian bytes of a tensor's data in its ONNX element type. */
-export function tensorBytes(t: Tensor): Uint8Array {
-  const info = dtypeInfo(t.dtype);
-  const buf = new ArrayBuffer(t.size * info.bytes);
-  const view = new DataView(buf);
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) writeElement(view, i, t.dtype, d[i]!);
-  return new Uint8Array(buf);
-}
-
-function writeElement(view: DataView, i: number, dtype: DType, v: number): void {
-  switch (dtype) {
-    case 'float32':
-      return view.setFloat32(i * 4, v, true);
-    case 'float64':
-      return view.setFloat64(i * 8, v, true);
-    case 'float16':
-      return view.setUint16(i * 2, floatToHalfBits(v), true);
-    case 'bfloat16':
-      return view.setUint16(i * 2, floatToBfloat16Bits(v), true);
-    case 'int8':
-      return view.setInt8(i, v);
-    case 'uint8':
-    case 'bool':
-      return view.setUint8(i, v);
-    case 'int16':
-      return view.setInt16(i * 2, v, true);
-    case 'uint16':
-      return view.setUint16(i * 2, v, true);
-    case 'int32':
-      return view.setInt32(i * 4, v, true);
-    case 'uint32':
-      return view.setUint32(i * 4, v, true);
-    case 'int64':
-      return view.setBigInt64(i * 8, BigInt(Math.trunc(v)), true);
-    case 'uint64':
-      return view.setBigUint64(i * 8, BigInt(Math.trunc(v)), true);
-  }
 }
 
 export function tensorProto(spec: TensorSpec): onnxTypes.ITensorProto {

@@ -4,7 +4,7 @@ import koffi from 'koffi';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import type { Manifest, TensorInfo } from '../manifest.js';
-import { allocateTypedArray, checkTypedArray, type TypedArray } from './typed_arrays.js';
+import { allocateTypedArray, checkTypedArray, type TypedArray } from '../typed_arrays.js';
 
 /** The C ABI of templates/yhc_engine.h, bound once per loaded library. */
 interface EngineAbi {

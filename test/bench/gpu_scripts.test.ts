@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOutput } from '../../src/check/check.js';
+import { checkOutput } from '../../src/golden/check_output.js';
 import { compileModel } from '../../src/compile.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/typed_arrays.js';
 import { randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 

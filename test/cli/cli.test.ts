@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeNpy } from '../../src/util/npy.js';
-import { int, writeModel } from '../helpers/models.js';
+import { writeNpy } from '../../src/runtime/npy.js';
+import { writeModel } from '../helpers/models.js';
 import { yhc } from '../helpers/cli.js';
 import { FIXTURES, REPO, fixture, tempDir } from '../helpers/paths.js';
+import { int } from '../helpers/attrs.js';
 
 const { dir, cleanup } = tempDir('yhc-cli-');
 afterAll(cleanup);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commentName, commentText, floatLiteral, intLiteral } from '../../codegen/c_text.js';
-import { SeededRandom } from '../../src/check/random.js';
+import { SeededRandom } from '../../src/golden/random.js';
 
 describe('commentText', () => {
   const hostile = ['a*/b', 'x/*y', 'line\nbreak', 'cr\rlf', 'quote"s', "apo's", 'back\\', '#include "evil.h"', 'trigraph??/', 'nul\0byte', 'ünïcode 🚀'];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../../codegen/build/toolchain.js';
+import { findOnPath } from '../../codegen/toolchain/toolchain.js';
 import { compileModel } from '../../src/compile.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { expectMatchesOnnxRuntime, randomInputs } from '../helpers/golden.js';

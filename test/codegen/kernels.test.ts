@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poisonedOutputs } from '../../src/check/check.js';
-import { compareDense } from '../../src/check/compare.js';
+import { compareDense } from '../../src/golden/compare.js';
 import { runReference } from '../../src/check/oracle.js';
 import { compileModel } from '../../src/compile.js';
 import type { DType } from '../../src/dtype.js';
@@ -10,10 +10,11 @@ import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import type { NodeSpec, TensorSpec, ValueInfoSpec } from '../../src/onnx/write.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { typedArrayOf, type TypedArray } from '../../src/runtime/typed_arrays.js';
+import { typedArrayOf, type TypedArray } from '../../src/typed_arrays.js';
 import { Tensor } from '../../src/tensor.js';
-import { float, int, ints, randomTensor, writeModel } from '../helpers/models.js';
+import { randomTensor, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { float, int, ints } from '../helpers/attrs.js';
 
 /**
  * Every kernel generator, on cases the fixtures do not reach (other axes, strides, dilations,
@@ -46,10 +47,10 @@ function op(name: string, opType: string, ins: string[], dtype: DType, dims: num
   cases.push({ name, dtype, dims });
 }
 const i64 = (dims: number[], values: number[]) => constant(Tensor.from('int64', dims, values));
-const f32 = (dims: number[], seed: number) => constant(randomTensor(dims, seed));
+const randomConstant = (dims: number[], seed: number) => constant(randomTensor(dims, seed));
 
 // Elementwise with broadcasting, unary float math.
-const col = f32([3, 1], 1);
+const col = randomConstant([3, 1], 1);
 for (const o of ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min']) op(`${o.toLowerCase()}_bcast`, o, ['x', col], 'float32', [2, 3, 4]);
 nodes.push({ op: 'Abs', name: 'abs_x', inputs: ['x'], outputs: ['ax'] });
 op('pow_sq', 'Pow', ['x', constant(Tensor.scalar('float32', 2))], 'float32', [2, 3, 4]);
@@ -75,15 +76,15 @@ op('cast_to_int64', 'Cast', ['x'], 'int64', [2, 3, 4], { to: int(7) });
 op('cast_to_float', 'Cast', ['k'], 'float32', [2, 3], { to: int(1) });
 op('cast_to_bool', 'Cast', ['x'], 'bool', [2, 3, 4], { to: int(9) });
 // Convolutions.
-op('conv_stride2_asym_pads_bias', 'Conv', ['img', f32([5, 4, 3, 3], 2), f32([5], 3)], 'float32', [1, 5, 4, 3], { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) });
-op('conv_dilation2', 'Conv', ['img', f32([3, 4, 3, 3], 4)], 'float32', [1, 3, 3, 2], { dilations: ints([2, 2]) });
-op('conv_groups2', 'Conv', ['img', f32([6, 2, 3, 3], 5)], 'float32', [1, 6, 7, 6], { group: int(2), pads: ints([1, 1, 1, 1]) });
-op('conv_depthwise_same_upper', 'Conv', ['img', f32([4, 1, 4, 4], 6)], 'float32', [1, 4, 7, 6], { group: int(4), auto_pad: { type: 'string', value: 'SAME_UPPER' } });
-op('conv_1x1', 'Conv', ['img', f32([2, 4, 1, 1], 7), f32([2], 8)], 'float32', [1, 2, 7, 6]);
+op('conv_stride2_asym_pads_bias', 'Conv', ['img', randomConstant([5, 4, 3, 3], 2), randomConstant([5], 3)], 'float32', [1, 5, 4, 3], { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) });
+op('conv_dilation2', 'Conv', ['img', randomConstant([3, 4, 3, 3], 4)], 'float32', [1, 3, 3, 2], { dilations: ints([2, 2]) });
+op('conv_groups2', 'Conv', ['img', randomConstant([6, 2, 3, 3], 5)], 'float32', [1, 6, 7, 6], { group: int(2), pads: ints([1, 1, 1, 1]) });
+op('conv_depthwise_same_upper', 'Conv', ['img', randomConstant([4, 1, 4, 4], 6)], 'float32', [1, 4, 7, 6], { group: int(4), auto_pad: { type: 'string', value: 'SAME_UPPER' } });
+op('conv_1x1', 'Conv', ['img', randomConstant([2, 4, 1, 1], 7), randomConstant([2], 8)], 'float32', [1, 2, 7, 6]);
 // Normalizations.
-op('batchnorm', 'BatchNormalization', ['img', f32([4], 9), f32([4], 10), f32([4], 11), constant(Tensor.from('float32', [4], [0.5, 1, 2, 4]))], 'float32', [1, 4, 7, 6], { epsilon: float(1e-3) });
-op('instancenorm', 'InstanceNormalization', ['img', f32([4], 12), f32([4], 13)], 'float32', [1, 4, 7, 6]);
-op('groupnorm_18_per_group', 'GroupNormalization', ['img', f32([2], 14), f32([2], 15)], 'float32', [1, 4, 7, 6], { num_groups: int(2) });
+op('batchnorm', 'BatchNormalization', ['img', randomConstant([4], 9), randomConstant([4], 10), randomConstant([4], 11), constant(Tensor.from('float32', [4], [0.5, 1, 2, 4]))], 'float32', [1, 4, 7, 6], { epsilon: float(1e-3) });
+op('instancenorm', 'InstanceNormalization', ['img', randomConstant([4], 12), randomConstant([4], 13)], 'float32', [1, 4, 7, 6]);
+op('groupnorm_18_per_group', 'GroupNormalization', ['img', randomConstant([2], 14), randomConstant([2], 15)], 'float32', [1, 4, 7, 6], { num_groups: int(2) });
 op('softmax_axis1', 'Softmax', ['x'], 'float32', [2, 3, 4], { axis: int(1) });
 op('softmax_last', 'Softmax', ['x'], 'float32', [2, 3, 4]);
 // Reductions (opset 18: axes as input).

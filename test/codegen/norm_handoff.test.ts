@@ -5,15 +5,15 @@ import { findHandoffs } from '../../codegen/norm_handoff.js';
 import { PASSES, runPipeline } from '../../passes/index.js';
 import { seededGraphInputs } from '../../passes/verify.js';
 import { compileModel } from '../../src/compile.js';
-import type { Attr } from '../../src/ir/graph.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { encodeModel } from '../../src/onnx/write.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/typed_arrays.js';
 import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
 import { withEngine } from '../helpers/golden.js';
+import { float, int, ints, str } from '../helpers/attrs.js';
 
 /**
  * The pointwise GroupNorm of a DwPw handed to the dense convs that read it (codegen/
@@ -22,10 +22,6 @@ import { withEngine } from '../helpers/golden.js';
 const { dir, cleanup } = tempDir('yhc-handoff-');
 afterAll(cleanup);
 
-const ints = (value: number[]): Attr => ({ type: 'ints', value });
-const int = (value: number): Attr => ({ type: 'int', value });
-const str = (value: string): Attr => ({ type: 'string', value });
-const float = (value: number): Attr => ({ type: 'float', value });
 const YHC = { domain: 'ai.yhc' };
 const [C, M, HW] = [8, 6, 10];
 

@@ -6,6 +6,7 @@ import { YhcError } from '../../src/errors.js';
 import type { Attr, Graph, Value } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
+import { ints, str } from '../helpers/attrs.js';
 
 /**
  * --precision fp16 (codegen/precision.ts): which tensors become half. Before: a float32 graph;
@@ -13,8 +14,6 @@ import { randomTensor } from '../helpers/models.js';
  * and outputs, tensors read by float-only kernels and normalization parameters float32.
  */
 
-const ints = (value: number[]): Attr => ({ type: 'ints', value });
-const str = (value: string): Attr => ({ type: 'string', value });
 const YHC = { domain: 'ai.yhc' };
 const conv3x3 = { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: { type: 'int', value: 1 } as Attr, activation: str('silu') };
 

@@ -1,18 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOutput, poisonedOutputs } from '../../src/check/check.js';
+import { poisonedOutputs } from '../../src/check/check.js';
+import { referenceModel } from '../../src/check/reference_model.js';
+import { checkOutput } from '../../src/golden/check_output.js';
 import { runReference } from '../../src/check/oracle.js';
 import { compileModel } from '../../src/compile.js';
 import type { DType } from '../../src/dtype.js';
-import { loadDecodedModel, type DecodeOptions } from '../../src/onnx/yolo_postprocess.js';
+import { loadDecodedModel } from '../../src/decode.js';
+import type { DecodeOptions } from '../../src/onnx/decode_options.js';
 import { encodeModel } from '../../src/onnx/write.js';
 import { Engine } from '../../src/runtime/engine.js';
-import type { TypedArray } from '../../src/runtime/typed_arrays.js';
+import type { TypedArray } from '../../src/typed_arrays.js';
 import { fixture, randomInputs, recordedInputs } from '../helpers/golden.js';
 import { TEST_CACHE, tempDir } from '../helpers/paths.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
-import { SeededRandom } from '../../src/check/random.js';
+import { SeededRandom } from '../../src/golden/random.js';
 import { writeDecoder, type DecoderVariant } from '../passes/decoder_graphs.js';
 
 /**
@@ -27,7 +30,7 @@ const decode: DecodeOptions = { format: 'yolov10', maxDet: 20 };
 
 describe('tiny_head_raw --decode yolov10 --max-det 20', () => {
   const outDir = join(dir, 'tiny_head_raw_decoded');
-  const reference = loadDecodedModel(fixture('tiny_head_raw'), { decode }).referenceBytes();
+  const reference = referenceModel(loadDecodedModel(fixture('tiny_head_raw'), { decode })).bytes();
   let engine: Engine;
 
   async function expectMatches(inputs: Record<string, TypedArray>): Promise<void> {

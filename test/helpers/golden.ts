@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { checkOutput, poisonedOutputs } from '../../src/check/check.js';
-import { FP16_RTOL, FP32_RTOL } from '../../src/check/compare.js';
-import { randomInputs } from '../../src/check/inputs.js';
+import { poisonedOutputs } from '../../src/check/check.js';
+import { checkOutput } from '../../src/golden/check_output.js';
+import { FP16_RTOL, FP32_RTOL } from '../../src/golden/compare.js';
+import { randomInputs } from '../../src/golden/random_inputs.js';
 import { runReference } from '../../src/check/oracle.js';
 import type { DType } from '../../src/dtype.js';
 import type { Manifest } from '../../src/manifest.js';
 import { Engine } from '../../src/runtime/engine.js';
-import type { TypedArray } from '../../src/runtime/typed_arrays.js';
+import type { TypedArray } from '../../src/typed_arrays.js';
 import { FIXTURES, fixture } from './paths.js';
 
 /** The recorded inputs of a fixture (raw float32 .bin files), in manifest order. */
@@ -25,7 +26,7 @@ export { randomInputs };
 
 /**
  * Run the engine (outputs poisoned first) and onnxruntime on the original model with the same
- * inputs; every output must pass DESIGN.md's golden rule (1e-4 relative, 1e-2 for fp16 storage).
+ * inputs; every output must pass the golden rules (docs/golden_rules.md: 1e-4 relative, 1e-2 for fp16 storage).
  */
 export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine, inputs: Record<string, TypedArray>): Promise<void> {
   const m = engine.manifest;

@@ -2,12 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, type ModelSpec, type NodeSpec } from '../../src/onnx/write.js';
 import { Tensor } from '../../src/tensor.js';
-import { SeededRandom } from '../../src/check/random.js';
-import type { Attr } from '../../src/ir/graph.js';
+import { SeededRandom } from '../../src/golden/random.js';
+import { ints } from './attrs.js';
 
-export const int = (value: number): Attr => ({ type: 'int', value });
-export const ints = (value: number[]): Attr => ({ type: 'ints', value });
-export const float = (value: number): Attr => ({ type: 'float', value });
 
 export function randomTensor(shape: number[], seed: number, scale = 1): Tensor {
   const rng = new SeededRandom(seed);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDense, compareDetections } from '../../src/check/compare.js';
+import { compareDense, compareDetections } from '../../src/golden/compare.js';
 import { runReference } from '../../src/check/oracle.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
@@ -11,7 +11,7 @@ import { randomValues } from '../ops/helpers.js';
 /**
  * The interpreter (every op's reference semantics) on the real exported heads, compared with
  * onnxruntime running the same model: on the recorded inputs where a fixture has them, and on
- * seeded random inputs. Dense outputs use DESIGN.md's fp32 rule, detections the near-tie rule.
+ * seeded random inputs. Dense outputs use the fp32 rule of docs/golden_rules.md, detections its near-tie rule.
  */
 
 const FIXTURES = join(import.meta.dirname, '../data/fixtures');

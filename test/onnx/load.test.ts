@@ -4,10 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { YhcError } from '../../src/errors.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { loadModel } from '../../src/onnx/load.js';
-import { tensorBytes, type ModelSpec } from '../../src/onnx/write.js';
+import type { ModelSpec } from '../../src/onnx/write.js';
+import { tensorBytes } from '../../src/tensor_bytes.js';
 import { Tensor } from '../../src/tensor.js';
-import { convBlockSpec, int, ints, randomTensor, writeModel } from '../helpers/models.js';
+import { convBlockSpec, randomTensor, writeModel } from '../helpers/models.js';
 import { fixture, tempDir } from '../helpers/paths.js';
+import { int, ints } from '../helpers/attrs.js';
 
 const { dir, cleanup } = tempDir('yhc-load-');
 afterAll(cleanup);

@@ -11,16 +11,8 @@ import { Tensor } from '../../src/tensor.js';
  * one-node graph, run the op's infer and evaluate, compare with expected outputs.
  */
 
-/** A float attribute even when the value is integral (plain integers become int attributes). */
-export function float(value: number): Attr {
-  return { type: 'float', value };
-}
-export function floats(value: readonly number[]): Attr {
-  return { type: 'floats', value };
-}
-export function ints(value: readonly number[]): Attr {
-  return { type: 'ints', value };
-}
+export { float, floats, ints } from '../helpers/attrs.js';
+export { f32 } from '../helpers/tensors.js';
 
 export type AttrValue = number | string | readonly number[] | Tensor | Attr;
 
@@ -65,10 +57,6 @@ export interface BuiltNode {
 
 export function t(dtype: DType, shape: readonly number[], values: ArrayLike<number>): Tensor {
   return Tensor.from(dtype, shape, values);
-}
-
-export function f32(shape: readonly number[], values: ArrayLike<number>): Tensor {
-  return Tensor.from('float32', shape, values);
 }
 
 export function i64(shape: readonly number[], values: ArrayLike<number>): Tensor {

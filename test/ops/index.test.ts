@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lookupOp, ONNX_OPS } from '../../src/ops/index.js';
 import { YHC_OPS } from '../../src/ops/yhc/index.js';
 
-/** The ops DESIGN.md and the conformance subset require. */
+/** The ops exported heads contain (the fixtures' op counts in test/data/fixtures/*.json, README "Ops") and the conformance subset requires. */
 const REQUIRED = [
   'Conv', 'BatchNormalization', 'InstanceNormalization', 'GroupNormalization', 'Sigmoid', 'Mul', 'Add', 'Sub', 'Div', 'Pow',
   'Mod', 'And', 'Or', 'Not', 'Equal', 'Less', 'Greater', 'Where', 'ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin',

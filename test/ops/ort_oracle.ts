@@ -1,6 +1,6 @@
 import { runReference } from '../../src/check/oracle.js';
 import { encodeModel } from '../../src/onnx/write.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/typed_arrays.js';
 import type { Tensor } from '../../src/tensor.js';
 import { toAttrs, type AttrValue } from './helpers.js';
 

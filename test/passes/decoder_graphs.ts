@@ -1,6 +1,7 @@
-import type { Attr } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/tensor.js';
 import type { GraphBuilder } from '../helpers/graph_builder.js';
+import { int, ints } from '../helpers/attrs.js';
+import { f32 } from '../helpers/tensors.js';
 
 /**
  * Small YOLOv10 decoders written node by node the way torch exports them (ultralytics'
@@ -9,10 +10,7 @@ import type { GraphBuilder } from '../helpers/graph_builder.js';
  * models for onnxruntime (spec()).
  */
 
-export const int = (value: number): Attr => ({ type: 'int', value });
-export const ints = (value: readonly number[]): Attr => ({ type: 'ints', value });
 const i64 = (values: readonly number[], shape: readonly number[] = [values.length]) => new Tensor('int64', shape, Float64Array.from(values));
-const f32 = (shape: readonly number[], values: ArrayLike<number>) => Tensor.from('float32', shape, values);
 
 export interface DecoderVariant {
   /** 'concat': box and class maps concatenated per level, then split (v10head_n); 'separate': each concatenated over levels (tiny_head). */

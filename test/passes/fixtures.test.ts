@@ -5,7 +5,7 @@ import { PASSES, runPipeline, type PipelineReport } from '../../passes/index.js'
 import { attrInt } from '../../src/ir/attributes.js';
 import type { Graph, Node, Value } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/onnx/load.js';
-import { loadDecodedModel } from '../../src/onnx/yolo_postprocess.js';
+import { loadDecodedModel } from '../../src/decode.js';
 import { expectGraphsEqual } from '../helpers/graph_builder.js';
 import { FIXTURES, fixture } from '../helpers/paths.js';
 

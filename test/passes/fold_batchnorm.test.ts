@@ -6,6 +6,7 @@ import { Tensor } from '../../src/tensor.js';
 import { GraphBuilder, expectGraphsEqual, expectSameOutputs } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
 import { YHC, apply, expectLeftAlone, firedOf, float, int, ints, notesOf, str } from './norm_simam_dwpw_helpers.js';
+import { f32 } from '../helpers/tensors.js';
 
 // x [1, 4, 5, 5] → conv → 6 channels.
 const [C, M, HW] = [4, 6, 5];
@@ -23,7 +24,6 @@ function bnParams(n: number, seed: number) {
   return { tensors: [gamma, beta, mean, variance], s, t };
 }
 
-const f32 = (shape: number[], values: readonly number[]) => Tensor.from('float32', shape, values);
 
 function convAttrs(k: number, group = 1, pad = (k - 1) / 2): Record<string, Attr> {
   return { kernel_shape: ints([k, k]), pads: ints([pad, pad, pad, pad]), strides: ints([1, 1]), dilations: ints([1, 1]), group: int(group) };

@@ -7,6 +7,7 @@ import { Tensor } from '../../src/tensor.js';
 import { GraphBuilder, expectGraphsEqual, expectSameOutputs } from '../helpers/graph_builder.js';
 import { randomTensor } from '../helpers/models.js';
 import { YHC, apply, expectLeftAlone, firedOf, float, int, ints, str } from './norm_simam_dwpw_helpers.js';
+import { f32 } from '../helpers/tensors.js';
 
 // x [1, 4, 6, 6]; every branch keeps 4 channels so an identity branch fits.
 const [C, HW] = [4, 6];
@@ -44,7 +45,6 @@ function diagonalKernel(scale: readonly number[], channelsPerGroup: number, K: n
 }
 
 const sum = (...xs: (readonly number[])[]) => xs[0]!.map((_, i) => xs.reduce((a, x) => a + x[i]!, 0));
-const f32 = (shape: number[], values: readonly number[]) => Tensor.from('float32', shape, values);
 const values = (t: Tensor) => Array.from(t.data);
 const ones = (n: number) => new Array<number>(n).fill(1);
 

@@ -2,19 +2,17 @@ import { expect } from 'vitest';
 import type { Pass } from '../../passes/pass.js';
 import { runPipeline, type PipelineReport } from '../../passes/pipeline.js';
 import { cloneGraph } from '../../src/ir/clone.js';
-import type { Attr, Graph } from '../../src/ir/graph.js';
+import type { Graph } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/tensor.js';
 import { expectGraphsEqual, expectSameOutputs } from '../helpers/graph_builder.js';
+import { f32 } from '../helpers/tensors.js';
 
 /** Shared by the fuse-groupnorm, inline-simam and group-dw-pw pass tests. */
 
-export const int = (value: number): Attr => ({ type: 'int', value });
-export const ints = (value: number[]): Attr => ({ type: 'ints', value });
-export const float = (value: number): Attr => ({ type: 'float', value });
-export const str = (value: string): Attr => ({ type: 'string', value });
+export { float, int, ints, str } from '../helpers/attrs.js';
+export { f32 };
 export const YHC = { domain: 'ai.yhc' } as const;
 
-export const f32 = (shape: number[], values: ArrayLike<number>) => Tensor.from('float32', shape, values);
 export const i64 = (values: number[]) => Tensor.from('int64', [values.length], values);
 export const scalar = (value: number) => Tensor.scalar('float32', value);
 export const filled = (shape: number[], value: number) => f32(shape, new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(value));

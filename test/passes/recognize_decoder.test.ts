@@ -4,7 +4,8 @@ import { recognizeDecoder } from '../../passes/recognize_decoder.js';
 import { cloneGraph } from '../../src/ir/clone.js';
 import type { Attr, Graph } from '../../src/ir/graph.js';
 import { expectGraphsEqual, GraphBuilder } from '../helpers/graph_builder.js';
-import { geometryOf, int, writeDecoder, type DecoderVariant } from './decoder_graphs.js';
+import { geometryOf, writeDecoder, type DecoderVariant } from './decoder_graphs.js';
+import { float, floats, int, str } from '../helpers/attrs.js';
 
 /**
  * recognize-decoder in TVM's style: small decoders written as torch exports them (nc 3,
@@ -13,9 +14,6 @@ import { geometryOf, int, writeDecoder, type DecoderVariant } from './decoder_gr
  * fixtures.test.ts.
  */
 
-const float = (value: number): Attr => ({ type: 'float', value });
-const floats = (value: readonly number[]): Attr => ({ type: 'floats', value });
-const str = (value: string): Attr => ({ type: 'string', value });
 
 function decoder(v: DecoderVariant = {}): Graph {
   const b = new GraphBuilder();

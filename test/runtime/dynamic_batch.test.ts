@@ -1,19 +1,20 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { poisonedOutputs, checkOutput } from '../../src/check/check.js';
-import { FP32_RTOL } from '../../src/check/compare.js';
+import { poisonedOutputs } from '../../src/check/check.js';
+import { checkOutput } from '../../src/golden/check_output.js';
+import { FP32_RTOL } from '../../src/golden/compare.js';
 import { runReference } from '../../src/check/oracle.js';
 import { compileModel } from '../../src/compile.js';
 import type { DType } from '../../src/dtype.js';
 import { YhcError } from '../../src/errors.js';
 import { runGraph } from '../../src/interp/interpreter.js';
-import type { Attr } from '../../src/ir/graph.js';
 import type { TensorInfo } from '../../src/manifest.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../src/typed_arrays.js';
 import { randomInputs, withEngine } from '../helpers/golden.js';
 import { GraphBuilder, expectTensorsClose } from '../helpers/graph_builder.js';
 import { randomTensor, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
+import { float, int, ints, str } from '../helpers/attrs.js';
 
 /**
  * Dynamic batch up to the compiled maximum: an engine compiled for batch 4 runs 1, 2, 3 or 4
@@ -71,10 +72,6 @@ it('GroupNorm and SimAM statistics are per image: a smaller batch gets the same 
   const [C, M, HW] = [8, 16, 10];
   const x = b.input('x', 'float32', ['N', C, HW, HW]);
   const k = (shape: number[], seed: number, scale = 1) => b.constant(randomTensor(shape, seed, scale));
-  const ints = (value: number[]): Attr => ({ type: 'ints', value });
-  const str = (value: string): Attr => ({ type: 'string', value });
-  const int = (value: number): Attr => ({ type: 'int', value });
-  const float = (value: number): Attr => ({ type: 'float', value });
   const conv = (inp: string, cin: number, cout: number, seed: number) =>
     b.op('Conv', [inp, k([cout, cin, 3, 3], seed, 0.2), k([cout], seed + 1)], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: int(1), activation: str('silu') }, { domain: 'ai.yhc' });
   const dwpw = b.op('DwPw', [x, k([C, 1, 3, 3], 1, 0.5), k([C], 2), k([C], 3), k([C], 4), k([M, C, 1, 1], 5, 0.4), k([M], 6), k([M], 7), k([M], 8)], {

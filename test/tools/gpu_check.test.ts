@@ -20,7 +20,7 @@ function python(...args: string[]) {
 
 describe('tools/gpu', () => {
   it('python_comparison_rules_agree_with_the_case_table', () => {
-    const r = python('tools/gpu/yhc_compare.py', '--cases', 'test/check/compare_cases.json');
+    const r = python('tools/gpu/yhc_compare.py', '--cases', 'test/golden/compare_cases.json');
     expect(r.out).toContain('all cases agree');
     expect(r.status).toBe(0);
   });

@@ -1,4 +1,4 @@
-"""The golden-comparison rules of src/check/compare.ts, for machines without Node (the GPU box).
+"""The golden-comparison rules of src/golden/compare.ts, for machines without Node (the GPU box).
 
 Dense: max |got - ref| <= rtol * max(1, max |ref|); NaN must meet NaN.
 Detections [B, K, 6] (x1, y1, x2, y2, score, class): sorted by score, every reference row is
@@ -6,7 +6,7 @@ matched by a distinct output row with the same class and score/box within tolera
 near-ties may swap); reference rows within tolerance of the cut-off score may be replaced by
 output rows that are also within tolerance of the cut-off.
 
-Pure Python (no numpy). `python3 yhc_compare.py --cases test/check/compare_cases.json` runs
+Pure Python (no numpy). `python3 yhc_compare.py --cases test/golden/compare_cases.json` runs
 the case table both implementations are tested on.
 """
 import json

@@ -2,7 +2,7 @@ import { checkModel, type CheckReport } from '../../check/check.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 import { q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 

@@ -1,7 +1,7 @@
 import { compileModel } from '../../compile.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 import { archList, onePositional, parse, positiveInt, target } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';

@@ -3,7 +3,7 @@ import { YhcError, q } from '../../errors.js';
 import { inspectModel, readManifest, type CostSummary, type ModelSummary } from '../../inspect.js';
 import type { Manifest } from '../../manifest.js';
 import { onePositional, parse, positiveInt } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';

@@ -4,10 +4,10 @@ import type { DType } from '../../dtype.js';
 import { YhcError, q } from '../../errors.js';
 import { readInputFile } from '../../check/inputs.js';
 import { Engine } from '../../runtime/engine.js';
-import type { TypedArray } from '../../runtime/typed_arrays.js';
-import { writeNpy } from '../../util/npy.js';
+import type { TypedArray } from '../../typed_arrays.js';
+import { writeNpy } from '../../runtime/npy.js';
 import { namedFiles, onePositional, parse } from '../args.js';
-import type { Command } from '../main.js';
+import type { Command } from '../command.js';
 
 function stats(a: TypedArray): { min: number; max: number; mean: number } {
   let min = Infinity;

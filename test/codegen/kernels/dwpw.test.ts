@@ -4,15 +4,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dwpwTile, DWPW_SHARED_BYTES } from '../../../codegen/kernels/dwpw.js';
 import { seededGraphInputs } from '../../../passes/verify.js';
 import { compileModel } from '../../../src/compile.js';
-import type { Attr } from '../../../src/ir/graph.js';
 import { encodeModel } from '../../../src/onnx/write.js';
 import type { Tensor } from '../../../src/tensor.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
-import { tensorFromTypedArray, typedArrayOf } from '../../../src/runtime/typed_arrays.js';
+import { tensorFromTypedArray, typedArrayOf } from '../../../src/typed_arrays.js';
 import { GraphBuilder, expectTensorsClose } from '../../helpers/graph_builder.js';
 import { randomTensor } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
 import { withEngine } from '../../helpers/golden.js';
+import { float, int, ints, str } from '../../helpers/attrs.js';
 
 /**
  * The kernels of ai.yhc.DwPw under host emulation against the op's reference semantics (the
@@ -23,10 +23,6 @@ import { withEngine } from '../../helpers/golden.js';
 const { dir, cleanup } = tempDir('yhc-dwpw-');
 afterAll(cleanup);
 
-const int = (value: number): Attr => ({ type: 'int', value });
-const ints = (value: number[]): Attr => ({ type: 'ints', value });
-const str = (value: string): Attr => ({ type: 'string', value });
-const float = (value: number): Attr => ({ type: 'float', value });
 
 interface Case {
   readonly name: string;

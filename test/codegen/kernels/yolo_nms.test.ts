@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkModel } from '../../../src/check/check.js';
-import { SeededRandom } from '../../../src/check/random.js';
+import { SeededRandom } from '../../../src/golden/random.js';
 import { compileModel } from '../../../src/compile.js';
 import type { NmsBoxFormat } from '../../../src/ops/yhc/yolo_nms.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
@@ -10,8 +10,8 @@ import { TEST_CACHE, fixture, tempDir } from '../../helpers/paths.js';
 
 /**
  * `--decode nms` (ai.yhc.YoloNms → yolo_nms.cuh) under host emulation, against onnxruntime's
- * NonMaxSuppression on the same preds (src/onnx/yolo_postprocess.ts builds that reference graph
- * and assembles its selected triples into detections and num_dets). Preds are fed directly —
+ * NonMaxSuppression on the same preds (src/check/reference_model.ts builds that reference graph,
+ * src/check/assemble_nms.ts assembles its selected triples into detections and num_dets). Preds are fed directly —
  * a model whose output is its input — so boxes crowd and overlap: clusters of boxes around a few
  * centres, scores uniform, some NaN.
  */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../../../codegen/build/toolchain.js';
+import { findOnPath } from '../../../codegen/toolchain/toolchain.js';
 import { compileModel } from '../../../src/compile.js';
 import { opCounts } from '../../../src/ir/print.js';
 import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../../helpers/golden.js';

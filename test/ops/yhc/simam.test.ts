@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { runReference } from '../../../src/check/oracle.js';
 import { encodeModel } from '../../../src/onnx/write.js';
-import { typedArrayOf } from '../../../src/runtime/typed_arrays.js';
+import { typedArrayOf } from '../../../src/typed_arrays.js';
 import { Tensor } from '../../../src/tensor.js';
 import { expectClose, f32, float, randomTensor } from '../helpers.js';
 import { expectYhcInferError, runYhc } from './yhc_op.js';

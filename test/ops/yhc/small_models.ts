@@ -1,7 +1,8 @@
 import type { Attr } from '../../../src/ir/graph.js';
 import type { ModelSpec, NodeSpec, TensorSpec } from '../../../src/onnx/write.js';
 import { Tensor } from '../../../src/tensor.js';
-import { float, int, ints, randomTensor } from '../../helpers/models.js';
+import { randomTensor } from '../../helpers/models.js';
+import { float, int, ints } from '../../helpers/attrs.js';
 
 /**
  * Small ONNX models, written the way torch exports them, whose patterns the passes turn into

@@ -1,20 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDense, compareDetections } from '../../../src/check/compare.js';
+import { compareDense, compareDetections } from '../../../src/golden/compare.js';
 import { runReference, type ReferenceInput } from '../../../src/check/oracle.js';
-import { SeededRandom } from '../../../src/check/random.js';
+import { SeededRandom } from '../../../src/golden/random.js';
 import { isYhcError } from '../../../src/errors.js';
 import type { Attr } from '../../../src/ir/graph.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
 import { decodeModel } from '../../../src/onnx/load.js';
-import { appendYolov10Postprocess, checkDecodable, DETECTIONS_OUTPUT } from '../../../src/onnx/yolo_postprocess.js';
+import { DETECTIONS_OUTPUT } from '../../../src/golden/compare.js';
+import { checkDecodable } from '../../../src/onnx/decode_options.js';
+import { appendYolov10Postprocess } from '../../../src/onnx/yolov10_decode.js';
 import { onnx } from '../../../src/onnx/proto.js';
 import { encodeModel, modelProto } from '../../../src/onnx/write.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { Tensor } from '../../../src/tensor.js';
 import { FIXTURES, fixture } from '../../helpers/paths.js';
-import { geometryOf, int, writeDecoder, type DecoderGeometry, type DecoderVariant } from '../../passes/decoder_graphs.js';
+import { geometryOf, writeDecoder, type DecoderGeometry, type DecoderVariant } from '../../passes/decoder_graphs.js';
+import { int } from '../../helpers/attrs.js';
 
 /**
  * ai.yhc.YoloDecode's semantics against onnxruntime running the exported decoder: a small

@@ -1,12 +1,13 @@
 import { afterAll, expect, it } from 'vitest';
-import { checkOutput } from '../../../src/check/check.js';
+import { referenceModel } from '../../../src/check/reference_model.js';
+import { checkOutput } from '../../../src/golden/check_output.js';
 import { runReference } from '../../../src/check/oracle.js';
-import { SeededRandom } from '../../../src/check/random.js';
+import { SeededRandom } from '../../../src/golden/random.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
-import { loadDecodedModel } from '../../../src/onnx/yolo_postprocess.js';
+import { loadDecodedModel } from '../../../src/decode.js';
 import { suppresses } from '../../../src/ops/yhc/yolo_nms.js';
 import { Tensor } from '../../../src/tensor.js';
-import { typedArrayOf, type TypedArray } from '../../../src/runtime/typed_arrays.js';
+import { typedArrayOf, type TypedArray } from '../../../src/typed_arrays.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { writeModel } from '../../helpers/models.js';
 import { tempDir } from '../../helpers/paths.js';
@@ -40,8 +41,9 @@ it('the interpreter selects what onnxruntime NonMaxSuppression selects (batch 2,
     }
   }
   const got = runGraph(decoded.graph, { preds: new Tensor('float32', [batch, 4 + nc, anchors], preds) });
-  const raw = await runReference(decoded.referenceBytes(), { preds: { dtype: 'float32', shape: [batch, 4 + nc, anchors], data: preds } });
-  const want = decoded.assembleReference!(raw) as Record<string, { dims: readonly number[]; data: TypedArray }>;
+  const reference = referenceModel(decoded);
+  const raw = await runReference(reference.bytes(), { preds: { dtype: 'float32', shape: [batch, 4 + nc, anchors], data: preds } });
+  const want = reference.assemble!(raw) as Record<string, { dims: readonly number[]; data: TypedArray }>;
   const info = { name: 'detections', dtype: 'float32', shape: [batch, 30, 6], bytes: 0 };
   const result = checkOutput(info, typedArrayOf(got['detections']!), want['detections']!);
   expect(result.ok, result.detail).toBe(true);

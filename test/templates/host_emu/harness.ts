@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { cudaIncludeDir } from '../../../codegen/build/toolchain.js';
+import { cudaIncludeDir } from '../../../codegen/toolchain/toolchain.js';
 import { inParallel } from '../../../src/util/pool.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDense, compareDetections, looksLikeDetections } from '../../src/check/compare.js';
+import { compareDense, compareDetections, looksLikeDetections } from '../../src/golden/compare.js';
 import { REPO } from '../helpers/paths.js';
 
 interface Cases {
@@ -9,14 +9,14 @@ interface Cases {
   dense: { name: string; ref: (number | string)[]; got: (number | string)[]; ok: boolean }[];
 }
 
-const cases = JSON.parse(readFileSync(join(REPO, 'test', 'check', 'compare_cases.json'), 'utf8')) as Cases;
+const cases = JSON.parse(readFileSync(join(REPO, 'test', 'golden', 'compare_cases.json'), 'utf8')) as Cases;
 const num = (x: number | string) => (typeof x === 'number' ? x : Number(x));
-const f32 = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
+const caseValues = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
 
 describe('detections rule', () => {
   for (const c of cases.detections) {
     it(c.name, () => {
-      const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+      const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
       expect(r.ok, r.problem ?? 'passed').toBe(c.ok);
       if (!c.ok) expect(r.problem).toMatch(/batch \d+: (reference|output) row \d+/);
     });
@@ -24,7 +24,7 @@ describe('detections rule', () => {
 
   it('counts_matched_and_replaced_rows', () => {
     const c = cases.detections.find((x) => x.name === 'row_at_cutoff_may_be_replaced_by_another_at_cutoff')!;
-    const r = compareDetections(f32(c.got.flat()), f32(c.ref.flat()), c.shape);
+    const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
     expect([r.matched, r.replacedAtCutoff, r.rows]).toEqual([2, 1, 3]);
   });
 });

@@ -1,6 +1,6 @@
-import { dtypeInfo, floatToBfloat16Bits, floatToHalfBits, halfBitsToFloat, bfloat16BitsToFloat, type DType } from '../dtype.js';
-import { YhcError } from '../errors.js';
-import { numel, Tensor } from '../tensor.js';
+import { dtypeInfo, floatToBfloat16Bits, floatToHalfBits, halfBitsToFloat, bfloat16BitsToFloat, type DType } from './dtype.js';
+import { YhcError } from './errors.js';
+import { numel, Tensor } from './tensor.js';
 
 /** Host arrays the engine accepts: one typed array type per dtype (float16 travels as raw bits). */
 export type TypedArray =

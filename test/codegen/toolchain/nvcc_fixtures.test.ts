@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../../../codegen/build/toolchain.js';
+import { findOnPath } from '../../../codegen/toolchain/toolchain.js';
 import { compileModel } from '../../../src/compile.js';
 import { TEST_CACHE, fixture, tempDir } from '../../helpers/paths.js';
 

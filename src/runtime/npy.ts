@@ -1,6 +1,6 @@
 import { type DType } from '../dtype.js';
 import { YhcError } from '../errors.js';
-import { typedArrayFromBytes, type TypedArray } from '../runtime/typed_arrays.js';
+import { typedArrayFromBytes, type TypedArray } from '../typed_arrays.js';
 
 /** NumPy .npy files (format 1.0–3.0, little-endian, C order) for `yhc run` and `yhc check`. */
 

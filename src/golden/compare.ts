@@ -1,5 +1,5 @@
 /**
- * The golden-comparison rules (DESIGN.md, "Golden comparison"), written once.
+ * The golden-comparison rules (docs/golden_rules.md), written once.
  *
  * Dense outputs: max |got − ref| ≤ rtol · max(1, max |ref|)   (rtol 1e-4 for fp32, 1e-2 for fp16);
  * NaN must meet NaN.
@@ -165,6 +165,10 @@ export function compareDetections(
     problem,
   };
 }
+
+/** The output names of the detection contract (README, "The detections: output contract"). */
+export const DETECTIONS_OUTPUT = 'detections';
+export const NUM_DETS_OUTPUT = 'num_dets';
 
 /** Whether an output is compared as detections: [B, K, 6] float. */
 export function looksLikeDetections(shape: readonly number[], dtype: string): boolean {

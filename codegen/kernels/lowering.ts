@@ -1,0 +1,24 @@
+import type { DType } from '../../src/dtype.js';
+import type { Node, Value } from '../../src/ir/graph.js';
+import type { KernelSpec } from '../kernel_spec.js';
+import type { InputHandoff, SimamHandoff } from '../norm_handoff.js';
+
+/** What a generator may ask of the lowering. */
+export interface LoweringContext {
+  /** The node's domain opset. */
+  readonly opset: number;
+  /** A fresh intermediate tensor, for ops lowered to several kernels (storage is planned). */
+  temp(dtype: DType, shape: readonly number[]): Value;
+  /**
+   * Engine state: zeroed once at engine creation, kept across runs, never shared with another
+   * tensor (counters a kernel resets itself when it is done with them).
+   */
+  state(dtype: DType, shape: readonly number[]): Value;
+  /** The normalization a value's readers apply on load instead of its producer (norm_handoff.ts). */
+  inputHandoff(v: Value): InputHandoff | undefined;
+  /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */
+  planeStats(v: Value): SimamHandoff | undefined;
+}
+
+/** One node → the kernels that implement it, in launch order. */
+export type KernelGenerator = (node: Node, ctx: LoweringContext) => KernelSpec | readonly KernelSpec[];

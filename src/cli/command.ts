@@ -1,0 +1,10 @@
+import type { CliIO } from './io.js';
+
+/** One `yhc` subcommand (commands/*.ts); main.ts dispatches to them. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  /** Returns the exit code: 0 ok, 1 check mismatch; errors throw. */
+  run(args: string[], io: CliIO): Promise<number>;
+}
