@@ -26,8 +26,8 @@ export function commentText(text: string, maxLength = 160): string {
 }
 
 /** A quoted, escaped model name for comments: "name" with quotes that are ours. */
-export function commentName(name: string): string {
-  return `"${commentText(name)}"`;
+export function commentName(name: string, maxLength?: number): string {
+  return `"${commentText(name, maxLength)}"`;
 }
 
 /** The shortest float32 literal that reads back to exactly the same float (at most 9 digits). */

@@ -73,6 +73,8 @@ function merge(parts: readonly KernelSpec[]): KernelSpec {
   // every part, in turn.
   const images = (p: KernelSpec) => (p.imageBlocks === undefined ? -1 : p.launch.grid / p.imageBlocks);
   const imageMajor = parts.every((p) => images(p) >= 0 && images(p) === images(parts[0]!));
+  // Blocks of every part share one dynamic shared-memory request: the largest part's.
+  const largest = parts.reduce((best, p, i) => (p.launch.sharedBytes > parts[best]!.launch.sharedBytes ? i : best), 0);
   const tensors: TensorArg[] = parts.flatMap((p, i) => p.tensors.map((t) => ({ ...t, name: partTensorName(i, t.name) })));
   return {
     family: 'horizontal',
@@ -84,7 +86,10 @@ function merge(parts: readonly KernelSpec[]): KernelSpec {
     launch: {
       grid: parts.reduce((n, p) => n + p.launch.grid, 0),
       block: THREADS_PER_BLOCK,
-      sharedBytes: Math.max(...parts.map((p) => p.launch.sharedBytes)),
+      sharedBytes: parts[largest]!.launch.sharedBytes,
+      ...(parts[largest]!.launch.sharedBytes > 0
+        ? { sharedBytesWhy: `the largest part's, part ${largest}'s: ${parts[largest]!.launch.sharedBytesWhy ?? ''}` }
+        : {}),
       barriers: parts.some((p) => p.launch.barriers),
     },
     ...(imageMajor ? { imageBlocks: parts.reduce((n, p) => n + p.imageBlocks!, 0) } : {}),

@@ -40,7 +40,7 @@ export interface KernelSpec {
    * n images launches n × imageBlocks blocks (dynamic batch). Absent: the grid is fixed.
    */
   readonly imageBlocks?: number;
-  /** ONNX nodes this kernel implements. */
+  /** IR nodes this kernel implements (each lists the ONNX nodes it replaced: Node.origins). */
   readonly nodes: readonly Node[];
   /** Floating-point operations per run. */
   readonly flops: number;
@@ -75,6 +75,8 @@ export interface LaunchConfig {
   readonly grid: number;
   readonly block: number;
   readonly sharedBytes: number;
+  /** With sharedBytes > 0: what that dynamic shared memory holds and its size's formula (a comment in the launcher). */
+  readonly sharedBytesWhy?: string;
   /** Whether threads synchronize (__syncthreads, shuffles): host emulation then needs fibers. */
   readonly barriers: boolean;
 }

@@ -60,6 +60,8 @@ export interface Plan {
   readonly dynamicBatch: boolean;
   /** Storage of every value the plan touches (views share their source's storage). */
   storageOf(v: Value): Storage;
+  /** The value whose storage `v` uses: `v` itself, or the source of the view chain `v` ends. */
+  rootOf(v: Value): Value;
 }
 
 export const BUFFER_ALIGNMENT = 256;
@@ -182,6 +184,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     weightBytes,
     arenaBytes,
     stateBytes,
+    rootOf: root,
     storageOf(v: Value): Storage {
       const s = storage.get(root(v));
       if (!s) throw new Error(`internal: value ${v.id} has no storage`);

@@ -1,5 +1,5 @@
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, canRedirect, redirect, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
+import { Uses, absorb, canRedirect, redirect, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
 import { lookupOp } from '../src/ops/index.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
@@ -63,14 +63,16 @@ function collapseViews(graph: Graph, log: PassLog): void {
   for (const n of graph.nodes) {
     if (n.domain !== ONNX_DOMAIN || !VIEW_OPS.has(n.opType)) continue;
     let source = n.input(0);
-    let hops = 0;
+    const hopped: Node[] = [];
     while (source.producer && source.producer.domain === ONNX_DOMAIN && VIEW_OPS.has(source.producer.opType) && uses.soleReader(source) === n) {
+      hopped.push(source.producer);
       source = source.producer.input(0);
-      hops++;
     }
+    const hops = hopped.length;
     const out = n.outputs[0]!;
     if (n.opType === 'Reshape' && hops === 0) continue;
     n.opType = 'Reshape';
+    absorb(n, hopped); // the views it skips die with their last reader
     n.attrs = new Map([['allowzero', { type: 'int', value: 0 }]]);
     n.inputs = [source, graph.newConstant(`${out.name}_shape`, Tensor.from('int64', [out.shape.length], out.shape))];
     log.count(hops > 0 ? 'view chain collapsed into one Reshape' : 'view op written as Reshape');
@@ -109,6 +111,7 @@ function absorbSilu(graph: Graph, log: PassLog): void {
       continue;
     }
     producer.attrs.set('activation', { type: 'string', value: 'silu' });
+    absorb(producer, [sigmoid, mul]);
     // The producer now writes the activated value: it takes the Mul's output.
     const y = mul.outputs[0]!;
     producer.outputs[producer.outputs.indexOf(x)] = y;

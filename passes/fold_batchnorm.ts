@@ -1,6 +1,6 @@
 import { attrFloat, attrInt, attrInts, attrString } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node } from '../src/ir/graph.js';
-import { Uses, removeNodes } from '../src/ir/rewrite.js';
+import { Uses, absorb, removeNodes } from '../src/ir/rewrite.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -42,6 +42,7 @@ function foldIntoConvBefore(graph: Graph, conv: Node, bn: Node, a: { scale: Floa
   const bias = Array.from(a.scale, (s, oc) => (b ? b.data[oc]! : 0) * s + a.shift[oc]!);
   conv.inputs = [conv.input(0), graph.newConstant(`${conv.name}_w_bn`, f32(w.shape, weights)), graph.newConstant(`${conv.name}_b_bn`, f32([w.shape[0]!], bias))];
   toYhcConv(conv);
+  absorb(conv, [bn]);
   // The conv now produces what the BN produced (same Value: graph output names stay).
   const y = bn.outputs[0]!;
   conv.outputs = [y];
@@ -71,6 +72,7 @@ function foldIntoConvAfter(graph: Graph, bn: Node, conv: Node, a: { scale: Float
   }
   conv.inputs = [bn.input(0), graph.newConstant(`${conv.name}_w_bn`, f32(w.shape, weights)), graph.newConstant(`${conv.name}_b_bn`, f32([m], bias))];
   toYhcConv(conv);
+  absorb(conv, [bn]);
 }
 
 function toYhcConv(conv: Node): void {

@@ -161,6 +161,7 @@ function foldParallelBranches(graph: Graph, log: PassLog): void {
     const [kh, kw] = [weights.shape[2]!, weights.shape[3]!];
     const [dh, dw] = geometry.dilations as [number, number];
     const [ph, pw] = [(dh * (kh - 1)) / 2, (dw * (kw - 1)) / 2];
+    const replaced = [root, ...inner, ...(branches as Branch[]).flatMap((b) => (b.kind === 'identity' ? [] : [b.node]))];
     const conv = graph.newNode('Conv', YHC_DOMAIN, convs[0]!.node.name, new Map([
       ['strides', { type: 'ints', value: [...geometry.strides] }],
       ['dilations', { type: 'ints', value: [...geometry.dilations] }],
@@ -168,9 +169,9 @@ function foldParallelBranches(graph: Graph, log: PassLog): void {
       ['kernel_shape', { type: 'ints', value: [kh, kw] }],
       ['pads', { type: 'ints', value: [ph, pw, ph, pw] }],
       ['activation', { type: 'string', value: 'none' }],
-    ]), [x, graph.newConstant(`${root.name}_w_rep`, weights), graph.newConstant(`${root.name}_b_rep`, bias)]);
+    ]), [x, graph.newConstant(`${root.name}_w_rep`, weights), graph.newConstant(`${root.name}_b_rep`, bias)], replaced);
     graph.appendNode(conv, [out]);
-    removeNodes(graph, [root, ...inner, ...(branches as Branch[]).flatMap((b) => (b.kind === 'identity' ? [] : [b.node]))]);
+    removeNodes(graph, replaced);
     log.count(`${branches.length} parallel branches folded into one conv`);
     uses = new Uses(graph);
   }

@@ -170,7 +170,7 @@ function replaceWithGroupNorm(graph: Graph, m: GroupNormMatch): void {
   const scale = graph.newConstant(`${m.name}_scale`, Tensor.from(dtype, [m.scale.length], m.scale));
   const bias = graph.newConstant(`${m.name}_bias`, Tensor.from(dtype, [m.bias.length], m.bias));
   removeNodes(graph, m.replaced);
-  graph.appendNode(graph.newNode('GroupNorm', YHC_DOMAIN, m.name, groupNormAttrs(m.groups, m.epsilon), [m.x, scale, bias]), [m.out]);
+  graph.appendNode(graph.newNode('GroupNorm', YHC_DOMAIN, m.name, groupNormAttrs(m.groups, m.epsilon), [m.x, scale, bias], m.replaced), [m.out]);
 }
 
 function groupNormAttrs(groups: number, epsilon: number): Attrs {

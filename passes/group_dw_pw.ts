@@ -103,7 +103,8 @@ function dwpwNode(graph: Graph, dw: Stage, pw: Stage): Node {
     pw.norm?.input(2) ?? null,
   ];
   while (inputs[inputs.length - 1] === null) inputs.pop(); // trailing optional inputs are left off
-  return graph.newNode('DwPw', YHC_DOMAIN, dw.conv.name, attrs, inputs);
+  const replaced = [dw.conv, dw.norm, pw.conv, pw.norm].filter((n): n is Node => n !== null);
+  return graph.newNode('DwPw', YHC_DOMAIN, dw.conv.name, attrs, inputs, replaced);
 }
 
 function groupDwPws(graph: Graph, log: PassLog): void {

@@ -117,7 +117,7 @@ function inlineSimams(graph: Graph, log: PassLog): void {
     }
     removeNodes(graph, found.replaced);
     for (const n of found.replaced) gone.add(n);
-    const simam = graph.newNode('SimAM', YHC_DOMAIN, found.name, new Map([['lambda', { type: 'float', value: found.lambda }]]), [found.x]);
+    const simam = graph.newNode('SimAM', YHC_DOMAIN, found.name, new Map([['lambda', { type: 'float', value: found.lambda }]]), [found.x], found.replaced);
     graph.appendNode(simam, [found.out]);
     uses = new Uses(graph);
     log.count('SimAM → ai.yhc.SimAM');

@@ -268,7 +268,7 @@ function regionGraph(graph: Graph, region: Region, sources: readonly Value[]): G
   };
   for (const n of graph.nodes) {
     if (!region.nodes.has(n)) continue;
-    const copy = sub.newNode(n.opType, n.domain, n.name, n.attrs, n.inputs.map((v) => (v ? valueOf(v) : null)));
+    const copy = sub.newNode(n.opType, n.domain, n.name, n.attrs, n.inputs.map((v) => (v ? valueOf(v) : null)), [n]);
     sub.appendNode(copy, n.outputs.map(valueOf));
   }
   sub.outputs = [valueOf(region.out)];
@@ -308,7 +308,8 @@ function recognize(graph: Graph, softmax: Node, uses: Uses): Node {
   const region = findRegion(graph, softmax, uses);
   const attrs = decodeAttributes(region, binsOf(softmax));
   const producer = region.out.producer!;
-  const decode = graph.newNode('YoloDecode', YHC_DOMAIN, producer.name, attrs, region.levels.flatMap(({ box, cls }) => [box, cls]));
+  const sources = region.levels.flatMap(({ box, cls }) => [box, cls]);
+  const decode = graph.newNode('YoloDecode', YHC_DOMAIN, producer.name, attrs, sources, [...region.nodes]);
   decode.outputs = [region.out]; // typed against the output it will take over
   let shape: readonly number[] = [];
   try {

@@ -160,7 +160,12 @@ function makeManifest(args: {
       id: k.id,
       file,
       template: k.spec.template,
-      nodes: k.spec.nodes.map((n) => ({ name: n.name, opType: n.opType })),
+      nodes: k.spec.nodes.map((n) => ({
+        name: n.name,
+        opType: n.opType,
+        domain: n.domain,
+        replaces: n.origins.map((o) => ({ name: o.name, opType: o.opType, domain: o.domain })),
+      })),
       shapes: k.spec.tensors.map((t) => `${t.access === 'read' ? 'in' : 'out'} ${t.name}: ${typeText(t.value)}`),
       flops: k.spec.flops,
       bytes: kernelBytes(k.spec),

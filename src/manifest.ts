@@ -6,12 +6,29 @@ import type { TensorInfo } from './ir/tensor_info.js';
 /** Inputs and outputs are listed as TensorInfo (src/ir/tensor_info.ts). */
 export type { TensorInfo };
 
+/** A node of the model as imported (names are untrusted text). */
+export interface OnnxNodeInfo {
+  readonly name: string;
+  readonly opType: string;
+  /** '' for ai.onnx. */
+  readonly domain: string;
+}
+
+/**
+ * A node of the optimized graph a kernel implements: an ONNX node of the model itself, or an op
+ * of yhc's own (domain `ai.yhc`) that a pass made; `replaces` lists the model's ONNX nodes it
+ * stands for (provenance; empty for one yhc added, such as the NMS of --decode nms).
+ */
+export interface KernelNodeInfo extends OnnxNodeInfo {
+  readonly replaces: readonly OnnxNodeInfo[];
+}
+
 export interface KernelInfo {
   readonly id: string;
   readonly file: string;
   readonly template: string;
-  /** ONNX nodes the kernel implements (provenance). */
-  readonly nodes: readonly { readonly name: string; readonly opType: string }[];
+  /** The graph nodes the kernel implements, each with the ONNX nodes it replaced (provenance). */
+  readonly nodes: readonly KernelNodeInfo[];
   readonly shapes: readonly string[];
   readonly flops: number;
   readonly bytes: number;

@@ -1,27 +1,11 @@
-import { dtypeInfo } from '../../src/dtype.js';
 import type { Value } from '../../src/ir/graph.js';
-import { commentName, commentText, grouped } from '../c_text.js';
-import type { Plan, Storage } from '../plan.js';
+import { commentName, grouped } from '../c_text.js';
+import type { Plan } from '../plan.js';
 import { valueBytes } from '../plan.js';
+import { bufferDeclaration, nameBuffers } from './buffer_names.js';
 import { GENERATED_BANNER, typeText } from './kernel_source.js';
-
-/** How engine.cu's run() names a value's buffer. */
-function bufferExpr(plan: Plan, v: Value, access: 'read' | 'write'): string {
-  const c = dtypeInfo(v.dtype).cType;
-  const s: Storage = plan.storageOf(v);
-  switch (s.kind) {
-    case 'input':
-      return `b.input<${c}>(${s.index})`;
-    case 'output':
-      return access === 'read' ? `static_cast<const ${c}*>(b.output<${c}>(${s.index}))` : `b.output<${c}>(${s.index})`;
-    case 'weight':
-      return `b.weight<const ${c}>(${s.offset})`;
-    case 'arena':
-      return `b.arena_at<${c}>(${s.offset})`;
-    case 'state':
-      return `b.state_at<${c}>(${s.offset})`;
-  }
-}
+import { nodeText } from './provenance.js';
+import { MAX_LINE, annotated, callLines, shortName, wrapped } from './source_text.js';
 
 export interface EngineSourceInfo {
   buildId: string;
@@ -31,31 +15,44 @@ export interface EngineSourceInfo {
 /** engine.cu: the plan as straight-line host code, then the shared runtime and C ABI. */
 export function engineSource(plan: Plan, info: EngineSourceInfo): string {
   const g = plan.graph;
-  const run: string[] = [];
+  const names = nameBuffers(plan);
+  const run: string[] = [
+    '  // Buffers, each named for the tensor it holds (model names escaped; shapes at the compiled batch):',
+    '  // in/out: engine input and output index; w: byte offset into the weights; t: byte offset into the',
+    '  // activation arena, where tensors whose lifetimes do not overlap share bytes; s: engine state.',
+  ];
+  for (const b of names.buffers) {
+    const { code, comment } = bufferDeclaration(b);
+    run.push(...annotated(`  ${code}`, comment));
+  }
   for (const step of plan.steps) {
+    run.push('');
     if (step.kind === 'launch') {
       const k = step.kernel;
-      const nodes = k.spec.nodes.map((n) => `${commentText(n.opType)} ${commentName(n.name)}`).join(', ');
-      run.push(`  // ${k.id}: ${nodes}`);
-      const args = k.spec.tensors.map((t) => bufferExpr(plan, t.value, t.access));
-      run.push(`  ${k.launcher}(${[...args, 'batch', 'stream'].join(', ')});`);
+      run.push(...wrapped(`  // ${k.id}: `, '  //   ', k.spec.nodes.map(nodeText)));
+      const args = k.spec.tensors.map((t) => names.expr(t.value, t.access));
+      const notes = [...k.spec.tensors.map((t) => t.name), '', ''];
+      run.push(...callLines('  ', `${k.launcher}(`, [...args, 'batch', 'stream'], ');', notes));
       run.push(`  YHC_CHECK_LAUNCH("${k.id}");`);
     } else {
       const out = g.outputs[step.toOutput]!;
-      run.push(`  // output ${step.toOutput} ${commentName(out.name)} is stored elsewhere: copy it`);
+      run.push(`  // output ${step.toOutput} ${shortName(out.name)} is stored elsewhere: copy it`);
       // With a dynamic batch the output holds `batch` images of bytes / kMaxBatch each.
       const bytes = plan.dynamicBatch ? `${step.bytes / plan.batch} * size_t(batch)` : `${step.bytes}`;
-      run.push(
-        `  YHC_CUDA_OR_FAIL(cudaMemcpyAsync(b.outputs[${step.toOutput}], ${bufferExpr(plan, step.from, 'read')}, ${bytes}, cudaMemcpyDeviceToDevice, stream));`,
-      );
+      const args = [`b.outputs[${step.toOutput}]`, names.expr(step.from, 'read'), bytes, 'cudaMemcpyDeviceToDevice', 'stream'];
+      run.push(...callLines('  ', 'YHC_CUDA_OR_FAIL(cudaMemcpyAsync(', args, '));'));
     }
   }
   const io = (vs: readonly Value[], what: string) =>
-    vs.map((v, i) => `//   ${what} ${i}: ${commentName(v.name)} ${typeText(v)}`);
-  const sizes = (vs: readonly Value[]) => vs.map((v) => `${valueBytes(v)}`).join(', ') || '0';
+    vs.flatMap((v, i) => {
+      const line = `//   ${what} ${i}: ${shortName(v.name)} ${typeText(v)}`;
+      return line.length <= MAX_LINE ? [line] : [`//   ${what} ${i}: ${shortName(v.name)}`, `//     ${typeText(v)}`];
+    });
+  const sizes = (vs: readonly Value[]) => vs.map((v) => `${valueBytes(v)}`);
+  const array = (decl: string, vs: readonly Value[]) => wrapped(`${decl} = {`, '    ', vs.length ? sizes(vs) : ['0'], '};');
   return [
     `// engine.cu — ${GENERATED_BANNER}`,
-    `// Host plan of model ${commentName(info.modelName)}: ${plan.kernels.length} kernels,`,
+    `// Host plan of model ${commentName(info.modelName, 60)}: ${plan.kernels.length} kernels,`,
     `// ${grouped(plan.weightBytes)} bytes of weights, ${grouped(plan.arenaBytes)} bytes of activation arena.`,
     ...io(g.inputs, 'input '),
     ...io(g.outputs, 'output'),
@@ -75,9 +72,9 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     `// Whether a run may take fewer images than kMaxBatch (every kernel's grid is image-major).`,
     `constexpr bool kDynamicBatch = ${plan.dynamicBatch};`,
     `constexpr int kNumInputs = ${g.inputs.length};`,
-    `constexpr size_t kInputBytes[] = {${sizes(g.inputs)}};`,
+    ...array('constexpr size_t kInputBytes[]', g.inputs),
     `constexpr int kNumOutputs = ${g.outputs.length};`,
-    `constexpr size_t kOutputBytes[] = {${sizes(g.outputs)}};`,
+    ...array('constexpr size_t kOutputBytes[]', g.outputs),
     'int run(const yhc::Buffers& b, int batch, cudaStream_t stream);',
     '}  // namespace yhc_plan',
     '',

@@ -46,6 +46,19 @@ export class Value {
   }
 }
 
+/**
+ * A node of the model as imported: what a node made by the passes is traced back to
+ * (provenance, listed in kernel headers and manifest.json).
+ */
+export interface Origin {
+  /** Name in the model (untrusted text); may be empty. */
+  readonly name: string;
+  readonly opType: string;
+  readonly domain: string;
+  /** Creation order in its graph, so origins list in model order. */
+  readonly order: number;
+}
+
 export class Node {
   readonly id: number;
   /** Name in the model (untrusted text); may be empty. */
@@ -56,6 +69,13 @@ export class Node {
   /** `null` marks an omitted optional input (an empty name in ONNX). */
   inputs: (Value | null)[];
   outputs: Value[];
+  /**
+   * The imported nodes this node stands for, in model order: itself for a node of the model,
+   * and for a node a pass made, every original node it replaced or absorbed (transitively: a
+   * node made from yhc nodes inherits theirs). Empty for a yhc node that replaces none (the
+   * NMS that --decode appends).
+   */
+  origins: readonly Origin[] = [];
 
   constructor(id: number, opType: string, domain: string, name: string, attrs: Attrs, inputs: (Value | null)[]) {
     this.id = id;
@@ -85,6 +105,13 @@ export class Node {
     }
     return v.constant;
   }
+}
+
+/** The origins of `nodes` together, each once, in model order. */
+export function originsOf(nodes: readonly Node[]): Origin[] {
+  const all = new Set<Origin>();
+  for (const n of nodes) for (const o of n.origins) all.add(o);
+  return [...all].sort((a, b) => a.order - b.order);
 }
 
 /** `node "name" (OpType)` for messages; the name is quoted and escaped. */
@@ -122,9 +149,17 @@ export class Graph {
     return new Value(this.nextId++, name, tensor.dtype, tensor.shape, tensor);
   }
 
-  /** Create a node (not yet placed in `nodes`); the caller types and attaches its outputs. */
-  newNode(opType: string, domain: string, name: string, attrs: Attrs, inputs: (Value | null)[]): Node {
-    return new Node(this.nextId++, opType, domain, name, attrs, inputs);
+  /**
+   * Create a node (not yet placed in `nodes`); the caller types and attaches its outputs.
+   * `replaces`: the nodes it takes the place of, whose origins it inherits (provenance). Without
+   * it the node is an original of the model (its own origin), unless it is a yhc op: yhc made
+   * it, and it replaces nothing.
+   */
+  newNode(opType: string, domain: string, name: string, attrs: Attrs, inputs: (Value | null)[], replaces?: readonly Node[]): Node {
+    const node = new Node(this.nextId++, opType, domain, name, attrs, inputs);
+    if (replaces) node.origins = originsOf(replaces);
+    else if (domain !== YHC_DOMAIN) node.origins = [{ name, opType, domain, order: node.id }];
+    return node;
   }
 
   /** Attach typed output values to a node and append it to the node list. */

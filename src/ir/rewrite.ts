@@ -1,4 +1,4 @@
-import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from './graph.js';
+import { ONNX_DOMAIN, YHC_DOMAIN, originsOf, type Graph, type Node, type Value } from './graph.js';
 
 /**
  * Small queries passes use to read like their rules: who reads a value, whether a value is a
@@ -55,6 +55,15 @@ export function otherInput(n: Node, v: Value): Value | null {
   if (a === v && b !== v) return b;
   if (b === v && a !== v) return a;
   return null;
+}
+
+/**
+ * Provenance of an in-place rewrite: `into` now also computes what `absorbed` computed (a BN
+ * folded into a conv, a SiLU into its producer), so it inherits their origins. A pass that
+ * makes a new node says what it replaces in Graph.newNode instead.
+ */
+export function absorb(into: Node, absorbed: readonly (Node | null | undefined)[]): void {
+  into.origins = originsOf([into, ...absorbed.filter((n): n is Node => !!n)]);
 }
 
 /** Remove nodes from the graph (their outputs must be unused or rewired first). */

@@ -45,13 +45,8 @@ describe('yhc --decode', () => {
     expect(existsSync(join(out, 'include', 'kernels', 'yolo_decode.cuh'))).toBe(true);
   });
 
-  it('check_compares_with_onnxruntime_on_the_same_extended_model', () => {
-    const r = yhc('check', fixture('tiny_head_raw'), ...DECODE, '--target', 'host', '--inputs', FIXTURES, '--quiet');
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/"detections"\s+detections .* ok .*20\/20 rows matched/);
-    expect(r.stdout).toMatch(/PASS\n$/);
-  });
-
+  // `check --decode yolov10` on the recorded inputs is test/golden/decode.test.ts's build and comparison;
+  // the CLI's check path with --decode runs in the two tests below.
   it('check_conf_thresholds_both_sides_and_compares_num_dets', () => {
     const r = yhc('check', fixture('tiny_head_raw'), '--decode', 'yolov10', '--max-det', '20', '--conf', '0.5', '--inputs', FIXTURES);
     expect(r.status, r.stdout + r.stderr).toBe(0);

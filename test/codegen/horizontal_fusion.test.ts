@@ -74,20 +74,37 @@ describe('horizontal fusion', () => {
     expect(total).toBe(k.spec.parts!.reduce((n, p) => n + p.imageBlocks!, 0));
     const source = kernelSource(k);
     expect(source).toContain(`//   [0, ${g0}) part 0: conv2d_tiled.cuh, Conv`);
-    // Each image's blocks of every part in turn: part i's block is image · its blocks per image + offset.
-    expect(source).toContain(`  const int image = int(blockIdx.x) / ${total};`);
-    expect(source).toContain(`  if (slot < ${g0}) { yhc::conv2d_tiled_block<Part0>(image * ${g0} + slot, p0_x, p0_w, nullptr, p0_y); return; }`);
-    expect(source).toContain(`  if (slot < ${g0! + g1!}) { yhc::conv2d_tiled_block<Part1>(image * ${g1} + slot - ${g0}, p1_x, p1_w, nullptr, p1_y); return; }`);
-    expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int batch = 1;/);
+    // Each image's blocks of every part in turn: part i's block is image · its blocks per image + offset,
+    // the ranges named per part.
+    expect(source).toContain('  const int image = int(blockIdx.x) / kBlocksPerImage;');
+    expect(source).toContain(`constexpr int kPart0Blocks = ${g0};`);
+    expect(source).toContain(`constexpr int kPart1First = kPart0First + kPart0Blocks;\nconstexpr int kPart1Blocks = ${g1};`);
+    const blocks = [...source.matchAll(/^constexpr int kPart\d+Blocks = (\d+);/gm)].map((m) => Number(m[1]));
+    expect(blocks.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(source).toContain(
+      [
+        '  if (slot < kPart0First + kPart0Blocks) {',
+        '    const int block = image * kPart0Blocks + slot;',
+        '    yhc::conv2d_tiled_block<Part0>(block, p0_x, p0_w, nullptr, p0_y);',
+        '    return;',
+        '  }',
+        '  if (slot < kPart1First + kPart1Blocks) {',
+        '    const int block = image * kPart1Blocks + (slot - kPart1First);',
+        '    yhc::conv2d_tiled_block<Part1>(block, p1_x, p1_w, nullptr, p1_y);',
+      ].join('\n'),
+    );
+    // Only what the template reads: conv2d_tiled_block takes the batch from its block index.
+    expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int in_channels = \d+;/);
+    expect(source).not.toContain('static constexpr int batch');
     // A run of `batch` images launches that many images' blocks.
-    expect(source).toContain(`YHC_LAUNCH(kernel, dim3(batch * ${total}), dim3(256), 0, stream, p0_x, p0_w, p0_y, p1_x`);
+    expect(source).toContain(`YHC_LAUNCH(\n      kernel,\n      dim3(batch * ${k.id}::kBlocksPerImage),\n      dim3(256),\n      0,\n      stream,\n      p0_x,\n      p0_w,\n      p0_y,\n      p1_x,`);
   });
 
   it('negative: a plan with a kernel that is not image-major launches fixed grids', () => {
     const plan = planGraph(threeLevels().build()); // the Relu's elementwise kernel has a flat grid
     expect(plan.dynamicBatch).toBe(false);
     const k = plan.kernels[0]!;
-    expect(kernelSource(k)).toContain(`YHC_LAUNCH(kernel, dim3(${k.spec.launch.grid}), dim3(256), 0, stream, p0_x`);
+    expect(kernelSource(k)).toContain(`YHC_LAUNCH(\n      kernel,\n      dim3(${k.spec.launch.grid}),\n      dim3(256),\n      0,\n      stream,\n      p0_x,`);
   });
 
   it("keeps the buffers of one launch's parts apart in the arena", () => {

@@ -79,7 +79,11 @@ function renderBuild(dir: string, m: Manifest): string {
   for (const k of m.kernels) {
     const res = k.ptxas?.map((p) => `${p.arch}: ${p.registers} regs, ${p.sharedBytes} B smem, ${p.stackBytes} B stack, ${p.spillStoreBytes + p.spillLoadBytes} B spills`).join('; ');
     // One node per line: a horizontally fused kernel implements several.
-    k.nodes.forEach((x, i) => lines.push(`  ${(i === 0 ? k.id : '').padEnd(22)} ${x.opType} ${q(x.name)}`));
+    k.nodes.forEach((x, i) => {
+      const op = x.domain ? `${x.domain}.${x.opType}` : x.opType;
+      const replaces = x.domain === 'ai.yhc' && x.replaces ? ` (replaces ${x.replaces.length} ONNX node${x.replaces.length === 1 ? '' : 's'})` : '';
+      lines.push(`  ${(i === 0 ? k.id : '').padEnd(22)} ${op} ${q(x.name)}${replaces}`);
+    });
     lines.push(`  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${k.launch.sharedBytes ? ` + ${n(k.launch.sharedBytes)} B dynamic smem` : ''}${res ? `; ${res}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
