@@ -106,21 +106,22 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
   const opsets: Record<string, number> = {};
   for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;
   const io = (vs: Graph['inputs']) => vs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
-  return {
+  const imported = {
     file: path,
     irVersion: exactInt64(model.irVersion),
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
     opsets,
     inputs: io(graph.inputs),
-    outputs: io(graph.outputs),
     fileOps: countOps((model.graph?.node ?? []).map((n) => n.opType ?? '')),
     fileNodes: model.graph?.node?.length ?? 0,
     ops: countOps(graph.nodes.map((n) => n.opType)),
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),
     flops: graphFlops(graph),
-    ...withCost(graph, options),
   };
+  const optimizedSummary = withCost(graph, options);
+  // The outputs an engine compiled with the same options has (--conf adds num_dets).
+  return { ...imported, outputs: io(graph.outputs), ...optimizedSummary };
 }
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
