@@ -29,7 +29,10 @@ export function renderVerify(report: PipelineReport): string {
   const lines = [`translation validation, seed ${report.verifySeed}:`];
   for (const p of report.passes) {
     for (const c of p.verify ?? []) {
-      lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}  ${c.ok ? 'ok' : 'MISMATCH'}`);
+      const figures = `max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}`;
+      // Detections pass or fail by row matching: that leads, the element-wise figures follow.
+      const verdict = c.rule === 'detections' ? `${c.ok ? 'ok' : 'MISMATCH'}  ${c.detail}; position by position ${figures}` : `${figures}  ${c.ok ? 'ok' : 'MISMATCH'}`;
+      lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} ${verdict}`);
     }
   }
   return `${lines.join('\n')}\n`;
