@@ -82,9 +82,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   progress({ phase: 'load', message: `reading ${modelPath}` });
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
-  const passes = options.passes === false ? null : optimizeGraph(graph, options, progress);
-  if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
-  if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
+  const passes = optimizeGraph(graph, options, progress);
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
@@ -112,18 +110,27 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   return { outDir: resolve(options.outDir), manifest, graph, plan, passes };
 }
 
-/** The pass pipeline over an imported graph (in place), as compile and inspect run it. */
+/**
+ * What compile does to an imported graph before planning, in place, shared with `yhc inspect`:
+ * the pass pipeline (unless passes: false), then `--conf`'s threshold, then `--emit-onnx`.
+ */
 export function optimizeGraph(
   graph: Graph,
-  options: Pick<CompileOptions, 'verify' | 'printAfter' | 'onPrint'>,
+  options: Pick<CompileOptions, 'passes' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'emitOnnx'>,
   progress: (e: CompileProgress) => void = () => {},
-): PipelineReport {
-  progress({ phase: 'passes', message: options.verify ? 'optimizing, verifying every pass' : 'optimizing' });
-  return runPipeline(graph, PASSES, {
-    ...(options.verify ? { verify: true } : {}),
-    ...(options.printAfter ? { printAfter: options.printAfter } : {}),
-    ...(options.onPrint ? { onPrint: options.onPrint } : {}),
-  });
+): PipelineReport | null {
+  let report: PipelineReport | null = null;
+  if (options.passes !== false) {
+    progress({ phase: 'passes', message: options.verify ? 'optimizing, verifying every pass' : 'optimizing' });
+    report = runPipeline(graph, PASSES, {
+      ...(options.verify ? { verify: true } : {}),
+      ...(options.printAfter ? { printAfter: options.printAfter } : {}),
+      ...(options.onPrint ? { onPrint: options.onPrint } : {}),
+    });
+  }
+  if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
+  if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
+  return report;
 }
 
 /** The graph as an ONNX file (yhc ops keep domain ai.yhc), for Netron. */

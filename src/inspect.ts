@@ -1,8 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { YhcError, q } from './errors.js';
 import type { Graph } from './ir/graph.js';
-import type { Manifest } from './manifest.js';
 import { importModel } from './onnx/import.js';
 import { decodeModel } from './onnx/load.js';
 import { loadDecodedModel } from './decode.js';
@@ -13,7 +11,7 @@ import { lookupOp } from './ops/index.js';
 import { numel } from './tensor.js';
 import { dirname } from 'node:path';
 import type { PipelineReport } from '../passes/index.js';
-import { optimizeGraph, writeOnnx } from './compile.js';
+import { optimizeGraph } from './compile.js';
 import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
 import { planGraph } from '../codegen/plan.js';
@@ -62,6 +60,8 @@ export interface InspectOptions {
   readonly printAfter?: readonly string[] | 'all';
   readonly onPrint?: (pass: string, ir: string) => void;
   readonly emitOnnx?: string;
+  /** `--conf T`, as compile applies it after the passes. */
+  readonly conf?: number;
   /** Plan the kernels and cost them against the one-kernel-per-op plan (`--cost`). */
   readonly cost?: boolean;
   /** Storage precision of the costed plan (the one-kernel-per-op baseline stays fp32). */
@@ -99,28 +99,30 @@ export function graphParameters(graph: Graph): number {
 
 export function inspectModel(path: string, options: InspectOptions = {}): ModelSummary {
   if (!existsSync(path) || !statSync(path).isFile()) throw new YhcError('IO', `cannot read model ${q(path)}`);
-  const model = options.decode
-    ? loadDecodedModel(path, { ...(options.batch !== undefined ? { batch: options.batch } : {}), decode: options.decode }).model
-    : decodeModel(readFileSync(path), q(path));
-  const graph = importModel(model, { ...(options.batch !== undefined ? { batch: options.batch } : {}), externalRoot: externalDataRoot(dirname(path)) });
+  const batch = options.batch !== undefined ? { batch: options.batch } : {};
+  // With --decode, the graph compile builds (the ONNX postprocess appended, or YoloNms inserted).
+  const decoded = options.decode ? loadDecodedModel(path, { ...batch, decode: options.decode }) : null;
+  const model = decoded ? decoded.model : decodeModel(readFileSync(path), q(path));
+  const graph = decoded ? decoded.graph : importModel(model, { ...batch, externalRoot: externalDataRoot(dirname(path)) });
   const opsets: Record<string, number> = {};
   for (const [d, v] of graph.opsetImports) opsets[d || 'ai.onnx'] = v;
   const io = (vs: Graph['inputs']) => vs.map((v) => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] }));
-  return {
+  const imported = {
     file: path,
     irVersion: exactInt64(model.irVersion),
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
     opsets,
     inputs: io(graph.inputs),
-    outputs: io(graph.outputs),
     fileOps: countOps((model.graph?.node ?? []).map((n) => n.opType ?? '')),
     fileNodes: model.graph?.node?.length ?? 0,
     ops: countOps(graph.nodes.map((n) => n.opType)),
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),
     flops: graphFlops(graph),
-    ...withCost(graph, options),
   };
+  const optimizedSummary = withCost(graph, options);
+  // The outputs an engine compiled with the same options has (--conf adds num_dets).
+  return { ...imported, outputs: io(graph.outputs), ...optimizedSummary };
 }
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
@@ -134,19 +136,12 @@ function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'pa
   return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes } };
 }
 
+/** The graph as compile optimizes it: passes, --conf, --emit-onnx (compile's own optimizeGraph). */
 function optimized(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes'> {
-  if (options.passes === false) return { passes: null, optimizedOps: null, optimizedNodes: null };
   const passes = optimizeGraph(graph, options);
-  if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
+  if (!passes) return { passes: null, optimizedOps: null, optimizedNodes: null };
   return { passes, optimizedOps: opCounts(graph), optimizedNodes: graph.nodes.length };
 }
 
-export function readManifest(dir: string): Manifest {
-  const p = join(dir, 'manifest.json');
-  if (!existsSync(p)) throw new YhcError('IO', `${q(dir)} is not a yhc build directory (no manifest.json)`);
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as Manifest;
-  } catch (e) {
-    throw new YhcError('IO', `${q(p)} is not valid JSON: ${(e as Error).message}`);
-  }
-}
+/** manifest.json of a build directory (one implementation, shared with Engine.load). */
+export { readManifest } from './runtime/manifest_file.js';

@@ -21,10 +21,36 @@ const ARRAY_TYPE: Record<DType, string> = {
   uint64: 'BigUint64Array',
 };
 
+const RESERVED = new Set(
+  ('break case catch class const continue debugger default delete do else enum export extends false finally for function ' +
+    'if import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
+    'implements interface package private protected public await async of get set any unknown never undefined arguments eval').split(' '),
+);
+
 /**
- * engine.ts: a typed wrapper over the generic Engine for this build. Properties are positional
- * (input0, output0 ...): model names never become identifiers; each carries its ONNX name, dtype
- * and shape in an escaped doc comment.
+ * The wrapper's property names: a model name that is a plain ASCII identifier (letters, digits,
+ * '_'; at most 64 characters; not a reserved word, not starting with '__') is used as it is;
+ * any other name, and any clash, gets the positional name (`input0`, `output1`, ...). Nothing
+ * else of a model name reaches code.
+ */
+export function wrapperFieldNames(names: readonly string[], prefix: 'input' | 'output'): string[] {
+  const plain = (n: string) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(n) && !n.startsWith('__') && !RESERVED.has(n);
+  const chosen = names.map((n) => (plain(n) && names.indexOf(n) === names.lastIndexOf(n) ? n : null));
+  const used = new Set(chosen.filter((n): n is string => n !== null));
+  return chosen.map((n, i) => {
+    if (n !== null) return n;
+    let name = `${prefix}${i}`;
+    while (used.has(name)) name += '_';
+    used.add(name);
+    return name;
+  });
+}
+
+/**
+ * engine.ts: a typed wrapper over the generic Engine for this build. Properties follow the
+ * model's input and output names where those are plain identifiers (wrapperFieldNames), else
+ * are positional (input0, output0 ...); each carries its ONNX name, dtype and shape in an
+ * escaped doc comment.
  */
 export function typedWrapperSource(graph: Graph): string {
   const project = new Project({
@@ -40,6 +66,8 @@ export function typedWrapperSource(graph: Graph): string {
   file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['dirname'] });
   file.addImportDeclaration({ moduleSpecifier: 'node:url', namedImports: ['fileURLToPath'] });
 
+  const inputNames = wrapperFieldNames(graph.inputs.map((v) => v.name), 'input');
+  const outputNames = wrapperFieldNames(graph.outputs.map((v) => v.name), 'output');
   const member = (v: Value, name: string) => ({
     name,
     type: ARRAY_TYPE[v.dtype],
@@ -49,13 +77,13 @@ export function typedWrapperSource(graph: Graph): string {
     name: 'ModelInputs',
     isExported: true,
     docs: ['Inputs, in the order of manifest.json.'],
-    properties: graph.inputs.map((v, i) => member(v, `input${i}`)),
+    properties: graph.inputs.map((v, i) => member(v, inputNames[i]!)),
   });
   file.addInterface({
     name: 'ModelOutputs',
     isExported: true,
     docs: ['Outputs, in the order of manifest.json.'],
-    properties: graph.outputs.map((v, i) => member(v, `output${i}`)),
+    properties: graph.outputs.map((v, i) => member(v, outputNames[i]!)),
   });
   const shapes = (vs: readonly Value[]) => `[${vs.map((v) => `[${v.shape.join(', ')}]`).join(', ')}] as const`;
   file.addVariableStatement({
@@ -85,8 +113,8 @@ export function typedWrapperSource(graph: Graph): string {
     parameters: [{ name: 'inputs', type: 'ModelInputs' }],
     returnType: 'ModelOutputs',
     statements: [
-      `const out = this.engine.runPositional([${graph.inputs.map((_, i) => `inputs.input${i}`).join(', ')}]);`,
-      `return { ${graph.outputs.map((v, i) => `output${i}: out[${i}] as ${ARRAY_TYPE[v.dtype]}`).join(', ')} };`,
+      `const out = this.engine.runPositional([${inputNames.map((n) => `inputs.${n}`).join(', ')}]);`,
+      `return { ${graph.outputs.map((v, i) => `${outputNames[i]}: out[${i}] as ${ARRAY_TYPE[v.dtype]}`).join(', ')} };`,
     ],
   });
   cls.addMethod({ name: 'dispose', docs: ['Free the engine.'], statements: ['this.engine.dispose();'] });

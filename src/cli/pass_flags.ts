@@ -10,8 +10,8 @@ export const PASS_OPTIONS = {
 } as const;
 
 export const PASS_HELP = `  --verify             translation-validate every pass: the interpreter runs the graph before
-                       and after it on seeded random inputs; report max abs/rel error per pass,
-                       fail on a mismatch
+                       and after it on seeded random inputs; report per pass the rows matched
+                       (detections) or max abs/rel error (dense outputs), fail on a mismatch
   --print-after PASS   print the IR after PASS (repeatable; 'all' for every pass). Passes:
                        ${PASS_NAMES.join(', ')}
   --emit-onnx FILE     write the optimized graph as ONNX (yhc ops in domain ai.yhc), for Netron

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import koffi from 'koffi';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import type { Manifest, TensorInfo } from '../manifest.js';
 import { allocateTypedArray, checkTypedArray, type TypedArray } from '../typed_arrays.js';
+import { readManifest } from './manifest_file.js';
 
 /** The C ABI of templates/yhc_engine.h, bound once per loaded library. */
 interface EngineAbi {
@@ -20,12 +20,13 @@ interface EngineAbi {
 // The engine handle is an opaque C type; declared once per process.
 koffi.opaque('yhc_engine');
 
-function bind(libraryPath: string): EngineAbi {
+function bind(libraryPath: string, target: Manifest['target']): EngineAbi {
   let lib: ReturnType<typeof koffi.load>;
   try {
     lib = koffi.load(libraryPath);
   } catch (e) {
-    throw new YhcError('RUNTIME', `cannot load engine library ${q(libraryPath)}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new YhcError('RUNTIME', `cannot load engine library ${q(libraryPath)}: ${message}${/libcuda/.test(message) ? gpuHint(target) : ''}`);
   }
   const create = lib.func('int yhc_engine_create(const char *weights, _Out_ yhc_engine **engine)');
   const destroy = lib.func('void yhc_engine_destroy(yhc_engine *engine)');
@@ -64,18 +65,16 @@ export class Engine {
 
   /** Load a build directory produced by `yhc compile` (with a library, i.e. not --no-build). */
   static load(buildDir: string): Engine {
+    const manifest = readManifest(buildDir);
     const dir = resolve(buildDir);
-    const manifestPath = join(dir, 'manifest.json');
-    if (!existsSync(manifestPath)) throw new YhcError('RUNTIME', `${q(dir)} is not a yhc build directory (no manifest.json)`);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    if (!manifest.library) throw new YhcError('RUNTIME', `${q(dir)} was compiled with --no-build; build it to run it`);
-    const abi = bind(join(dir, manifest.library));
+    if (!manifest.library) throw new YhcError('RUNTIME', `${q(buildDir)} was compiled with --no-build; build it to run it`);
+    const abi = bind(join(dir, manifest.library), manifest.target);
     if (abi.buildId() !== manifest.buildId) {
       throw new YhcError('RUNTIME', `the library in ${q(dir)} does not match its manifest (build id differs)`);
     }
     const out: unknown[] = [null];
     if (abi.create(join(dir, manifest.weights.file), out) !== 0 || !out[0]) {
-      throw new YhcError('RUNTIME', `cannot create the engine: ${abi.lastError()}`);
+      throw new YhcError('RUNTIME', createFailure(manifest.target, abi.lastError()));
     }
     return new Engine(manifest, abi, out[0]);
   }
@@ -120,7 +119,8 @@ export class Engine {
     return outs;
   }
 
-  private checkBatch(batch: number): void {
+  /** Throws error[INPUT] unless a run may take `batch` images. */
+  checkBatch(batch: number): void {
     const max = this.manifest.batch;
     if (!Number.isInteger(batch) || batch < 1 || batch > max) {
       throw new YhcError('INPUT', `batch ${batch} is outside 1..${max} (the batch this engine was compiled for)`);
@@ -134,6 +134,16 @@ export class Engine {
     if (this.handle) this.abi.destroy(this.handle);
     this.handle = null;
   }
+}
+
+/** Why an engine could not be created; a CUDA build on a machine without a usable GPU gets a hint. */
+export function createFailure(target: Manifest['target'], lastError: string): string {
+  const noGpu = /cudaErrorInsufficientDriver|cudaErrorNoDevice|no CUDA-capable device|CUDA driver version is insufficient/i.test(lastError);
+  return `cannot create the engine: ${lastError}${noGpu ? gpuHint(target) : ''}`;
+}
+
+function gpuHint(target: Manifest['target']): string {
+  return target === 'cuda' ? ' (this build targets CUDA and needs an NVIDIA GPU and driver; yhc compile --target host builds one that runs on the CPU)' : '';
 }
 
 function describe(info: TensorInfo): string {

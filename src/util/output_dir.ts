@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { YhcError, q } from '../errors.js';
+import { YhcError, isYhcError, q } from '../errors.js';
 
 /**
  * Output directories appear whole or not at all: work happens in a hidden sibling directory
  * that replaces the target only when everything succeeded, and is removed on failure or on
- * Ctrl-C.
+ * Ctrl-C. Every failure to create or replace one is an error[IO] naming the path the user gave,
+ * never the hidden one.
  */
 const pending = new Set<string>();
 let handlersInstalled = false;
@@ -22,29 +23,84 @@ function installSignalCleanup(): void {
   }
 }
 
+const errnoCode = (e: unknown): string => (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
+
+/** An error[IO] for `path` as the user wrote it. */
+export function ioError(what: string, path: string, e: unknown): YhcError {
+  return new YhcError('IO', `cannot ${what} ${q(path)}: ${errnoCode(e)}`, { cause: e });
+}
+
+/**
+ * mkdir -p that always ends: node's recursive mkdirSync loops forever where a parent exists
+ * but refuses children with ENOENT (/proc/x on Linux). Walks up to the nearest existing
+ * ancestor, then creates each missing level once; errors name `shownAs`.
+ */
+export function makeDirectory(path: string, shownAs: string = path): void {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    missing.push(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  if (existsSync(p) && !statSync(p).isDirectory()) {
+    throw new YhcError('IO', `cannot create directory ${q(shownAs)}: ${p === resolve(path) ? 'it exists and is not a directory' : `${q(p)} is not a directory`}`);
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) continue;
+      throw ioError('create directory', shownAs, e);
+    }
+  }
+}
+
 /** Refuse to replace a directory that is not empty and not an earlier output of this kind. */
-function checkReplaceable(target: string, marker: string): void {
+function checkReplaceable(target: string, shownAs: string, marker: string): void {
   if (!existsSync(target)) return;
-  if (!statSync(target).isDirectory()) throw new YhcError('USAGE', `${q(target)} exists and is not a directory`);
+  if (!statSync(target).isDirectory()) throw new YhcError('IO', `cannot write build directory ${q(shownAs)}: it exists and is not a directory`);
   const entries = readdirSync(target);
   if (entries.length > 0 && !entries.includes(marker)) {
-    throw new YhcError('USAGE', `${q(target)} exists and is not a yhc build directory; refusing to overwrite it`);
+    throw new YhcError('IO', `${q(shownAs)} exists and is not a yhc build directory; refusing to overwrite it`);
   }
+}
+
+/** A failed system call inside `stage` (disk full, permissions...) is reported against `target`. */
+function inStage(e: unknown, stage: string): boolean {
+  const path = (e as NodeJS.ErrnoException)?.path;
+  return !isYhcError(e) && typeof path === 'string' && resolve(path).startsWith(stage);
 }
 
 export async function withStagedDirectory<T>(target: string, marker: string, work: (stage: string) => Promise<T>): Promise<T> {
   const dest = resolve(target);
-  checkReplaceable(dest, marker);
-  mkdirSync(dirname(dest), { recursive: true });
+  checkReplaceable(dest, target, marker);
+  makeDirectory(dirname(dest), dirname(target));
   const stage = join(dirname(dest), `.${basename(dest)}.yhc-tmp-${randomBytes(6).toString('hex')}`);
-  mkdirSync(stage);
+  try {
+    mkdirSync(stage);
+  } catch (e) {
+    throw ioError('create build directory', target, e);
+  }
   pending.add(stage);
   installSignalCleanup();
   try {
-    const result = await work(stage);
+    const result = await work(stage).catch((e: unknown) => {
+      throw inStage(e, stage) ? ioError('write build directory', target, e) : e;
+    });
     const old = existsSync(dest) ? `${stage}-old` : null;
-    if (old) renameSync(dest, old);
-    renameSync(stage, dest);
+    try {
+      if (old) renameSync(dest, old);
+    } catch (e) {
+      throw ioError('replace build directory', target, e);
+    }
+    try {
+      renameSync(stage, dest);
+    } catch (e) {
+      if (old) renameSync(old, dest);
+      throw ioError('replace build directory', target, e);
+    }
     if (old) rmSync(old, { recursive: true, force: true });
     return result;
   } finally {

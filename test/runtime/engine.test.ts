@@ -95,6 +95,7 @@ describe('Engine', () => {
 
   it('explains_a_build_without_a_library', () => {
     expectYhcError(() => Engine.load(join(dir, 'sources')), 'RUNTIME', /--no-build/);
-    expectYhcError(() => Engine.load(dir), 'RUNTIME', /not a yhc build directory/);
+    expectYhcError(() => Engine.load(dir), 'IO', /not a yhc build directory \(no manifest\.json\)/);
+    expectYhcError(() => Engine.load(join(dir, 'missing')), 'IO', /cannot read build directory ".*missing": no such file or directory/);
   });
 });

@@ -1,27 +1,54 @@
 import { checkModel, type CheckReport } from '../../check/check.js';
+import type { OutputCheck } from '../../golden/check_output.js';
 import { parsePrecision } from '../../../codegen/precision.js';
-import { q } from '../../errors.js';
+import { YhcError, q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 
+/**
+ * One line per output, led by what its verdict rests on: for detections, the rows matched and
+ * the worst matched-row difference (the element-wise figures follow, marked as not the rule:
+ * rows may swap); for dense outputs, the element-wise max abs / rel error against the tolerance.
+ */
+export function renderOutputCheck(o: OutputCheck): string {
+  const verdict = o.ok ? 'ok      ' : 'MISMATCH';
+  const elementwise = `max abs ${o.maxAbs.toExponential(2).padEnd(9)} max rel ${o.maxRel.toExponential(2).padEnd(9)}`;
+  const head = `  ${q(o.name).padEnd(16)} ${o.rule.padEnd(11)}`;
+  if (o.rule === 'detections') {
+    return `${head} ${verdict} ${o.detail}; position by position (not the rule: rows may swap) max abs ${o.maxAbs.toExponential(2)}, max rel ${o.maxRel.toExponential(2)}`;
+  }
+  return `${head} ${elementwise} ${verdict} ${o.detail}`;
+}
+
 function renderReport(r: CheckReport): string {
-  const rows = r.outputs.map(
-    (o) =>
-      `  ${q(o.name).padEnd(16)} ${o.rule.padEnd(10)} max abs ${o.maxAbs.toExponential(2).padEnd(9)} max rel ${o.maxRel.toExponential(2).padEnd(9)} ${o.ok ? 'ok      ' : 'MISMATCH'} ${o.detail}`,
-  );
   return [
     `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU):`,
-    ...rows,
+    ...r.outputs.map(renderOutputCheck),
     r.ok ? 'PASS' : 'FAIL',
     '',
   ].join('\n');
 }
 
+const OPTIONS = {
+  target: { type: 'string' },
+  arch: { type: 'string' },
+  batch: { type: 'string' },
+  precision: { type: 'string' },
+  inputs: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  ...DECODE_OPTIONS,
+  ...CONF_OPTIONS,
+} as const;
+
 export const checkCommand: Command = {
   name: 'check',
   summary: 'compile, run and compare every output with onnxruntime on the original model',
+  options: OPTIONS,
   help: `Usage: yhc check MODEL.onnx [options]
 
 Compiles the model, runs the engine, runs onnxruntime (CPU) on the ORIGINAL model with the
@@ -41,28 +68,14 @@ ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --json               print one JSON document on stdout
-  --quiet              no progress output
+  --quiet              no progress output (the report still prints)
 `,
   async run(args, io) {
-    const { values, positionals } = parse(
-      args,
-      {
-        target: { type: 'string' },
-        arch: { type: 'string' },
-        batch: { type: 'string' },
-        precision: { type: 'string' },
-        inputs: { type: 'string' },
-        seed: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        ...DECODE_OPTIONS,
-        ...CONF_OPTIONS,
-      },
-      'check',
-    );
+    const { values, positionals } = parse(args, OPTIONS, 'check');
     const model = onePositional(positionals, 'model file', 'check');
     const t = target(values.target) ?? 'host';
+    if (values.arch !== undefined && t === 'host') throw new YhcError('USAGE', '--arch takes effect only with --target cuda');
+    if (values.seed !== undefined && values.inputs !== undefined) throw new YhcError('USAGE', '--seed takes effect only without --inputs (it seeds the random inputs)');
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');

@@ -1,4 +1,5 @@
 import { compileModel } from '../../compile.js';
+import { YhcError } from '../../errors.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 import { archList, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
@@ -7,10 +8,26 @@ import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 import { renderVerify } from './inspect.js';
 
+const OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  target: { type: 'string' },
+  arch: { type: 'string' },
+  batch: { type: 'string' },
+  precision: { type: 'string' },
+  'no-build': { type: 'boolean' },
+  jobs: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  ...DECODE_OPTIONS,
+  ...CONF_OPTIONS,
+  ...PASS_OPTIONS,
+} as const;
+
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile an ONNX model into a build directory (CUDA sources, weights, engine library)',
-  help: `Usage: yhc compile MODEL.onnx -o DIR [options]
+  options: OPTIONS,
+  help: `Usage: yhc compile MODEL.onnx [-o DIR] [options]
 
 Reads the model, infers static shapes, folds what is computable at compile time, runs the
 graph passes (BatchNorm/RepConv folding, GroupNorm/SimAM fusion, DW+PW grouping, decoder
@@ -32,34 +49,19 @@ Options:
 ${DECODE_HELP}${CONF_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
-  --quiet              no progress output
+  --quiet              print nothing but errors (and --json / --verify results)
 ${PASS_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(
-      args,
-      {
-        out: { type: 'string', short: 'o' },
-        target: { type: 'string' },
-        arch: { type: 'string' },
-        batch: { type: 'string' },
-        precision: { type: 'string' },
-        'no-build': { type: 'boolean' },
-        jobs: { type: 'string' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        ...DECODE_OPTIONS,
-        ...CONF_OPTIONS,
-        ...PASS_OPTIONS,
-      },
-      'compile',
-    );
+    const { values, positionals } = parse(args, OPTIONS, 'compile');
     const model = onePositional(positionals, 'model file', 'compile');
     const name = model.replace(/^.*[\\/]/, '').replace(/\.onnx$/i, '') || 'model';
     const outDir = values.out ?? `build/${name}`;
     const t = target(values.target);
+    if (values.arch !== undefined && t === 'host') throw new YhcError('USAGE', '--arch takes effect only with --target cuda');
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const jobs = positiveInt(values.jobs, '--jobs');
+    if (jobs !== undefined && values['no-build']) throw new YhcError('USAGE', '--jobs takes effect only without --no-build (it runs no compiler)');
     const decode = decodeOptions(values);
     const conf = confOption(values);
     const result = await compileModel(model, {
@@ -79,7 +81,7 @@ ${PASS_HELP}`,
     const m = result.manifest;
     if (values.json) {
       io.out(`${JSON.stringify(m, null, 2)}\n`);
-    } else {
+    } else if (!values.quiet) {
       io.out(
         `${result.outDir}: ${m.kernels.length} kernels, ${m.weights.bytes} bytes of weights, ${m.arenaBytes} bytes of activations` +
           (m.library ? `; ${m.target} library ${m.library} (${m.build!.cacheHits}/${m.build!.units} from cache, ${m.build!.seconds.toFixed(1)} s)` : '; sources only') +

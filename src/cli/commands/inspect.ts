@@ -6,7 +6,7 @@ import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
-import { DECODE_HELP, DECODE_OPTIONS, decodeOptions } from '../decode_flags.js';
+import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -29,7 +29,10 @@ export function renderVerify(report: PipelineReport): string {
   const lines = [`translation validation, seed ${report.verifySeed}:`];
   for (const p of report.passes) {
     for (const c of p.verify ?? []) {
-      lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}  ${c.ok ? 'ok' : 'MISMATCH'}`);
+      const figures = `max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}`;
+      // Detections pass or fail by row matching: that leads, the element-wise figures follow.
+      const verdict = c.rule === 'detections' ? `${c.ok ? 'ok' : 'MISMATCH'}  ${c.detail}; position by position ${figures}` : `${figures}  ${c.ok ? 'ok' : 'MISMATCH'}`;
+      lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} ${verdict}`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -89,9 +92,20 @@ function renderBuild(dir: string, m: Manifest): string {
   return `${lines.join('\n')}\n`;
 }
 
+const OPTIONS = {
+  json: { type: 'boolean' },
+  batch: { type: 'string' },
+  cost: { type: 'boolean' },
+  precision: { type: 'string' },
+  ...DECODE_OPTIONS,
+  ...CONF_OPTIONS,
+  ...PASS_OPTIONS,
+} as const;
+
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'summarize a model (ops, parameters, FLOPs) or a build directory (kernels, provenance, resources)',
+  options: OPTIONS,
   help: `Usage: yhc inspect MODEL.onnx|BUILD_DIR [options]
 
 For a model: inputs and outputs, op counts as written and after compile-time folding,
@@ -99,27 +113,39 @@ parameter count, FLOPs, and the pass report: what each graph pass rewrote and ho
 matched partially and why it was left alone, and the op counts after the passes. For a build
 directory: target, memory, and every kernel with the
 ONNX nodes it implements, its FLOPs and bytes, and ptxas registers / shared memory / spills.
+The model options below shape the graph exactly as yhc compile does with the same options.
 
 Options:
-  --batch N            value of a symbolic batch dimension (models only; default 1)
+  --json               print one JSON document on stdout
+Models only:
+  --batch N            value of a symbolic batch dimension (default 1)
   --cost               plan the kernels and print each one's FLOPs, minimum bytes and roofline
                        floor time on an H100 (measured ~3.0 TB/s copy, ~800 TFLOP/s bf16), and
-                       the totals against the one-kernel-per-op plan (models only)
+                       the totals against the one-kernel-per-op plan
   --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
                        it is compared with stays fp32)
-${DECODE_HELP}  --json               print one JSON document on stdout
-${PASS_HELP}`,
+${DECODE_HELP}${CONF_HELP}${PASS_HELP}`,
   async run(args, io) {
-    const { values, positionals } = parse(args, { json: { type: 'boolean' }, batch: { type: 'string' }, cost: { type: 'boolean' }, precision: { type: 'string' }, ...DECODE_OPTIONS, ...PASS_OPTIONS }, 'inspect');
+    const { values, positionals } = parse(args, OPTIONS, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
-    if (existsSync(path) && statSync(path).isDirectory()) {
-      if (values.cost) throw new YhcError('USAGE', '--cost takes a model file: it plans the model with and without the passes');
+    if (!existsSync(path)) throw new YhcError('IO', `cannot inspect ${q(path)}: no such file or directory`);
+    if (statSync(path).isDirectory()) {
+      const modelOnly = Object.keys(values).filter((k) => k !== 'json');
+      if (modelOnly.length) throw new YhcError('USAGE', `--${modelOnly[0]} takes a model file; ${q(path)} is a build directory`);
       const m = readManifest(path);
       io.out(values.json ? `${JSON.stringify(m, null, 2)}\n` : renderBuild(path, m));
       return 0;
     }
+    if (values.precision !== undefined && !values.cost) throw new YhcError('USAGE', '--precision takes effect only with --cost');
     const batch = positiveInt(values.batch, '--batch');
-    const summary = inspectModel(path, { ...(batch !== undefined ? { batch } : {}), ...decodeOptions(values), ...passOptions(values, io), ...(values.cost ? { cost: true } : {}), ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}) });
+    const summary = inspectModel(path, {
+      ...(batch !== undefined ? { batch } : {}),
+      ...decodeOptions(values),
+      ...confOption(values),
+      ...passOptions(values, io),
+      ...(values.cost ? { cost: true } : {}),
+      ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
+    });
     io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderModel(summary));
     return 0;
   },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Project } from 'ts-morph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wrapperFieldNames } from '../../../codegen/emit/ts_wrapper.js';
 import { compileModel } from '../../../src/compile.js';
 import { Engine } from '../../../src/runtime/engine.js';
 import { randomInputs } from '../../helpers/golden.js';
@@ -22,9 +23,18 @@ beforeAll(async () => {
 });
 
 describe('engine.ts', () => {
-  it('declares_positional_typed_inputs_with_the_onnx_names_in_docs', () => {
-    expect(source).toMatch(/\/\*\* ONNX "images": float32\[1, 4, 6, 6\] \*\/\s+input0: Float32Array;/);
-    expect(source).toMatch(/\/\*\* ONNX "features": float32\[1, 4, 6, 6\] \*\/\s+output0: Float32Array;/);
+  it('falls_back_to_positional_fields_for_names_that_are_not_plain_identifiers', () => {
+    expect(wrapperFieldNames(['p3', 'images_0', '/model.23/Concat', 'class', '__proto__', 'x'.repeat(65), 'é'], 'input')).toEqual([
+      'p3', 'images_0', 'input2', 'input3', 'input4', 'input5', 'input6',
+    ]);
+    // A positional name a model name already took, and a repeated name, stay unique.
+    expect(wrapperFieldNames(['a b', 'input0'], 'input')).toEqual(['input0_', 'input0']);
+    expect(wrapperFieldNames(['y', 'y'], 'output')).toEqual(['output0', 'output1']);
+  });
+
+  it('declares_typed_fields_named_as_the_model_names_them_with_the_onnx_names_in_docs', () => {
+    expect(source).toMatch(/\/\*\* ONNX "images": float32\[1, 4, 6, 6\] \*\/\s+images: Float32Array;/);
+    expect(source).toMatch(/\/\*\* ONNX "features": float32\[1, 4, 6, 6\] \*\/\s+features: Float32Array;/);
     expect(source).toContain("import { Engine } from 'yhc';");
     expect(source).toContain('export const INPUT_SHAPES = [[1, 4, 6, 6]] as const;');
   });
@@ -44,13 +54,13 @@ describe('engine.ts', () => {
     const local = join(build, 'engine_local.ts');
     writeFileSync(local, source.replace("from 'yhc'", `from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'index.ts')).href)}`));
     const { ModelEngine } = (await import(pathToFileURL(local).href)) as {
-      ModelEngine: { load(dir?: string): { run(i: { input0: Float32Array }): { output0: Float32Array }; dispose(): void } };
+      ModelEngine: { load(dir?: string): { run(i: { images: Float32Array }): { features: Float32Array }; dispose(): void } };
     };
     const typed = ModelEngine.load(build);
     const generic = Engine.load(build);
     try {
       const x = randomInputs(generic.inputs, 5).images as Float32Array;
-      expect(Array.from(typed.run({ input0: x }).output0)).toEqual(Array.from(generic.run({ images: x }).features as Float32Array));
+      expect(Array.from(typed.run({ images: x }).features)).toEqual(Array.from(generic.run({ images: x }).features as Float32Array));
     } finally {
       typed.dispose();
       generic.dispose();
