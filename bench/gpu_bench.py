@@ -229,7 +229,7 @@ def bench_build(build_dir, args, dev, budget, row, extra_rows):
                 extra_rows.append(target)
                 continue
             extra_rows.append(target)
-        target["mode"] = mode
+        target["mode"] = mode if args.compile_backend == "inductor" else args.compile_backend
         try:
             compile_and_time(gm, x, mode, manifest, refs, rtol, args, dev, budget, target, row.get("yhc_us"))
         except (Exception, PhaseTimeout) as e:  # noqa: BLE001
@@ -244,7 +244,10 @@ def compile_and_time(gm, x, mode, manifest, refs, rtol, args, dev, budget, targe
     torch._dynamo.reset()
     with budget.phase(f"compile ({mode})", args.compile_cap_s), torch.no_grad():
         t0 = time.monotonic()
-        compiled = torch.compile(gm, mode=mode)
+        if args.compile_backend == "inductor":
+            compiled = torch.compile(gm, mode=mode)
+        else:  # a mode is inductor's: other backends take none
+            compiled = torch.compile(gm, backend=args.compile_backend)
         got = compiled(*x)
         dev.sync()
         target["compile_s"] = time.monotonic() - t0
@@ -287,6 +290,8 @@ def main():
     p.add_argument("--compile-mode", default="reduce-overhead", help="torch.compile mode of every row (default, reduce-overhead, ...)")
     p.add_argument("--autotune-row", help="build name that also gets a max-autotune row, if the budget allows")
     p.add_argument("--autotune-min-left-s", type=float, default=240, help="seconds that must be left to start max-autotune")
+    p.add_argument("--compile-backend", default="inductor",
+                   help="torch.compile backend (the dry run may take aot_eager: Dynamo and AOT autograd without Inductor's C++ builds)")
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     p.add_argument("--no-explain", action="store_true", help="skip torch._dynamo.explain (graph and break counts)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
