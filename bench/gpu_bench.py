@@ -168,8 +168,9 @@ def reference_ort(model_path, manifest, feeds):
     return dict(zip([o["name"] for o in manifest["outputs"]], results))
 
 
-def bench_build(build_dir, args, dev, budget, row, extra_rows):
-    """Fill `row` phase by phase (a failing phase raises; the caller keeps what is filled)."""
+def bench_build(build_dir, args, dev, budget, row):
+    """Fill `row` phase by phase up to eager (a failing phase raises; the caller keeps what is
+    filled); returns what the compile pass needs."""
     manifest = read_manifest(build_dir)
     names = [i["name"] for i in manifest["inputs"]]
     decoder = all(n["opType"] == "YoloDecode" for k in manifest["kernels"] for n in k["nodes"])
@@ -216,33 +217,20 @@ def bench_build(build_dir, args, dev, budget, row, extra_rows):
     with budget.phase("eager", args.phase_cap_s), torch.no_grad():
         _, row["eager_check"] = check_all(manifest["outputs"], gm(*x), refs, rtol)
         row["eager_us"] = dev.time_us(lambda: gm(*x), args.warmup, args.repeats, args.inner)
-    if args.no_compile:
-        return
-    modes = [args.compile_mode]
-    if args.autotune_row == row["build"]:
-        modes.append("max-autotune")
-    for mode in modes:
-        target = row if mode == args.compile_mode else {**row, "mode": mode, "compile_us": None, "compile_check": None, "compile_s": None}
-        if target is not row:
-            if budget.left() < args.autotune_min_left_s:
-                target["note"] = f"max-autotune skipped: {budget.left():.0f} s left (needs {args.autotune_min_left_s:.0f})"
-                extra_rows.append(target)
-                continue
-            extra_rows.append(target)
-        target["mode"] = mode if args.compile_backend == "inductor" else args.compile_backend
-        try:
-            compile_and_time(gm, x, mode, manifest, refs, rtol, args, dev, budget, target, row.get("yhc_us"))
-        except (Exception, PhaseTimeout) as e:  # noqa: BLE001
-            if target is row:
-                raise
-            target.update(status="ERROR", note=f"max-autotune: {first_line(e)}")
+    return {"gm": gm, "x": x, "outputs": manifest["outputs"], "refs": refs, "rtol": rtol}
 
 
-def compile_and_time(gm, x, mode, manifest, refs, rtol, args, dev, budget, target, yhc_us):
+def compile_row(state, mode, args, dev, budget, target, yhc_us):
+    """torch.compile the traced graph in `mode`, check it, time it; fills target."""
+    target["mode"] = mode if args.compile_backend == "inductor" else args.compile_backend
+    compile_and_time(state["gm"], state["x"], mode, state["outputs"], state["refs"], state["rtol"], args, dev, budget, target, yhc_us)
+
+
+def compile_and_time(gm, x, mode, outputs_info, refs, rtol, args, dev, budget, target, yhc_us):
     import torch._dynamo
 
     torch._dynamo.reset()
-    with budget.phase(f"compile ({mode})", args.compile_cap_s), torch.no_grad():
+    with budget.phase(f"compile ({target['mode']})", args.compile_cap_s), torch.no_grad():
         t0 = time.monotonic()
         if args.compile_backend == "inductor":
             compiled = torch.compile(gm, mode=mode)
@@ -251,7 +239,7 @@ def compile_and_time(gm, x, mode, manifest, refs, rtol, args, dev, budget, targe
         got = compiled(*x)
         dev.sync()
         target["compile_s"] = time.monotonic() - t0
-        _, target["compile_check"] = check_all(manifest["outputs"], got, refs, rtol)
+        _, target["compile_check"] = check_all(outputs_info, got, refs, rtol)
     with budget.phase("time compiled", args.phase_cap_s), torch.no_grad():
         target["compile_us"] = dev.time_us(lambda: compiled(*x), args.warmup, args.repeats, args.inner)
         target["speedup"] = target["compile_us"] / yhc_us if yhc_us else None
@@ -290,6 +278,7 @@ def main():
     p.add_argument("--compile-mode", default="reduce-overhead", help="torch.compile mode of every row (default, reduce-overhead, ...)")
     p.add_argument("--autotune-row", help="build name that also gets a max-autotune row, if the budget allows")
     p.add_argument("--autotune-min-left-s", type=float, default=240, help="seconds that must be left to start max-autotune")
+    p.add_argument("--compile-min-left-s", type=float, default=30, help="seconds that must be left to start a torch.compile")
     p.add_argument("--compile-backend", default="inductor",
                    help="torch.compile backend (the dry run may take aot_eager: Dynamo and AOT autograd without Inductor's C++ builds)")
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
@@ -317,37 +306,67 @@ def main():
     print(title, flush=True)
     log = RowLog(args.json, {"script": "gpu_bench", "title": title, "device": dev.name(), "torch": torch.__version__,
                              "dry_run": args.dry_run, "tf32": tf32}, COLUMNS, progress)
+    # Pass 1, every build: engine, reference, yhc, trace, eager (seconds each on a GPU).
     stopped = None
+    measured = []  # (row, state) of the builds that reached eager
     for b in args.builds:
         row = {**describe(b), "status": "ok"}
         if stopped or budget.left() <= 0:
             log.add({**row, "status": "SKIPPED", "note": stopped or "out of the time budget"})
             continue
-        extra = []
         try:
-            bench_build(b, args, dev, budget, row, extra)
+            state = bench_build(b, args, dev, budget, row)
             if row.get("yhc_check", "").startswith("MISMATCH"):
                 row["status"] = "MISMATCH"
+            measured.append((row, state))
         except Stopped as e:
             stopped = str(e)
             row.update(status="ERROR", note=f"stopped: {stopped}")
         except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — the row keeps what it measured; the next build goes on
             row.update(status="ERROR", note=first_line(e), error=str(e))
         log.add(row)
-        for r in extra:
-            log.add({**r, "status": r.get("status", "ok")})
+    # Pass 2, torch.compile in row order while the budget lasts (tens of seconds each on a GPU).
+    for row, state in measured if not args.no_compile else []:
+        if stopped or budget.left() < args.compile_min_left_s:
+            row["note"] = f"compile skipped: {stopped or f'{budget.left():.0f} s left in the budget'}"
+            log.update(row)
+            continue
+        try:
+            compile_row(state, args.compile_mode, args, dev, budget, row, row.get("yhc_us"))
+        except Stopped as e:
+            stopped = str(e)
+            row.update(compile_check="ERROR", note=f"compile stopped: {stopped}")
+        except (Exception, PhaseTimeout) as e:  # noqa: BLE001
+            row.update(compile_check="ERROR", note=f"compile: {first_line(e)}", compile_error=str(e))
+        log.update(row)
+    # One max-autotune row (optional, the headline), only if enough time is left.
+    head = next(((r, st) for r, st in measured if r["build"] == args.autotune_row), None) if args.autotune_row and not args.no_compile and args.compile_backend == "inductor" else None
+    if head:
+        r0, st = head
+        extra = {**r0, "compile_us": None, "compile_check": None, "compile_s": None, "speedup": None, "note": None}
+        if stopped or budget.left() < args.autotune_min_left_s:
+            extra.update(mode="max-autotune", note=f"max-autotune skipped: {budget.left():.0f} s left (needs {args.autotune_min_left_s:.0f})")
+        else:
+            try:
+                compile_row(st, "max-autotune", args, dev, budget, extra, r0.get("yhc_us"))
+            except (Exception, PhaseTimeout) as e:  # noqa: BLE001
+                extra.update(compile_check="ERROR", note=f"max-autotune: {first_line(e)}")
+        log.add(extra)
     print(title)
     print("\n".join(log.table()))
+    compile_errors = sum(r.get("compile_check") == "ERROR" for r in log.rows)
+    compiled = sum(r.get("compile_us") is not None for r in log.rows)
     errors = sum(r["status"] == "ERROR" for r in log.rows)
     mismatches = sum(r["status"] == "MISMATCH" for r in log.rows)
     skipped = sum(r["status"] == "SKIPPED" for r in log.rows)
-    measured = sum(r.get("yhc_us") is not None for r in log.rows)
-    line = f"{measured} rows measured, {mismatches} yhc mismatches, {errors} errors, {skipped} skipped (budget)"
-    print(("PASS: " if measured and not errors and not mismatches else "FAIL: ") + line)
+    n_measured = sum(r.get("yhc_us") is not None for r in log.rows)
+    line = (f"{n_measured} rows measured ({compiled} with torch.compile, {compile_errors} compile errors), "
+            f"{mismatches} yhc mismatches, {errors} errors, {skipped} skipped (budget)")
+    print(("PASS: " if n_measured and not errors and not mismatches else "FAIL: ") + line)
     phases = "  ".join(f"{k} {v:.1f} s" for k, v in budget.times.items())
     print(f"time per phase: {phases}; total {budget.elapsed():.1f} s")
     log.write(done=True, verdict=line, phase_s=budget.times, wall_s=budget.elapsed())
-    return 0 if measured and not errors and not mismatches else 1
+    return 0 if n_measured and not errors and not mismatches else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 #                           line of tools/gpu/builds.txt (no lib/, no build outputs)
 #   out/carry/models        models that are not in the repository (generated decoder models,
 #                           whole-model fixtures) and their recorded inputs
-#   out/carry/check.txt, bench.txt   the build names of each role, in list order
+#   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
 # Fails, printing the size, when out/carry is over the device tool's carry limit (64 MiB).
 # Usage: tools/gpu/prepare.sh [LIST]   (default tools/gpu/builds.txt)
 set -euo pipefail
@@ -13,6 +13,7 @@ list=${1:-tools/gpu/builds.txt}
 carry=out/carry
 rm -rf "$carry"
 mkdir -p "$carry/builds" "$carry/models"
+: >"$carry/all.txt"
 : >"$carry/check.txt"
 : >"$carry/bench.txt"
 bench/prepare_gpu.sh "$carry/models"   # decoder_640.onnx, decoder_1280.onnx
@@ -29,6 +30,7 @@ while read -r name model roles flags; do
   # shellcheck disable=SC2086  # flags are words
   node bin/yhc.js compile "$model" -o "$carry/builds/$name" --no-build --quiet $flags
   rm -f "$carry/builds/$name/engine.ts"
+  echo "$name" >>"$carry/all.txt"
   case ",$roles," in *,check,*) echo "$name" >>"$carry/check.txt" ;; esac
   case ",$roles," in *,bench,*) echo "$name" >>"$carry/bench.txt" ;; esac
 done <"$list"

@@ -69,6 +69,11 @@ class RowLog:
         print(self.progress(row), flush=True)
         self.write(done=False)
 
+    def update(self, row):
+        """A row already added got more fields (a later pass): print it again, rewrite the file."""
+        print(self.progress(row), flush=True)
+        self.write(done=False)
+
     def write(self, done, **extra):
         self.meta.update(extra)
         if not self.json_path:
