@@ -19,7 +19,8 @@ which torch.compile can specialize on. Float initializers live on the device in 
 Covers the ops the fixtures use: Add, BatchNormalization, Cast, Concat, Constant,
 ConstantOfShape, Conv, Div, Expand, Flatten, Gather, GatherElements, InstanceNormalization, Mod,
 Mul, Pow, ReduceMax, ReduceMean, ReduceSum, Reshape, Shape, Sigmoid, Slice, Softmax, Split, Sub,
-Tile, TopK, Transpose, Unsqueeze. Needs python3 with numpy, onnx and torch.
+Tile, TopK, Transpose, Unsqueeze; and for the whole-model fixtures Identity, MatMul, MaxPool,
+Resize (nearest, asymmetric, floor). Needs python3 with numpy, onnx and torch.
 """
 import numpy as np
 import onnx
@@ -294,3 +295,33 @@ class TorchOnnx:
         x, repeats = args
         reps = [int(r) for r in repeats]
         return np.tile(x, reps) if _is_static(x) else x.repeat(*reps)
+
+    # ---- ops of the whole-model fixtures (../shared/fixtures/models) ------------------------------
+    def op_Identity(self, args, at):
+        return args[0]
+
+    def op_MatMul(self, args, at):
+        return self._binary(args, np.matmul, torch.matmul)
+
+    def op_MaxPool(self, args, at):
+        x = self._tensor(args[0])
+        k = list(at["kernel_shape"])
+        pads = list(at.get("pads", [0] * (2 * len(k))))
+        if pads[: len(k)] != pads[len(k) :]:
+            raise NotImplementedError("TorchOnnx: MaxPool with asymmetric pads")
+        return F.max_pool2d(x, k, stride=at.get("strides", k), padding=pads[: len(k)], dilation=at.get("dilations", 1),
+                            ceil_mode=bool(at.get("ceil_mode", 0)))
+
+    def op_Resize(self, args, at):
+        x = self._tensor(args[0])
+        mode = at.get("mode", b"nearest")
+        ctm = at.get("coordinate_transformation_mode", b"half_pixel")
+        nearest = at.get("nearest_mode", b"round_prefer_floor")
+        mode, ctm, nearest = [v.decode() if isinstance(v, bytes) else v for v in (mode, ctm, nearest)]
+        if mode != "nearest" or ctm != "asymmetric" or nearest != "floor":
+            raise NotImplementedError(f"TorchOnnx: Resize mode {mode}, {ctm}, {nearest} (nearest, asymmetric, floor only)")
+        scales = args[2] if len(args) > 2 and args[2] is not None and np.asarray(args[2]).size else None
+        sizes = args[3] if len(args) > 3 and args[3] is not None else None
+        if sizes is not None:
+            return F.interpolate(x, size=[int(s) for s in np.asarray(sizes).reshape(-1)[2:]], mode="nearest")
+        return F.interpolate(x, scale_factor=[float(s) for s in np.asarray(scales).reshape(-1)[2:]], mode="nearest")
