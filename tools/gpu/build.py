@@ -11,6 +11,7 @@ instead of compiling again. Exit status: 0 when every build succeeded, 1 otherwi
 """
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import shutil
@@ -72,6 +73,20 @@ def plan(build_dir, target, arch):
     return compiles, [compiler, *link, "-o", library, *objects], library
 
 
+def sources_digest(build_dir):
+    """sha1 over the sources a build compiles (kernels/, engine.cu, include/)."""
+    h = hashlib.sha1()
+    for root, dirs, files in os.walk(build_dir):
+        dirs[:] = sorted(d for d in dirs if d not in ("lib", "obj-gpucheck"))
+        rel = os.path.relpath(root, build_dir)
+        for f in sorted(files):
+            if f.endswith((".cu", ".cuh", ".h", ".cpp")):
+                h.update(os.path.join(rel, f).encode() + b"\0")
+                with open(os.path.join(root, f), "rb") as fh:
+                    h.update(fh.read())
+    return h.hexdigest()
+
+
 def _stamp(build_dir, target, arch, **fields):
     with open(os.path.join(build_dir, STAMP), "w", encoding="utf-8") as f:
         json.dump({"target": target, "arch": arch if target == "cuda" else None, **fields}, f, indent=2)
@@ -86,9 +101,10 @@ def read_stamp(build_dir, target, arch):
     return s if s.get("target") == target and (target != "cuda" or s.get("arch") == arch) else None
 
 
-def build_many(dirs, target, arch, jobs, deadline=None, on_done=None):
+def build_many(dirs, target, arch, jobs, deadline=None, on_done=None, reuse=False):
     """Build every directory with one shared pool of `jobs` compiler processes. Returns
-    {dir: {"ok", "library", "error", "seconds"}}; on_done(dir, result) is called as each ends."""
+    {dir: {"ok", "library", "error", "seconds"}}; on_done(dir, result) is called as each ends.
+    reuse: keep a library built before from the same sources (same digest, target and arch)."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs))
     lock = threading.Lock()
     results = {}
@@ -104,6 +120,15 @@ def build_many(dirs, target, arch, jobs, deadline=None, on_done=None):
 
     def one(d):
         t0 = time.monotonic()
+        digest = sources_digest(d)
+        old = read_stamp(d, target, arch) if reuse else None
+        if old and old["ok"] and old.get("sources") == digest and os.path.exists(os.path.join(d, old["library"])):
+            result = {**old, "seconds": 0.0, "reused": True}
+            with lock:
+                results[d] = result
+                if on_done:
+                    on_done(d, result)
+            return result
         try:
             compiles, link, library = plan(d, target, arch)
             futures = [pool.submit(bounded, c, d) for c in compiles]
@@ -121,6 +146,7 @@ def build_many(dirs, target, arch, jobs, deadline=None, on_done=None):
         except Exception as e:  # noqa: BLE001 — recorded; the other builds go on
             result = {"ok": False, "library": None, "error": str(e)}
         result["seconds"] = time.monotonic() - t0
+        result["sources"] = digest
         _stamp(d, target, arch, **result)
         with lock:
             results[d] = result
@@ -156,6 +182,7 @@ def main():
     p.add_argument("--arch", default="sm_90")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     p.add_argument("--budget-s", type=float, default=0, help="stop starting compilers after this many seconds")
+    p.add_argument("--reuse", action="store_true", help="keep libraries built before from the same sources")
     p.add_argument("--json", help="write the rows as JSON here")
     args = p.parse_args()
     t0 = time.monotonic()
@@ -167,10 +194,10 @@ def main():
           f"{' ' + args.arch if args.target == 'cuda' else ''}, {args.jobs} jobs", flush=True)
 
     def done(d, r):
-        log.add({"build": os.path.basename(os.path.normpath(d)), "status": "ok" if r["ok"] else "ERROR",
+        log.add({"build": os.path.basename(os.path.normpath(d)), "status": ("reused" if r.get("reused") else "ok") if r["ok"] else "ERROR",
                  "seconds": r["seconds"], "note": None if r["ok"] else first_line(r["error"]), "error": r["error"]})
 
-    results = build_many(args.builds, args.target, args.arch, args.jobs, deadline, done)
+    results = build_many(args.builds, args.target, args.arch, args.jobs, deadline, done, reuse=args.reuse)
     failed = sum(not r["ok"] for r in results.values())
     log.write(done=True, wall_s=time.monotonic() - t0)
     print(f"built {len(results) - failed}/{len(results)} in {time.monotonic() - t0:.1f} s")

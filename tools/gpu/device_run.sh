@@ -27,13 +27,19 @@ phase_log() { echo "phase $1: $2 s" | tee -a "$OUT/phases.txt"; }
 : >"$OUT/phases.txt"
 
 if [ $dry = 1 ]; then
+  # Build in a copy under $OUT (out/carry stays sources only), keeping libraries of unchanged sources.
+  mkdir -p "$OUT/carry"
+  cp -r --update "$CARRY"/. "$OUT/carry"/
+  CARRY=$OUT/carry
   target=(--dry-run)
-  timing=(--warmup 0 --repeats 1 --inner 1)
-  checkit=(--iterations 1)
+  reuse=(--reuse)
+  timing=(--warmup 0 --repeats 1 --inner 1 --phase-cap-s 1200 --compile-cap-s 1200)
+  checkit=(--iterations 0 --check-cap-s 1200)
   compile=(--compile-backend "${COMPILE_BACKEND:-aot_eager}")
   budget_default=100000
 else
   target=()
+  reuse=()
   timing=()
   checkit=()
   compile=(--compile-mode "${COMPILE_MODE:-reduce-overhead}")
@@ -61,7 +67,7 @@ models=test/data/fixtures:$CARRY/models
 t=$(elapsed)
 b=$(($(left) * 40 / 100))
 timeout -k 10 $((b + 30)) $PY tools/gpu/build.py "${all[@]}" $([ $dry = 1 ] && echo --target host) --arch "$arch" \
-  --jobs "$jobs" --budget-s "$b" --json "$OUT/build.json" 2>&1 | tee "$OUT/build.txt"
+  --jobs "$jobs" --budget-s "$b" "${reuse[@]}" --json "$OUT/build.json" 2>&1 | tee "$OUT/build.txt"
 build=${PIPESTATUS[0]}
 phase_log build $(($(elapsed) - t))
 

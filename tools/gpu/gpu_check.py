@@ -165,7 +165,7 @@ def check_build(build_dir, args, budget):
                 t1 = time.perf_counter()
                 for _ in range(args.iterations):
                     engine.run(inputs, poison=False)
-                ms = (time.perf_counter() - t1) * 1000 / max(1, args.iterations)
+                ms = (time.perf_counter() - t1) * 1000 / args.iterations if args.iterations else None
                 # On a GPU the first run captured a CUDA graph; this one replays it into poisoned outputs.
                 replayed = engine.run(inputs)
             for info in manifest["outputs"]:
@@ -187,7 +187,8 @@ def progress(r):
     what = f"{r['build']} (model {r['model']}, batch {r['batch']}, {r['precision']})"
     if r["status"] != "checked":
         return f"check {what}: {r['verdict']}: {r['note']}"
-    return f"check {what} {r['inputs']} {r['output']}: {r['verdict']}, {r['basis']} ({r['ms_run_host']:.3f} ms/run)"
+    ms = "" if r["ms_run_host"] is None else f" ({r['ms_run_host']:.3f} ms/run)"
+    return f"check {what} {r['inputs']} {r['output']}: {r['verdict']}, {r['basis']}{ms}"
 
 
 def summary(rows):

@@ -7,6 +7,8 @@
 #   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
 # Fails, printing the size, when out/carry is over the device tool's carry limit (64 MiB).
 # Usage: tools/gpu/prepare.sh [LIST]   (default tools/gpu/builds.txt)
+# CARRY_MAX_BATCH=N caps every --batch at N: for the CPU dry run only (the host emulation takes
+# minutes per batch-32 run on a small machine); never for the GPU call.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 list=${1:-tools/gpu/builds.txt}
@@ -27,6 +29,9 @@ while read -r name model roles flags; do
       for f in "$(dirname "$model")/$base".input.*.bin; do [ -e "$f" ] && cp "$f" "$carry/models/"; done
       ;;
   esac
+  if [ -n "${CARRY_MAX_BATCH:-}" ]; then
+    flags=$(echo "$flags" | awk -v cap="$CARRY_MAX_BATCH" '{ for (i = 1; i < NF; i++) if ($i == "--batch" && $(i + 1) > cap) $(i + 1) = cap; print }')
+  fi
   # shellcheck disable=SC2086  # flags are words
   node bin/yhc.js compile "$model" -o "$carry/builds/$name" --no-build --quiet $flags
   rm -f "$carry/builds/$name/engine.ts"
