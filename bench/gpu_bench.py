@@ -1,24 +1,35 @@
-"""GPU benchmark: yhc's engine (CUDA graph replay) against PyTorch eager and
-torch.compile(mode="max-autotune") on the same ONNX weights, in one run, on one card.
+"""GPU benchmark: yhc's engine (CUDA graph replay) against PyTorch eager and torch.compile on the
+same ONNX weights, in one run, on one card.
 
-For a GPU machine with nvcc and python3 (torch, numpy, onnx) but no Node. On the Node side:
+For a GPU machine with nvcc and python3 (torch, numpy, onnx, onnxruntime) but no Node. Prepare on
+the Node side with tools/gpu/prepare.sh (out/carry), then tools/gpu/device_run.sh runs, there:
 
-    bench/prepare_gpu.sh            # yhc compile --no-build: out/bench/<model>[_b32]
+    python3 bench/gpu_bench.py out/carry/builds/v10head_n_fp16 ... \\
+        --models test/data/fixtures:out/carry/models --json out/device/gpu_bench.json --budget-s 300
 
-then, on the GPU machine, with the repository and out/bench:
+Per build directory (one model at one batch and precision), each phase capped and the whole run
+held to --budget-s:
+  build    the engine (tools/gpu/build.py; --reuse-build takes what build.py made)
+  ref      onnxruntime (CPU) on seeded N(0, 1) inputs: the reference all three are checked against
+           (decoder-only builds hold an ai.yhc op onnxruntime lacks: PyTorch fp32 eager instead)
+  trace    the ONNX graph evaluated once with PyTorch ops (bench/torch_onnx.py) under make_fx: a
+           flat aten GraphModule holding the weights on the device — no per-forward attribute
+           parsing or host-to-device copies; torch._dynamo.explain counts its graphs and breaks
+  yhc      yhc_engine_run (a CUDA graph replay) on device tensors
+  eager    the traced GraphModule
+  compile  torch.compile(GraphModule, mode=--compile-mode; default reduce-overhead, CUDA graphs
+           like yhc); --autotune-row BUILD adds one max-autotune row if the budget allows
+All three run at the build's precision (manifest precision.storage: fp32, or fp16 from
+`yhc compile --precision fp16`, checked at 1e-2 relative; PyTorch then runs the whole graph in
+half). fp32 PyTorch runs with TF32 off (cuDNN conv and matmul in IEEE fp32), like yhc's fp32 on
+CUDA cores. Times: median over --repeats of the mean of --inner back-to-back runs, after
+--warmup, by CUDA events. Decoder-only builds (bench/decoder_model.mjs) are timed against the
+PyTorch postprocess of bench/torch_decoder.py.
 
-    python3 bench/gpu_bench.py out/bench/* --models test/data/fixtures --json bench/gpu_bench.json
-
-Per build directory (one model at one batch): build the engine with nvcc (tools/gpu/gpu_check.py's
-build), evaluate the ONNX model with PyTorch ops (bench/torch_onnx.py), check yhc's outputs
-against PyTorch's fp32 outputs (the golden rules of tools/gpu/yhc_compare.py), then time, with
-CUDA events after warm-up, the median over `--repeats` of the mean of `--inner` back-to-back runs:
-yhc_engine_run (a CUDA graph replay), PyTorch eager and torch.compile — all three at the build's
-precision (manifest precision.storage: fp32, or fp16 from `yhc compile --precision fp16`, checked
-at 1e-2 relative; PyTorch then runs the whole graph in half). Decoder-only builds
-(bench/decoder_model.mjs: 8,400 or 33,600 anchors x 80 classes -> 300) are timed against the
-PyTorch postprocess of bench/torch_decoder.py (DFL, boxes, sigmoid, two torch.topk).
-Prints one table; --json writes the rows.
+Each row is printed when done and --json is rewritten at once; a failing phase ends its row with
+the error and the next build goes on; what the budget leaves out is a SKIPPED row.
+--dry-run rehearses all of it on the CPU: torch on the CPU (wall-clock timing), engines built by
+g++ against yhc's host emulation.
 """
 import argparse
 import ctypes
@@ -31,171 +42,331 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools", "gpu"))
 sys.path.insert(0, os.path.join(HERE, "..", "examples", "python"))
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from gpu_check import build  # noqa: E402
+from budget import Budget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
+from build import build  # noqa: E402
+from gpu_check import describe, find_file, read_manifest, search_path  # noqa: E402
+from report import Column, RowLog, first_line, fixed  # noqa: E402
 from torch_decoder import TorchDecoder  # noqa: E402
 from torch_onnx import TorchOnnx  # noqa: E402
 from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
 from yhc_engine import Engine  # noqa: E402
 
 
-def time_us(fn, warmup, repeats, inner):
-    """Median over `repeats` of the mean time of `inner` back-to-back calls, by CUDA events (µs)."""
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    samples = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(inner):
+def disable_tf32():
+    """IEEE fp32 for cuDNN convs and matmuls (the new flags only: mixing them with the legacy
+    allow_tf32 ones is an error in torch >= 2.9). Returns what was set, for the table."""
+    try:
+        torch.backends.cudnn.conv.fp32_precision = "ieee"
+        torch.backends.cudnn.rnn.fp32_precision = "ieee"
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+        return "TF32 off (cudnn.conv, cuda.matmul fp32_precision=ieee)"
+    except AttributeError:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+        return "TF32 off (allow_tf32=False)"
+
+
+class Device:
+    """Where torch runs and how time is taken: CUDA events on the GPU, the wall clock on the CPU."""
+
+    def __init__(self, dry_run):
+        self.kind = "cpu" if dry_run else "cuda"
+        self.target = "host" if dry_run else "cuda"
+
+    def sync(self):
+        if self.kind == "cuda":
+            torch.cuda.synchronize()
+
+    def name(self):
+        return "CPU (dry run)" if self.kind == "cpu" else torch.cuda.get_device_name()
+
+    def stream(self):
+        return ctypes.c_void_p(torch.cuda.current_stream().cuda_stream if self.kind == "cuda" else None)
+
+    def time_us(self, fn, warmup, repeats, inner):
+        """Median over `repeats` of the mean time of `inner` back-to-back calls (µs)."""
+        for _ in range(warmup):
             fn()
-        end.record()
-        end.synchronize()
-        samples.append(start.elapsed_time(end) * 1000.0 / inner)
-    return statistics.median(samples)
+        self.sync()
+        samples = []
+        for _ in range(repeats):
+            if self.kind == "cuda":
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                for _ in range(inner):
+                    fn()
+                end.record()
+                end.synchronize()
+                samples.append(start.elapsed_time(end) * 1000.0 / inner)
+            else:
+                t0 = time.perf_counter()
+                for _ in range(inner):
+                    fn()
+                samples.append((time.perf_counter() - t0) * 1e6 / inner)
+        return statistics.median(samples)
 
 
 class DeviceEngine(Engine):
-    """The yhc engine run on device tensors and the current torch stream (yhc_engine_run)."""
+    """The yhc engine run on device tensors and the current torch stream (yhc_engine_run); on the
+    host target the same call takes host pointers."""
 
-    def bind(self, inputs, outputs):
+    def bind(self, inputs, outputs, stream):
         self.in_ptrs = (ctypes.c_void_p * len(inputs))(*[t.data_ptr() for t in inputs])
         self.out_ptrs = (ctypes.c_void_p * len(outputs))(*[t.data_ptr() for t in outputs])
+        self.stream = stream
 
     def launch(self):
-        stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
-        if self.lib.yhc_engine_run(self.handle, self.in_ptrs, self.out_ptrs, stream) != 0:
+        if self.lib.yhc_engine_run(self.handle, self.in_ptrs, self.out_ptrs, self.stream) != 0:
             raise RuntimeError(self.last_error())
 
 
 def check(info, got, ref, rtol):
-    g, r = got.float().cpu().numpy().reshape(-1).tolist(), ref.float().cpu().numpy().reshape(-1).tolist()
+    """'ok 300/300' / 'MISMATCH 49/300' (detections) or 'ok 2.1e-05' (dense max rel)."""
+    g = got.float().cpu().numpy().reshape(-1).tolist()
+    r = np.asarray(ref, dtype=np.float32).reshape(-1).tolist() if not torch.is_tensor(ref) else ref.float().cpu().numpy().reshape(-1).tolist()
     if looks_like_detections(info["shape"], info["dtype"]):
         c = compare_detections(g, r, info["shape"], rtol)
-        return c["ok"], f"{c['matched']}/{c['rows']} rows" if c["ok"] else c["problem"]
+        return c["ok"], f"{'ok' if c['ok'] else 'MISMATCH'} {c['matched']}/{c['rows']}"
     c = compare_dense(g, r, rtol)
-    return c["ok"], f"max rel {c['max_rel']:.1e}"
+    return c["ok"], f"{'ok' if c['ok'] else 'MISMATCH'} {c['max_rel']:.1e}"
 
 
-def time_torch(fn, x, args):
-    """PyTorch eager and torch.compile timings of fn(**x): (eager µs, compiled µs or None, note)."""
-    eager_us = time_us(lambda: fn(**x), args.warmup, args.repeats, args.inner)
-    compiled_us, note = None, ""
-    if not args.no_compile:
-        try:
-            t0 = time.perf_counter()
-            compiled = torch.compile(lambda **kw: fn(**kw), mode=args.compile_mode)
-            compiled(**x)
-            torch.cuda.synchronize()
-            note = f"compiled in {time.perf_counter() - t0:.0f} s"
-            compiled_us = time_us(lambda: compiled(**x), args.warmup, args.repeats, args.inner)
-        except Exception as e:  # noqa: BLE001 — report, do not abort the table
-            note = f"torch.compile failed: {type(e).__name__}: {str(e)[:120]}"
-    return eager_us, compiled_us, note
+def check_all(outputs_info, got, refs, rtol):
+    verdicts = [check(o, t, refs[o["name"]], rtol) for o, t in zip(outputs_info, got)]
+    return all(ok for ok, _ in verdicts), "; ".join(d for _, d in verdicts)
 
 
-def bench_decoder(build_dir, manifest, args):
-    """A decoder-only build (bench/decoder_model.mjs): yhc's three decoder kernels against the
-    PyTorch postprocess (bench/torch_decoder.py), eager and compiled, on the same random inputs."""
-    node = manifest["kernels"][0]["nodes"][0]
-    levels = [tuple(i["shape"][2:]) for i in manifest["inputs"] if i["name"].startswith("box")]
-    nc = next(i["shape"][1] for i in manifest["inputs"] if i["name"].startswith("cls"))
-    max_det = manifest["outputs"][0]["shape"][1]
-    library = build(build_dir, "cuda", args.arch, args.jobs)
-    gen = torch.Generator(device="cpu").manual_seed(args.seed)
-    feeds = {i["name"]: torch.randn(i["shape"], generator=gen).cuda() for i in manifest["inputs"]}
-    net = TorchDecoder(levels, nc, max_det=max_det)
-    reference = net(**feeds)
-    with DeviceEngine(build_dir, library=library) as engine:
-        out = torch.full(manifest["outputs"][0]["shape"], float("nan"), device="cuda")
-        engine.bind([feeds[i["name"]].contiguous() for i in manifest["inputs"]], [out])
-        engine.launch()
-        torch.cuda.synchronize()
-        ok, detail = check(manifest["outputs"][0], out, reference, FP32_RTOL)
-        yhc_us = time_us(engine.launch, args.warmup, args.repeats, args.inner)
-    eager_us, compiled_us, note = time_torch(net, feeds, args)
-    anchors = sum(h * w for h, w in levels)
-    return [{
-        "model": f"decoder {anchors}x{nc}->{max_det} ({node['opType']})", "batch": manifest["batch"], "precision": "fp32",
-        "gpu": torch.cuda.get_device_name(), "yhc_us": yhc_us, "eager_us": eager_us, "compile_us": compiled_us,
-        "speedup_vs_compile": (compiled_us / yhc_us) if compiled_us else None,
-        "yhc_check": ("ok" if ok else "MISMATCH") + "; " + detail, "note": note,
-    }]
+def trace(fn, names, feeds):
+    """fn(**inputs) -> tensor or {name: tensor}, traced once at these shapes into a GraphModule
+    taking the inputs positionally and returning a tuple."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    def positional(*xs):
+        out = fn(**dict(zip(names, xs)))
+        return tuple(out.values()) if isinstance(out, dict) else (out,)
+
+    with torch.no_grad():
+        return make_fx(positional)(*[feeds[n] for n in names])
 
 
-def bench_build(build_dir, args):
-    with open(os.path.join(build_dir, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
-    if all(n["opType"] == "YoloDecode" for k in manifest["kernels"] for n in k["nodes"]):
-        return bench_decoder(build_dir, manifest, args)
-    model = manifest["model"]["name"]
-    batch = manifest["batch"]
-    precision = manifest.get("precision", {}).get("storage", "fp32")
+def graph_breaks(gm, xs):
+    """'1 graph, 0 breaks' as torch._dynamo.explain sees the GraphModule."""
+    import torch._dynamo
+
+    e = torch._dynamo.explain(gm)(*xs)
+    torch._dynamo.reset()
+    return f"{e.graph_count} graph{'s' if e.graph_count != 1 else ''}, {e.graph_break_count} break{'s' if e.graph_break_count != 1 else ''}"
+
+
+def reference_ort(model_path, manifest, feeds):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    results = session.run([o["name"] for o in manifest["outputs"]], {i["name"]: feeds[i["name"]].cpu().numpy() for i in manifest["inputs"]})
+    return dict(zip([o["name"] for o in manifest["outputs"]], results))
+
+
+def bench_build(build_dir, args, dev, budget, row):
+    """Fill `row` phase by phase up to eager (a failing phase raises; the caller keeps what is
+    filled); returns what the compile pass needs."""
+    manifest = read_manifest(build_dir)
+    names = [i["name"] for i in manifest["inputs"]]
+    decoder = all(n["opType"] == "YoloDecode" for k in manifest["kernels"] for n in k["nodes"])
+    precision = row["precision"]
     dtype, rtol = (torch.float16, FP16_RTOL) if precision == "fp16" else (torch.float32, FP32_RTOL)
-    library = build(build_dir, "cuda", args.arch, args.jobs)
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
-    feeds = {i["name"]: torch.randn(i["shape"], generator=gen).cuda() for i in manifest["inputs"]}
-    reference = TorchOnnx(os.path.join(args.models, f"{model}.onnx"), dtype=torch.float32)(**feeds)
+    feeds = {i["name"]: torch.randn(i["shape"], generator=gen).to(dev.kind) for i in manifest["inputs"]}
+    if decoder:
+        levels = [tuple(i["shape"][2:]) for i in manifest["inputs"] if i["name"].startswith("box")]
+        nc = next(i["shape"][1] for i in manifest["inputs"] if i["name"].startswith("cls"))
+        max_det = manifest["outputs"][0]["shape"][1]
+        row["model"] = f"decoder {sum(h * w for h, w in levels)}x{nc}->{max_det}"
+        make = lambda dt: TorchDecoder(levels, nc, max_det=max_det, device=dev.kind, dtype=dt)  # noqa: E731
+        row["reference"] = "torch fp32"
+    else:
+        model_path = find_file(search_path(args.models), f"{manifest['model']['name']}.onnx")
+        if model_path is None:
+            raise FileNotFoundError(f"{manifest['model']['name']}.onnx is in none of --models")
+        make = lambda dt: TorchOnnx(model_path, device=dev.kind, dtype=dt)  # noqa: E731
+        row["reference"] = "onnxruntime"
 
-    # yhc: float32 inputs and outputs whatever the storage; checked against PyTorch in fp32.
-    with DeviceEngine(build_dir, library=library) as engine:
-        outs = [torch.full(o["shape"], float("nan"), device="cuda") for o in manifest["outputs"]]
-        engine.bind([feeds[i["name"]].contiguous() for i in manifest["inputs"]], outs)
+    with budget.phase("build", args.build_cap_s):
+        library = build(build_dir, dev.target, args.arch, args.jobs, reuse=args.reuse_build)
+    with budget.phase("ref", args.phase_cap_s):
+        if decoder:
+            refs = {manifest["outputs"][0]["name"]: make(torch.float32)(**feeds)}
+        else:
+            refs = reference_ort(model_path, manifest, feeds)
+
+    # yhc: float32 inputs and outputs whatever the storage.
+    with budget.phase("yhc", args.phase_cap_s), DeviceEngine(build_dir, library=library) as engine:
+        outs = [torch.full(o["shape"], float("nan"), device=dev.kind) for o in manifest["outputs"]]
+        engine.bind([feeds[n].contiguous() for n in names], outs, dev.stream())
         engine.launch()
-        torch.cuda.synchronize()
-        verdicts = [check(o, t, reference[o["name"]], rtol) for o, t in zip(manifest["outputs"], outs)]
-        yhc_ok = all(ok for ok, _ in verdicts)
-        yhc_us = time_us(engine.launch, args.warmup, args.repeats, args.inner)
+        dev.sync()
+        ok, row["yhc_check"] = check_all(manifest["outputs"], outs, refs, rtol)
+        row["yhc_us"] = dev.time_us(engine.launch, args.warmup, args.repeats, args.inner)
 
-    net = TorchOnnx(os.path.join(args.models, f"{model}.onnx"), dtype=dtype)
-    x = {k: v.to(dtype) for k, v in feeds.items()}
-    eager_us, compiled_us, compile_note = time_torch(net, x, args)
-    return [{
-        "model": model, "batch": batch, "precision": precision, "gpu": torch.cuda.get_device_name(),
-        "yhc_us": yhc_us, "eager_us": eager_us, "compile_us": compiled_us,
-        "speedup_vs_compile": (compiled_us / yhc_us) if compiled_us else None,
-        "yhc_check": ("ok" if yhc_ok else "MISMATCH") + "; " + "; ".join(d for _, d in verdicts),
-        "note": compile_note,
-    }]
+    x = [feeds[n].to(dtype) for n in names]
+    with budget.phase("trace", args.phase_cap_s):
+        gm = trace(make(dtype), names, dict(zip(names, x)))
+        if not args.no_explain:
+            row["graphs"] = graph_breaks(gm, x)
+    with budget.phase("eager", args.phase_cap_s), torch.no_grad():
+        _, row["eager_check"] = check_all(manifest["outputs"], gm(*x), refs, rtol)
+        row["eager_us"] = dev.time_us(lambda: gm(*x), args.warmup, args.repeats, args.inner)
+    return {"gm": gm, "x": x, "outputs": manifest["outputs"], "refs": refs, "rtol": rtol}
 
 
-def fmt(x):
-    return "-" if x is None else f"{x:.1f}"
+def compile_row(state, mode, args, dev, budget, target, yhc_us):
+    """torch.compile the traced graph in `mode`, check it, time it; fills target."""
+    target["mode"] = mode if args.compile_backend == "inductor" else args.compile_backend
+    compile_and_time(state["gm"], state["x"], mode, state["outputs"], state["refs"], state["rtol"], args, dev, budget, target, yhc_us)
+
+
+def compile_and_time(gm, x, mode, outputs_info, refs, rtol, args, dev, budget, target, yhc_us):
+    import torch._dynamo
+
+    torch._dynamo.reset()
+    with budget.phase(f"compile ({target['mode']})", args.compile_cap_s), torch.no_grad():
+        t0 = time.monotonic()
+        if args.compile_backend == "inductor":
+            compiled = torch.compile(gm, mode=mode)
+        else:  # a mode is inductor's: other backends take none
+            compiled = torch.compile(gm, backend=args.compile_backend)
+        got = compiled(*x)
+        dev.sync()
+        target["compile_s"] = time.monotonic() - t0
+        _, target["compile_check"] = check_all(outputs_info, got, refs, rtol)
+    with budget.phase("time compiled", args.phase_cap_s), torch.no_grad():
+        target["compile_us"] = dev.time_us(lambda: compiled(*x), args.warmup, args.repeats, args.inner)
+        target["speedup"] = target["compile_us"] / yhc_us if yhc_us else None
+
+
+COLUMNS = [
+    Column("build", "build"), Column("model", "model"), Column("batch", "batch", ">"), Column("precision", "prec"),
+    Column("yhc_us", "yhc µs", ">", fixed(1)), Column("eager_us", "eager µs", ">", fixed(1)),
+    Column("compile_us", "compile µs", ">", fixed(1)), Column("mode", "compile mode"),
+    Column("speedup", "yhc vs compile", ">", lambda x: f"{x:.2f}x"), Column("reference", "checked against"),
+    Column("yhc_check", "yhc"), Column("eager_check", "eager"), Column("compile_check", "compiled"),
+    Column("graphs", "dynamo"), Column("compile_s", "compile s", ">", fixed(0)),
+]
+
+
+def progress(r):
+    def us(k):
+        return "-" if r.get(k) is None else f"{r[k]:.1f} µs"
+
+    text = (f"bench {r['build']} ({r.get('model')}, batch {r.get('batch')}, {r.get('precision')}): {r['status']}; yhc {us('yhc_us')} "
+            f"[{r.get('yhc_check') or '-'}], eager {us('eager_us')} [{r.get('eager_check') or '-'}], "
+            f"compile {r.get('mode') or '-'} {us('compile_us')} [{r.get('compile_check') or '-'}]")
+    return text + (f"  {r['note']}" if r.get("note") else "")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("builds", nargs="+", help="build directories (yhc compile --no-build output)")
-    p.add_argument("--models", required=True, help="directory holding MODEL.onnx for each build")
+    p.add_argument("builds", nargs="+", help="build directories (yhc compile --no-build output), in priority order")
+    p.add_argument("--models", action="append", required=True, help="directories holding MODEL.onnx (repeat, or join with ':')")
+    p.add_argument("--dry-run", action="store_true", help="torch on the CPU, engines for the host emulation")
     p.add_argument("--arch", default=None, help="sm_XX (default: the card's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--repeats", type=int, default=30)
     p.add_argument("--inner", type=int, default=20)
-    p.add_argument("--compile-mode", default="max-autotune")
-    p.add_argument("--no-compile", action="store_true", help="skip torch.compile (its autotuning takes minutes)")
+    p.add_argument("--compile-mode", default="reduce-overhead", help="torch.compile mode of every row (default, reduce-overhead, ...)")
+    p.add_argument("--autotune-row", help="build name that also gets a max-autotune row, if the budget allows")
+    p.add_argument("--autotune-min-left-s", type=float, default=240, help="seconds that must be left to start max-autotune")
+    p.add_argument("--compile-min-left-s", type=float, default=30, help="seconds that must be left to start a torch.compile")
+    p.add_argument("--compile-backend", default="inductor",
+                   help="torch.compile backend (the dry run may take aot_eager: Dynamo and AOT autograd without Inductor's C++ builds)")
+    p.add_argument("--no-compile", action="store_true", help="skip torch.compile")
+    p.add_argument("--no-explain", action="store_true", help="skip torch._dynamo.explain (graph and break counts)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--json", help="write the rows as JSON here")
+    p.add_argument("--reuse-build", action="store_true", help="use the libraries tools/gpu/build.py made")
+    p.add_argument("--budget-s", type=float, default=0, help="stop cleanly after this many seconds (0: no limit)")
+    p.add_argument("--build-cap-s", type=float, default=300, help="most seconds one engine build may take")
+    p.add_argument("--compile-cap-s", type=float, default=150, help="most seconds one torch.compile may take")
+    p.add_argument("--phase-cap-s", type=float, default=90, help="most seconds any other phase may take")
+    p.add_argument("--json", help="write the rows as JSON here (rewritten after every row)")
     args = p.parse_args()
-    if not torch.cuda.is_available():
-        print("gpu_bench: no CUDA device", file=sys.stderr)
+    stop_on_signals()
+    budget = Budget(args.budget_s)
+    dev = Device(args.dry_run)
+    if dev.kind == "cuda" and not torch.cuda.is_available():
+        print("gpu_bench: no CUDA device (use --dry-run to rehearse on the CPU)", file=sys.stderr)
         return 2
     if args.arch is None:
-        major, minor = torch.cuda.get_device_capability()
-        args.arch = f"sm_{major}{minor}"
-    rows = []
+        args.arch = "sm_90" if dev.kind == "cpu" else "sm_{}{}".format(*torch.cuda.get_device_capability())
+    tf32 = disable_tf32()
+    timing = "CUDA events" if dev.kind == "cuda" else "wall clock"
+    title = (f"{dev.name()}  torch {torch.__version__}  µs per run, median of {args.repeats} x {args.inner} runs "
+             f"after {args.warmup} ({timing}); fp32 PyTorch: {tf32}")
+    print(title, flush=True)
+    log = RowLog(args.json, {"script": "gpu_bench", "title": title, "device": dev.name(), "torch": torch.__version__,
+                             "dry_run": args.dry_run, "tf32": tf32}, COLUMNS, progress)
+    # Pass 1, every build: engine, reference, yhc, trace, eager (seconds each on a GPU).
+    stopped = None
+    measured = []  # (row, state) of the builds that reached eager
     for b in args.builds:
-        rows += bench_build(b, args)
-    print(f"GPU: {torch.cuda.get_device_name()}  torch {torch.__version__}  (µs per run, median of {args.repeats} x {args.inner} runs)")
-    print(f"{'model':<32} {'batch':>5} {'prec':<5} {'yhc':>9} {'eager':>9} {'compile':>9} {'yhc vs compile':>15}  check")
-    for r in rows:
-        speed = "-" if r["speedup_vs_compile"] is None else f"{r['speedup_vs_compile']:.2f}x"
-        print(f"{r['model']:<32} {r['batch']:>5} {r['precision']:<5} {fmt(r['yhc_us']):>9} {fmt(r['eager_us']):>9} {fmt(r['compile_us']):>9} {speed:>15}  {r['yhc_check']} {r['note']}")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(rows, f, indent=2)
-    return 0 if all(r["yhc_check"].startswith("ok") for r in rows) else 1
+        row = {**describe(b), "status": "ok"}
+        if stopped or budget.left() <= 0:
+            log.add({**row, "status": "SKIPPED", "note": stopped or "out of the time budget"})
+            continue
+        try:
+            state = bench_build(b, args, dev, budget, row)
+            if row.get("yhc_check", "").startswith("MISMATCH"):
+                row["status"] = "MISMATCH"
+            measured.append((row, state))
+        except Stopped as e:
+            stopped = str(e)
+            row.update(status="ERROR", note=f"stopped: {stopped}")
+        except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — the row keeps what it measured; the next build goes on
+            row.update(status="ERROR", note=first_line(e), error=str(e))
+        log.add(row)
+    # Pass 2, torch.compile in row order while the budget lasts (tens of seconds each on a GPU).
+    for row, state in measured if not args.no_compile else []:
+        if stopped or budget.left() < args.compile_min_left_s:
+            row["note"] = f"compile skipped: {stopped or f'{budget.left():.0f} s left in the budget'}"
+            log.update(row)
+            continue
+        try:
+            compile_row(state, args.compile_mode, args, dev, budget, row, row.get("yhc_us"))
+        except Stopped as e:
+            stopped = str(e)
+            row.update(compile_check="ERROR", note=f"compile stopped: {stopped}")
+        except (Exception, PhaseTimeout) as e:  # noqa: BLE001
+            row.update(compile_check="ERROR", note=f"compile: {first_line(e)}", compile_error=str(e))
+        log.update(row)
+    # One max-autotune row (optional, the headline), only if enough time is left.
+    head = next(((r, st) for r, st in measured if r["build"] == args.autotune_row), None) if args.autotune_row and not args.no_compile and args.compile_backend == "inductor" else None
+    if head:
+        r0, st = head
+        extra = {**r0, "compile_us": None, "compile_check": None, "compile_s": None, "speedup": None, "note": None}
+        if stopped or budget.left() < args.autotune_min_left_s:
+            extra.update(mode="max-autotune", note=f"max-autotune skipped: {budget.left():.0f} s left (needs {args.autotune_min_left_s:.0f})")
+        else:
+            try:
+                compile_row(st, "max-autotune", args, dev, budget, extra, r0.get("yhc_us"))
+            except (Exception, PhaseTimeout) as e:  # noqa: BLE001
+                extra.update(compile_check="ERROR", note=f"max-autotune: {first_line(e)}")
+        log.add(extra)
+    print(title)
+    print("\n".join(log.table()))
+    compile_errors = sum(r.get("compile_check") == "ERROR" for r in log.rows)
+    compiled = sum(r.get("compile_us") is not None for r in log.rows)
+    errors = sum(r["status"] == "ERROR" for r in log.rows)
+    mismatches = sum(r["status"] == "MISMATCH" for r in log.rows)
+    skipped = sum(r["status"] == "SKIPPED" for r in log.rows)
+    n_measured = sum(r.get("yhc_us") is not None for r in log.rows)
+    line = (f"{n_measured} rows measured ({compiled} with torch.compile, {compile_errors} compile errors), "
+            f"{mismatches} yhc mismatches, {errors} errors, {skipped} skipped (budget)")
+    print(("PASS: " if n_measured and not errors and not mismatches else "FAIL: ") + line)
+    phases = "  ".join(f"{k} {v:.1f} s" for k, v in budget.times.items())
+    print(f"time per phase: {phases}; total {budget.elapsed():.1f} s")
+    log.write(done=True, verdict=line, phase_s=budget.times, wall_s=budget.elapsed())
+    return 0 if n_measured and not errors and not mismatches else 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,13 @@
 
     model = TorchOnnx("test/data/fixtures/v10head_n.onnx", device="cuda", dtype=torch.float16)
     outputs = model(p3=..., p4=..., p5=...)          # {output name: tensor}
+    graph = model.trace(p3=..., p4=..., p5=...)      # torch.fx.GraphModule, positional inputs
+
+This interpreter walks the ONNX protobuf on every call (attribute parsing, numpy shape
+arithmetic, host-to-device copies of constants): fine for a reference, wrong to time. `trace`
+runs it once per input shape under make_fx and returns the flat aten graph (weights and folded
+constants as device tensors of the module, nothing of ONNX left), which the benchmark times as
+"eager" and hands to torch.compile (one graph, no graph breaks).
 
 The same weights as the ONNX file, the same graph node by node, so PyTorch eager and
 torch.compile time the model yhc compiles. Values that do not depend on the inputs (initializers
@@ -12,7 +19,8 @@ which torch.compile can specialize on. Float initializers live on the device in 
 Covers the ops the fixtures use: Add, BatchNormalization, Cast, Concat, Constant,
 ConstantOfShape, Conv, Div, Expand, Flatten, Gather, GatherElements, InstanceNormalization, Mod,
 Mul, Pow, ReduceMax, ReduceMean, ReduceSum, Reshape, Shape, Sigmoid, Slice, Softmax, Split, Sub,
-Tile, TopK, Transpose, Unsqueeze. Needs python3 with numpy, onnx and torch.
+Tile, TopK, Transpose, Unsqueeze; and for the whole-model fixtures Identity, MatMul, MaxPool,
+Resize (nearest, asymmetric, floor). Needs python3 with numpy, onnx and torch.
 """
 import numpy as np
 import onnx
@@ -28,7 +36,9 @@ def _attrs(node):
 
 
 def _is_static(v):
-    return isinstance(v, np.ndarray)
+    """Values computed with numpy (shape arithmetic): arrays, and the 0-d scalars numpy returns
+    from np.take with a 0-d index (Gather) or a reduction."""
+    return isinstance(v, (np.ndarray, np.generic))
 
 
 class TorchOnnx:
@@ -46,11 +56,22 @@ class TorchOnnx:
             self.constants[t.name] = self._device(a) if a.dtype.kind == "f" else a
 
     def _device(self, a):
-        return torch.from_numpy(np.ascontiguousarray(a)).to(self.device, self.dtype if a.dtype.kind == "f" else None)
+        return torch.from_numpy(np.array(a, order="C")).to(self.device, self.dtype if a.dtype.kind == "f" else None)
 
     def _tensor(self, v):
         """A value as a device tensor (static numpy values are moved on use)."""
         return self._device(v) if _is_static(v) else v
+
+    def trace(self, **inputs):
+        """The graph of this model at these input shapes, as a GraphModule taking the inputs
+        positionally (self.inputs order) and returning the outputs as a tuple (self.outputs)."""
+        from torch.fx.experimental.proxy_tensor import make_fx
+
+        def positional(*xs):
+            out = self(**dict(zip(self.inputs, xs)))
+            return tuple(out[n] for n in self.outputs)
+
+        return make_fx(positional)(*[inputs[n] for n in self.inputs])
 
     def __call__(self, **inputs):
         with torch.no_grad():
@@ -274,3 +295,33 @@ class TorchOnnx:
         x, repeats = args
         reps = [int(r) for r in repeats]
         return np.tile(x, reps) if _is_static(x) else x.repeat(*reps)
+
+    # ---- ops of the whole-model fixtures (../shared/fixtures/models) ------------------------------
+    def op_Identity(self, args, at):
+        return args[0]
+
+    def op_MatMul(self, args, at):
+        return self._binary(args, np.matmul, torch.matmul)
+
+    def op_MaxPool(self, args, at):
+        x = self._tensor(args[0])
+        k = list(at["kernel_shape"])
+        pads = list(at.get("pads", [0] * (2 * len(k))))
+        if pads[: len(k)] != pads[len(k) :]:
+            raise NotImplementedError("TorchOnnx: MaxPool with asymmetric pads")
+        return F.max_pool2d(x, k, stride=at.get("strides", k), padding=pads[: len(k)], dilation=at.get("dilations", 1),
+                            ceil_mode=bool(at.get("ceil_mode", 0)))
+
+    def op_Resize(self, args, at):
+        x = self._tensor(args[0])
+        mode = at.get("mode", b"nearest")
+        ctm = at.get("coordinate_transformation_mode", b"half_pixel")
+        nearest = at.get("nearest_mode", b"round_prefer_floor")
+        mode, ctm, nearest = [v.decode() if isinstance(v, bytes) else v for v in (mode, ctm, nearest)]
+        if mode != "nearest" or ctm != "asymmetric" or nearest != "floor":
+            raise NotImplementedError(f"TorchOnnx: Resize mode {mode}, {ctm}, {nearest} (nearest, asymmetric, floor only)")
+        scales = args[2] if len(args) > 2 and args[2] is not None and np.asarray(args[2]).size else None
+        sizes = args[3] if len(args) > 3 and args[3] is not None else None
+        if sizes is not None:
+            return F.interpolate(x, size=[int(s) for s in np.asarray(sizes).reshape(-1)[2:]], mode="nearest")
+        return F.interpolate(x, scale_factor=[float(s) for s in np.asarray(scales).reshape(-1)[2:]], mode="nearest")

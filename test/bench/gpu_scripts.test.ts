@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutput } from '../../src/golden/check_output.js';
@@ -12,7 +13,9 @@ import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 /**
  * The GPU-machine scripts need torch and a GPU, which neither this machine nor CI has: here they
  * are only parsed (Python byte-compiled, shell scripts read by `bash -n`), so a syntax error is
- * caught before a scarce GPU session finds it.
+ * caught before a scarce GPU session finds it. The CPU rehearsal of the whole device call, which
+ * needs torch (not in CI), is `PYTHON=... tools/gpu/device_run.sh --dry-run` (README, "The GPU
+ * check and benchmark").
  */
 function run(cmd: string, ...args: string[]) {
   const r = spawnSync(cmd, args, { cwd: REPO, encoding: 'utf8' });
@@ -20,14 +23,30 @@ function run(cmd: string, ...args: string[]) {
 }
 
 describe('GPU scripts', () => {
-  it.each(['bench/gpu_bench.py', 'bench/torch_onnx.py', 'bench/torch_decoder.py', 'tools/gpu/gpu_check.py'])('%s byte-compiles', (file) => {
+  it.each(['bench/gpu_bench.py', 'bench/torch_onnx.py', 'bench/torch_decoder.py', 'tools/gpu/gpu_check.py', 'tools/gpu/build.py',
+    'tools/gpu/report.py', 'tools/gpu/budget.py', 'tools/gpu/preflight.py'])('%s byte-compiles', (file) => {
     const r = run('python3', '-c', `import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])`, file);
     expect(r.status, r.out).toBe(0);
   });
 
-  it.each(['bench/prepare_gpu.sh', 'tools/gpu/prepare.sh', 'tools/gpu/device_run.sh'])('%s parses', (file) => {
+  it.each(['bench/prepare_gpu.sh', 'tools/gpu/prepare.sh', 'tools/gpu/device_run.sh', 'tools/gpu/carry_size.sh'])('%s parses', (file) => {
     const r = run('bash', '-n', file);
     expect(r.status, r.out).toBe(0);
+  });
+
+  it('the build list names each build once, with known roles and a model prepare can find', () => {
+    const lines = readFileSync(join(REPO, 'tools/gpu/builds.txt'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    const names = new Set<string>();
+    for (const line of lines) {
+      const [name, model, roles, ...flags] = line.trim().split(/\s+/) as [string, string, string, ...string[]];
+      expect(names.has(name), name).toBe(false);
+      names.add(name);
+      expect(roles.split(',').every((r) => r === 'check' || r === 'bench'), line).toBe(true);
+      const generated = /^out\/carry\/models\/decoder_(640|1280)\.onnx$/.test(model);
+      expect(generated || existsSync(join(REPO, model)), `${model} exists`).toBe(true);
+      expect(flags.every((f) => /^(--[a-z-]+|\w+)$/.test(f)), line).toBe(true);
+    }
+    expect(lines.filter((l) => /\bbench\b/.test(l)).length).toBeGreaterThanOrEqual(10);
   });
 });
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { FIXTURES, REPO, fixture, tempDir } from '../helpers/paths.js';
 
@@ -18,30 +18,79 @@ function python(...args: string[]) {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+interface Row { build: string; status: string; verdict: string; inputs?: string; ok?: boolean; note?: string; basis?: string }
+const readRows = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { done: boolean; rows: Row[]; meta: { verdict: string } };
+const check = (builds: string[], ...extra: string[]) =>
+  python('tools/gpu/gpu_check.py', ...builds.map((b) => join(dir, b)), '--models', FIXTURES, '--inputs', FIXTURES,
+    '--target', 'host', '--reference', 'recorded', '--iterations', '1', ...extra);
+
 describe('tools/gpu', () => {
+  beforeAll(async () => {
+    for (const name of ['tiny_head', 'tiny_head_raw', 'v10head_n_unfused']) {
+      await compileModel(fixture(name), { outDir: join(dir, name), target: 'host', build: false });
+    }
+    // An fp16 build is compared at its own tolerance (1e-2 relative), read from its manifest.
+    await compileModel(fixture('tiny_head'), { outDir: join(dir, 'tiny_head_fp16'), target: 'host', build: false, precision: 'fp16' });
+    // A carried source that does not compile.
+    cpSync(join(dir, 'tiny_head'), join(dir, 'tiny_head_corrupt'), { recursive: true });
+    const kernel = readdirSync(join(dir, 'tiny_head_corrupt', 'kernels')).find((f) => f.endsWith('.cu'))!;
+    appendFileSync(join(dir, 'tiny_head_corrupt', 'kernels', kernel), '\nthis is not C++;\n');
+  });
+
   it('python_comparison_rules_agree_with_the_case_table', () => {
     const r = python('tools/gpu/yhc_compare.py', '--cases', 'test/golden/compare_cases.json');
     expect(r.out).toContain('all cases agree');
     expect(r.status).toBe(0);
   });
 
-  it('gpu_check_builds_runs_and_compares_carried_sources', async () => {
-    for (const name of ['tiny_head', 'tiny_head_raw']) {
-      await compileModel(fixture(name), { outDir: join(dir, name), target: 'host', build: false });
-    }
-    // An fp16 build is compared at its own tolerance (1e-2 relative), read from its manifest.
-    await compileModel(fixture('tiny_head'), { outDir: join(dir, 'tiny_head_fp16'), target: 'host', build: false, precision: 'fp16' });
-    const r = python('tools/gpu/gpu_check.py', join(dir, 'tiny_head'), join(dir, 'tiny_head_raw'), join(dir, 'tiny_head_fp16'), '--models', FIXTURES, '--inputs', FIXTURES,
-      '--target', 'host', '--reference', 'recorded', '--iterations', '1', '--json', join(dir, 'rows.json'));
-    expect(r.out).toMatch(/tiny_head +1 fp32 +recorded +detections +detections .* ok/);
-    expect(r.out).toMatch(/tiny_head_raw +1 fp32 +recorded +preds +dense .* ok/);
-    expect(r.out).toMatch(/tiny_head +1 fp16 +recorded +detections +detections .* ok/);
+  it('gpu_check_builds_runs_and_compares_carried_sources', () => {
+    const r = check(['tiny_head', 'tiny_head_raw', 'tiny_head_fp16'], '--json', join(dir, 'rows.json'));
+    // The verdict first, with what it rests on (rows matched, worst matched row), then max abs/rel.
+    expect(r.out).toMatch(/tiny_head +1 fp32 recorded +detections detections ok +20\/20 rows matched, worst score \S+ box \S+ +\S+ +\S+/);
+    expect(r.out).toMatch(/tiny_head_raw +1 fp32 recorded +preds +dense +ok +max diff \S+ vs tol \S+/);
+    expect(r.out).toMatch(/tiny_head_fp16 +1 fp16 recorded +detections detections ok +20\/20 rows matched/);
+    expect(r.out).toContain('PASS: 6 outputs checked in 3 builds, 0 mismatched, 0 builds skipped, 0 builds in error');
     expect(r.status, r.out).toBe(0);
-    const rows = JSON.parse(readFileSync(join(dir, 'rows.json'), 'utf8'));
+    const doc = readRows(join(dir, 'rows.json'));
+    expect(doc.done).toBe(true);
     // Each output twice: the first run, and a replay (on a GPU, of the captured CUDA graph).
-    expect(rows.map((x: { inputs: string; ok: boolean }) => [x.inputs, x.ok])).toEqual([
+    expect(doc.rows.map((x) => [x.inputs, x.ok])).toEqual([
       ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true],
     ]);
   });
 
+  it('a_build_that_fails_is_an_error_row_and_the_other_builds_go_on', () => {
+    // Reuses the libraries of the test above (gpucheck-build.json); the corrupt copy fails in g++.
+    const json = join(dir, 'error.json');
+    const r = check(['tiny_head_corrupt', 'tiny_head', 'v10head_n_unfused'], '--reuse-build', '--json', json);
+    expect(r.out).toMatch(/check tiny_head_corrupt .*: ERROR: g\+\+ failed in .*tiny_head_corrupt/);
+    expect(r.out).toMatch(/tiny_head +1 fp32 recorded +detections detections ok/);
+    // A build with nothing to compare against says so.
+    expect(r.out).toMatch(/v10head_n_unfused .* SKIPPED .* no recorded inputs v10head_n_unfused\.input\.\*\.bin/);
+    expect(r.out).toContain('FAIL: 2 outputs checked in 1 builds, 0 mismatched, 1 builds skipped, 1 builds in error');
+    expect(r.status, r.out).toBe(2);
+    const doc = readRows(json);
+    expect(doc.done).toBe(true);
+    expect(doc.rows.map((x) => [x.build, x.verdict])).toEqual([
+      ['tiny_head_corrupt', 'ERROR'], ['tiny_head', 'ok'], ['tiny_head', 'ok'], ['v10head_n_unfused', 'SKIPPED'],
+    ]);
+  });
+
+  it('a_check_that_checked_nothing_fails', () => {
+    const r = python('tools/gpu/gpu_check.py', join(dir, 'v10head_n_unfused'), join(dir, 'tiny_head_fp16'), '--models', FIXTURES,
+      '--inputs', join(dir, 'no-such-dir'), '--target', 'host', '--reference', 'recorded');
+    expect(r.out).toMatch(/tiny_head_fp16 .*SKIPPED/);
+    expect(r.out).toContain('FAIL: nothing was checked');
+    expect(r.status, r.out).toBe(1);
+  });
+
+  it('a_spent_budget_stops_cleanly_with_the_rows_it_has', () => {
+    const json = join(dir, 'budget.json');
+    const r = check(['tiny_head', 'tiny_head_raw'], '--reuse-build', '--budget-s', '0.001', '--json', json);
+    expect(r.out).toMatch(/tiny_head .* SKIPPED .*out of the time budget/);
+    expect(r.status, r.out).toBe(1);
+    const doc = readRows(json);
+    expect(doc.done).toBe(true);
+    expect(doc.rows.map((x) => x.verdict)).toEqual(['SKIPPED', 'SKIPPED']);
+  });
 });

@@ -3,32 +3,39 @@ compare with onnxruntime (CPU) on the original models, print a table.
 
 For a machine with a GPU, nvcc and python3 (numpy, onnxruntime) but no Node. On the Node side:
 
-    yhc compile test/data/fixtures/v10head_n.onnx -o out/gpu/v10head_n --no-build   # per model
+    tools/gpu/prepare.sh            # yhc compile --no-build every listed model into out/carry/builds
 
-then, on the GPU machine, with the repository and out/gpu:
+then, on the GPU machine (tools/gpu/device_run.sh does this):
 
-    python3 tools/gpu/gpu_check.py out/gpu/* --models test/data/fixtures --inputs test/data/fixtures
+    python3 tools/gpu/gpu_check.py out/carry/builds/* --models test/data/fixtures:out/carry/models \
+        --inputs test/data/fixtures:out/carry/models
 
-`--target host` builds with g++ against the host emulation instead (no GPU needed), and
-`--reference recorded` compares with the fixtures' recorded onnxruntime outputs when the
-onnxruntime Python package is not installed; CI uses both to test this script.
-Exit status: 0 when every output passes, 1 on a mismatch, 2 on an error.
+`--target host` (or `--dry-run`) builds with g++ against the host emulation instead (no GPU
+needed), and `--reference recorded` compares with the fixtures' recorded onnxruntime outputs when
+the onnxruntime Python package is not installed; CI uses both to test this script.
+
+Each build is one or more rows, printed as it is done and written to --json at once. A build that
+fails (compiler, engine, reference) is an ERROR row and the others go on; a build with nothing to
+compare against (no recorded inputs or outputs) is a SKIPPED row with the reason. The verdict
+says what it rests on (detections: rows matched and the worst matched row's score and box
+difference; dense: the worst difference against the tolerance) before max abs / max rel.
+Exit status: 0 when every checked output passes, 1 on a mismatch or when nothing was checked,
+2 when a build could not be checked (error).
 """
 import argparse
-import concurrent.futures
 import json
-import math
 import os
 import random
-import shutil
 import struct
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
 sys.path.insert(0, HERE)
+from budget import Budget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
+from build import build  # noqa: E402,F401  (gpu_bench.py imports build from here too)
+from report import Column, RowLog, first_line, fixed, sci  # noqa: E402
 from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
 from yhc_engine import Engine  # noqa: E402
 
@@ -43,47 +50,13 @@ def unpack(raw, dtype):
     return list(struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw))
 
 
-def run(cmd, cwd):
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed in {cwd}:\n{r.stdout}\n{r.stderr}")
-    return r.stdout + r.stderr
+def search_path(value):
+    """Directories from repeated options and/or os.pathsep-separated lists."""
+    return [d for v in (value or []) for d in v.split(os.pathsep) if d]
 
 
-def build(build_dir, target, arch, jobs):
-    """Compile kernels (a few dozen per translation unit), engine.cu and, for the host target,
-    the emulation runtime; link lib/libyhc_gpucheck.so. Same flags as yhc's own build."""
-    kernels = sorted(f for f in os.listdir(os.path.join(build_dir, "kernels")) if f.endswith(".cu"))
-    obj = os.path.join(build_dir, "obj-gpucheck")
-    shutil.rmtree(obj, ignore_errors=True)
-    os.makedirs(obj)
-    chunk = 24
-    units = []
-    for i in range(0, len(kernels), chunk):
-        path = f"obj-gpucheck/kernels_{i // chunk:02d}.cu"
-        with open(os.path.join(build_dir, path), "w", encoding="utf-8") as f:
-            f.writelines(f'#include "kernels/{k}"\n' for k in kernels[i : i + chunk])
-        units.append(path)
-    units.append("engine.cu")
-    if target == "cuda":
-        compiler = "nvcc"
-        sm = arch.replace("sm_", "")
-        flags = ["-std=c++17", "-O3", "--expt-relaxed-constexpr", "-Xcompiler", "-fPIC,-fvisibility=hidden",
-                 "-gencode", f"arch=compute_{sm},code=[sm_{sm},compute_{sm}]", "-I", ".", "-I", "include"]
-        link = ["-shared", "-Xcompiler", "-fPIC", "-Xlinker", "-Bsymbolic"]
-    else:
-        compiler = os.environ.get("CXX", "g++")
-        flags = ["-std=c++17", "-O2", "-fPIC", "-fvisibility=hidden", "-pthread", "-I", ".", "-I", "include", "-x", "c++"]
-        link = ["-shared", "-fPIC", "-pthread", "-Wl,-Bsymbolic"]
-        units += [f"include/host_emu/{f}" for f in sorted(os.listdir(os.path.join(build_dir, "include", "host_emu"))) if f.endswith(".cpp")]
-    objects = [f"obj-gpucheck/{i:03d}.o" for i in range(len(units))]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(lambda uo: run([compiler, *flags, "-c", uo[0], "-o", uo[1]], build_dir), zip(units, objects)))
-    os.makedirs(os.path.join(build_dir, "lib"), exist_ok=True)
-    library = f"lib/libyhc_gpucheck_{target}.so"
-    run([compiler, *link, "-o", library, *objects], build_dir)
-    shutil.rmtree(obj, ignore_errors=True)
-    return library
+def find_file(dirs, name):
+    return next((os.path.join(d, name) for d in dirs if os.path.exists(os.path.join(d, name))), None)
 
 
 def random_inputs(infos, seed):
@@ -98,9 +71,9 @@ def random_inputs(infos, seed):
         return {i["name"]: struct.pack(f"<{i['bytes'] // 4}f", *[rng.gauss(0, 1) for _ in range(i["bytes"] // 4)]) for i in infos}
 
 
-def recorded(directory, model, infos, kind):
-    files = {i["name"]: os.path.join(directory, f"{model}.{kind}.{i['name']}.bin") for i in infos}
-    if not all(os.path.exists(p) for p in files.values()):
+def recorded(dirs, model, infos, kind):
+    files = {i["name"]: find_file(dirs, f"{model}.{kind}.{i['name']}.bin") for i in infos}
+    if not files or not all(files.values()):
         return None
     out = {}
     for name, path in files.items():
@@ -120,91 +93,167 @@ def reference_ort(model_path, manifest, inputs):
 
 
 def compare(info, got, ref, rtol):
+    """The verdict and what it rests on (basis), then the dense max abs / rel for information."""
     g, r = unpack(got, info["dtype"]), unpack(ref, info["dtype"])
     dense = compare_dense(g, r, rtol)
     if looks_like_detections(info["shape"], info["dtype"]):
         det = compare_detections(g, r, info["shape"], rtol)
-        detail = f"{det['matched']}/{det['rows']} rows matched" if det["ok"] else det["problem"]
-        return {"rule": "detections", "ok": det["ok"], "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "detail": detail}
-    return {"rule": "dense", "ok": dense["ok"], "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "detail": ""}
+        basis = f"{det['matched']}/{det['rows']} rows matched"
+        if det["replaced_at_cutoff"]:
+            basis += f" ({det['replaced_at_cutoff']} replaced at the cut-off)"
+        basis += f", worst score {sci(det['max_score_diff'])} box {sci(det['max_box_diff'])}"
+        return {"rule": "detections", "ok": det["ok"], "basis": basis, "max_abs": dense["max_abs"], "max_rel": dense["max_rel"],
+                "note": det["problem"]}
+    basis = f"max diff {sci(dense['max_abs'])} vs tol {sci(dense['tolerance'])}"
+    return {"rule": "dense", "ok": dense["ok"], "basis": basis, "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "note": None}
 
 
-def check_build(build_dir, args):
+def read_manifest(build_dir):
     with open(os.path.join(build_dir, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
+        return json.load(f)
+
+
+def describe(build_dir):
+    """The row fields that name a build, as far as its manifest can be read."""
+    try:
+        m = read_manifest(build_dir)
+        return {"build": os.path.basename(os.path.normpath(build_dir)), "model": m["model"]["name"], "batch": m["batch"],
+                "precision": m.get("precision", {}).get("storage", "fp32")}
+    except Exception:  # noqa: BLE001
+        return {"build": os.path.basename(os.path.normpath(build_dir)), "model": "?", "batch": None, "precision": None}
+
+
+def check_build(build_dir, args, budget):
+    """Rows of one build: one per input set, output and run (first and replayed)."""
+    manifest = read_manifest(build_dir)
+    base = describe(build_dir)
     model = manifest["model"]["name"]
-    model_path = os.path.join(args.models, f"{model}.onnx")
-    precision = manifest.get("precision", {}).get("storage", "fp32")
-    rtol = FP16_RTOL if precision == "fp16" else FP32_RTOL
-    t0 = time.perf_counter()
-    library = build(build_dir, args.target, args.arch, args.jobs)
-    build_s = time.perf_counter() - t0
-    input_sets = []
-    rec = recorded(args.inputs, model, manifest["inputs"], "input") if args.inputs else None
+    rtol = FP16_RTOL if base["precision"] == "fp16" else FP32_RTOL
+    inputs_dirs, models_dirs = search_path(args.inputs), search_path(args.models)
+    input_sets, skipped = [], []
+    rec = recorded(inputs_dirs, model, manifest["inputs"], "input")
     if rec and manifest["batch"] == 1:
         input_sets.append(("recorded", rec))
+    elif rec:
+        skipped.append(f"recorded inputs are batch 1, this build is batch {manifest['batch']}")
+    else:
+        skipped.append(f"no recorded inputs {model}.input.*.bin in {os.pathsep.join(inputs_dirs) or '(no --inputs)'}")
+    model_path = None
     if args.reference == "ort":
+        model_path = find_file(models_dirs, f"{model}.onnx")
+        if model_path is None:
+            raise FileNotFoundError(f"{model}.onnx is in none of --models {os.pathsep.join(models_dirs)}")
         input_sets.append((f"random seed {args.seed}", random_inputs(manifest["inputs"], args.seed)))
+    else:
+        ref_rec = recorded(inputs_dirs, model, manifest["outputs"], "output")
+        if input_sets and ref_rec is None:
+            skipped.append(f"no recorded outputs {model}.output.*.bin")
+            input_sets = []
+    if not input_sets:
+        return [{**base, "status": "skipped", "verdict": "SKIPPED", "note": "; ".join(skipped)}]
+    t0 = time.monotonic()
+    with budget.phase("build", args.build_cap_s):
+        library = build(build_dir, args.target, args.arch, args.jobs, reuse=args.reuse_build)
+    build_s = time.monotonic() - t0
     rows = []
     with Engine(build_dir, library=library) as engine:
         for label, inputs in input_sets:
-            if args.reference == "ort":
-                ref = reference_ort(model_path, manifest, inputs)
-            else:
-                ref = recorded(args.inputs, model, manifest["outputs"], "output")
-                if ref is None:
-                    raise RuntimeError(f"no recorded outputs for {model} in {args.inputs}")
-            got = engine.run(inputs)
-            t1 = time.perf_counter()
-            for _ in range(args.iterations):
-                engine.run(inputs, poison=False)
-            ms = (time.perf_counter() - t1) * 1000 / max(1, args.iterations)
-            # On a GPU the first run captured a CUDA graph; this one replays it into poisoned outputs.
-            replayed = engine.run(inputs)
+            with budget.phase("reference", args.check_cap_s):
+                ref = reference_ort(model_path, manifest, inputs) if args.reference == "ort" else ref_rec
+            with budget.phase("run", args.check_cap_s):
+                got = engine.run(inputs)
+                t1 = time.perf_counter()
+                for _ in range(args.iterations):
+                    engine.run(inputs, poison=False)
+                ms = (time.perf_counter() - t1) * 1000 / args.iterations if args.iterations else None
+                # On a GPU the first run captured a CUDA graph; this one replays it into poisoned outputs.
+                replayed = engine.run(inputs)
             for info in manifest["outputs"]:
                 for how, outputs in (("", got), (" (replayed)", replayed)):
-                    rows.append({"model": model, "batch": manifest["batch"], "precision": precision, "inputs": label + how, "output": info["name"],
-                                 "ms_run_host": ms, "build_s": build_s, **compare(info, outputs[info["name"]], ref[info["name"]], rtol)})
+                    c = compare(info, outputs[info["name"]], ref[info["name"]], rtol)
+                    rows.append({**base, "status": "checked", "inputs": label + how, "output": info["name"], "ms_run_host": ms,
+                                 "build_s": build_s, **c, "verdict": "ok" if c["ok"] else "MISMATCH"})
     return rows
 
 
-def fmt(x):
-    return "inf" if math.isinf(x) else f"{x:.2e}"
+COLUMNS = [
+    Column("build", "build"), Column("batch", "batch", ">"), Column("precision", "prec"), Column("inputs", "inputs"),
+    Column("output", "output"), Column("rule", "rule"), Column("verdict", "verdict"), Column("basis", "verdict rests on"),
+    Column("max_abs", "max abs", ">", sci), Column("max_rel", "max rel", ">", sci), Column("ms_run_host", "ms/run", ">", fixed(3)),
+]
+
+
+def progress(r):
+    what = f"{r['build']} (model {r['model']}, batch {r['batch']}, {r['precision']})"
+    if r["status"] != "checked":
+        return f"check {what}: {r['verdict']}: {r['note']}"
+    ms = "" if r["ms_run_host"] is None else f" ({r['ms_run_host']:.3f} ms/run)"
+    return f"check {what} {r['inputs']} {r['output']}: {r['verdict']}, {r['basis']}{ms}"
+
+
+def summary(rows):
+    """(verdict line, exit status). Nothing checked fails; skips and errors are counted aloud."""
+    checked = [r for r in rows if r["status"] == "checked"]
+    bad = [r for r in checked if not r["ok"]]
+    skipped = [r for r in rows if r["status"] == "skipped"]
+    errors = [r for r in rows if r["status"] == "error"]
+    builds = len({r["build"] for r in checked})
+    counts = (f"{len(checked)} outputs checked in {builds} builds, {len(bad)} mismatched, "
+              f"{len(skipped)} builds skipped, {len(errors)} builds in error")
+    if not checked:
+        return f"FAIL: nothing was checked ({counts})", 1
+    if errors:
+        return f"FAIL: {counts}", 2
+    if bad:
+        return f"FAIL: {counts}", 1
+    return (f"PASS with skips: {counts}" if skipped else f"PASS: {counts}"), 0
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("builds", nargs="+", help="build directories (yhc compile --no-build output)")
-    p.add_argument("--models", required=True, help="directory holding MODEL.onnx for each build")
-    p.add_argument("--inputs", help="directory with recorded MODEL.input.NAME.bin files")
+    p.add_argument("--models", action="append", required=True, help="directories holding MODEL.onnx (repeat, or join with ':')")
+    p.add_argument("--inputs", action="append", help="directories with recorded MODEL.input.NAME.bin files (repeat, or join with ':')")
     p.add_argument("--target", choices=["cuda", "host"], default="cuda")
+    p.add_argument("--dry-run", action="store_true", help="the CPU rehearsal: --target host")
     p.add_argument("--arch", default="sm_90")
     p.add_argument("--reference", choices=["ort", "recorded"], default="ort")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--iterations", type=int, default=20, help="timed runs of yhc_engine_run_host (with copies)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--json", help="write the rows as JSON here")
+    p.add_argument("--reuse-build", action="store_true", help="use the libraries tools/gpu/build.py made (its failures are error rows)")
+    p.add_argument("--budget-s", type=float, default=0, help="stop cleanly after this many seconds (0: no limit)")
+    p.add_argument("--build-cap-s", type=float, default=300, help="most seconds one build may take")
+    p.add_argument("--check-cap-s", type=float, default=120, help="most seconds one reference or run phase may take")
+    p.add_argument("--json", help="write the rows as JSON here (rewritten after every build)")
     args = p.parse_args()
-    rows = []
-    try:
-        for b in args.builds:
-            rows += check_build(b, args)
-    except Exception as e:  # noqa: BLE001 — one line, exit 2, like the yhc CLI
-        print(f"gpu_check: error: {e}", file=sys.stderr)
-        return 2
-    header = f"{'model':<20} {'batch':>5} {'prec':<5} {'inputs':<15} {'output':<12} {'rule':<10} {'max abs':>9} {'max rel':>9} {'verdict':<8} {'ms/run':>8}"
-    print(f"yhc GPU check ({args.target}, {args.arch if args.target == 'cuda' else 'host emulation'}), reference: {args.reference}")
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(f"{r['model']:<20} {r['batch']:>5} {r['precision']:<5} {r['inputs']:<15} {r['output'][:12]:<12} {r['rule']:<10} {fmt(r['max_abs']):>9} "
-              f"{fmt(r['max_rel']):>9} {'ok' if r['ok'] else 'MISMATCH':<8} {r['ms_run_host']:>8.3f}  {r['detail']}")
-    ok = all(r["ok"] for r in rows) and rows
-    print("PASS" if ok else "FAIL")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(rows, f, indent=2)
-    return 0 if ok else 1
+    if args.dry_run:
+        args.target = "host"
+    stop_on_signals()
+    budget = Budget(args.budget_s)
+    title = (f"yhc GPU check ({args.target}, {args.arch if args.target == 'cuda' else 'host emulation'}), "
+             f"reference: {'onnxruntime' if args.reference == 'ort' else 'recorded onnxruntime outputs'}")
+    print(title, flush=True)
+    log = RowLog(args.json, {"script": "gpu_check", "title": title, "target": args.target}, COLUMNS, progress)
+    stopped = None
+    for b in args.builds:
+        if stopped or budget.left() <= 0:
+            log.add({**describe(b), "status": "skipped", "verdict": "SKIPPED", "note": stopped or "out of the time budget"})
+            continue
+        try:
+            for row in check_build(b, args, budget):
+                log.add(row)
+        except Stopped as e:
+            stopped = str(e)
+            log.add({**describe(b), "status": "skipped", "verdict": "SKIPPED", "note": stopped})
+        except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — an error row; the other builds go on
+            log.add({**describe(b), "status": "error", "verdict": "ERROR", "note": first_line(e), "error": str(e)})
+    print(title)
+    print("\n".join(log.table()))
+    line, status = summary(log.rows)
+    print(line)
+    log.write(done=True, verdict=line, phase_s=budget.times, wall_s=budget.elapsed())
+    return status
 
 
 if __name__ == "__main__":

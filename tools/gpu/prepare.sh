@@ -1,11 +1,42 @@
 #!/usr/bin/env bash
-# Emit the sources of every fixture for the GPU check (run where Node is; carry out/gpu to the
-# GPU machine), in fp32 and fp16 storage. Batch 2 of the dynamic-batch fixture too.
+# Make out/carry, the folder the one GPU call carries (run here, where Node is):
+#   out/carry/builds/NAME   `yhc compile --no-build` sources + weights.bin + manifest.json of every
+#                           line of tools/gpu/builds.txt (no lib/, no build outputs)
+#   out/carry/models        models that are not in the repository (generated decoder models,
+#                           whole-model fixtures) and their recorded inputs
+#   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
+# Fails, printing the size, when out/carry is over the device tool's carry limit (64 MiB).
+# Usage: tools/gpu/prepare.sh [LIST]   (default tools/gpu/builds.txt)
+# CARRY_MAX_BATCH=N caps every --batch at N: for the CPU dry run only (the host emulation takes
+# minutes per batch-32 run on a small machine); never for the GPU call.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rm -rf out/gpu
-for m in tiny_head tiny_head_raw v10head_n v10head_n_unfused v10head_n_dynbatch improved_head_s; do
-  node bin/yhc.js compile "test/data/fixtures/$m.onnx" -o "out/gpu/$m" --no-build --quiet
-  node bin/yhc.js compile "test/data/fixtures/$m.onnx" -o "out/gpu/${m}_fp16" --precision fp16 --no-build --quiet
-done
-node bin/yhc.js compile test/data/fixtures/v10head_n_dynbatch.onnx -o out/gpu/v10head_n_dynbatch_b2 --batch 2 --no-build --quiet
+list=${1:-tools/gpu/builds.txt}
+carry=out/carry
+rm -rf "$carry"
+mkdir -p "$carry/builds" "$carry/models"
+: >"$carry/all.txt"
+: >"$carry/check.txt"
+: >"$carry/bench.txt"
+bench/prepare_gpu.sh "$carry/models"   # decoder_640.onnx, decoder_1280.onnx
+while read -r name model roles flags; do
+  case "$name" in '' | '#'*) continue ;; esac
+  case "$model" in
+    test/data/fixtures/* | "$carry"/models/*) ;;
+    *)
+      base=$(basename "$model" .onnx)
+      cp "$model" "$carry/models/"
+      for f in "$(dirname "$model")/$base".input.*.bin; do [ -e "$f" ] && cp "$f" "$carry/models/"; done
+      ;;
+  esac
+  if [ -n "${CARRY_MAX_BATCH:-}" ]; then
+    flags=$(echo "$flags" | awk -v cap="$CARRY_MAX_BATCH" '{ for (i = 1; i < NF; i++) if ($i == "--batch" && $(i + 1) > cap) $(i + 1) = cap; print }')
+  fi
+  # shellcheck disable=SC2086  # flags are words
+  node bin/yhc.js compile "$model" -o "$carry/builds/$name" --no-build --quiet $flags
+  rm -f "$carry/builds/$name/engine.ts"
+  echo "$name" >>"$carry/all.txt"
+  case ",$roles," in *,check,*) echo "$name" >>"$carry/check.txt" ;; esac
+  case ",$roles," in *,bench,*) echo "$name" >>"$carry/bench.txt" ;; esac
+done <"$list"
+tools/gpu/carry_size.sh "$carry"
