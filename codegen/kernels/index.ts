@@ -1,5 +1,6 @@
 import type { DType } from '../../src/dtype.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../../src/ir/graph.js';
+import type { Tensor } from '../../src/tensor.js';
 import type { KernelSpec } from '../kernel_spec.js';
 import type { InputHandoff, SimamHandoff } from '../norm_handoff.js';
 import { convKernel } from './conv.js';
@@ -7,8 +8,11 @@ import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, trans
 import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
+import { matmulKernel } from './matmul.js';
+import { maxPoolKernel } from './max_pool.js';
 import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
+import { resizeKernel } from './resize.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
@@ -26,6 +30,8 @@ export interface LoweringContext {
    * tensor (counters a kernel resets itself when it is done with them).
    */
   state(dtype: DType, shape: readonly number[]): Value;
+  /** A constant the kernel reads (a lookup table), stored in weights.bin. */
+  constant(tensor: Tensor): Value;
   /** The normalization a value's readers apply on load instead of its producer (norm_handoff.ts). */
   inputHandoff(v: Value): InputHandoff | undefined;
   /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */
@@ -62,6 +68,9 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ['GatherElements', gatherElementsKernel],
   ['GatherND', gatherNdKernel],
   ['TopK', topkKernel],
+  ['MaxPool', maxPoolKernel],
+  ['Resize', resizeKernel],
+  ['MatMul', matmulKernel],
 ]);
 
 /** yhc's own ops (domain ai.yhc) by op type. */
