@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attr } from '../../../src/ir/graph.js';
 import { Tensor } from '../../../src/tensor.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
-import { int, ints, randomTensor } from '../../helpers/models.js';
+import { int, randomTensor } from '../../helpers/models.js';
 import { expectCaseMatches, runOpCases, type CaseResult } from '../../helpers/op_cases.js';
 import { tempDir } from '../../helpers/paths.js';
 
