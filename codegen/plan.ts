@@ -101,6 +101,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         stateValues.push(v);
         return v;
       },
+      constant: (tensor) => graph.newConstant('', tensor),
       inputHandoff: (v) => handoffs.inputs.get(v),
       planeStats: (v) => handoffs.planeStats.get(v),
     });

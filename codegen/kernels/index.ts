@@ -4,8 +4,11 @@ import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, trans
 import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
+import { matmulKernel } from './matmul.js';
+import { maxPoolKernel } from './max_pool.js';
 import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
+import { resizeKernel } from './resize.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
@@ -40,6 +43,9 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ['GatherElements', gatherElementsKernel],
   ['GatherND', gatherNdKernel],
   ['TopK', topkKernel],
+  ['MaxPool', maxPoolKernel],
+  ['Resize', resizeKernel],
+  ['MatMul', matmulKernel],
 ]);
 
 /** yhc's own ops (domain ai.yhc) by op type. */

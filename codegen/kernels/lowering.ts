@@ -1,5 +1,6 @@
 import type { DType } from '../../src/dtype.js';
 import type { Node, Value } from '../../src/ir/graph.js';
+import type { Tensor } from '../../src/tensor.js';
 import type { KernelSpec } from '../kernel_spec.js';
 import type { InputHandoff, SimamHandoff } from '../norm_handoff.js';
 
@@ -14,6 +15,8 @@ export interface LoweringContext {
    * tensor (counters a kernel resets itself when it is done with them).
    */
   state(dtype: DType, shape: readonly number[]): Value;
+  /** A constant the kernel reads (a lookup table), stored in weights.bin. */
+  constant(tensor: Tensor): Value;
   /** The normalization a value's readers apply on load instead of its producer (norm_handoff.ts). */
   inputHandoff(v: Value): InputHandoff | undefined;
   /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */

@@ -192,3 +192,12 @@ export const Resize: OpDef = {
     return [new Tensor(x.dtype, shape, out)];
   },
 };
+
+/**
+ * For each axis of X (shape `inShape`), the input index each output index copies, with the node's
+ * scales or sizes constant: what the Resize kernel (codegen/kernels/resize.ts) gathers by.
+ */
+export function resizeIndexMaps(node: Node, opset: number, inShape: readonly number[]): Int32Array[] {
+  const plan = resizePlan(node, opset, inShape, resizeParams(node, opset, null));
+  return inShape.map((d, a) => nearestIndexMap(plan, a, d));
+}

@@ -709,7 +709,21 @@ cudaError_t validate(const LaunchSpec& s) {
 
 }  // namespace
 
+cudaError_t launch_blocks(const LaunchSpec& s);
+
+// YHC_EMU_PROFILE=1: one line per launch on stderr (kernel, grid, block, wall time).
 cudaError_t launch(const LaunchSpec& s) {
+  static const bool profile = env_unsigned("YHC_EMU_PROFILE", 0, 0, 1) == 1;
+  if (!profile) return launch_blocks(s);
+  const auto start = std::chrono::steady_clock::now();
+  const cudaError_t e = launch_blocks(s);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "yhc_emu_profile %10.3f ms  grid %u  block %u  %s  %s\n", ms, s.grid.x * s.grid.y * s.grid.z,
+               s.block.x * s.block.y * s.block.z, s.barriers_allowed ? "fibers" : "plain ", s.file);
+  return e;
+}
+
+cudaError_t launch_blocks(const LaunchSpec& s) {
   if (const cudaError_t e = validate(s)) return e;
   const std::uint64_t nblocks = std::uint64_t(s.grid.x) * s.grid.y * s.grid.z;
   const unsigned nworkers = unsigned(std::min<std::uint64_t>(worker_count(), nblocks));

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/compile.js';
+import type { Manifest } from '../../src/manifest.js';
+import { compareDetections } from '../../src/golden/compare.js';
+import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../helpers/golden.js';
+import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+
+/**
+ * A whole YOLO model — backbone (SCDown, C2f, C2fCIB, SPPF's MaxPools, PSA attention's MatMuls),
+ * neck (nearest x2 Resizes), v10 head and its NMS-free postprocess — compiled for the host target
+ * and checked against onnxruntime on the recorded input and on a seeded random one (fp32, the
+ * 1e-4 rule), and against the recorded onnxruntime output.
+ */
+const MODELS = join(REPO, 'test', 'data', 'models');
+const NAME = 'yolov10n_e2e_320';
+const model = join(MODELS, `${NAME}.onnx`);
+const floats = (path: string) => {
+  const b = readFileSync(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+
+const { dir, cleanup } = tempDir('yhc-models-');
+afterAll(cleanup);
+const outDir = join(dir, NAME);
+let manifest: Manifest;
+
+beforeAll(async () => {
+  ({ manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE }));
+}, 600_000);
+
+describe(`${NAME} (fp32, host emulation)`, () => {
+  it('lowers every op, with the decoder recognized as ai.yhc.YoloDecode', () => {
+    const ops = manifest.kernels.flatMap((k) => k.nodes.map((n) => n.opType));
+    for (const op of ['MaxPool', 'Resize', 'MatMul', 'YoloDecode']) expect(ops.some((o) => o.endsWith(op)), op).toBe(true);
+  });
+
+  it('matches onnxruntime on the recorded input', async () => {
+    await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, { images: floats(join(MODELS, `${NAME}.input.images.bin`)) }));
+  });
+
+  it('matches the recorded onnxruntime output', async () => {
+    const got = await withEngine(outDir, (engine) => engine.run({ images: floats(join(MODELS, `${NAME}.input.images.bin`)) }));
+    const recorded = floats(join(MODELS, `${NAME}.output.output0.bin`));
+    const result = compareDetections(got['output0'] as Float32Array, recorded, [1, 300, 6]);
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+    expect(result.matched).toBe(300);
+  });
+
+  it('matches onnxruntime on a seeded random input (seed 5)', async () => {
+    await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 5)));
+  });
+});

@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileModel } from '../../src/compile.js';
+import { expectMatchesOnnxRuntime, withEngine } from '../helpers/golden.js';
+import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+
+/**
+ * The 640-pixel whole-model fixtures (YOLOv10-N and its dynamo export, YOLOv10-S with the
+ * improved head, YOLOv8-N and YOLO11-N raw), read from the shared fixture folder — too large for
+ * the repository — and checked under host emulation against onnxruntime on their recorded inputs
+ * (fp32). The folder is `../shared/fixtures/models` beside the checkout, or $YHC_MODEL_FIXTURES;
+ * when it is missing every test here FAILS naming it: these checks are not optional.
+ */
+const DIR = resolve(process.env['YHC_MODEL_FIXTURES'] ?? join(REPO, '..', 'shared', 'fixtures', 'models'));
+const MODELS = ['yolov10n_e2e', 'yolov10n_e2e_dynamo', 'yolov8n_raw', 'yolo11n_raw', 'yolov10s_improved_e2e'];
+
+const { dir, cleanup } = tempDir('yhc-models-640-');
+afterAll(cleanup);
+
+function requireFixture(file: string): string {
+  const path = join(DIR, file);
+  if (!existsSync(path)) {
+    throw new Error(`whole-model fixture ${path} is missing: the 640-pixel golden tests read ${DIR} (set YHC_MODEL_FIXTURES to where the shared fixtures are)`);
+  }
+  return path;
+}
+
+describe('640-pixel whole models (fp32, host emulation)', () => {
+  it(`the shared fixture folder ${DIR} is present`, () => {
+    expect(existsSync(DIR), `${DIR} is missing: the 640-pixel golden tests cannot run`).toBe(true);
+  });
+
+  it.each(MODELS)('%s matches onnxruntime on its recorded input', async (name) => {
+    const model = requireFixture(`${name}.onnx`);
+    const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
+    const images = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const outDir = join(dir, name);
+    await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
+    await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, { images }));
+  });
+});
