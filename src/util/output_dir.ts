@@ -63,7 +63,7 @@ function checkReplaceable(target: string, shownAs: string, marker: string): void
   if (!statSync(target).isDirectory()) throw new YhcError('IO', `cannot write build directory ${q(shownAs)}: it exists and is not a directory`);
   const entries = readdirSync(target);
   if (entries.length > 0 && !entries.includes(marker)) {
-    throw new YhcError('IO', `${q(shownAs)} exists and is not a yhc build directory; refusing to overwrite it`);
+    throw new YhcError('USAGE', `${q(shownAs)} exists and is not a yhc build directory; refusing to overwrite it`);
   }
 }
 

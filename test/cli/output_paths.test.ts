@@ -71,7 +71,7 @@ describe('output paths', () => {
     const foreign = join(dir, 'foreign');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'notes.txt'), '');
-    expect((await yhcHere('compile', model, '-o', foreign, '--no-build')).stderr).toMatch(/^yhc: error\[IO\]: ".*foreign" exists and is not a yhc build directory; refusing to overwrite it\n$/);
+    expect((await yhcHere('compile', model, '-o', foreign, '--no-build')).stderr).toMatch(/^yhc: error\[USAGE\]: ".*foreign" exists and is not a yhc build directory; refusing to overwrite it\n$/);
     expect(readdirSync(dir).filter((f) => f.includes('yhc-tmp'))).toEqual([]);
   });
 
