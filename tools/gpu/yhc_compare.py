@@ -60,7 +60,10 @@ def compare_detections(got, ref, shape, rtol=FP32_RTOL):
         def fits(r, g):
             return r[0][5] == g[0][5] and _diff(g[0][4], r[0][4]) <= score_tol and box_diff(r, g) <= box_tol
 
-        candidates = [[j for j, g in enumerate(G) if fits(r, g)] for r in R]
+        by_class = {}  # output rows per class, in order: a row only ever fits one of its class
+        for j, g in enumerate(G):
+            by_class.setdefault(g[0][5], []).append(j)
+        candidates = [[j for j in by_class.get(r[0][5], []) if fits(r, G[j])] for r in R]
         owner = [-1] * len(G)
 
         def augment(i, seen):  # Kuhn's augmenting path
