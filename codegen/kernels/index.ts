@@ -85,8 +85,3 @@ export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
 export function isViewNode(node: Node): boolean {
   return node.domain === ONNX_DOMAIN && VIEW_OPS.has(node.opType);
 }
-
-/** Op types with a kernel, for `yhc --help` and docs. */
-export function opsWithKernels(): string[] {
-  return [...ONNX_GENERATORS.keys(), ...VIEW_OPS, ...[...YHC_GENERATORS.keys()].map((op) => `ai.yhc.${op}`)].sort();
-}

@@ -290,5 +290,3 @@ export const BINARY_OPS: readonly OpDef[] = [
   Or,
   Xor,
 ];
-
-export const BINARY_KERNELS = { add, sub, mul, div, pow, max, min } as const;

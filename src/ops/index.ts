@@ -22,7 +22,7 @@ import { LogSoftmax, Softmax } from './softmax.js';
 import { TopK } from './topk.js';
 import { Where } from './where.js';
 
-export type { OpDef, OutputType } from './op.js';
+export type { OpDef } from './op.js';
 import { YHC_OPS } from './yhc/index.js';
 
 /**

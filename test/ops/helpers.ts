@@ -15,9 +15,6 @@ import { Tensor } from '../../src/tensor.js';
 export function float(value: number): Attr {
   return { type: 'float', value };
 }
-export function floats(value: readonly number[]): Attr {
-  return { type: 'floats', value };
-}
 export function ints(value: readonly number[]): Attr {
   return { type: 'ints', value };
 }
