@@ -1,5 +1,6 @@
 import { YhcError } from './errors.js';
 import { YHC_DOMAIN, type Graph } from './ir/graph.js';
+import { yoloDecodeOutput } from './ops/yhc/yolo_decode.js';
 
 /**
  * `--conf T`: the decoder keeps only detections scoring at least T. Its rows stay sorted, so the
@@ -13,7 +14,7 @@ export function applyConfidenceThreshold(graph: Graph, threshold: number): void 
   const decoders = graph.nodes.filter(
     (n) => n.domain === YHC_DOMAIN && n.opType === 'YoloDecode' && n.outputs.length === 1 && graph.outputs.includes(n.outputs[0]!),
   );
-  const detecting = decoders.filter((n) => n.attrs.get('output')?.type !== 'string' || n.attrs.get('output')!.value === 'detections');
+  const detecting = decoders.filter((n) => yoloDecodeOutput(n) === 'detections');
   if (detecting.length !== 1) {
     throw new YhcError(
       'USAGE',

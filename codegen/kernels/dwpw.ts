@@ -5,7 +5,7 @@ import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFlo
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
 import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './index.js';
-import { groupNormSpec } from './yhc_norm.js';
+import { groupNormSpec } from './group_norm.js';
 
 /**
  * ai.yhc.DwPw → kernels:

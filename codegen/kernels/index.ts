@@ -7,11 +7,13 @@ import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, trans
 import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
-import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
+import { affineKernel } from './affine.js';
+import { batchNormKernel } from './batch_norm.js';
+import { groupNormKernel, yhcGroupNormKernel } from './group_norm.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
-import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
+import { simamKernel } from './simam.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 
@@ -35,12 +37,6 @@ export interface LoweringContext {
 /** One node → the kernels that implement it, in launch order. */
 export type KernelGenerator = (node: Node, ctx: LoweringContext) => KernelSpec | readonly KernelSpec[];
 
-/**
- * Ops whose output is its input with another shape: no kernel, the output aliases the input's
- * buffer (row-major data is unchanged by them).
- */
-export const VIEW_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
-
 /** ONNX ops by op type. */
 const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ...UNARY_OPS.map((op) => [op, unaryKernel] as const),
@@ -51,7 +47,7 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ['BatchNormalization', batchNormKernel],
   ['InstanceNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
   ['GroupNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
-  ['Softmax', softmaxKernel],
+  ['Softmax', (node, ctx) => softmaxKernel(node, ctx.opset)],
   ['Transpose', transposeKernel],
   ['Slice', (node, ctx) => sliceKernel(node, ctx.opset)],
   ['Expand', expandKernel],
@@ -82,6 +78,3 @@ export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
   return undefined;
 }
 
-export function isViewNode(node: Node): boolean {
-  return node.domain === ONNX_DOMAIN && VIEW_OPS.has(node.opType);
-}
