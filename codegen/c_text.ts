@@ -49,16 +49,6 @@ export function floatLiteral(x: number): string {
   return `${s}f`;
 }
 
-/** A double literal that round-trips (17 significant digits). */
-export function doubleLiteral(x: number): string {
-  if (Number.isNaN(x)) return '__longlong_as_double(0x7ff8000000000000LL)';
-  if (x === Infinity) return 'HUGE_VAL';
-  if (x === -Infinity) return '(-HUGE_VAL)';
-  let s = x.toPrecision(17);
-  if (!/[.e]/.test(s)) s += '.0';
-  return s;
-}
-
 /** An integer literal; int64 values get the LL suffix. */
 export function intLiteral(x: number): string {
   if (!Number.isSafeInteger(x)) throw new Error(`internal: ${x} is not an exact integer`);

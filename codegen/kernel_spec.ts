@@ -103,9 +103,14 @@ export function renderParam(p: ParamField): string {
   }
 }
 
+/**
+ * Threads per block of every kernel yhc launches, and so of every horizontally fused launch.
+ * Templates that size arrays by it take it as P::block_threads; topk_select.cuh's
+ * kSelectThreads must equal it (test/codegen/block_threads.test.ts).
+ */
 export const THREADS_PER_BLOCK = 256;
 
-/** One thread per element of an n-element iteration space, 256 threads a block. */
+/** One thread per element of an n-element iteration space, THREADS_PER_BLOCK threads a block. */
 export function oneThreadPerElement(n: number): LaunchConfig {
   return { grid: Math.max(1, Math.ceil(n / THREADS_PER_BLOCK)), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: false };
 }

@@ -1,6 +1,8 @@
-import { attrFloat, attrInt } from '../src/ir/attributes.js';
 import { YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { PW, pwEpilogue } from '../src/ops/yhc/dwpw.js';
+import { isYhcOp } from '../src/ir/rewrite.js';
+import { convGroups } from '../src/ops/conv.js';
+import { PW, dwEpilogue, pwEpilogue } from '../src/ops/yhc/dwpw.js';
+import { simamAttrs } from '../src/ops/yhc/simam.js';
 import type { Activation } from '../src/ops/yhc/activation.js';
 
 /**
@@ -48,7 +50,7 @@ export interface Handoffs {
   readonly planeStats: ReadonlyMap<Value, SimamHandoff>;
 }
 
-const isDenseYhcConv = (n: Node | null | undefined): n is Node => !!n && n.domain === YHC_DOMAIN && n.opType === 'Conv' && attrInt(n, 'group', 1) === 1;
+const isDenseYhcConv = (n: Node | null | undefined): n is Node => isYhcOp(n, 'Conv') && convGroups(n) === 1;
 const readsAsInput = (n: Node, v: Value) => isDenseYhcConv(n) && n.input(0) === v && !n.inputs.slice(1).includes(v);
 
 export function findHandoffs(graph: Graph): Handoffs {
@@ -64,8 +66,8 @@ export function findHandoffs(graph: Graph): Handoffs {
     if (node.domain !== YHC_DOMAIN) continue;
     const y = node.outputs[0]!;
     if (node.opType === 'DwPw') {
-      if (attrInt(node, 'dw_norm_groups', 0) === 0 || attrInt(node, 'pw_norm_groups', 0) === 0 || !onlyConvInputs(y)) continue;
       const pw = pwEpilogue(node);
+      if (dwEpilogue(node).normGroups === 0 || pw.normGroups === 0 || !onlyConvInputs(y)) continue;
       inputs.set(y, {
         kind: 'groupnorm',
         groups: pw.normGroups,
@@ -84,7 +86,7 @@ export function findHandoffs(graph: Graph): Handoffs {
       const handoff: SimamHandoff = {
         kind: 'simam',
         source: u,
-        lambda: attrFloat(node, 'lambda', 1e-4),
+        lambda: simamAttrs(node).lambda,
         stats: graph.newValue('', 'float32', [u.shape[0]!, u.shape[1]! * 2]),
       };
       inputs.set(y, handoff);

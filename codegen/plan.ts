@@ -1,8 +1,9 @@
 import { YhcError } from '../src/errors.js';
 import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
 import { valueBytes } from '../src/ir/tensor_info.js';
+import { isViewOp } from '../src/ops/index.js';
 import type { KernelSpec } from './kernel_spec.js';
-import { isViewNode, kernelGeneratorFor } from './kernels/index.js';
+import { kernelGeneratorFor } from './kernels/index.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
@@ -85,7 +86,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
   for (const node of graph.nodes) {
-    if (isViewNode(node)) {
+    // A view (the OpDef says): no kernel, the output aliases the input's buffer.
+    if (isViewOp(node)) {
       rootOf.set(node.outputs[0]!, root(node.input(0)));
       continue;
     }

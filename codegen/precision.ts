@@ -1,6 +1,7 @@
 import { roundToHalf } from '../src/dtype.js';
 import { YhcError } from '../src/errors.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
+import { isYhcOp } from '../src/ir/rewrite.js';
 import { DW, PW } from '../src/ops/yhc/dwpw.js';
 import { Tensor } from '../src/tensor.js';
 
@@ -34,20 +35,19 @@ export interface PrecisionReport {
   readonly halfWeights: number;
 }
 
-const isYhc = (n: Node, op: string) => n.domain === YHC_DOMAIN && n.opType === op;
 const isConv = (n: Node) => n.opType === 'Conv' && (n.domain === YHC_DOMAIN || n.domain === ONNX_DOMAIN);
 
 /** The input slot a half-storing node reads its activation from, or -1 if it stores no half. */
 function activationSlot(n: Node): number {
-  if (isConv(n) || isYhc(n, 'SimAM')) return 0;
-  if (isYhc(n, 'DwPw')) return DW.x;
+  if (isConv(n) || isYhcOp(n, 'SimAM')) return 0;
+  if (isYhcOp(n, 'DwPw')) return DW.x;
   return -1;
 }
 
 /** The weight slots a half-storing node reads in half (weights and biases, kept together). */
 function weightSlots(n: Node): readonly number[] {
   if (isConv(n)) return [1, 2];
-  if (isYhc(n, 'DwPw')) return [DW.weight, DW.bias, PW.weight, PW.bias];
+  if (isYhcOp(n, 'DwPw')) return [DW.weight, DW.bias, PW.weight, PW.bias];
   return [];
 }
 
@@ -57,17 +57,17 @@ export function applyPrecision(graph: Graph, precision: Precision): PrecisionRep
   const boundary = new Set<Value>([...graph.inputs, ...graph.outputs]);
   const storesHalf = (n: Node | null): n is Node => n !== null && activationSlot(n) >= 0;
   const readsAsActivation = (n: Node, v: Value) =>
-    n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhc(n, 'YoloDecode'));
+    n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhcOp(n, 'YoloDecode'));
 
   const half = new Set<Value>();
   for (const v of graph.values()) {
     if (v.dtype !== 'float32' || v.constant || boundary.has(v) || !storesHalf(v.producer)) continue;
     const users = readers.get(v) ?? [];
-    if (users.length > 0 && users.every((n) => (storesHalf(n) || isYhc(n, 'YoloDecode')) && readsAsActivation(n, v))) half.add(v);
+    if (users.length > 0 && users.every((n) => (storesHalf(n) || isYhcOp(n, 'YoloDecode')) && readsAsActivation(n, v))) half.add(v);
   }
   // The decoder's level table has one element type: all of its inputs in half, or none.
   for (const n of graph.nodes) {
-    if (!isYhc(n, 'YoloDecode')) continue;
+    if (!isYhcOp(n, 'YoloDecode')) continue;
     const levels = n.inputs.filter((v): v is Value => v !== null);
     if (!levels.every((v) => half.has(v))) for (const v of levels) half.delete(v);
   }

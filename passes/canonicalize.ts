@@ -1,13 +1,12 @@
-import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
+import { YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, absorb, canRedirect, redirect, removeNodes, isOnnxOp } from '../src/ir/rewrite.js';
-import { lookupOp } from '../src/ops/index.js';
+import { isViewOp, lookupOp, takesActivation } from '../src/ops/index.js';
+import { activationOf } from '../src/ops/yhc/activation.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
-/** yhc ops that can apply an activation to their result (attribute `activation`). */
-const TAKES_ACTIVATION = new Set(['Conv', 'Affine', 'GroupNorm']);
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
-
+/** View ops a chain collapses over; an Identity still here is a copy the engine needs (removeIdentities). */
+const collapsible = (n: Node | null): n is Node => !!n && isViewOp(n) && n.opType !== 'Identity';
 
 /**
  * Conv → ai.yhc.Conv (one conv op that later passes fold into and attach epilogues to).
@@ -61,10 +60,10 @@ function removeIdentities(graph: Graph, log: PassLog): void {
 function collapseViews(graph: Graph, log: PassLog): void {
   const uses = new Uses(graph);
   for (const n of graph.nodes) {
-    if (n.domain !== ONNX_DOMAIN || !VIEW_OPS.has(n.opType)) continue;
+    if (!collapsible(n)) continue;
     let source = n.input(0);
     const hopped: Node[] = [];
-    while (source.producer && source.producer.domain === ONNX_DOMAIN && VIEW_OPS.has(source.producer.opType) && uses.soleReader(source) === n) {
+    while (collapsible(source.producer) && uses.soleReader(source) === n) {
       hopped.push(source.producer);
       source = source.producer.input(0);
     }
@@ -100,9 +99,9 @@ function absorbSilu(graph: Graph, log: PassLog): void {
     const producer = x.producer;
     // Not a near-match, and no note: most such producers become yhc ops in a later pass, and the
     // next canonicalize run takes the SiLU then.
-    if (!producer || producer.domain !== YHC_DOMAIN || !TAKES_ACTIVATION.has(producer.opType)) continue;
+    if (!producer || !takesActivation(producer)) continue;
     const why =
-      producer.attrs.get('activation')?.type === 'string' && producer.attrs.get('activation')!.value !== 'none' ? `${describeNode(producer)} already applies an activation`
+      activationOf(producer) !== 'none' ? `${describeNode(producer)} already applies an activation`
       : !uses.onlyReadBy(x, [mul, sigmoid]) ? `the pre-activation value of ${describeNode(producer)} is also read elsewhere`
       : uses.of(sigmoid.outputs[0]!).length !== 1 || uses.isGraphOutput(sigmoid.outputs[0]!) ? 'the Sigmoid is also read elsewhere'
       : null;

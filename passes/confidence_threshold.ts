@@ -1,6 +1,7 @@
 import { YhcError } from '../src/errors.js';
 import { NUM_DETS_OUTPUT } from '../src/golden/compare.js';
 import { YHC_DOMAIN, type Graph } from '../src/ir/graph.js';
+import { yoloDecodeOutput } from '../src/ops/yhc/yolo_decode.js';
 import type { Pass } from './pass.js';
 
 /**
@@ -27,7 +28,7 @@ function applyConfidenceThreshold(graph: Graph, threshold: number): void {
   const decoders = graph.nodes.filter(
     (n) => n.domain === YHC_DOMAIN && n.opType === 'YoloDecode' && n.outputs.length === 1 && graph.outputs.includes(n.outputs[0]!),
   );
-  const detecting = decoders.filter((n) => n.attrs.get('output')?.type !== 'string' || n.attrs.get('output')!.value === 'detections');
+  const detecting = decoders.filter((n) => yoloDecodeOutput(n) === 'detections');
   if (detecting.length !== 1) {
     throw new YhcError(
       'USAGE',

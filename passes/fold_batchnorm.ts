@@ -1,6 +1,9 @@
-import { attrFloat, attrInt, attrInts, attrString } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Graph, type Node } from '../src/ir/graph.js';
 import { Uses, absorb, removeNodes } from '../src/ir/rewrite.js';
+import { batchNormalizationAttrs } from '../src/ops/batch_normalization.js';
+import { convGroups } from '../src/ops/conv.js';
+import { autoPadOf, explicitPads } from '../src/ops/util/window.js';
+import { activationOf } from '../src/ops/yhc/activation.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -14,13 +17,13 @@ import type { Pass, PassLog } from './pass.js';
  */
 
 const isConv = (n: Node | null | undefined): n is Node =>
-  !!n && n.opType === 'Conv' && (n.domain === ONNX_DOMAIN || (n.domain === YHC_DOMAIN && attrString(n, 'activation', 'none') === 'none'));
+  !!n && n.opType === 'Conv' && (n.domain === ONNX_DOMAIN || (n.domain === YHC_DOMAIN && activationOf(n) === 'none'));
 
 /** The BN's per-channel scale and shift, computed in float64 and rounded once. */
 function affineOf(bn: Node): { scale: Float64Array; shift: Float64Array } | null {
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => bn.inputs[i]?.constant ?? null);
   if (!gamma || !beta || !mean || !variance) return null;
-  const eps = attrFloat(bn, 'epsilon', 1e-5);
+  const eps = batchNormalizationAttrs(bn).epsilon;
   const c = gamma.size;
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
@@ -54,7 +57,7 @@ function foldIntoConvAfter(graph: Graph, bn: Node, conv: Node, a: { scale: Float
   const w = conv.input(1).constant!;
   const [m, cPerGroup] = [w.shape[0]!, w.shape[1]!];
   const taps = w.size / (m * cPerGroup);
-  const groups = attrInt(conv, 'group', 1);
+  const groups = convGroups(conv);
   const mPerGroup = m / groups;
   const weights = new Float64Array(w.size);
   const b = conv.inputs[2]?.constant ?? null;
@@ -83,9 +86,9 @@ function toYhcConv(conv: Node): void {
 
 /** No padding at all: the only case where a BN before the conv folds exactly. */
 function hasNoPadding(conv: Node): boolean {
-  const autoPad = attrString(conv, 'auto_pad', 'NOTSET');
+  const autoPad = autoPadOf(conv);
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return conv.input(1).shape.slice(2).every((k) => k === 1);
-  return attrInts(conv, 'pads', []).every((p) => p === 0);
+  return explicitPads(conv).every((p) => p === 0);
 }
 
 function foldBatchNorms(graph: Graph, log: PassLog): void {

@@ -1,7 +1,8 @@
-import { attrInt, attrString } from '../src/ir/attributes.js';
 import { YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, isOnnxOp, removeNodes, sameShape } from '../src/ir/rewrite.js';
+import { convGroups } from '../src/ops/conv.js';
 import { windowGeometry } from '../src/ops/util/window.js';
+import { activationOf } from '../src/ops/yhc/activation.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -23,7 +24,7 @@ type Branch =
   | { kind: 'identity' };
 
 const isAdd = (n: Node | null | undefined): n is Node => isOnnxOp(n, 'Add');
-const noActivation = (n: Node) => attrString(n, 'activation', 'none') === 'none';
+const noActivation = (n: Node) => activationOf(n) === 'none';
 
 /** The leaves of the Add tree rooted at `root` (inner Adds read only by their parent Add). */
 function addTreeLeaves(root: Node, uses: Uses, inner: Node[]): Value[] {
@@ -77,7 +78,7 @@ function convGeometry(conv: Node): Geometry | string {
   const g = windowGeometry(conv, x.slice(2), kernel);
   const centred = kernel.every((k, d) => k % 2 === 1 && g.padsBegin[d] === g.padsEnd[d] && g.padsBegin[d] === (g.dilations[d]! * (k - 1)) / 2);
   if (!centred) return `${describeNode(conv)} does not pad symmetrically around its kernel centre`;
-  return { strides: g.strides, dilations: g.dilations, group: attrInt(conv, 'group', 1) };
+  return { strides: g.strides, dilations: g.dilations, group: convGroups(conv) };
 }
 
 const sameGeometry = (a: Geometry, b: Geometry) =>

@@ -1,7 +1,8 @@
-import { attrFloat, attrInt } from '../src/ir/attributes.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attrs, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, constantScalar, otherInput, removeNodes, isOnnxOp, sameShape } from '../src/ir/rewrite.js';
-import { perChannelScale } from '../src/ops/group_normalization.js';
+import { groupNormalizationAttrs, perChannelScale } from '../src/ops/group_normalization.js';
+import { instanceNormalizationAttrs } from '../src/ops/instance_normalization.js';
+import { reduceKeepDims } from '../src/ops/reduce.js';
 import { Tensor, numel } from '../src/tensor.js';
 import { writtenReduceAxes } from '../src/ops/util/axes.js';
 import type { Pass, PassLog } from './pass.js';
@@ -70,7 +71,7 @@ function splitsChannelsIntoGroups(x: readonly number[], r: readonly number[]): b
 
 /** ReduceMean over the last axis of a rank-3 value, keeping dims. */
 function isMeanOverLastAxis(n: Node | null | undefined): n is Node {
-  if (!isOnnxOp(n, 'ReduceMean') || attrInt(n, 'keepdims', 1) !== 1) return false;
+  if (!isOnnxOp(n, 'ReduceMean') || !reduceKeepDims(n)) return false;
   const axes = writtenReduceAxes(n);
   return axes !== null && axes.length === 1 && axes[0] === 2 && n.input(0).shape.length === 3;
 }
@@ -90,7 +91,7 @@ function instanceNormCore(inorm: Node, reshape: Node, uses: Uses): GroupedCore |
   if (!scale || !scale.data.every((v) => v === 1)) return miss('its scale is not all ones (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
   if (!bias || !bias.data.every((v) => v === 0)) return miss('its bias is not all zeros (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
   if (uses.soleReader(r) !== inorm) return miss('the grouped reshape is also read elsewhere');
-  return { x, groups: r.shape[1]!, epsilon: attrFloat(inorm, 'epsilon', Math.fround(1e-5)), normalized: inorm.outputs[0]!, nodes: [reshape, inorm] };
+  return { x, groups: r.shape[1]!, epsilon: instanceNormalizationAttrs(inorm).epsilon, normalized: inorm.outputs[0]!, nodes: [reshape, inorm] };
 }
 
 /**
@@ -184,7 +185,7 @@ function groupNormAttrs(groups: number, epsilon: number): Attrs {
 /** GroupNormalization → ai.yhc.GroupNorm in place; opset 18's per-group scale/bias expanded to per channel. */
 function convertGroupNormalization(graph: Graph, node: Node, opset: number): Miss | null {
   const x = node.input(0);
-  const groups = attrInt(node, 'num_groups');
+  const { numGroups: groups, epsilon } = groupNormalizationAttrs(node);
   const c = x.shape[1]!;
   let [scale, bias] = [node.input(1), node.input(2)];
   if (!perChannelScale(opset) && groups !== c) {
@@ -195,7 +196,7 @@ function convertGroupNormalization(graph: Graph, node: Node, opset: number): Mis
   }
   node.domain = YHC_DOMAIN;
   node.opType = 'GroupNorm';
-  node.attrs = groupNormAttrs(groups, attrFloat(node, 'epsilon', Math.fround(1e-5)));
+  node.attrs = groupNormAttrs(groups, epsilon);
   node.inputs = [x, scale, bias];
   return null;
 }
@@ -205,7 +206,7 @@ function convertInstanceNormalization(node: Node): void {
   const x = node.input(0);
   node.domain = YHC_DOMAIN;
   node.opType = 'GroupNorm';
-  node.attrs = groupNormAttrs(x.shape[1]!, attrFloat(node, 'epsilon', Math.fround(1e-5)));
+  node.attrs = groupNormAttrs(x.shape[1]!, instanceNormalizationAttrs(node).epsilon);
   node.inputs = [x, node.input(1), node.input(2)];
 }
 

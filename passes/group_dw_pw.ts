@@ -1,7 +1,9 @@
-import { attrFloat, attrInt, attrString } from '../src/ir/attributes.js';
 import { YHC_DOMAIN, describeNode, type Attr, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, removeNodes, isYhcOp } from '../src/ir/rewrite.js';
+import { convGroups } from '../src/ops/conv.js';
 import { windowGeometry } from '../src/ops/util/window.js';
+import { activationOf } from '../src/ops/yhc/activation.js';
+import { groupNormAttrs } from '../src/ops/yhc/group_norm.js';
 import type { Pass, PassLog } from './pass.js';
 
 /**
@@ -18,11 +20,9 @@ import type { Pass, PassLog } from './pass.js';
  * conv whose output (or norm) is also read elsewhere is left alone, with a note.
  */
 
-const activation = (n: Node) => attrString(n, 'activation', 'none');
-
 function isDepthwise(conv: Node): boolean {
   const [x, w] = [conv.input(0).shape, conv.input(1).shape];
-  const group = attrInt(conv, 'group', 1);
+  const group = convGroups(conv);
   return x.length === 4 && w.length === 4 && group === x[1] && group === w[0] && w[1] === 1;
 }
 
@@ -30,7 +30,7 @@ function isDepthwise(conv: Node): boolean {
 function notPointwise(conv: Node): string | null {
   const [x, w] = [conv.input(0).shape, conv.input(1).shape];
   if (w.length !== 4 || w[2] !== 1 || w[3] !== 1) return `${describeNode(conv)} is not 1×1`;
-  if (attrInt(conv, 'group', 1) !== 1) return `${describeNode(conv)} is grouped`;
+  if (convGroups(conv) !== 1) return `${describeNode(conv)} is grouped`;
   const g = windowGeometry(conv, x.slice(2), [1, 1]);
   if (g.strides.some((s) => s !== 1)) return `${describeNode(conv)} is strided`;
   if ([...g.padsBegin, ...g.padsEnd].some((p) => p !== 0)) return `${describeNode(conv)} pads its input`;
@@ -49,10 +49,10 @@ interface Stage {
 function stageOf(conv: Node, uses: Uses): Stage {
   const y = conv.outputs[0]!;
   const norm = uses.soleReader(y);
-  if (activation(conv) === 'none' && isYhcOp(norm, 'GroupNorm') && norm.inputs[0] === y) {
-    return { conv, norm, activation: activation(norm), out: norm.outputs[0]! };
+  if (activationOf(conv) === 'none' && isYhcOp(norm, 'GroupNorm') && norm.inputs[0] === y) {
+    return { conv, norm, activation: activationOf(norm), out: norm.outputs[0]! };
   }
-  return { conv, norm: null, activation: activation(conv), out: y };
+  return { conv, norm: null, activation: activationOf(conv), out: y };
 }
 
 /** The pointwise conv the depthwise stage feeds, or why it does not qualify (null: no DW→PW chain here). */
@@ -61,7 +61,7 @@ function pointwiseAfter(dw: Stage, uses: Uses): Node | string | null {
   const pw = uses.of(dw.out).find((n) => isYhcOp(n, 'Conv') && n.inputs[0] === dw.out && n.input(1).shape.slice(2).every((k) => k === 1));
   if (!pw) {
     const norm = uses.of(y).find((n) => isYhcOp(n, 'GroupNorm'));
-    if (norm && activation(dw.conv) !== 'none') return `${describeNode(dw.conv)} applies its activation before ${describeNode(norm)} (DwPw normalizes first)`;
+    if (norm && activationOf(dw.conv) !== 'none') return `${describeNode(dw.conv)} applies its activation before ${describeNode(norm)} (DwPw normalizes first)`;
     if (norm && !dw.norm) return `its output is read by ${describeNode(norm)} and elsewhere`;
     return null;
   }
@@ -88,8 +88,9 @@ function dwpwNode(graph: Graph, dw: Stage, pw: Stage): Node {
   ]);
   for (const [prefix, s] of [['dw', dw], ['pw', pw]] as const) {
     attrs.set(`${prefix}_activation`, { type: 'string', value: s.activation });
-    attrs.set(`${prefix}_norm_groups`, { type: 'int', value: s.norm ? attrInt(s.norm, 'num_groups') : 0 });
-    if (s.norm) attrs.set(`${prefix}_norm_epsilon`, { type: 'float', value: attrFloat(s.norm, 'epsilon', Math.fround(1e-5)) });
+    const norm = s.norm ? groupNormAttrs(s.norm) : null;
+    attrs.set(`${prefix}_norm_groups`, { type: 'int', value: norm ? norm.groups : 0 });
+    if (norm) attrs.set(`${prefix}_norm_epsilon`, { type: 'float', value: norm.epsilon });
   }
   const inputs: (Value | null)[] = [
     x,

@@ -8,7 +8,7 @@ import type { Pass } from './pass.js';
 import { recognizeDecoder } from './recognize_decoder.js';
 
 export type { Pass } from './pass.js';
-export { runPipeline, type OptimizeOptions, type PassReport, type PipelineReport } from './pipeline.js';
+export { runPipeline, type PipelineReport } from './pipeline.js';
 
 /**
  * The optimization pipeline, in order. canonicalize runs again once BatchNorms are folded and

@@ -1,6 +1,6 @@
-import { attrInt } from '../src/ir/attributes.js';
 import { YHC_DOMAIN, describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, constantScalar, otherInput, removeNodes, isOnnxOp, sameShape } from '../src/ir/rewrite.js';
+import { reduceKeepDims } from '../src/ops/reduce.js';
 import { numel } from '../src/tensor.js';
 import { writtenReduceAxes } from '../src/ops/util/axes.js';
 import type { Pass, PassLog } from './pass.js';
@@ -31,7 +31,7 @@ interface SimamMatch {
 function overSpatialAxes(n: Node): boolean {
   const rank = n.input(0).shape.length;
   const axes = writtenReduceAxes(n);
-  return attrInt(n, 'keepdims', 1) === 1 && axes !== null && axes.length === rank - 2 && axes.every((a, i) => a === i + 2);
+  return reduceKeepDims(n) && axes !== null && axes.length === rank - 2 && axes.every((a, i) => a === i + 2);
 }
 
 /** The first reader of `v` that is ONNX `op` and reads `v` as its input `slot` (any slot: −1). */

@@ -1,10 +1,10 @@
 import { compareDense, compareDetections } from '../src/golden/compare.js';
-import { attrInt, attrString } from '../src/ir/attributes.js';
 import { Graph, ONNX_DOMAIN, YHC_DOMAIN, describeNode, type Attr, type Attrs, type Node, type Value } from '../src/ir/graph.js';
 import { Uses, removeNodes, isOnnxOp, isYhcOp } from '../src/ir/rewrite.js';
 import { runGraph } from '../src/interp/interpreter.js';
-import { normalizeAxis } from '../src/ops/util/axes.js';
-import { YoloDecode } from '../src/ops/yhc/yolo_decode.js';
+import { movesDataOnly } from '../src/ops/index.js';
+import { softmaxLayout } from '../src/ops/softmax.js';
+import { YoloDecode, yoloDecodeOutput } from '../src/ops/yhc/yolo_decode.js';
 import { isYhcError, q } from '../src/errors.js';
 import type { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
@@ -34,8 +34,6 @@ import { seededGraphInputs } from './verify.js';
  *     so a look-alike that computes something else (xywh boxes, no sigmoid, …) stays as it is.
  */
 
-/** Ops that only move data: the walk from the Softmax and the Sigmoid to the sources crosses them. */
-const DATA_MOVEMENT = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose', 'Concat', 'Split', 'Slice']);
 
 const CELL_OFFSET = 0.5;
 /** Seed of the random sources the region and the op are compared on. */
@@ -49,25 +47,26 @@ const leave = (why: string): never => {
 };
 
 /** A DFL Softmax: its only reader is a 1×1 conv with constant [1, bins, 1, 1] weights (the arange). */
-function isDflSoftmax(softmax: Node, uses: Uses): boolean {
+function isDflSoftmax(softmax: Node, uses: Uses, opset: number): boolean {
   if (!isOnnxOp(softmax, 'Softmax')) return false;
   const conv = uses.soleReader(softmax.outputs[0]!);
   if (!conv || conv.opType !== 'Conv' || (conv.domain !== ONNX_DOMAIN && conv.domain !== YHC_DOMAIN)) return false;
   const w = conv.inputs[1];
-  const bins = binsOf(softmax);
+  const bins = binsOf(softmax, opset);
   return !!w?.constant && w.shape.join(',') === `1,${bins},1,1`;
 }
 
-function binsOf(softmax: Node): number {
-  const x = softmax.input(0);
-  return x.shape[normalizeAxis(softmax, attrInt(softmax, 'axis', -1), x.shape.length)]!;
+/** The lane length the Softmax normalizes over (its axis as the model's opset reads it). */
+function binsOf(softmax: Node, opset: number): number {
+  return softmaxLayout(softmax, softmax.input(0).shape, opset).len;
 }
 
 /** The non-constant values `v` is moved from by data-movement ops alone, in input order. */
 function sourcesAbove(v: Value, found: Value[] = []): Value[] {
   if (v.constant) return found;
   const p = v.producer;
-  if (p && p.domain === ONNX_DOMAIN && DATA_MOVEMENT.has(p.opType)) {
+  // The walk from the Softmax and the Sigmoid to the sources crosses ops that only move data.
+  if (p && movesDataOnly(p)) {
     for (const x of p.inputs) if (x) sourcesAbove(x, found);
   } else if (!found.includes(v)) {
     found.push(v);
@@ -154,7 +153,7 @@ function findRegion(graph: Graph, softmax: Node, uses: Uses): Region {
       if (outside) leave(`its intermediate ${q(v.name)} is also read by ${describeNode(outside)}`);
     }
   }
-  return { out, nodes: cone.nodes, levels: pairLevels(boxSide, scoreSide, 4 * binsOf(softmax)) };
+  return { out, nodes: cone.nodes, levels: pairLevels(boxSide, scoreSide, 4 * binsOf(softmax, graph.opset(softmax.domain))) };
 }
 
 /**
@@ -289,7 +288,7 @@ function disagreement(graph: Graph, region: Region, decode: Node): string | null
   } catch (e) {
     return `it could not be evaluated: ${(e as Error).message}`;
   }
-  if (attrString(decode, 'output') === 'detections') {
+  if (yoloDecodeOutput(decode) === 'detections') {
     const c = compareDetections(got.data, expected.data, got.shape);
     return c.ok ? null : `it computes other detections than YoloDecode on random inputs (${c.problem})`;
   }
@@ -306,7 +305,7 @@ function disagreement(graph: Graph, region: Region, decode: Node): string | null
 
 function recognize(graph: Graph, softmax: Node, uses: Uses): Node {
   const region = findRegion(graph, softmax, uses);
-  const attrs = decodeAttributes(region, binsOf(softmax));
+  const attrs = decodeAttributes(region, binsOf(softmax, graph.opset(softmax.domain)));
   const producer = region.out.producer!;
   const sources = region.levels.flatMap(({ box, cls }) => [box, cls]);
   const decode = graph.newNode('YoloDecode', YHC_DOMAIN, producer.name, attrs, sources, [...region.nodes]);
@@ -330,12 +329,12 @@ function recognize(graph: Graph, softmax: Node, uses: Uses): Node {
 function recognizeDecoders(graph: Graph, log: PassLog): void {
   let uses = new Uses(graph);
   for (const softmax of [...graph.nodes]) {
-    if (!graph.nodes.includes(softmax) || !isDflSoftmax(softmax, uses)) continue;
+    if (!graph.nodes.includes(softmax) || !isDflSoftmax(softmax, uses, graph.opset(softmax.domain))) continue;
     try {
       const decode = recognize(graph, softmax, uses);
       graph.toposort();
       uses = new Uses(graph);
-      log.count(`YOLOv10 decoder (DFL, dist2bbox, sigmoid${attrString(decode, 'output') === 'detections' ? ', two-stage top-k' : ''}) → ai.yhc.YoloDecode`);
+      log.count(`YOLOv10 decoder (DFL, dist2bbox, sigmoid${yoloDecodeOutput(decode) === 'detections' ? ', two-stage top-k' : ''}) → ai.yhc.YoloDecode`);
     } catch (e) {
       if (!(e instanceof LeftAlone)) throw e;
       log.note(`decoder at ${describeNode(softmax)} left alone: ${e.message}`);

@@ -1,7 +1,7 @@
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { YhcError } from '../../src/errors.js';
 import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
+import { convGroups } from '../../src/ops/conv.js';
 import { windowGeometry } from '../../src/ops/util/window.js';
 import { activationOf } from '../../src/ops/yhc/activation.js';
 import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
@@ -21,7 +21,7 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   const y = node.outputs[0]!;
   requireFloatStorage(node, [x, w, ...(bias ? [bias] : []), y]);
   if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D convolutions have a kernel (input rank ${x.shape.length})`);
-  const groups = attrInt(node, 'group', 1);
+  const groups = convGroups(node);
   const step = {
     x,
     w,

@@ -1,7 +1,7 @@
 import type { Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { floatParam, intParam, read, THREADS_PER_BLOCK, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
 import type { LoweringContext } from './lowering.js';
 
@@ -11,8 +11,6 @@ import type { LoweringContext } from './lowering.js';
  * applied on load, or both.
  */
 
-/** conv2d_group_stats and conv2d_normed_input run 256-thread blocks. */
-const GROUP_STATS_BLOCK_THREADS = 256;
 
 /** Where a conv leaves the GroupNorm statistics of its output (group_moments.cuh). */
 export interface GroupStatsOutput {
@@ -26,9 +24,9 @@ export interface GroupStatsOutput {
   readonly stats: Value;
 }
 
-/** Blocks per (image, group) of conv2d_group_stats: the group's elements in 256-element chunks. */
+/** Blocks per (image, group) of conv2d_group_stats: the group's elements in THREADS_PER_BLOCK-element chunks. */
 function groupStatChunks(y: readonly number[], groups: number): number {
-  return Math.ceil(((y[1]! / groups) * y[2]! * y[3]!) / GROUP_STATS_BLOCK_THREADS);
+  return Math.ceil(((y[1]! / groups) * y[2]! * y[3]!) / THREADS_PER_BLOCK);
 }
 
 /**
@@ -58,11 +56,11 @@ export function conv2dGroupStatsSpec(s: ConvStep, g: GroupStatsOutput): KernelSp
     ...base,
     kernel: 'yhc::conv2d_group_stats',
     blockFunction: 'yhc::conv2d_group_stats_block',
-    params: [...base.params, intParam('stats_groups', g.groups), intParam('block_threads', GROUP_STATS_BLOCK_THREADS), floatParam('epsilon', g.epsilon)],
+    params: [...base.params, intParam('stats_groups', g.groups), intParam('block_threads', THREADS_PER_BLOCK), floatParam('epsilon', g.epsilon)],
     tensors: [...base.tensors, write('partials', g.partials), write('counters', g.counters), write('stats', g.stats)],
     callArgs: [...base.callArgs, 'partials', 'counters', 'stats'],
-    staticSharedBytes: 3 * GROUP_STATS_BLOCK_THREADS * 4 + 4, // block_moments scratch and the last-block flag
-    launch: { grid: batch * g.groups * groupStatChunks(s.y.shape, g.groups), block: GROUP_STATS_BLOCK_THREADS, sharedBytes: 0, barriers: true },
+    staticSharedBytes: 3 * THREADS_PER_BLOCK * 4 + 4, // block_moments scratch and the last-block flag
+    launch: { grid: batch * g.groups * groupStatChunks(s.y.shape, g.groups), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
     imageBlocks: g.groups * groupStatChunks(s.y.shape, g.groups),
     flops: base.flops + 4 * numel(s.y.shape),
   };

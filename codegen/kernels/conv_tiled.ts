@@ -1,7 +1,7 @@
 import type { Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR } from '../../src/ops/yhc/activation.js';
-import { floatParam, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { floatParam, intParam, read, THREADS_PER_BLOCK, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
 import { NORMED_CALL_ARGS, normalizeOnLoadFlops, normedTensors, type NormalizedInput } from './conv_statistics.js';
 import type { LoweringContext } from './lowering.js';
@@ -9,17 +9,36 @@ import type { SimamHandoff } from '../norm_handoff.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
 
-// conv_tile_product.cuh's TiledConvShape and MmaTileStorage.
+/**
+ * The tile of conv_tile_product.cuh, whose TiledConvShape reads these from P (tile_m, tile_n,
+ * tile_k, block_threads): output channels and pixels per block, reduction rows per
+ * shared-memory step, one 4 x 4 patch per thread.
+ */
 const TILE_M = 64;
 const TILE_N = 64;
 const TILE_K = 8;
-const THREADS = 256;
+/** MmaTileStorage: x_tile rows padded to tile_k + 2 halves; the exchange moves 16 rows of tile_n + 4 floats. */
 const MMA_STAGING_BYTES = 2 * TILE_M * TILE_K + 2 * TILE_N * (TILE_K + 2);
 const MMA_EXCHANGE_BYTES = 4 * 16 * (TILE_N + 4);
 
-/** Static shared memory of the tile product: float tiles on CUDA cores; on tensor cores half tiles, sharing their bytes with the accumulator exchange. */
+/**
+ * Static shared memory of the tile product: float tiles on CUDA cores; on tensor cores half
+ * tiles, sharing their bytes with the accumulator exchange. Emitted as P::tile_shared_bytes; the
+ * template static_asserts its own arrays against it, so the two cannot drift apart.
+ */
 function tileProductSharedBytes(w: Value): number {
   return w.dtype === 'float16' ? Math.max(MMA_STAGING_BYTES, MMA_EXCHANGE_BYTES) : 4 * TILE_K * (TILE_M + TILE_N);
+}
+
+/** The tile's Params fields (conv_tile_product.cuh TiledConvShape). */
+function tileParams(w: Value): ParamField[] {
+  return [
+    intParam('tile_m', TILE_M),
+    intParam('tile_n', TILE_N),
+    intParam('tile_k', TILE_K),
+    intParam('block_threads', THREADS_PER_BLOCK),
+    intParam('tile_shared_bytes', tileProductSharedBytes(w)),
+  ];
 }
 
 const channelTiles = (y: readonly number[]) => Math.ceil(y[1]! / TILE_M);
@@ -37,9 +56,9 @@ export function conv2dTiledSpec(s: ConvStep): KernelSpec {
     kernel: 'yhc::conv2d_tiled',
     blockFunction: 'yhc::conv2d_tiled_block',
     // conv2d_tiled's P has no `groups`: it is dense by construction.
-    params: base.params.filter((p) => p.name !== 'groups'),
+    params: [...base.params.filter((p) => p.name !== 'groups'), ...tileParams(s.w)],
     staticSharedBytes: tileProductSharedBytes(s.w),
-    launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS, sharedBytes: 0, barriers: true },
+    launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
     imageBlocks: channelTiles(s.y.shape) * pixelTiles(s.y.shape),
   };
 }

@@ -1,9 +1,9 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node, Value } from '../../src/ir/graph.js';
+import { concatAxis, splitAxis } from '../../src/ops/concat_split.js';
 import { transposePerm } from '../../src/ops/shape_ops.js';
 import { sliceView } from '../../src/ops/slice.js';
-import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
+import { splitAroundAxis } from '../../src/ops/util/axes.js';
 import { constantInts } from '../../src/ops/util/checks.js';
 import { broadcastView, tileView, transposeView, type StridedView } from '../../src/ops/util/strided.js';
 import { numel } from '../../src/tensor.js';
@@ -56,13 +56,11 @@ export function tileKernel(node: Node): KernelSpec {
   return stridedGather('tile', node, x, node.outputs[0]!, tileView(x.shape, constantInts(node, 1)));
 }
 
-const axisOf = (node: Node, rank: number) => normalizeAxis(node, attrInt(node, 'axis', 0), rank);
-
 /** Concat → concat_axis: each output element finds the input its axis coordinate falls in. */
 export function concatKernel(node: Node): KernelSpec {
   const y = node.outputs[0]!;
   const parts = node.inputs.map((_, i) => node.input(i));
-  const axis = axisOf(node, y.shape.length);
+  const axis = concatAxis(node, y.shape.length);
   const begins = [0];
   for (const p of parts) begins.push(begins[begins.length - 1]! + p.shape[axis]!);
   const names = parts.map((_, i) => `x${i}`);
@@ -93,7 +91,7 @@ export function concatKernel(node: Node): KernelSpec {
 export function splitKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const outs = node.outputs;
-  const axis = axisOf(node, x.shape.length);
+  const axis = splitAxis(node, x.shape.length);
   const begins = [0];
   for (const o of outs) begins.push(begins[begins.length - 1]! + o.shape[axis]!);
   const names = outs.map((_, i) => `y${i}`);

@@ -1,11 +1,11 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type DwPwShapes, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFloatStorage, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFloatStorage, THREADS_PER_BLOCK, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
 import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './lowering.js';
-import { groupNormSpec } from './yhc_norm.js';
+import { groupNormSpec } from './group_norm.js';
 
 /**
  * ai.yhc.DwPw → kernels:
@@ -18,7 +18,6 @@ import { groupNormSpec } from './yhc_norm.js';
 
 /** Shared memory the fused kernel may use for its tile of the depthwise result. */
 export const DWPW_SHARED_BYTES = 32 * 1024;
-const FUSED_BLOCK_THREADS = 256;
 const MAX_TILE = 64;
 
 /** Pixels per block: the largest power of two ≤ 64 whose [C][tile] floats fit the budget (0: none fits). */
@@ -77,7 +76,7 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
     callArgs: ['x', 'dw_w', s.dwBias ? 'dw_bias' : 'nullptr', 'pw_w', s.pwBias ? 'pw_bias' : 'nullptr', 'y'],
     launch: {
       grid: batch * Math.ceil(pixels / s.tile),
-      block: FUSED_BLOCK_THREADS,
+      block: THREADS_PER_BLOCK,
       sharedBytes: channels * s.tile * 4,
       sharedBytesWhy: `float hidden[channels][tile], one tile's depthwise results: ${channels} x ${s.tile} x 4 bytes`,
       barriers: true,

@@ -1,8 +1,8 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { boolParam, int64Array, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { modIsFmod } from '../../src/ops/elementwise_binary.js';
 import { broadcastView } from '../../src/ops/util/strided.js';
 import { kernelView } from './kernel_view.js';
 
@@ -49,7 +49,7 @@ export function binaryKernel(node: Node): KernelSpec {
   const a = node.input(0);
   const b = node.input(1);
   const y = node.outputs[0]!;
-  const name = node.opType === 'Mod' ? (attrInt(node, 'fmod', 0) ? 'FMod' : 'Mod') : BINARY[node.opType]!;
+  const name = node.opType === 'Mod' ? (modIsFmod(node) ? 'FMod' : 'Mod') : BINARY[node.opType]!;
   const functor = `yhc::op::${name}`;
   const n = numel(y.shape);
   const same = numel(a.shape) === n && numel(b.shape) === n;

@@ -1,17 +1,15 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
-import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
+import { gatherAxis, gatherNdBatchDims } from '../../src/ops/gather.js';
+import { splitAroundAxis } from '../../src/ops/util/axes.js';
 import { numel, stridesOf } from '../../src/tensor.js';
 import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-
-const axisOf = (node: Node, rank: number) => normalizeAxis(node, attrInt(node, 'axis', 0), rank);
 
 /** Gather along an axis → gather_axis over the [outer, axis, inner] view. */
 export function gatherKernel(node: Node): KernelSpec {
   const [data, indices] = [node.input(0), node.input(1)];
   const y = node.outputs[0]!;
-  const { outer, len, inner } = splitAroundAxis(data.shape, axisOf(node, data.shape.length));
+  const { outer, len, inner } = splitAroundAxis(data.shape, gatherAxis(node, data.shape.length));
   const n = numel(y.shape);
   return {
     family: 'gather',
@@ -38,7 +36,7 @@ export function gatherElementsKernel(node: Node): KernelSpec {
   const [data, indices] = [node.input(0), node.input(1)];
   const y = node.outputs[0]!;
   const rank = data.shape.length;
-  const axis = axisOf(node, rank);
+  const axis = gatherAxis(node, rank);
   const n = numel(y.shape);
   return {
     family: 'gatherelements',
@@ -68,7 +66,7 @@ export function gatherElementsKernel(node: Node): KernelSpec {
 export function gatherNdKernel(node: Node): KernelSpec {
   const [data, indices] = [node.input(0), node.input(1)];
   const y = node.outputs[0]!;
-  const batchDims = attrInt(node, 'batch_dims', 0);
+  const batchDims = gatherNdBatchDims(node);
   const depth = indices.shape[indices.shape.length - 1]!;
   const dataStrides = stridesOf(data.shape);
   const batch = numel(data.shape.slice(0, batchDims));

@@ -4,23 +4,19 @@ import { concatKernel, expandKernel, sliceKernel, splitKernel, tileKernel, trans
 import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
+import { affineKernel } from './affine.js';
+import { batchNormKernel } from './batch_norm.js';
+import { groupNormKernel, yhcGroupNormKernel } from './group_norm.js';
 import { matmulKernel } from './matmul.js';
 import { maxPoolKernel } from './max_pool.js';
-import { affineKernel, batchNormKernel, groupNormKernel } from './normalization.js';
 import { REDUCE_OPS, reduceKernel } from './reduce.js';
 import { resizeKernel } from './resize.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
-import { simamKernel, yhcGroupNormKernel } from './yhc_norm.js';
+import { simamKernel } from './simam.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 import type { KernelGenerator, LoweringContext } from './lowering.js';
-
-/**
- * Ops whose output is its input with another shape: no kernel, the output aliases the input's
- * buffer (row-major data is unchanged by them).
- */
-export const VIEW_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 /** ONNX ops by op type. */
 const ONNX_GENERATORS = new Map<string, KernelGenerator>([
@@ -32,7 +28,7 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ['BatchNormalization', batchNormKernel],
   ['InstanceNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
   ['GroupNormalization', (node, ctx) => groupNormKernel(node, ctx.opset)],
-  ['Softmax', softmaxKernel],
+  ['Softmax', (node, ctx) => softmaxKernel(node, ctx.opset)],
   ['Transpose', transposeKernel],
   ['Slice', (node, ctx) => sliceKernel(node, ctx.opset)],
   ['Expand', expandKernel],
@@ -66,11 +62,3 @@ export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
   return undefined;
 }
 
-export function isViewNode(node: Node): boolean {
-  return node.domain === ONNX_DOMAIN && VIEW_OPS.has(node.opType);
-}
-
-/** Op types with a kernel, for `yhc --help` and docs. */
-export function opsWithKernels(): string[] {
-  return [...ONNX_GENERATORS.keys(), ...VIEW_OPS, ...[...YHC_GENERATORS.keys()].map((op) => `ai.yhc.${op}`)].sort();
-}

@@ -1,15 +1,17 @@
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
-import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
+import { softmaxLayout } from '../../src/ops/softmax.js';
 import { numel } from '../../src/tensor.js';
 import { intParam, oneThreadPerElement, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 
-/** Softmax (opset 13+, one axis) → softmax_axis: one thread per row along the axis. */
-export function softmaxKernel(node: Node): KernelSpec {
+/**
+ * Softmax → softmax_axis: one thread per lane along the axis — one axis from opset 13, before it
+ * every dim from the axis on (as one lane, src/ops/softmax.ts).
+ */
+export function softmaxKernel(node: Node, opset: number): KernelSpec {
   const x = node.input(0);
   const y = node.outputs[0]!;
   requireFloat32(node, [x, y]);
-  const { outer, len, inner } = splitAroundAxis(x.shape, normalizeAxis(node, attrInt(node, 'axis', -1), x.shape.length));
+  const { outer, len, inner } = softmaxLayout(node, x.shape, opset);
   return {
     family: 'softmax',
     template: 'softmax.cuh',

@@ -1,7 +1,7 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import { attrInt } from '../../src/ir/attributes.js';
 import type { Node } from '../../src/ir/graph.js';
-import { normalizeAxis, splitAroundAxis } from '../../src/ops/util/axes.js';
+import { topkAxis, topkLargest } from '../../src/ops/topk.js';
+import { splitAroundAxis } from '../../src/ops/util/axes.js';
 import { numel } from '../../src/tensor.js';
 import { boolParam, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 
@@ -12,7 +12,7 @@ import { boolParam, intParam, oneThreadPerElement, read, typeParam, write, type 
 export function topkKernel(node: Node): KernelSpec {
   const x = node.input(0);
   const [values, indices] = [node.outputs[0]!, node.outputs[1]!];
-  const axis = normalizeAxis(node, attrInt(node, 'axis', -1), x.shape.length);
+  const axis = topkAxis(node, x.shape.length);
   const { outer, len, inner } = splitAroundAxis(x.shape, axis);
   const k = values.shape[axis]!;
   const n = numel(x.shape);
@@ -26,7 +26,7 @@ export function topkKernel(node: Node): KernelSpec {
       intParam('axis_len', len),
       intParam('inner', inner),
       intParam('k', k),
-      boolParam('largest', attrInt(node, 'largest', 1) !== 0),
+      boolParam('largest', topkLargest(node)),
     ],
     tensors: [read('x', x), write('values', values), write('indices', indices)],
     callArgs: ['x', 'values', 'indices'],

@@ -1,21 +1,20 @@
 import type { Value } from '../../src/ir/graph.js';
-import type { LaunchConfig } from '../kernel_spec.js';
+import { THREADS_PER_BLOCK, type LaunchConfig } from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
 
 /**
  * What a kernel built on topk_select.cuh's block_select_topk needs from its generator: one block
- * of kSelectThreads threads per image, and per image two work arrays of select_width(k) entries.
+ * of kSelectThreads threads per image (THREADS_PER_BLOCK; test/codegen/block_threads.test.ts
+ * holds the two equal), and per image two work arrays of select_width(k) entries.
  */
 
-/** topk_select.cuh's kSelectThreads. */
-export const SELECT_THREADS = 256;
 
 /** topk_select.cuh's select_width: the scratch entries per image for k winners (k rounded up to a power of two). */
 export const selectWidth = (k: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, k)));
 
 /** One selecting block per image (an image-major grid). */
 export const selectLaunch = (batch: number): { launch: LaunchConfig; imageBlocks: number } => ({
-  launch: { grid: batch, block: SELECT_THREADS, sharedBytes: 0, barriers: true },
+  launch: { grid: batch, block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
   imageBlocks: 1,
 });
 

@@ -1,8 +1,8 @@
 import { describeNode, type Node } from '../../src/ir/graph.js';
 import { yoloNmsLayout } from '../../src/ops/yhc/yolo_nms.js';
-import { boolParam, floatParam, intParam, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, floatParam, intParam, read, requireFloat32, THREADS_PER_BLOCK, write, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
-import { SELECT_THREADS, selectFlops, selectLaunch, selectScratch } from './topk_select.js';
+import { selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**
  * ai.yhc.YoloNms → three kernels (yolo_nms.cuh): yolo_nms_select (one block per image: the sorted
@@ -17,7 +17,7 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const { batch } = l;
   const k = l.candidates;
   const words = Math.ceil(k / 64);
-  const rowBlocks = Math.ceil(k / SELECT_THREADS);
+  const rowBlocks = Math.ceil(k / THREADS_PER_BLOCK);
   const scratch = selectScratch(ctx, batch, k);
   const sortedKey = ctx.temp('uint32', [batch, k]);
   const boxes = ctx.temp('float32', [batch, k * 4]);
@@ -58,7 +58,7 @@ export function yoloNmsKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
       kernel: 'yhc::yolo_nms_mask',
       tensors: [read('boxes', boxes), read('classes', classes), write('mask', mask)],
       callArgs: ['boxes', 'classes', 'mask'],
-      launch: { grid: batch * rowBlocks * words, block: SELECT_THREADS, sharedBytes: 0, barriers: true },
+      launch: { grid: batch * rowBlocks * words, block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
       imageBlocks: rowBlocks * words,
       // ≈20 FLOPs per IoU, the upper triangle of k × k.
       flops: batch * 10 * k * k,

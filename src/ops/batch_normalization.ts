@@ -1,4 +1,4 @@
-import { attrFloat, attrInt } from '../ir/attributes.js';
+import { attrInt } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
@@ -6,6 +6,7 @@ import { int, sizeOfRange } from './util/axes.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor } from './util/checks.js';
 import { attributeError, shapeError, shapeStr, valueLabel } from './util/errors.js';
 import { perInputElement } from './util/flops.js';
+import { epsilonAttr } from './util/normalize.js';
 import { roundInPlace } from './util/round.js';
 
 /**
@@ -14,6 +15,15 @@ import { roundInPlace } from './util/round.js';
  * UNSUPPORTED_ATTRIBUTE; `momentum` only matters for training and is ignored; `spatial` (opset
  * < 9) must be 1.
  */
+
+export interface BatchNormalizationAttrs {
+  readonly epsilon: number;
+}
+
+/** The attributes that matter in inference (`momentum` does not; checkBN rejects training). */
+export function batchNormalizationAttrs(node: Node): BatchNormalizationAttrs {
+  return { epsilon: epsilonAttr(node) };
+}
 
 function checkBN(node: Node): number {
   if (attrInt(node, 'training_mode', 0) !== 0) {
@@ -50,7 +60,7 @@ export const BatchNormalization: OpDef = {
   evaluate(node, inputs) {
     const x = requiredTensor(node, inputs, 0);
     const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => requiredTensor(node, inputs, i).data);
-    const eps = attrFloat(node, 'epsilon', Math.fround(1e-5));
+    const eps = batchNormalizationAttrs(node).epsilon;
     const n = int(x.shape[0]!);
     const c = int(x.shape[1]!);
     const inner = sizeOfRange(x.shape, 2);

@@ -17,11 +17,21 @@ import { noFlops } from './util/flops.js';
 // ---------------------------------------------------------------------------------------------
 // Concat
 
+/** Concat's axis (required), normalized for `rank`. */
+export function concatAxis(node: Node, rank: number): number {
+  return normalizeAxis(node, attrInt(node, 'axis'), rank);
+}
+
+/** Split's axis (default 0), normalized for `rank`. */
+export function splitAxis(node: Node, rank: number): number {
+  return normalizeAxis(node, attrInt(node, 'axis', 0), rank);
+}
+
 function concatShape(node: Node, shapes: readonly (readonly number[])[]): { axis: number; shape: number[] } {
   const first = shapes[0]!;
   const rank = first.length;
   if (rank === 0) throw shapeError(node, 'cannot concatenate scalars');
-  const axis = normalizeAxis(node, attrInt(node, 'axis'), rank);
+  const axis = concatAxis(node, rank);
   const shape = [...first];
   shape[axis] = 0;
   shapes.forEach((s, i) => {
@@ -43,6 +53,7 @@ export const Concat: OpDef = {
   inputs: [1, 2147483647],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'rearrange',
   infer(node) {
     checkNode(node, Concat);
     for (let i = 0; i < node.inputs.length; i++) node.input(i);
@@ -111,17 +122,18 @@ export const Split: OpDef = {
   inputs: [1, 2],
   outputs: [1, 2147483647],
   flops: noFlops,
+  dataMovement: 'rearrange',
   infer(node, opset) {
     checkNode(node, Split);
     const x = node.input(0);
     const dtype = requireDType(node, 0, ALL_TYPES);
-    const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
+    const axis = splitAxis(node, x.shape.length);
     const sizes = splitSizes(node, opset, x.shape[axis]!, givenSplit(node, opset, null));
     return sizes.map((s) => ({ dtype, shape: x.shape.map((d, i) => (i === axis ? s : d)) }));
   },
   evaluate(node, inputs, opset) {
     const x = requiredTensor(node, inputs, 0);
-    const axis = normalizeAxis(node, attrInt(node, 'axis', 0), x.shape.length);
+    const axis = splitAxis(node, x.shape.length);
     const sizes = splitSizes(node, opset, x.shape[axis]!, givenSplit(node, opset, inputs));
     const outer = sizeOfRange(x.shape, 0, axis);
     const inner = sizeOfRange(x.shape, axis + 1);

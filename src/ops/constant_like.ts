@@ -106,6 +106,7 @@ export const Identity: OpDef = {
   inputs: [1, 1],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'view',
   infer(node) {
     checkNode(node, Identity);
     const dtype = requireDType(node, 0, ALL_TYPES);

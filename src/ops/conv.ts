@@ -31,10 +31,15 @@ export interface ConvShape {
   readonly outShape: number[];
 }
 
+/** A Conv's (ONNX or ai.yhc) attribute `group` (default 1); convShape checks it against the shapes. */
+export function convGroups(node: Node): number {
+  return attrInt(node, 'group', 1);
+}
+
 export function convShape(node: Node, x: readonly number[], w: readonly number[], b: readonly number[] | null): ConvShape {
   if (x.length < 3) throw shapeError(node, `input X has shape ${shapeStr(x)}; expected [N, C, spatial…] with at least one spatial dim`);
   if (w.length !== x.length) throw shapeError(node, `weight W has shape ${shapeStr(w)}, which does not match the rank of X ${shapeStr(x)}`);
-  const group = attrInt(node, 'group', 1);
+  const group = convGroups(node);
   const [n, c] = x as [number, number];
   const m = w[0]!;
   if (group < 1 || c % group !== 0 || m % group !== 0) {

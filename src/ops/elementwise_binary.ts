@@ -213,17 +213,23 @@ export const Mul = binaryOp({
 });
 export const Div = binaryOp({ opType: 'Div', types: NUMERIC_TYPES, kernel: (_n, d) => (isInt(d) ? divTrunc : div) });
 export const Pow = binaryOp({ opType: 'Pow', types: NUMERIC_TYPES, mixed: true, kernel: () => pow });
+/** Mod's `fmod` (default 0): C fmod (sign of the dividend) rather than the integer modulo (sign of the divisor). */
+export function modIsFmod(node: Node): boolean {
+  const f = attrInt(node, 'fmod', 0);
+  if (f !== 0 && f !== 1) throw invalidError(node, `attribute "fmod" must be 0 or 1, got ${f}`);
+  return f === 1;
+}
+
 export const Mod = binaryOp({
   opType: 'Mod',
   types: NUMERIC_TYPES,
   attributes: ['fmod'],
   kernel: (node, d) => {
-    const f = attrInt(node, 'fmod', 0);
-    if (f !== 0 && f !== 1) throw invalidError(node, `attribute "fmod" must be 0 or 1, got ${f}`);
-    if (f === 0 && !isInt(d)) {
+    const f = modIsFmod(node);
+    if (!f && !isInt(d)) {
       throw invalidError(node, `Mod of ${d} needs fmod=1 (ONNX requires it for floating-point inputs)`);
     }
-    return f === 1 ? fmod : modInt;
+    return f ? fmod : modInt;
   },
 });
 export const Equal = binaryOp({ opType: 'Equal', types: ALL_TYPES, bool: true, kernel: () => equal });
@@ -290,5 +296,3 @@ export const BINARY_OPS: readonly OpDef[] = [
   Or,
   Xor,
 ];
-
-export const BINARY_KERNELS = { add, sub, mul, div, pow, max, min } as const;

@@ -206,5 +206,3 @@ export const UNARY_OPS: readonly OpDef[] = [
   LeakyRelu,
   HardSigmoid,
 ];
-
-export const UNARY_KERNELS = K;

@@ -23,9 +23,19 @@ function checkIndex(node: Node, k: number, dim: number, what: string): number {
 // ---------------------------------------------------------------------------------------------
 // Gather
 
+/** Gather's and GatherElements' axis (default 0), normalized for `rank`. */
+export function gatherAxis(node: Node, rank: number): number {
+  return normalizeAxis(node, attrInt(node, 'axis', 0), rank);
+}
+
+/** GatherND's batch_dims (default 0); gatherNDPlan checks it against the ranks. */
+export function gatherNdBatchDims(node: Node): number {
+  return attrInt(node, 'batch_dims', 0);
+}
+
 function gatherShape(node: Node, data: readonly number[], indices: readonly number[]): { axis: number; shape: number[] } {
   if (data.length === 0) throw shapeError(node, 'cannot Gather from a scalar');
-  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), data.length);
+  const axis = gatherAxis(node, data.length);
   return { axis, shape: [...data.slice(0, axis), ...indices, ...data.slice(axis + 1)] };
 }
 
@@ -72,7 +82,7 @@ function gatherElementsAxis(node: Node, data: readonly number[], indices: readon
   if (indices.length !== data.length) {
     throw shapeError(node, `indices ${shapeStr(indices)} and data ${shapeStr(data)} must have the same rank`);
   }
-  const axis = normalizeAxis(node, attrInt(node, 'axis', 0), data.length);
+  const axis = gatherAxis(node, data.length);
   indices.forEach((d, i) => {
     if (i !== axis && d > data[i]!) {
       throw shapeError(node, `indices ${shapeStr(indices)} exceed data ${shapeStr(data)} on axis ${i}`);
@@ -135,7 +145,7 @@ interface GatherNDPlan {
 }
 
 function gatherNDPlan(node: Node, data: readonly number[], indices: readonly number[]): GatherNDPlan {
-  const b = attrInt(node, 'batch_dims', 0);
+  const b = gatherNdBatchDims(node);
   const r = data.length;
   const q = indices.length;
   if (r < 1 || q < 1) throw shapeError(node, 'data and indices must have rank ≥ 1');

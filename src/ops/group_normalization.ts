@@ -1,11 +1,10 @@
-import { attrFloat, attrInt } from '../ir/attributes.js';
+import { attrInt } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
-import { storageFor, Tensor } from '../tensor.js';
+import { numel, storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor, requireSameDType } from './util/checks.js';
 import { shapeError, shapeStr, valueLabel } from './util/errors.js';
-import { perInputElement } from './util/flops.js';
-import { normalizeGroups } from './util/normalize.js';
+import { epsilonAttr, normalizeGroups, normalizeGroupsFlops } from './util/normalize.js';
 import { roundInPlace } from './util/round.js';
 
 /**
@@ -20,9 +19,19 @@ export function perChannelScale(opset: number): boolean {
   return opset >= 21;
 }
 
+export interface GroupNormalizationAttrs {
+  readonly numGroups: number;
+  readonly epsilon: number;
+}
+
+/** num_groups (required) and epsilon; infer checks num_groups against the shapes. */
+export function groupNormalizationAttrs(node: Node): GroupNormalizationAttrs {
+  return { numGroups: attrInt(node, 'num_groups'), epsilon: epsilonAttr(node) };
+}
+
 function groups(node: Node, x: readonly number[], opset: number): number {
   if (x.length < 2) throw shapeError(node, `input X has shape ${shapeStr(x)}; expected [N, C, …]`);
-  const g = attrInt(node, 'num_groups');
+  const g = groupNormalizationAttrs(node).numGroups;
   const c = x[1]!;
   if (g < 1 || c % g !== 0) throw shapeError(node, `num_groups ${g} must divide the channel count ${c}`);
   const want = perChannelScale(opset) ? c : g;
@@ -44,7 +53,7 @@ export const GroupNormalization: OpDef = {
   attributes: ['epsilon', 'num_groups', 'stash_type'],
   inputs: [3, 3],
   outputs: [1, 1],
-  flops: (node) => perInputElement(node, 4),
+  flops: (node) => normalizeGroupsFlops(numel(node.input(0).shape), false),
   infer(node, opset) {
     checkNode(node, GroupNormalization);
     const dtype = requireDType(node, 0, FLOAT_TYPES);
@@ -56,8 +65,7 @@ export const GroupNormalization: OpDef = {
     const x = requiredTensor(node, inputs, 0);
     const scale = requiredTensor(node, inputs, 1).data;
     const bias = requiredTensor(node, inputs, 2).data;
-    const g = attrInt(node, 'num_groups');
-    const eps = attrFloat(node, 'epsilon', Math.fround(1e-5));
+    const { numGroups: g, epsilon: eps } = groupNormalizationAttrs(node);
     // Opset 18 scales per group: expand to the per-channel form.
     const c = x.shape[1]!;
     const perChannel = (t: ArrayLike<number>) => (perChannelScale(opset) ? t : Array.from({ length: c }, (_, ch) => t[Math.floor(ch / (c / g))]!));

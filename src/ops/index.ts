@@ -1,3 +1,4 @@
+import type { Node } from '../ir/graph.js';
 import type { OpDef } from './op.js';
 import { ArgMax, ArgMin } from './argmax.js';
 import { BatchNormalization } from './batch_normalization.js';
@@ -22,7 +23,7 @@ import { LogSoftmax, Softmax } from './softmax.js';
 import { TopK } from './topk.js';
 import { Where } from './where.js';
 
-export type { OpDef, OutputType } from './op.js';
+export type { OpDef } from './op.js';
 import { YHC_OPS } from './yhc/index.js';
 
 /**
@@ -78,4 +79,21 @@ function buildTable(): Map<string, OpDef> {
 export function lookupOp(opType: string, domain: string): OpDef | undefined {
   table ??= buildTable();
   return table.get(key(opType, domain));
+}
+
+// The traits other layers ask about, answered by the node's OpDef (op.ts documents each).
+
+/** The node's op is a view: its output is its input's row-major data under another shape. */
+export function isViewOp(node: Node): boolean {
+  return lookupOp(node.opType, node.domain)?.dataMovement === 'view';
+}
+
+/** The node's op only moves data without duplicating it: a view or a rearrangement. */
+export function movesDataOnly(node: Node): boolean {
+  return lookupOp(node.opType, node.domain)?.dataMovement !== undefined;
+}
+
+/** The node's op applies its attribute `activation` to its result. */
+export function takesActivation(node: Node): boolean {
+  return lookupOp(node.opType, node.domain)?.takesActivation === true;
 }

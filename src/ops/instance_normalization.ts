@@ -1,11 +1,10 @@
-import { attrFloat } from '../ir/attributes.js';
-import { storageFor, Tensor } from '../tensor.js';
+import type { Node } from '../ir/graph.js';
+import { numel, storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
 import { int, sizeOfRange } from './util/axes.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor, requireSameDType } from './util/checks.js';
 import { shapeError, shapeStr, valueLabel } from './util/errors.js';
-import { perInputElement } from './util/flops.js';
-import { meanVar } from './util/normalize.js';
+import { epsilonAttr, meanVar, normalizeGroupsFlops } from './util/normalize.js';
 import { roundInPlace } from './util/round.js';
 
 /**
@@ -13,13 +12,22 @@ import { roundInPlace } from './util/round.js';
  * dims with the population variance: y = scale·(x − mean)/√(var + ε) + B. (torch exports its
  * GroupNorm as Reshape → InstanceNormalization with unit scale → Reshape → Mul → Add.)
  */
+export interface InstanceNormalizationAttrs {
+  readonly epsilon: number;
+}
+
+export function instanceNormalizationAttrs(node: Node): InstanceNormalizationAttrs {
+  return { epsilon: epsilonAttr(node) };
+}
+
 export const InstanceNormalization: OpDef = {
   opType: 'InstanceNormalization',
   domain: '',
   attributes: ['epsilon'],
   inputs: [3, 3],
   outputs: [1, 1],
-  flops: (node) => perInputElement(node, 4),
+  // The same two passes as a group normalization (one group per channel).
+  flops: (node) => normalizeGroupsFlops(numel(node.input(0).shape), false),
   infer(node) {
     checkNode(node, InstanceNormalization);
     const dtype = requireDType(node, 0, FLOAT_TYPES);
@@ -36,7 +44,7 @@ export const InstanceNormalization: OpDef = {
     const x = requiredTensor(node, inputs, 0);
     const scale = requiredTensor(node, inputs, 1).data;
     const bias = requiredTensor(node, inputs, 2).data;
-    const eps = attrFloat(node, 'epsilon', Math.fround(1e-5));
+    const eps = instanceNormalizationAttrs(node).epsilon;
     const n = int(x.shape[0]!);
     const c = int(x.shape[1]!);
     const inner = sizeOfRange(x.shape, 2);

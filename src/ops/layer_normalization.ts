@@ -1,5 +1,5 @@
 import { dtypeFromOnnx, type DType } from '../dtype.js';
-import { attrFloat, attrInt } from '../ir/attributes.js';
+import { attrInt } from '../ir/attributes.js';
 import { describeNode, type Node } from '../ir/graph.js';
 import { numel, storageFor, Tensor } from '../tensor.js';
 import type { OpDef, OutputType } from './op.js';
@@ -8,7 +8,7 @@ import { broadcastStrides, checkUnidirectional } from './util/broadcast.js';
 import { checkNode, FLOAT_TYPES, hasInput, requireDType, requiredTensor, requireSameDType } from './util/checks.js';
 import { dtypeError } from './util/errors.js';
 import { perInputElement } from './util/flops.js';
-import { meanVar } from './util/normalize.js';
+import { epsilonAttr, meanVar } from './util/normalize.js';
 import { roundInPlace } from './util/round.js';
 import { gatherStrided } from './util/strided.js';
 
@@ -68,7 +68,7 @@ export const LayerNormalization: OpDef = {
     const normShape = x.shape.slice(axis);
     const scale = expandTo(requiredTensor(node, inputs, 1), normShape);
     const bias = inputs[2] ? expandTo(inputs[2], normShape) : null;
-    const eps = attrFloat(node, 'epsilon', Math.fround(1e-5));
+    const eps = epsilonAttr(node);
     const stash = stashType(node);
     const out = storageFor(x.dtype, x.data.length);
     const means = storageFor(stash, outer);

@@ -38,4 +38,16 @@ export interface OpDef {
   evaluate(node: Node, inputs: readonly (Tensor | null)[], opset: number): Tensor[];
   /** Floating-point operations (a multiply-add counts 2); defaults to one per output element. */
   flops?(node: Node): number;
+  /**
+   * Whether the op only moves data, and how (absent: it computes):
+   *  - 'view': the output is the input's row-major data under another shape (Reshape, Flatten,
+   *    Squeeze, Unsqueeze, Identity): no kernel, the output aliases the input's buffer;
+   *  - 'rearrange': each output element is one input element, none taken twice, at positions the
+   *    attributes and constant inputs fix (Transpose, Concat, Split, Slice).
+   * Ops that copy an element more than once (Expand, Tile) or where the data says (the Gathers)
+   * are neither.
+   */
+  readonly dataMovement?: 'view' | 'rearrange';
+  /** The op applies an attribute `activation` (ai.yhc ops: activationOf) to its result. */
+  readonly takesActivation?: boolean;
 }

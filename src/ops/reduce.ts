@@ -41,8 +41,13 @@ function reduceAxesSpec(node: Node, opset: number, inputs: readonly (Tensor | nu
   return intsMovedToInput(node, 'axes', axesMovedAt(node.opType), opset, inputs);
 }
 
+/** A Reduce* node's keepdims (default 1): reduced axes stay as 1s. */
+export function reduceKeepDims(node: Node): boolean {
+  return attrInt(node, 'keepdims', 1) !== 0;
+}
+
 function reducePlan(node: Node, shape: readonly number[], spec: readonly number[] | null): ReducePlan {
-  const keep = attrInt(node, 'keepdims', 1) !== 0;
+  const keep = reduceKeepDims(node);
   const noop = attrInt(node, 'noop_with_empty_axes', 0) !== 0;
   if (spec === null || spec.length === 0) {
     if (noop) return { axes: null, shape: [...shape] };

@@ -74,6 +74,7 @@ export const Reshape: OpDef = {
   inputs: [2, 2],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'view',
   infer(node) {
     checkNode(node, Reshape);
     const dtype = requireDType(node, 0, ALL_TYPES);
@@ -106,6 +107,7 @@ export const Flatten: OpDef = {
   inputs: [1, 1],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'view',
   infer(node) {
     checkNode(node, Flatten);
     const dtype = requireDType(node, 0, ALL_TYPES);
@@ -152,6 +154,7 @@ function axesOp(opType: 'Squeeze' | 'Unsqueeze', shapeFn: typeof squeezeShape): 
     inputs: [1, 2],
     outputs: [1, 1],
     flops: noFlops,
+    dataMovement: 'view',
     infer(node, opset): OutputType[] {
       checkNode(node, def);
       const dtype = requireDType(node, 0, ALL_TYPES);
@@ -192,6 +195,7 @@ export const Transpose: OpDef = {
   inputs: [1, 1],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'rearrange',
   infer(node) {
     checkNode(node, Transpose);
     const x = node.input(0);

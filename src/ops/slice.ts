@@ -125,6 +125,7 @@ export const Slice: OpDef = {
   inputs: [1, 5],
   outputs: [1, 1],
   flops: noFlops,
+  dataMovement: 'rearrange',
   infer(node, opset) {
     checkNode(node, Slice);
     if (opset >= 10) {

@@ -13,7 +13,8 @@ import { roundInPlace } from './util/round.js';
  * exp(x - max) / Σ exp(x - max), in float64.
  */
 
-function softmaxLayout(node: Node, shape: readonly number[], opset: number): { outer: number; len: number; inner: number } {
+/** The [outer, len, inner] lanes a (Log)Softmax runs over, per the model's opset (see above). */
+export function softmaxLayout(node: Node, shape: readonly number[], opset: number): { outer: number; len: number; inner: number } {
   const rank = shape.length;
   const axis = normalizeAxis(node, attrInt(node, 'axis', opset >= 13 ? -1 : 1), Math.max(rank, 1));
   if (opset >= 13) return { outer: sizeOfRange(shape, 0, axis), len: shape[axis] ?? 1, inner: sizeOfRange(shape, axis + 1) };

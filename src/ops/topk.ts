@@ -25,8 +25,18 @@ function topkK(node: Node, opset: number, inputs: readonly (Tensor | null)[] | n
   return ks[0]!;
 }
 
+/** TopK's axis (default -1), normalized for `rank`. */
+export function topkAxis(node: Node, rank: number): number {
+  return normalizeAxis(node, attrInt(node, 'axis', -1), rank);
+}
+
+/** TopK's `largest` (default 1): the k largest, else the k smallest. */
+export function topkLargest(node: Node): boolean {
+  return attrInt(node, 'largest', 1) !== 0;
+}
+
 function topkShape(node: Node, shape: readonly number[], k: number): { axis: number; shape: number[] } {
-  const axis = normalizeAxis(node, attrInt(node, 'axis', -1), shape.length);
+  const axis = topkAxis(node, shape.length);
   if (k < 0 || k > shape[axis]!) {
     throw shapeError(node, `k = ${k} is out of range for axis ${axis} of shape ${shapeStr(shape)}`);
   }
@@ -81,7 +91,7 @@ export const TopK: OpDef = {
     const x = requiredTensor(node, inputs, 0);
     const k = topkK(node, opset, inputs);
     const { axis, shape } = topkShape(node, x.shape, k);
-    const largest = attrInt(node, 'largest', 1) !== 0;
+    const largest = topkLargest(node);
     const { outer, len, inner } = splitAroundAxis(x.shape, axis);
     const values = storageFor(x.dtype, numel(shape));
     const indices = new Float64Array(numel(shape));

@@ -3,14 +3,15 @@
 // never materialized (im2col on load, zero padding included).
 //
 // A block computes a tile of tile_m output channels x tile_n pixels (conv_tile_product.cuh: on
-// CUDA cores for float weights, on tensor cores for half ones), which leaves each of its 256
-// threads a 4 x 4 patch of it. Bias, the activation, the store (and SimAM's statistics) are the
-// epilogue, here.
+// CUDA cores for float weights, on tensor cores for half ones), which leaves each of its
+// block_threads threads a 4 x 4 patch of it. Bias, the activation, the store (and SimAM's
+// statistics) are the epilogue, here.
 //
 // P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act,
-//    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half)
-// Launch: batch * ceil(out_channels / 64) * ceil(out_h * out_w / 64) blocks of 256 threads.
+//    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half),
+//    tile_m, tile_n, tile_k, block_threads, tile_shared_bytes (the tile: 64, 64, 8, 256)
+// Launch: batch * ceil(out_channels / tile_m) * ceil(out_h * out_w / tile_n) blocks of block_threads.
 // conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
 #pragma once
 #include "conv_inputs.cuh"

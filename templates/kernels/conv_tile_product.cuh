@@ -20,12 +20,15 @@
 
 namespace yhc {
 
+// The tile sizes come from P (codegen/kernels/conv_tiled.ts emits them, and budgets the shared
+// memory of horizontally fused launches with P::tile_shared_bytes, which the tile products
+// static_assert against their own arrays).
 template <class P>
 struct TiledConvShape {
-  static constexpr int tile_m = 64;  // output channels per block
-  static constexpr int tile_n = 64;  // output pixels per block
-  static constexpr int tile_k = 8;   // reduction rows per shared-memory step
-  static constexpr int threads = 256;
+  static constexpr int tile_m = P::tile_m;  // output channels per block
+  static constexpr int tile_n = P::tile_n;  // output pixels per block
+  static constexpr int tile_k = P::tile_k;  // reduction rows per shared-memory step
+  static constexpr int threads = P::block_threads;
   static constexpr int pixels = P::out_h * P::out_w;
   static constexpr int k_total = P::in_channels * P::kernel_h * P::kernel_w;
   static constexpr int m_tiles = (P::out_channels + tile_m - 1) / tile_m;
@@ -81,9 +84,11 @@ template <class P, class Load>
 __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load load, const typename P::Weight* __restrict__ w,
                                                  float (&acc)[4][4]) {
   using S = TiledConvShape<P>;
-  static_assert(S::tile_m * S::tile_n == S::threads * 16, "each thread computes a 4 x 4 patch");
+  static_assert(S::tile_m * S::tile_n == S::threads * 16 && S::tile_n == 64, "each thread computes a 4 x 4 patch, 16 threads a row");
   __shared__ float w_tile[S::tile_k][S::tile_m];  // W[m0 + m][k0 + k], transposed
   __shared__ float x_tile[S::tile_k][S::tile_n];  // X_col[k0 + k][p0 + n]
+  static_assert(sizeof(w_tile) + sizeof(x_tile) == P::tile_shared_bytes,
+                "codegen/kernels/conv_tiled.ts budgets a different shared-memory size for the CUDA-core tile product");
   const int t = int(threadIdx.x);
   const int tm = (t / 16) * 4;
   const int tn = (t % 16) * 4;
@@ -124,7 +129,7 @@ __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load
   }
 }
 
-// Shared memory of tile_product_mma (codegen/kernels/conv_tiled.ts mirrors `bytes`). The
+// Shared memory of tile_product_mma (codegen/kernels/conv_tiled.ts mirrors `bytes`: P::tile_shared_bytes). The
 // staging tiles and the accumulator exchange are never live at once, so they share one buffer:
 // a horizontally fused launch holds every part's, and three levels' must fit beside a DwPw tile.
 template <class P>
@@ -150,6 +155,8 @@ __device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load
   // x_tile[n][k] = X_col[k0 + k][p0 + n]; rows padded to 10 halves so that 32 consecutive pixels
   // stored at one k spread over the banks. Fragment reads: 8 rows x 4 words, conflict-free.
   __shared__ __align__(16) unsigned char storage[M::bytes];
+  static_assert(M::bytes == P::tile_shared_bytes,
+                "codegen/kernels/conv_tiled.ts budgets a different shared-memory size for the tensor-core tile product");
   auto w_tile = reinterpret_cast<__half(*)[S::tile_k]>(storage);                     // [tile_m][tile_k]
   auto x_tile = reinterpret_cast<__half(*)[M::x_row]>(storage + M::w_bytes);         // [tile_n][x_row]
   auto exchange = reinterpret_cast<float(*)[M::exchange_row]>(storage);              // after the K loop

@@ -18,7 +18,7 @@
 
 namespace yhc {
 
-constexpr int kSelectThreads = 256;
+constexpr int kSelectThreads = 256;  // codegen/kernel_spec.ts THREADS_PER_BLOCK launches it
 
 // A key whose unsigned order is ONNX TopK's order of the floats: -0 and +0 equal, every NaN
 // below -inf (kNanKey; NaNs equal to each other: ties go to the lower index).

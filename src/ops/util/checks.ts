@@ -1,6 +1,6 @@
 import { isFloatDType, isIntegerDType, type DType } from '../../dtype.js';
 import { attrInts, checkKnownAttrs } from '../../ir/attributes.js';
-import type { Node, Value } from '../../ir/graph.js';
+import type { Node } from '../../ir/graph.js';
 import type { Tensor } from '../../tensor.js';
 import type { OpDef } from '../op.js';
 import { attributeError, dtypeError, invalidError, shapeError, shapeStr, valueLabel } from './errors.js';
@@ -51,14 +51,6 @@ export function requireSameDType(node: Node, indices: readonly number[]): DType 
     }
   }
   return first.dtype;
-}
-
-export function requireRank(node: Node, i: number, ok: (rank: number) => boolean, expected: string): Value {
-  const v = node.input(i);
-  if (!ok(v.shape.length)) {
-    throw shapeError(node, `${valueLabel(node, i)} has shape ${shapeStr(v.shape)}; expected ${expected}`);
-  }
-  return v;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { YhcError, q } from '../../errors.js';
-import { describeNode, type Node, type Value } from '../../ir/graph.js';
+import { describeNode, type Node } from '../../ir/graph.js';
 
 /** Error constructors that always name the node (and, where given, the value or attribute). */
 
@@ -23,10 +23,6 @@ export function evalError(node: Node, message: string): YhcError {
   return new YhcError('EVAL', `${describeNode(node)}: ${message}`);
 }
 
-export function opsetError(node: Node, opset: number, message: string): YhcError {
-  return new YhcError('UNSUPPORTED_OPSET', `${describeNode(node)}: opset ${opset}: ${message}`);
-}
-
 /** `input 1 ("name")` for messages. */
 export function valueLabel(node: Node, i: number): string {
   const v = node.inputs[i];
@@ -35,8 +31,4 @@ export function valueLabel(node: Node, i: number): string {
 
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
-}
-
-export function describeValue(v: Value): string {
-  return `${q(v.name)} ${v.dtype}${shapeStr(v.shape)}`;
 }

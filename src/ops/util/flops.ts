@@ -4,11 +4,6 @@ import { numel } from '../../tensor.js';
 /** Data movement does no arithmetic. */
 export const noFlops = (): number => 0;
 
-/** About one operation per output element (elementwise ops). */
-export function perOutputElement(node: Node): number {
-  return node.outputs.reduce((s, v) => s + numel(v.shape), 0);
-}
-
 /** One operation per element of input 0 (reductions, normalizations per pass). */
 export function perInputElement(node: Node, passes = 1): number {
   const x = node.inputs[0];

@@ -1,3 +1,26 @@
+import { attrFloat } from '../../ir/attributes.js';
+import type { Node } from '../../ir/graph.js';
+
+/**
+ * ONNX's default ε of the normalization ops, 1e-5, as the float32 attribute holds it
+ * (9.99999974737875e-6): what onnxruntime adds when a model leaves the attribute out.
+ */
+export const DEFAULT_EPSILON = Math.fround(1e-5);
+
+/** A normalization's ε attribute `name` (float32, as ONNX stores it), or the default. */
+export function epsilonAttr(node: Node, name = 'epsilon'): number {
+  return attrFloat(node, name, DEFAULT_EPSILON);
+}
+
+/**
+ * FLOPs of a group (or instance) normalization of `elements` values, as normalizeGroups and
+ * group_norm.cuh compute it per element: the mean (1), the squared deviations (3), normalizing
+ * and the affine (4); an activation applied after it ~4 more.
+ */
+export function normalizeGroupsFlops(elements: number, activated: boolean): number {
+  return (activated ? 12 : 8) * elements;
+}
+
 /**
  * Mean and (biased, population) variance of `len` contiguous elements, two-pass in float64 for
  * accuracy. Shared by the normalization ops.

@@ -1,5 +1,5 @@
 import { castValue, roundToBfloat16, roundToHalf, type DType } from '../../dtype.js';
-import { storageFor, Tensor, type TensorData } from '../../tensor.js';
+import type { TensorData } from '../../tensor.js';
 
 const TWO63 = 2 ** 63;
 const TWO64 = 2 ** 64;
@@ -67,18 +67,4 @@ export function roundInPlace(data: TensorData, dtype: DType): void {
       }
       return;
   }
-}
-
-/** A Tensor of `dtype` from computed values (doubles), rounded into the dtype. */
-export function tensorFromValues(dtype: DType, shape: readonly number[], values: ArrayLike<number>): Tensor {
-  const data = storageFor(dtype, values.length);
-  for (let i = 0; i < values.length; i++) data[i] = values[i]!;
-  roundInPlace(data, dtype);
-  return new Tensor(dtype, shape, data);
-}
-
-/** Wrap a buffer already in dtype storage, rounding in place. */
-export function finishTensor(dtype: DType, shape: readonly number[], data: TensorData): Tensor {
-  roundInPlace(data, dtype);
-  return new Tensor(dtype, shape, data);
 }

@@ -31,13 +31,30 @@ function positiveInts(node: Node, name: string, n: number): number[] {
   return [...v];
 }
 
+const AUTO_PADS = ['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'] as const;
+export type AutoPad = (typeof AUTO_PADS)[number];
+
+/** The auto_pad attribute of a Conv or MaxPool (default NOTSET). */
+export function autoPadOf(node: Node): AutoPad {
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  if (!(AUTO_PADS as readonly string[]).includes(autoPad)) {
+    throw attributeError(node, `auto_pad ${JSON.stringify(autoPad)} is not one of ${AUTO_PADS.join(', ')}`);
+  }
+  return autoPad as AutoPad;
+}
+
+/** The explicit pads attribute (begin pads, then end pads); [] when absent. */
+export function explicitPads(node: Node): readonly number[] {
+  return attrInts(node, 'pads', []);
+}
+
 export function windowGeometry(node: Node, inSize: readonly number[], kernel: readonly number[], opts: WindowOptions = {}): WindowGeometry {
   const n = inSize.length;
   if (kernel.length !== n) throw shapeError(node, `kernel ${shapeStr(kernel)} does not match ${n} spatial dims`);
   if (kernel.some((k) => k < 1)) throw shapeError(node, `kernel ${shapeStr(kernel)} must be positive`);
   const strides = positiveInts(node, 'strides', n);
   const dilations = positiveInts(node, 'dilations', n);
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const autoPad = autoPadOf(node);
   const ceil = opts.ceilMode ?? false;
   const padsBegin = new Array<number>(n).fill(0);
   const padsEnd = new Array<number>(n).fill(0);
@@ -50,7 +67,7 @@ export function windowGeometry(node: Node, inSize: readonly number[], kernel: re
       case 'NOTSET':
       case 'VALID': {
         if (autoPad === 'NOTSET' && node.attrs.has('pads')) {
-          const pads = attrInts(node, 'pads');
+          const pads = explicitPads(node);
           if (pads.length !== 2 * n) throw shapeError(node, `attribute "pads" has ${pads.length} values for ${n} spatial dims`);
           if (pads.some((p) => p < 0)) throw shapeError(node, `attribute "pads" ${shapeStr(pads)} must not be negative`);
           padsBegin[i] = pads[i]!;
@@ -76,8 +93,6 @@ export function windowGeometry(node: Node, inSize: readonly number[], kernel: re
         outSize[i] = out;
         break;
       }
-      default:
-        throw attributeError(node, `auto_pad ${JSON.stringify(autoPad)} is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER`);
     }
   }
   const ints = (a: readonly number[]) => a.map(int);

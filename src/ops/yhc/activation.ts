@@ -10,10 +10,11 @@ import type { TensorData } from '../../tensor.js';
 export const ACTIVATIONS = ['none', 'silu', 'relu', 'sigmoid'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-export function activationOf(node: Node): Activation {
-  const a = attrString(node, 'activation', 'none');
+/** The activation attribute `name` of a yhc op (default none), checked. */
+export function activationOf(node: Node, name = 'activation'): Activation {
+  const a = attrString(node, name, 'none');
   if (!(ACTIVATIONS as readonly string[]).includes(a)) {
-    throw new YhcError('UNSUPPORTED_ATTRIBUTE', `${describeNode(node)}: activation ${JSON.stringify(a)} is not one of ${ACTIVATIONS.join(', ')}`);
+    throw new YhcError('UNSUPPORTED_ATTRIBUTE', `${describeNode(node)}: ${name} ${JSON.stringify(a)} is not one of ${ACTIVATIONS.join(', ')}`);
   }
   return a as Activation;
 }

@@ -16,6 +16,7 @@ export const Affine: OpDef = {
   attributes: ['activation'],
   inputs: [3, 3],
   outputs: [1, 1],
+  takesActivation: true,
   infer(node) {
     checkNode(node, Affine);
     activationOf(node);
@@ -44,5 +45,6 @@ export const Affine: OpDef = {
     roundInPlace(out, x.dtype);
     return [new Tensor(x.dtype, x.shape, out)];
   },
+  // A multiply-add per element (an activation's cost is not counted, as for ai.yhc.Conv).
   flops: (node) => 2 * node.outputs[0]!.shape.reduce((a, b) => a * b, 1),
 };

@@ -16,6 +16,7 @@ export const YhcConv: OpDef = {
   attributes: [...OnnxConv.attributes, 'activation'],
   inputs: [2, 3],
   outputs: [1, 1],
+  takesActivation: true,
   infer(node): OutputType[] {
     checkNode(node, YhcConv);
     activationOf(node);

@@ -1,12 +1,13 @@
-import { attrFloat, attrInt, attrString } from '../../ir/attributes.js';
+import { attrInt } from '../../ir/attributes.js';
 import { Node, type Attrs } from '../../ir/graph.js';
 import { numel, type Tensor } from '../../tensor.js';
 import { convolve, convShape, type ConvShape } from '../conv.js';
 import type { OpDef } from '../op.js';
 import { checkNode, FLOAT_TYPES, hasInput, requireDType, requiredTensor, requireSameDType } from '../util/checks.js';
-import { attributeError, shapeError, shapeStr, valueLabel } from '../util/errors.js';
+import { shapeError, shapeStr, valueLabel } from '../util/errors.js';
+import { epsilonAttr, normalizeGroupsFlops } from '../util/normalize.js';
 import { roundInPlace } from '../util/round.js';
-import { applyActivation, ACTIVATIONS, type Activation } from './activation.js';
+import { activationOf, applyActivation, type Activation } from './activation.js';
 import { groupNorm } from './group_norm.js';
 
 /**
@@ -34,7 +35,7 @@ import { groupNorm } from './group_norm.js';
  *                                            (explicit pads; auto_pad is resolved by the pass)
  *   dw_activation, pw_activation             none | silu | relu | sigmoid (default none)
  *   dw_norm_groups, pw_norm_groups           GroupNorm group counts; 0 = no norm (default 0)
- *   dw_norm_epsilon, pw_norm_epsilon         the norms' ε (default 1e-5)
+ *   dw_norm_epsilon, pw_norm_epsilon         the norms' ε (default 1e-5 as float32, DEFAULT_EPSILON)
  */
 
 export const DW = { x: 0, weight: 1, bias: 2, normScale: 3, normBias: 4 } as const;
@@ -47,20 +48,12 @@ export interface StageEpilogue {
   readonly activation: Activation;
 }
 
-function activationAttr(node: Node, name: string): Activation {
-  const a = attrString(node, name, 'none');
-  if (!(ACTIVATIONS as readonly string[]).includes(a)) {
-    throw attributeError(node, `${name} ${JSON.stringify(a)} is not one of ${ACTIVATIONS.join(', ')}`);
-  }
-  return a as Activation;
-}
-
 export function dwEpilogue(node: Node): StageEpilogue {
-  return { normGroups: attrInt(node, 'dw_norm_groups', 0), normEpsilon: attrFloat(node, 'dw_norm_epsilon', Math.fround(1e-5)), activation: activationAttr(node, 'dw_activation') };
+  return { normGroups: attrInt(node, 'dw_norm_groups', 0), normEpsilon: epsilonAttr(node, 'dw_norm_epsilon'), activation: activationOf(node, 'dw_activation') };
 }
 
 export function pwEpilogue(node: Node): StageEpilogue {
-  return { normGroups: attrInt(node, 'pw_norm_groups', 0), normEpsilon: attrFloat(node, 'pw_norm_epsilon', Math.fround(1e-5)), activation: activationAttr(node, 'pw_activation') };
+  return { normGroups: attrInt(node, 'pw_norm_groups', 0), normEpsilon: epsilonAttr(node, 'pw_norm_epsilon'), activation: activationOf(node, 'pw_activation') };
 }
 
 /**
@@ -164,7 +157,8 @@ export const DwPw: OpDef = {
     const [n, , oh, ow] = y.shape as [number, number, number, number];
     const mid = n * x.shape[1]! * oh * ow; // elements between the two convs
     const out = numel(y.shape);
-    const norm = (groups: number, elements: number) => (groups > 0 ? 6 * elements : 0);
+    // Each stage's GroupNorm as ai.yhc.GroupNorm counts it (activations are not counted here).
+    const norm = (groups: number, elements: number) => (groups > 0 ? normalizeGroupsFlops(elements, false) : 0);
     return 2 * mid * numel(wd.shape.slice(2)) + 2 * out * wp.shape[1]! + norm(dwEpilogue(node).normGroups, mid) + norm(pwEpilogue(node).normGroups, out);
   },
 };

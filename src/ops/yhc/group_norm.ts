@@ -1,11 +1,10 @@
-import { attrFloat, attrInt } from '../../ir/attributes.js';
+import { attrInt } from '../../ir/attributes.js';
 import type { Node } from '../../ir/graph.js';
-import { storageFor, Tensor, type TensorData } from '../../tensor.js';
+import { numel, storageFor, Tensor, type TensorData } from '../../tensor.js';
 import type { OpDef } from '../op.js';
 import { checkNode, FLOAT_TYPES, requireDType, requiredTensor, requireSameDType } from '../util/checks.js';
 import { shapeError, shapeStr, valueLabel } from '../util/errors.js';
-import { perInputElement } from '../util/flops.js';
-import { normalizeGroups } from '../util/normalize.js';
+import { epsilonAttr, normalizeGroups, normalizeGroupsFlops } from '../util/normalize.js';
 import { roundInPlace } from '../util/round.js';
 import { activationOf, applyActivation, type Activation } from './activation.js';
 
@@ -22,10 +21,21 @@ import { activationOf, applyActivation, type Activation } from './activation.js'
  * always per CHANNEL here. num_groups = C is InstanceNormalization.
  */
 
+export interface GroupNormAttrs {
+  readonly groups: number;
+  readonly epsilon: number;
+  readonly activation: Activation;
+}
+
+/** num_groups (required), epsilon, activation; infer checks num_groups against X's channels. */
+export function groupNormAttrs(node: Node): GroupNormAttrs {
+  return { groups: attrInt(node, 'num_groups'), epsilon: epsilonAttr(node), activation: activationOf(node) };
+}
+
 /** The group count, after checking it divides X's channels. */
 function groupsOf(node: Node, x: readonly number[]): number {
   if (x.length < 2) throw shapeError(node, `input X has shape ${shapeStr(x)}; expected [N, C, …]`);
-  const g = attrInt(node, 'num_groups');
+  const g = groupNormAttrs(node).groups;
   if (g < 1 || x[1]! % g !== 0) throw shapeError(node, `num_groups ${g} must divide the channel count ${x[1]}`);
   return g;
 }
@@ -48,6 +58,7 @@ export const GroupNorm: OpDef = {
   attributes: ['num_groups', 'epsilon', 'activation'],
   inputs: [3, 3],
   outputs: [1, 1],
+  takesActivation: true,
   infer(node) {
     checkNode(node, GroupNorm);
     activationOf(node);
@@ -65,8 +76,8 @@ export const GroupNorm: OpDef = {
     const x = requiredTensor(node, inputs, 0);
     const scale = requiredTensor(node, inputs, 1).data;
     const bias = requiredTensor(node, inputs, 2).data;
-    return [groupNorm(x, groupsOf(node, x.shape), attrFloat(node, 'epsilon', Math.fround(1e-5)), scale, bias, activationOf(node))];
+    const a = groupNormAttrs(node);
+    return [groupNorm(x, groupsOf(node, x.shape), a.epsilon, scale, bias, a.activation)];
   },
-  // Mean, deviation², normalize, affine; an activation is a few more per element.
-  flops: (node) => perInputElement(node, activationOf(node) === 'none' ? 6 : 10),
+  flops: (node) => normalizeGroupsFlops(numel(node.input(0).shape), groupNormAttrs(node).activation !== 'none'),
 };

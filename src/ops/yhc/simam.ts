@@ -1,4 +1,5 @@
 import { attrFloat } from '../../ir/attributes.js';
+import type { Node } from '../../ir/graph.js';
 import { storageFor, Tensor } from '../../tensor.js';
 import type { OpDef } from '../op.js';
 import { int, sizeOfRange } from '../util/axes.js';
@@ -16,6 +17,18 @@ import { roundInPlace } from '../util/round.js';
  * Statistics are over every spatial axis (H and W for the rank-4 tensors the heads have).
  * float64 math, rounded once into X's dtype. With n = 1 the divisor is 0, as in the formula.
  */
+export interface SimamAttrs {
+  /** λ (required: SimAM's usual 1e-4 is the model's to state, not a default). */
+  readonly lambda: number;
+}
+
+export function simamAttrs(node: Node): SimamAttrs {
+  return { lambda: attrFloat(node, 'lambda') };
+}
+
+/** FLOPs per element of X: mean, deviation², its sum, then deviation², divide, add, sigmoid (≈4), multiply. */
+export const SIMAM_FLOPS_PER_ELEMENT = 11;
+
 export const SimAM: OpDef = {
   opType: 'SimAM',
   domain: 'ai.yhc',
@@ -27,12 +40,12 @@ export const SimAM: OpDef = {
     const dtype = requireDType(node, 0, FLOAT_TYPES);
     const x = node.input(0).shape;
     if (x.length < 3) throw shapeError(node, `input X has shape ${shapeStr(x)}; expected [N, C, H, W] (at least one spatial axis)`);
-    attrFloat(node, 'lambda');
+    simamAttrs(node);
     return [{ dtype, shape: [...x] }];
   },
   evaluate(node, inputs) {
     const x = requiredTensor(node, inputs, 0);
-    const lambda = attrFloat(node, 'lambda');
+    const { lambda } = simamAttrs(node);
     const plane = sizeOfRange(x.shape, 2);
     const planes = int(x.size / Math.max(1, plane));
     const out = storageFor(x.dtype, x.size);
@@ -53,6 +66,5 @@ export const SimAM: OpDef = {
     roundInPlace(out, x.dtype);
     return [new Tensor(x.dtype, x.shape, out)];
   },
-  // Mean, deviation², its sum, then per element: deviation², divide, add, sigmoid (≈4), multiply.
-  flops: (node) => perInputElement(node, 11),
+  flops: (node) => perInputElement(node, SIMAM_FLOPS_PER_ELEMENT),
 };

@@ -45,6 +45,15 @@ import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '
 export const YOLO_DECODE_OUTPUTS = ['detections', 'preds'] as const;
 export type YoloDecodeOutput = (typeof YOLO_DECODE_OUTPUTS)[number];
 
+/** What the decoder writes (attribute `output`, default detections). */
+export function yoloDecodeOutput(node: Node): YoloDecodeOutput {
+  const output = attrString(node, 'output', 'detections');
+  if (!(YOLO_DECODE_OUTPUTS as readonly string[]).includes(output)) {
+    throw attributeError(node, `output ${JSON.stringify(output)} is not one of ${YOLO_DECODE_OUTPUTS.join(', ')}`);
+  }
+  return output as YoloDecodeOutput;
+}
+
 export interface YoloLevel {
   readonly height: number;
   readonly width: number;
@@ -80,10 +89,7 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
   if (!strides.every((s) => Number.isFinite(s) && s > 0)) throw attributeError(node, `strides must be positive, got [${strides.join(', ')}]`);
   const cellOffset = attrFloat(node, 'grid_cell_offset', 0.5);
   if (!Number.isFinite(cellOffset)) throw attributeError(node, `grid_cell_offset must be finite, got ${cellOffset}`);
-  const output = attrString(node, 'output', 'detections');
-  if (!(YOLO_DECODE_OUTPUTS as readonly string[]).includes(output)) {
-    throw attributeError(node, `output ${JSON.stringify(output)} is not one of ${YOLO_DECODE_OUTPUTS.join(', ')}`);
-  }
+  const output = yoloDecodeOutput(node);
 
   const batch = node.input(0).shape[0]!;
   const levels: YoloLevel[] = [];
@@ -114,7 +120,7 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
     conf = attrFloat(node, 'conf');
     if (!Number.isFinite(conf)) throw attributeError(node, `conf must be a number, got ${conf}`);
   }
-  return { batch, nc, regMax, levels, anchors, cellOffset, output: output as YoloDecodeOutput, maxDet, conf };
+  return { batch, nc, regMax, levels, anchors, cellOffset, output, maxDet, conf };
 }
 
 /** The output shape of a layout. */

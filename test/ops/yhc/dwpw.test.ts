@@ -81,8 +81,8 @@ describe('ai.yhc.DwPw', () => {
     // H: (7 + 2 + 1 − 5) / 2 + 1 = 3; W: (6 + 1 + 2 − 5) / 2 + 1 = 3.
     expect(def.infer(node, 1)).toEqual([{ dtype: 'float32', shape: [2, M, 3, 3] }]);
     node.outputs[0]!.shape = [2, M, 3, 3];
-    // Two flops per multiply-add of each conv, six per normalized element.
-    expect(def.flops!(node)).toBe(2 * (2 * C * 9) * 9 + 2 * (2 * M * 9) * C + 6 * (2 * C * 9));
+    // Two flops per multiply-add of each conv, eight per normalized element (as ai.yhc.GroupNorm).
+    expect(def.flops!(node)).toBe(2 * (2 * C * 9) * 9 + 2 * (2 * M * 9) * C + 8 * (2 * C * 9));
   });
 
   it('rejects_a_norm_without_its_scale_and_bias', () => {
