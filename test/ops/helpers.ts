@@ -11,7 +11,7 @@ import { Tensor } from '../../src/tensor.js';
  * one-node graph, run the op's infer and evaluate, compare with expected outputs.
  */
 
-export { float, floats, ints } from '../helpers/attrs.js';
+export { float, ints } from '../helpers/attrs.js';
 export { f32 } from '../helpers/tensors.js';
 
 export type AttrValue = number | string | readonly number[] | Tensor | Attr;
