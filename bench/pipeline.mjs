@@ -37,10 +37,12 @@ try {
   const cache = join(work, 'cache-run');
   await compileModel(fixture('tiny_head'), { outDir: join(work, 'tiny'), target: 'host', cacheDir: cache });
   const engine = Engine.load(join(work, 'tiny'));
-  const inputs = Object.fromEntries(engine.inputs.map((i) => {
-    const b = readFileSync(join(repo, 'test', 'data', 'fixtures', `tiny_head.input.${i.name}.bin`));
-    return [i.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
-  }));
+  const inputs = Object.fromEntries(
+    engine.inputs.map((i) => {
+      const b = readFileSync(join(repo, 'test', 'data', 'fixtures', `tiny_head.input.${i.name}.bin`));
+      return [i.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+    }),
+  );
   const runs = [];
   for (let i = 0; i < 10; i++) {
     const t = performance.now();
@@ -61,7 +63,10 @@ try {
     const warm = await compileModel(fixture('v10head_n'), { outDir: join(work, `v10-${target}-2`), target, cacheDir });
     const warmWall = performance.now() - t;
     rows.push([`v10head_n build, --target ${target}, cold cache (${cold.manifest.build.units} compiler runs)`, `${cold.manifest.build.seconds.toFixed(1)} s`]);
-    rows.push([`v10head_n compile, --target ${target}, cached (${warm.manifest.build.cacheHits}/${warm.manifest.build.units} from cache; whole compileModel)`, `${(warmWall / 1000).toFixed(2)} s`]);
+    rows.push([
+      `v10head_n compile, --target ${target}, cached (${warm.manifest.build.cacheHits}/${warm.manifest.build.units} from cache; whole compileModel)`,
+      `${(warmWall / 1000).toFixed(2)} s`,
+    ]);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -28,7 +28,7 @@ export function fuseHorizontally(specs: readonly KernelSpec[], root: (v: Value) 
 
   const order = specs.map((_, i) => i).sort((a, b) => depth[a]! - depth[b]! || a - b);
   const out: KernelSpec[] = [];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && depth[order[j]!] === depth[order[i]!]) j++;
     const level = order.slice(i, j).map((k) => specs[k]!);

@@ -56,8 +56,7 @@ export function applyPrecision(graph: Graph, precision: Precision): PrecisionRep
   const readers = graph.consumers();
   const boundary = new Set<Value>([...graph.inputs, ...graph.outputs]);
   const storesHalf = (n: Node | null): n is Node => n !== null && activationSlot(n) >= 0;
-  const readsAsActivation = (n: Node, v: Value) =>
-    n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhcOp(n, 'YoloDecode'));
+  const readsAsActivation = (n: Node, v: Value) => n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhcOp(n, 'YoloDecode'));
 
   const half = new Set<Value>();
   for (const v of graph.values()) {

@@ -28,7 +28,8 @@ export function appendNms(settings: NmsSettings): Pass {
       const preds = graph.outputs[0]!;
       const batch = preds.shape[0]!;
       for (const name of [DETECTIONS_OUTPUT, NUM_DETS_OUTPUT]) {
-        if (graph.values().some((v) => v.name === name)) throw new YhcError('USAGE', `--decode names an output ${q(name)}, but the model already has a value of that name`);
+        if (graph.values().some((v) => v.name === name))
+          throw new YhcError('USAGE', `--decode names an output ${q(name)}, but the model already has a value of that name`);
       }
       graph.opsetImports.set(YHC_DOMAIN, graph.opsetImports.get(YHC_DOMAIN) ?? 1);
       const attrs = new Map([

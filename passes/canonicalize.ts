@@ -33,7 +33,11 @@ function foldConstants(graph: Graph, log: PassLog): void {
     if (n.outputs.some((v) => outputs.has(v))) continue;
     const def = lookupOp(n.opType, n.domain);
     if (!def) continue;
-    const results = def.evaluate(n, n.inputs.map((v) => v?.constant ?? null), graph.opset(n.domain));
+    const results = def.evaluate(
+      n,
+      n.inputs.map((v) => v?.constant ?? null),
+      graph.opset(n.domain),
+    );
     n.outputs.forEach((v, i) => (v.constant = results[i]!));
     n.outputs.forEach((v) => (v.producer = null));
     dead.push(n);
@@ -101,10 +105,13 @@ function absorbSilu(graph: Graph, log: PassLog): void {
     // next canonicalize run takes the SiLU then.
     if (!producer || !takesActivation(producer)) continue;
     const why =
-      activationOf(producer) !== 'none' ? `${describeNode(producer)} already applies an activation`
-      : !uses.onlyReadBy(x, [mul, sigmoid]) ? `the pre-activation value of ${describeNode(producer)} is also read elsewhere`
-      : uses.of(sigmoid.outputs[0]!).length !== 1 || uses.isGraphOutput(sigmoid.outputs[0]!) ? 'the Sigmoid is also read elsewhere'
-      : null;
+      activationOf(producer) !== 'none'
+        ? `${describeNode(producer)} already applies an activation`
+        : !uses.onlyReadBy(x, [mul, sigmoid])
+          ? `the pre-activation value of ${describeNode(producer)} is also read elsewhere`
+          : uses.of(sigmoid.outputs[0]!).length !== 1 || uses.isGraphOutput(sigmoid.outputs[0]!)
+            ? 'the Sigmoid is also read elsewhere'
+            : null;
     if (why) {
       log.note(`SiLU at ${describeNode(mul)} left as Sigmoid·Mul: ${why}`);
       continue;

@@ -38,7 +38,8 @@ function applyConfidenceThreshold(graph: Graph, threshold: number): void {
     );
   }
   const node = detecting[0]!;
-  if (graph.outputs.some((v) => v.name === NUM_DETS_OUTPUT)) throw new YhcError('USAGE', `--conf adds an output "${NUM_DETS_OUTPUT}", but the model already has one`);
+  if (graph.outputs.some((v) => v.name === NUM_DETS_OUTPUT))
+    throw new YhcError('USAGE', `--conf adds an output "${NUM_DETS_OUTPUT}", but the model already has one`);
   node.attrs.set('conf', { type: 'float', value: Math.fround(threshold) });
   const numDets = graph.newValue(NUM_DETS_OUTPUT, 'int32', [node.outputs[0]!.shape[0]!]);
   numDets.producer = node;

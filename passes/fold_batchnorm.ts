@@ -43,7 +43,11 @@ function foldIntoConvBefore(graph: Graph, conv: Node, bn: Node, a: { scale: Floa
   const weights = Array.from(w.data, (v, i) => v * a.scale[Math.floor(i / perOc)]!);
   const b = conv.inputs[2]?.constant ?? null;
   const bias = Array.from(a.scale, (s, oc) => (b ? b.data[oc]! : 0) * s + a.shift[oc]!);
-  conv.inputs = [conv.input(0), graph.newConstant(`${conv.name}_w_bn`, f32(w.shape, weights)), graph.newConstant(`${conv.name}_b_bn`, f32([w.shape[0]!], bias))];
+  conv.inputs = [
+    conv.input(0),
+    graph.newConstant(`${conv.name}_w_bn`, f32(w.shape, weights)),
+    graph.newConstant(`${conv.name}_b_bn`, f32([w.shape[0]!], bias)),
+  ];
   toYhcConv(conv);
   absorb(conv, [bn]);
   // The conv now produces what the BN produced (same Value: graph output names stay).
@@ -87,7 +91,11 @@ function toYhcConv(conv: Node): void {
 /** No padding at all: the only case where a BN before the conv folds exactly. */
 function hasNoPadding(conv: Node): boolean {
   const autoPad = autoPadOf(conv);
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return conv.input(1).shape.slice(2).every((k) => k === 1);
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER')
+    return conv
+      .input(1)
+      .shape.slice(2)
+      .every((k) => k === 1);
   return explicitPads(conv).every((p) => p === 0);
 }
 
@@ -114,7 +122,14 @@ function foldBatchNorms(graph: Graph, log: PassLog): void {
     }
     const readers = uses.of(bn.outputs[0]!);
     const next = readers[0];
-    if (readers.length === 1 && !uses.isGraphOutput(bn.outputs[0]!) && isConv(next) && next.input(0) === bn.outputs[0] && next.input(1).constant && (!next.inputs[2] || next.inputs[2].constant)) {
+    if (
+      readers.length === 1 &&
+      !uses.isGraphOutput(bn.outputs[0]!) &&
+      isConv(next) &&
+      next.input(0) === bn.outputs[0] &&
+      next.input(1).constant &&
+      (!next.inputs[2] || next.inputs[2].constant)
+    ) {
       if (hasNoPadding(next)) {
         foldIntoConvAfter(graph, bn, next, a);
         removeNodes(graph, [bn]);
@@ -128,7 +143,11 @@ function foldBatchNorms(graph: Graph, log: PassLog): void {
     bn.domain = YHC_DOMAIN;
     bn.opType = 'Affine';
     bn.attrs = new Map([['activation', { type: 'string', value: 'none' }]]);
-    bn.inputs = [x, graph.newConstant(`${bn.name}_scale`, f32([a.scale.length], a.scale)), graph.newConstant(`${bn.name}_shift`, f32([a.shift.length], a.shift))];
+    bn.inputs = [
+      x,
+      graph.newConstant(`${bn.name}_scale`, f32([a.scale.length], a.scale)),
+      graph.newConstant(`${bn.name}_shift`, f32([a.shift.length], a.shift)),
+    ];
     log.count('BatchNormalization → ai.yhc.Affine');
   }
 }
@@ -141,4 +160,3 @@ export const foldBatchnorm: Pass = {
     graph.toposort();
   },
 };
-

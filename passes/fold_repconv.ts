@@ -19,9 +19,7 @@ import type { Pass, PassLog } from './pass.js';
  */
 
 type Branch =
-  | { kind: 'conv'; node: Node; weights: Tensor; bias: Tensor | null }
-  | { kind: 'affine'; node: Node; scale: Tensor; shift: Tensor }
-  | { kind: 'identity' };
+  { kind: 'conv'; node: Node; weights: Tensor; bias: Tensor | null } | { kind: 'affine'; node: Node; scale: Tensor; shift: Tensor } | { kind: 'identity' };
 
 const isAdd = (n: Node | null | undefined): n is Node => isOnnxOp(n, 'Add');
 const noActivation = (n: Node) => activationOf(n) === 'none';
@@ -81,8 +79,7 @@ function convGeometry(conv: Node): Geometry | string {
   return { strides: g.strides, dilations: g.dilations, group: convGroups(conv) };
 }
 
-const sameGeometry = (a: Geometry, b: Geometry) =>
-  a.group === b.group && a.strides.join() === b.strides.join() && a.dilations.join() === b.dilations.join();
+const sameGeometry = (a: Geometry, b: Geometry) => a.group === b.group && a.strides.join() === b.strides.join() && a.dilations.join() === b.dilations.join();
 
 /** Sum the branches into one kernel of the largest size; float64 sums, rounded once. */
 function fuse(branches: readonly Branch[], geometry: Geometry, channels: number): { weights: Tensor; bias: Tensor } {
@@ -163,14 +160,21 @@ function foldParallelBranches(graph: Graph, log: PassLog): void {
     const [dh, dw] = geometry.dilations as [number, number];
     const [ph, pw] = [(dh * (kh - 1)) / 2, (dw * (kw - 1)) / 2];
     const replaced = [root, ...inner, ...(branches as Branch[]).flatMap((b) => (b.kind === 'identity' ? [] : [b.node]))];
-    const conv = graph.newNode('Conv', YHC_DOMAIN, convs[0]!.node.name, new Map([
-      ['strides', { type: 'ints', value: [...geometry.strides] }],
-      ['dilations', { type: 'ints', value: [...geometry.dilations] }],
-      ['group', { type: 'int', value: geometry.group }],
-      ['kernel_shape', { type: 'ints', value: [kh, kw] }],
-      ['pads', { type: 'ints', value: [ph, pw, ph, pw] }],
-      ['activation', { type: 'string', value: 'none' }],
-    ]), [x, graph.newConstant(`${root.name}_w_rep`, weights), graph.newConstant(`${root.name}_b_rep`, bias)], replaced);
+    const conv = graph.newNode(
+      'Conv',
+      YHC_DOMAIN,
+      convs[0]!.node.name,
+      new Map([
+        ['strides', { type: 'ints', value: [...geometry.strides] }],
+        ['dilations', { type: 'ints', value: [...geometry.dilations] }],
+        ['group', { type: 'int', value: geometry.group }],
+        ['kernel_shape', { type: 'ints', value: [kh, kw] }],
+        ['pads', { type: 'ints', value: [ph, pw, ph, pw] }],
+        ['activation', { type: 'string', value: 'none' }],
+      ]),
+      [x, graph.newConstant(`${root.name}_w_rep`, weights), graph.newConstant(`${root.name}_b_rep`, bias)],
+      replaced,
+    );
     graph.appendNode(conv, [out]);
     removeNodes(graph, replaced);
     log.count(`${branches.length} parallel branches folded into one conv`);

@@ -88,8 +88,10 @@ function instanceNormCore(inorm: Node, reshape: Node, uses: Uses): GroupedCore |
   }
   const scale = inorm.input(1).constant;
   const bias = inorm.input(2).constant;
-  if (!scale || !scale.data.every((v) => v === 1)) return miss('its scale is not all ones (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
-  if (!bias || !bias.data.every((v) => v === 0)) return miss('its bias is not all zeros (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
+  if (!scale || !scale.data.every((v) => v === 1))
+    return miss('its scale is not all ones (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
+  if (!bias || !bias.data.every((v) => v === 0))
+    return miss('its bias is not all zeros (a GroupNorm decomposition normalizes with a unit InstanceNormalization)');
   if (uses.soleReader(r) !== inorm) return miss('the grouped reshape is also read elsewhere');
   return { x, groups: r.shape[1]!, epsilon: instanceNormalizationAttrs(inorm).epsilon, normalized: inorm.outputs[0]!, nodes: [reshape, inorm] };
 }
@@ -111,7 +113,11 @@ function primitiveCore(mean: Node, uses: Uses): GroupedCore | Miss | null {
     return miss(`the reshape of ${shapeText(x.shape)} to ${shapeText(r.shape)} does not split the channels into [N, G, -1] groups`);
   }
   const d = sub.outputs[0]!;
-  const square = uses.of(d).find((n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === d && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === d && n.inputs[1] === d));
+  const square = uses
+    .of(d)
+    .find(
+      (n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === d && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === d && n.inputs[1] === d),
+    );
   const div = uses.of(d).find((n) => isOnnxOp(n, 'Div') && n.inputs[0] === d);
   if (!square || !div) return miss('the deviation r − mean is not both squared (Pow 2 or d·d) and divided by the standard deviation');
   const variance = uses.of(square.outputs[0]!).find(isMeanOverLastAxis);
@@ -131,7 +137,8 @@ function primitiveCore(mean: Node, uses: Uses): GroupedCore | Miss | null {
     [addEps.outputs[0]!, [sqrt]],
     [sqrt.outputs[0]!, [div]],
   ];
-  for (const [v, readers] of interior) if (!uses.onlyReadBy(v, readers)) return miss(`an intermediate value (${JSON.stringify(v.name)}) is also read elsewhere`);
+  for (const [v, readers] of interior)
+    if (!uses.onlyReadBy(v, readers)) return miss(`an intermediate value (${JSON.stringify(v.name)}) is also read elsewhere`);
   return { x, groups: r.shape[1]!, epsilon, normalized: div.outputs[0]!, nodes: [reshape, mean, sub, square, variance, addEps, sqrt, div] };
 }
 
@@ -145,18 +152,23 @@ function withTail(core: GroupedCore, name: string, uses: Uses): GroupNormMatch |
   const c = x.shape[1]!;
   const back = uses.soleReader(core.normalized);
   if (!isOnnxOp(back, 'Reshape') || back.inputs[0] !== core.normalized) return miss('the normalized groups are not (only) reshaped back');
-  if (!sameShape(back.outputs[0]!.shape, x.shape)) return miss(`the reshape back gives ${shapeText(back.outputs[0]!.shape)}, not the input's ${shapeText(x.shape)}`);
+  if (!sameShape(back.outputs[0]!.shape, x.shape))
+    return miss(`the reshape back gives ${shapeText(back.outputs[0]!.shape)}, not the input's ${shapeText(x.shape)}`);
   const replaced = [...core.nodes, back];
   let out = back.outputs[0]!;
   // Without the Mul or the Add: unit scale, zero bias.
   let scale: Float64Array = new Float64Array(c).fill(1);
   let bias: Float64Array = new Float64Array(c);
-  for (const [op, role] of [['Mul', 'γ'], ['Add', 'β']] as const) {
+  for (const [op, role] of [
+    ['Mul', 'γ'],
+    ['Add', 'β'],
+  ] as const) {
     const next = uses.soleReader(out);
     const operand = next && isOnnxOp(next, op) ? otherInput(next, out) : null;
     if (!next || !operand?.constant) continue;
     const values = perChannel(operand.constant, x.shape);
-    if (!values) return miss(`${role} of ${describeNode(next)} has shape ${shapeText(operand.constant.shape)}, not one value per channel of ${shapeText(x.shape)}`);
+    if (!values)
+      return miss(`${role} of ${describeNode(next)} has shape ${shapeText(operand.constant.shape)}, not one value per channel of ${shapeText(x.shape)}`);
     if (op === 'Mul') scale = values;
     else bias = values;
     out = next.outputs[0]!;
@@ -189,9 +201,18 @@ function convertGroupNormalization(graph: Graph, node: Node, opset: number): Mis
   const c = x.shape[1]!;
   let [scale, bias] = [node.input(1), node.input(2)];
   if (!perChannelScale(opset) && groups !== c) {
-    if (!scale.constant || !bias.constant) return miss(`its opset ${opset} scale and bias are per group and not constant, so they cannot be expanded per channel`);
+    if (!scale.constant || !bias.constant)
+      return miss(`its opset ${opset} scale and bias are per group and not constant, so they cannot be expanded per channel`);
     const perGroup = c / groups;
-    const expand = (t: Tensor, what: string) => graph.newConstant(`${node.name}_${what}`, Tensor.from(t.dtype, [c], Array.from({ length: c }, (_, ch) => t.data[Math.floor(ch / perGroup)]!)));
+    const expand = (t: Tensor, what: string) =>
+      graph.newConstant(
+        `${node.name}_${what}`,
+        Tensor.from(
+          t.dtype,
+          [c],
+          Array.from({ length: c }, (_, ch) => t.data[Math.floor(ch / perGroup)]!),
+        ),
+      );
     [scale, bias] = [expand(scale.constant, 'scale'), expand(bias.constant, 'bias')];
   }
   node.domain = YHC_DOMAIN;

@@ -58,7 +58,15 @@ function stageOf(conv: Node, uses: Uses): Stage {
 /** The pointwise conv the depthwise stage feeds, or why it does not qualify (null: no DW→PW chain here). */
 function pointwiseAfter(dw: Stage, uses: Uses): Node | string | null {
   const y = dw.conv.outputs[0]!;
-  const pw = uses.of(dw.out).find((n) => isYhcOp(n, 'Conv') && n.inputs[0] === dw.out && n.input(1).shape.slice(2).every((k) => k === 1));
+  const pw = uses.of(dw.out).find(
+    (n) =>
+      isYhcOp(n, 'Conv') &&
+      n.inputs[0] === dw.out &&
+      n
+        .input(1)
+        .shape.slice(2)
+        .every((k) => k === 1),
+  );
   if (!pw) {
     const norm = uses.of(y).find((n) => isYhcOp(n, 'GroupNorm'));
     if (norm && activationOf(dw.conv) !== 'none') return `${describeNode(dw.conv)} applies its activation before ${describeNode(norm)} (DwPw normalizes first)`;
@@ -86,7 +94,10 @@ function dwpwNode(graph: Graph, dw: Stage, pw: Stage): Node {
     ['pads', intsAttr([...g.padsBegin, ...g.padsEnd])],
     ['dilations', intsAttr(g.dilations)],
   ]);
-  for (const [prefix, s] of [['dw', dw], ['pw', pw]] as const) {
+  for (const [prefix, s] of [
+    ['dw', dw],
+    ['pw', pw],
+  ] as const) {
     attrs.set(`${prefix}_activation`, { type: 'string', value: s.activation });
     const norm = s.norm ? groupNormAttrs(s.norm) : null;
     attrs.set(`${prefix}_norm_groups`, { type: 'int', value: norm ? norm.groups : 0 });

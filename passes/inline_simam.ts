@@ -18,7 +18,6 @@ import type { Pass, PassLog } from './pass.js';
  * alone with a note — they still compute what they did.
  */
 
-
 interface SimamMatch {
   readonly x: Value;
   readonly lambda: number;
@@ -59,7 +58,11 @@ function matchSimam(mean: Node, uses: Uses): SimamMatch | string | null {
   const sub = uses.of(m).find((n) => isOnnxOp(n, 'Sub') && n.inputs[0] === x && n.inputs[1] === m);
   if (!sub) return null;
   const s = sub.outputs[0]!;
-  const square = uses.of(s).find((n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === s && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === s && n.inputs[1] === s));
+  const square = uses
+    .of(s)
+    .find(
+      (n) => (isOnnxOp(n, 'Pow') && n.inputs[0] === s && constantScalar(n.inputs[1]) === 2) || (isOnnxOp(n, 'Mul') && n.inputs[0] === s && n.inputs[1] === s),
+    );
   const d = square?.outputs[0];
   const sum = d && readerOf(uses, d, 'ReduceSum', 0);
   if (!square || !d || !sum) return null; // not SimAM-shaped at all

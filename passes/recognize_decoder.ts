@@ -34,11 +34,9 @@ import { seededGraphInputs } from './verify.js';
  *     so a look-alike that computes something else (xywh boxes, no sigmoid, …) stays as it is.
  */
 
-
 const CELL_OFFSET = 0.5;
 /** Seed of the random sources the region and the op are compared on. */
 const CHECK_SEED = 2024;
-
 
 /** Why a near-match is left alone. */
 class LeftAlone extends Error {}
@@ -104,7 +102,7 @@ function decoderOutput(graph: Graph, from: Node, uses: Uses): Value {
   while (stack.length > 0) {
     for (const v of stack.pop()!.outputs) {
       // An appended YoloNms is the decoder's reader, not part of it.
-      for (const r of uses.of(v)) if (!reached.has(r) && !isYhcOp(r, 'YoloNms')) reached.add(r), stack.push(r);
+      for (const r of uses.of(v)) if (!reached.has(r) && !isYhcOp(r, 'YoloNms')) (reached.add(r), stack.push(r));
     }
   }
   const order = new Map(graph.nodes.map((n, i) => [n, i]));
@@ -169,8 +167,7 @@ function pairLevels(boxSide: readonly Value[], scoreSide: readonly Value[], boxC
   }
   const shared = all.filter((v) => boxSide.includes(v) && scoreSide.includes(v));
   const ambiguous = shared.length > 0 && shared.every((v) => v.shape[1] === boxChannels);
-  const isBox = (v: Value, i: number) =>
-    !scoreSide.includes(v) || (boxSide.includes(v) && (ambiguous ? i % 2 === 0 : v.shape[1] === boxChannels));
+  const isBox = (v: Value, i: number) => !scoreSide.includes(v) || (boxSide.includes(v) && (ambiguous ? i % 2 === 0 : v.shape[1] === boxChannels));
   const boxes = all.filter((v, i) => isBox(v, i));
   const classes = all.filter((v, i) => !isBox(v, i));
   if (boxes.length !== classes.length) leave(`it reads ${boxes.length} box maps but ${classes.length} class maps`);
@@ -211,7 +208,8 @@ function decodeAttributes(region: Region, regMax: number): Attrs {
   for (const p of points) {
     const data = p.constant!.data;
     let a = 0;
-    const centres = p.shape[p.shape.length - 1] === anchors &&
+    const centres =
+      p.shape[p.shape.length - 1] === anchors &&
       grids.every(({ h, w }) => {
         for (let i = 0; i < h * w; i++, a++) {
           if (data[a] !== Math.fround((i % w) + CELL_OFFSET) || data[anchors + a] !== Math.fround(Math.floor(i / w) + CELL_OFFSET)) return false;
@@ -267,7 +265,14 @@ function regionGraph(graph: Graph, region: Region, sources: readonly Value[]): G
   };
   for (const n of graph.nodes) {
     if (!region.nodes.has(n)) continue;
-    const copy = sub.newNode(n.opType, n.domain, n.name, n.attrs, n.inputs.map((v) => (v ? valueOf(v) : null)), [n]);
+    const copy = sub.newNode(
+      n.opType,
+      n.domain,
+      n.name,
+      n.attrs,
+      n.inputs.map((v) => (v ? valueOf(v) : null)),
+      [n],
+    );
     sub.appendNode(copy, n.outputs.map(valueOf));
   }
   sub.outputs = [valueOf(region.out)];
@@ -284,7 +289,11 @@ function disagreement(graph: Graph, region: Region, decode: Node): string | null
   let got: Tensor;
   try {
     expected = runGraph(sub, inputs)['decoded']!;
-    got = YoloDecode.evaluate(decode, sub.inputs.map((v) => inputs[v.name]!), 1)[0]!;
+    got = YoloDecode.evaluate(
+      decode,
+      sub.inputs.map((v) => inputs[v.name]!),
+      1,
+    )[0]!;
   } catch (e) {
     return `it could not be evaluated: ${(e as Error).message}`;
   }
@@ -296,7 +305,10 @@ function disagreement(graph: Graph, region: Region, decode: Node): string | null
   const [b, rows, anchors] = got.shape as [number, number, number];
   const part = (t: Tensor, from: number, to: number) =>
     Array.from({ length: b }, (_, i) => Array.from(t.data.subarray((i * rows + from) * anchors, (i * rows + to) * anchors))).flat();
-  for (const [what, from, to] of [['boxes', 0, 4], ['scores', 4, rows]] as const) {
+  for (const [what, from, to] of [
+    ['boxes', 0, 4],
+    ['scores', 4, rows],
+  ] as const) {
     const c = compareDense(part(got, from, to), part(expected, from, to));
     if (!c.ok) return `its ${what} differ from YoloDecode's on random inputs (max |diff| ${c.maxAbs.toExponential(2)})`;
   }

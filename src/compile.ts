@@ -57,8 +57,7 @@ export interface CompileOptions {
 }
 
 export type CompileProgress =
-  | { readonly phase: 'load' | 'passes' | 'plan' | 'emit' | 'done'; readonly message: string }
-  | ({ readonly phase: 'build' } & BuildProgress);
+  { readonly phase: 'load' | 'passes' | 'plan' | 'emit' | 'done'; readonly message: string } | ({ readonly phase: 'build' } & BuildProgress);
 
 export interface CompileResult {
   readonly outDir: string;
@@ -87,7 +86,12 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
   const modelName = basename(modelPath, extname(modelPath));
-  const libName = `libyhc_${modelName.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40) || 'model'}.so`;
+  const libName = `libyhc_${
+    modelName
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .slice(0, 40) || 'model'
+  }.so`;
 
   const manifest = await withStagedDirectory(options.outDir, 'manifest.json', async (stage) => {
     progress({ phase: 'emit', message: `${plan.kernels.length} kernels` });

@@ -6,20 +6,7 @@ import { YhcError } from './errors.js';
  * bool type live in a Float64Array, which is exact for integers up to 2^53 — int64 values beyond
  * that (INT64_MAX as a Slice end, for instance) are only ever clamped, never computed with.
  */
-export type DType =
-  | 'float32'
-  | 'float16'
-  | 'bfloat16'
-  | 'float64'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'bool';
+export type DType = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool';
 
 export interface DTypeInfo {
   readonly name: DType;

@@ -5,9 +5,7 @@ export type TensorData = Float32Array | Float64Array;
 
 /** Storage array type for a dtype (see dtype.ts for why integers live in Float64Array). */
 export function storageFor(dtype: DType, length: number): TensorData {
-  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16'
-    ? new Float32Array(length)
-    : new Float64Array(length);
+  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16' ? new Float32Array(length) : new Float64Array(length);
 }
 
 export function numel(shape: readonly number[]): number {

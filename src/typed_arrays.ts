@@ -4,16 +4,7 @@ import { numel, Tensor } from './tensor.js';
 
 /** Host arrays the engine accepts: one typed array type per dtype (float16 travels as raw bits). */
 export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+  Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 const CONSTRUCTORS: Record<DType, new (n: number) => TypedArray> = {
   float32: Float32Array,

@@ -27,12 +27,10 @@
 #include <cuda_fp16.h>
 #include <cstdint>
 
-#define YHC_LAUNCH(kernel, grid, block, smem_bytes, stream, ...) \
-  kernel<<<(grid), (block), (smem_bytes), (stream)>>>(__VA_ARGS__)
-#define YHC_LAUNCH_NO_BARRIER(kernel, grid, block, smem_bytes, stream, ...) \
-  kernel<<<(grid), (block), (smem_bytes), (stream)>>>(__VA_ARGS__)
-#define YHC_DYNAMIC_SHARED(T, name)                                    \
-  extern __shared__ __align__(16) unsigned char yhc_dyn_smem_[];       \
+#define YHC_LAUNCH(kernel, grid, block, smem_bytes, stream, ...) kernel<<<(grid), (block), (smem_bytes), (stream)>>>(__VA_ARGS__)
+#define YHC_LAUNCH_NO_BARRIER(kernel, grid, block, smem_bytes, stream, ...) kernel<<<(grid), (block), (smem_bytes), (stream)>>>(__VA_ARGS__)
+#define YHC_DYNAMIC_SHARED(T, name)                              \
+  extern __shared__ __align__(16) unsigned char yhc_dyn_smem_[]; \
   T* name = reinterpret_cast<T*>(yhc_dyn_smem_)
 
 // Host-emulation diagnostics do not exist on a GPU; shared engine code may still ask.
@@ -42,12 +40,12 @@ static inline const char* yhc_emu_last_failure(void) { return ""; }
 
 #include "host_emu/yhc_host_emu.h"
 
-#define YHC_LAUNCH(kernel, grid, block, smem_bytes, stream, ...)                                      \
-  ((void)::yhc_emu::make_launcher((kernel), #kernel, __FILE__, __LINE__, ::dim3(grid), ::dim3(block), \
-                                  (size_t)(smem_bytes), (stream), true)(__VA_ARGS__))
-#define YHC_LAUNCH_NO_BARRIER(kernel, grid, block, smem_bytes, stream, ...)                           \
-  ((void)::yhc_emu::make_launcher((kernel), #kernel, __FILE__, __LINE__, ::dim3(grid), ::dim3(block), \
-                                  (size_t)(smem_bytes), (stream), false)(__VA_ARGS__))
+#define YHC_LAUNCH(kernel, grid, block, smem_bytes, stream, ...)                                                                      \
+  ((void)::yhc_emu::make_launcher((kernel), #kernel, __FILE__, __LINE__, ::dim3(grid), ::dim3(block), (size_t)(smem_bytes), (stream), \
+                                  true)(__VA_ARGS__))
+#define YHC_LAUNCH_NO_BARRIER(kernel, grid, block, smem_bytes, stream, ...)                                                           \
+  ((void)::yhc_emu::make_launcher((kernel), #kernel, __FILE__, __LINE__, ::dim3(grid), ::dim3(block), (size_t)(smem_bytes), (stream), \
+                                  false)(__VA_ARGS__))
 #define YHC_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(::yhc_emu_dyn_smem)
 
 #endif

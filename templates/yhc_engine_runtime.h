@@ -52,9 +52,9 @@ struct WeightsHeader {
   uint32_t version;       // 1
   uint32_t header_bytes;  // 64
   uint64_t payload_bytes;
-  uint32_t crc32;         // of the payload
+  uint32_t crc32;  // of the payload
   uint32_t reserved;
-  char build_id[32];      // hex; must equal the engine's
+  char build_id[32];  // hex; must equal the engine's
 };
 static_assert(sizeof(WeightsHeader) == 64, "weights header layout");
 
@@ -86,16 +86,16 @@ inline std::string cuda_message(const char* what, cudaError_t e) {
 }  // namespace yhc
 
 // Checked CUDA runtime call inside a function returning an int status.
-#define YHC_CUDA_OR_FAIL(call)                                                   \
-  do {                                                                           \
-    const cudaError_t yhc_err_ = (call);                                         \
+#define YHC_CUDA_OR_FAIL(call)                                                                         \
+  do {                                                                                                 \
+    const cudaError_t yhc_err_ = (call);                                                               \
     if (yhc_err_ != cudaSuccess) return yhc::fail(YHC_ERROR_CUDA, yhc::cuda_message(#call, yhc_err_)); \
   } while (0)
 
 // After each launch in run(): a launch that failed names its kernel.
-#define YHC_CHECK_LAUNCH(kernel_id)                                              \
-  do {                                                                           \
-    const cudaError_t yhc_err_ = cudaGetLastError();                             \
+#define YHC_CHECK_LAUNCH(kernel_id)                                                                                  \
+  do {                                                                                                               \
+    const cudaError_t yhc_err_ = cudaGetLastError();                                                                 \
     if (yhc_err_ != cudaSuccess) return yhc::fail(YHC_ERROR_CUDA, yhc::cuda_message("kernel " kernel_id, yhc_err_)); \
   } while (0)
 
@@ -223,11 +223,16 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
     return yhc::fail(err == cudaErrorMemoryAllocation ? YHC_ERROR_OUT_OF_MEMORY : YHC_ERROR_CUDA, yhc::cuda_message(what, err));
   };
   cudaError_t err;
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(weights)", err);
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(arena)", err);
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->state), yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1)) != cudaSuccess) return fail_cuda("cudaMalloc(state)", err);
-  if (yhc_plan::kStateBytes && (err = cudaMemset(e->state, 0, yhc_plan::kStateBytes)) != cudaSuccess) return fail_cuda("cudaMemset(state)", err);
-  if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess) return fail_cuda("cudaMemcpy(weights)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess)
+    return fail_cuda("cudaMalloc(weights)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess)
+    return fail_cuda("cudaMalloc(arena)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->state), yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1)) != cudaSuccess)
+    return fail_cuda("cudaMalloc(state)", err);
+  if (yhc_plan::kStateBytes && (err = cudaMemset(e->state, 0, yhc_plan::kStateBytes)) != cudaSuccess)
+    return fail_cuda("cudaMemset(state)", err);
+  if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess)
+    return fail_cuda("cudaMemcpy(weights)", err);
 #if defined(__CUDACC__)
   for (int i = 0; i < yhc_plan::kNumInputs; ++i) {
     e->staged_inputs.push_back(nullptr);
@@ -235,11 +240,13 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
   }
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i) {
     e->staged_outputs.push_back(nullptr);
-    if ((err = cudaMalloc(&e->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess) return fail_cuda("cudaMalloc(output)", err);
+    if ((err = cudaMalloc(&e->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess)
+      return fail_cuda("cudaMalloc(output)", err);
   }
   const char* no_graph = std::getenv("YHC_NO_CUDA_GRAPH");
   e->use_graph = !(no_graph && no_graph[0] && std::strcmp(no_graph, "0") != 0);
-  if (e->use_graph && (err = cudaStreamCreateWithFlags(&e->capture_stream, cudaStreamNonBlocking)) != cudaSuccess) return fail_cuda("cudaStreamCreateWithFlags", err);
+  if (e->use_graph && (err = cudaStreamCreateWithFlags(&e->capture_stream, cudaStreamNonBlocking)) != cudaSuccess)
+    return fail_cuda("cudaStreamCreateWithFlags", err);
 #endif
   *out = e;
   return YHC_OK;
@@ -253,10 +260,12 @@ inline size_t batch_bytes(size_t max_bytes, int batch) { return max_bytes / yhc_
 
 inline int check_batch(int batch) {
   if (batch < 1 || batch > yhc_plan::kMaxBatch) {
-    return fail(YHC_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(batch) + " is outside 1.." + std::to_string(yhc_plan::kMaxBatch) + " (the compiled batch)");
+    return fail(YHC_ERROR_INVALID_ARGUMENT,
+                "batch " + std::to_string(batch) + " is outside 1.." + std::to_string(yhc_plan::kMaxBatch) + " (the compiled batch)");
   }
   if (batch != yhc_plan::kMaxBatch && !yhc_plan::kDynamicBatch) {
-    return fail(YHC_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(batch) + ": this engine runs its compiled batch " + std::to_string(yhc_plan::kMaxBatch) + " only (a kernel's grid is not image-major)");
+    return fail(YHC_ERROR_INVALID_ARGUMENT, "batch " + std::to_string(batch) + ": this engine runs its compiled batch " +
+                                                std::to_string(yhc_plan::kMaxBatch) + " only (a kernel's grid is not image-major)");
   }
   return YHC_OK;
 }
@@ -287,11 +296,13 @@ YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* cons
   if (int s = yhc::check_batch(batch)) return s;
 #if defined(__CUDACC__)
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
-    YHC_CUDA_OR_FAIL(cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc::batch_bytes(yhc_plan::kInputBytes[i], batch), cudaMemcpyHostToDevice));
+    YHC_CUDA_OR_FAIL(
+        cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc::batch_bytes(yhc_plan::kInputBytes[i], batch), cudaMemcpyHostToDevice));
   if (int s = yhc_engine_run_batch(e, batch, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
   YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
-    YHC_CUDA_OR_FAIL(cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc::batch_bytes(yhc_plan::kOutputBytes[i], batch), cudaMemcpyDeviceToHost));
+    YHC_CUDA_OR_FAIL(
+        cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc::batch_bytes(yhc_plan::kOutputBytes[i], batch), cudaMemcpyDeviceToHost));
   return YHC_OK;
 #else
   return yhc_engine_run_batch(e, batch, host_inputs, host_outputs, nullptr);

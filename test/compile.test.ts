@@ -97,7 +97,19 @@ describe('build cache', () => {
     const a = writeModel(dir, 'weights.onnx', spec);
     const first = (await compileModel(a, { outDir: join(dir, 'wa'), target: 'host', cacheDir })).manifest;
     const w = spec.initializers![0]!.tensor;
-    const b = writeModel(dir, 'weights.onnx', { ...spec, initializers: [{ name: 'w', tensor: Tensor.from('float32', w.shape, Array.from(w.data, (v) => v * 2)) }] });
+    const b = writeModel(dir, 'weights.onnx', {
+      ...spec,
+      initializers: [
+        {
+          name: 'w',
+          tensor: Tensor.from(
+            'float32',
+            w.shape,
+            Array.from(w.data, (v) => v * 2),
+          ),
+        },
+      ],
+    });
     const second = (await compileModel(b, { outDir: join(dir, 'wb'), target: 'host', cacheDir })).manifest;
     expect(second.buildId).not.toBe(first.buildId);
     // Only engine.cu (it names the build) and the link are new: every kernel object is reused.

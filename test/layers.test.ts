@@ -30,8 +30,7 @@ function cruise(root: string, dirs: readonly string[]): Violation[] {
   return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
 
-const describeViolation = (v: Violation) =>
-  `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`;
+const describeViolation = (v: Violation) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle ${v.cycle.map((c) => c.name).join(' → ')})` : ''}`;
 
 describe('layers', () => {
   it('the_source_tree_has_no_cycle_and_no_import_against_the_layer_order', () => {
@@ -89,7 +88,13 @@ describe('layers', () => {
     });
 
     it('reports_nothing_else', () => {
-      const expected = new Set(['no-circular', 'passes-imports-no-higher-layer', 'native-code-only-from-runtime-and-driver', 'no-import-of-an-unlayered-module', 'every-module-has-a-layer']);
+      const expected = new Set([
+        'no-circular',
+        'passes-imports-no-higher-layer',
+        'native-code-only-from-runtime-and-driver',
+        'no-import-of-an-unlayered-module',
+        'every-module-has-a-layer',
+      ]);
       expect(violations.filter((v) => !expected.has(v.rule.name)).map(describeViolation)).toEqual([]);
     });
   });

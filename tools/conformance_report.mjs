@@ -115,11 +115,7 @@ export function runCase(api, dataDir, name) {
   }
 
   const integer = (t) => !FLOAT_DTYPES.has(t.dtype);
-  const attempts = [
-    [],
-    inputs.filter(([, t]) => integer(t)).map(([n]) => n),
-    inputs.map(([n]) => n),
-  ];
+  const attempts = [[], inputs.filter(([, t]) => integer(t)).map(([n]) => n), inputs.map(([n]) => n)];
   let loaded = null;
   let constant = [];
   for (const names of attempts) {
@@ -205,14 +201,20 @@ function reasons(rejected) {
   for (const r of rejected) {
     if (!byCode.has(r.code)) byCode.set(r.code, new Set());
     const type = /data type (\w+)/.exec(r.message ?? '');
-    const what = type ? type[1] : /is not a tensor/.test(r.message ?? '') ? 'sequence/optional values' : shortReason(r.message).replace(/^(unnamed \w+ node|node "[^"]*" \(\w+\)): /, '');
+    const what = type
+      ? type[1]
+      : /is not a tensor/.test(r.message ?? '')
+        ? 'sequence/optional values'
+        : shortReason(r.message).replace(/^(unnamed \w+ node|node "[^"]*" \(\w+\)): /, '');
     byCode.get(r.code).add(what);
   }
   return [...byCode].map(([code, whats]) => `${code} (${[...whats].sort().join(', ')})`).join('; ');
 }
 
 function shortReason(message) {
-  const m = String(message ?? '').replace(/\|/g, '\\|').replace(/\s+/g, ' ');
+  const m = String(message ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\s+/g, ' ');
   return m.length > 160 ? `${m.slice(0, 157)}…` : m;
 }
 

@@ -43,7 +43,10 @@ function headerComment(k: PlannedKernel): string[] {
   for (const t of s.tensors) {
     const code = `//   ${t.access === 'read' ? 'in ' : 'out'} ${t.name.padEnd(width)} ${typeText(t.value)}`;
     const name = t.value.name ? shortName(t.value.name) : '(a yhc temporary)';
-    lines.push(code.length + 2 + name.length <= MAX_LINE ? `${code}  ${name}` : code, ...(code.length + 2 + name.length <= MAX_LINE ? [] : [`//       ${name}`]));
+    lines.push(
+      code.length + 2 + name.length <= MAX_LINE ? `${code}  ${name}` : code,
+      ...(code.length + 2 + name.length <= MAX_LINE ? [] : [`//       ${name}`]),
+    );
   }
   lines.push('//', `// FLOPs: ${grouped(s.flops)}   bytes (min): ${grouped(kernelBytes(s))}`);
   lines.push(`// Launch: ${grouped(s.launch.grid)} blocks x ${s.launch.block} threads${s.launch.barriers ? ', block barriers' : ''}`);

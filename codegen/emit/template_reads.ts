@@ -19,7 +19,7 @@ interface Entity {
 /** Source text without comments, and string and character literals emptied (so braces count). */
 function code(src: string): string {
   let out = '';
-  for (let i = 0; i < src.length; ) {
+  for (let i = 0; i < src.length;) {
     const two = src.slice(i, i + 2);
     if (two === '//') {
       while (i < src.length && src[i] !== '\n') i++;

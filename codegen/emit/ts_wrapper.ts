@@ -22,9 +22,11 @@ const ARRAY_TYPE: Record<DType, string> = {
 };
 
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function ' +
     'if import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
-    'implements interface package private protected public await async of get set any unknown never undefined arguments eval').split(' '),
+    'implements interface package private protected public await async of get set any unknown never undefined arguments eval'
+  ).split(' '),
 );
 
 /**
@@ -58,16 +60,19 @@ export function typedWrapperSource(graph: Graph): string {
     manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
   });
   const file = project.createSourceFile('engine.ts');
-  file.addStatements([
-    `// engine.ts — ${GENERATED_BANNER}`,
-    '// Typed wrapper for this build; needs the yhc package (npm install yhc).',
-  ]);
+  file.addStatements([`// engine.ts — ${GENERATED_BANNER}`, '// Typed wrapper for this build; needs the yhc package (npm install yhc).']);
   file.addImportDeclaration({ moduleSpecifier: 'yhc', namedImports: ['Engine'] });
   file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['dirname'] });
   file.addImportDeclaration({ moduleSpecifier: 'node:url', namedImports: ['fileURLToPath'] });
 
-  const inputNames = wrapperFieldNames(graph.inputs.map((v) => v.name), 'input');
-  const outputNames = wrapperFieldNames(graph.outputs.map((v) => v.name), 'output');
+  const inputNames = wrapperFieldNames(
+    graph.inputs.map((v) => v.name),
+    'input',
+  );
+  const outputNames = wrapperFieldNames(
+    graph.outputs.map((v) => v.name),
+    'output',
+  );
   const member = (v: Value, name: string) => ({
     name,
     type: ARRAY_TYPE[v.dtype],
@@ -102,7 +107,7 @@ export function typedWrapperSource(graph: Graph): string {
   cls.addMethod({
     name: 'load',
     isStatic: true,
-    docs: ['Load the engine library and weights of the build directory (default: this file\'s directory).'],
+    docs: ["Load the engine library and weights of the build directory (default: this file's directory)."],
     parameters: [{ name: 'dir', type: 'string', initializer: 'dirname(fileURLToPath(import.meta.url))' }],
     returnType: 'ModelEngine',
     statements: ['return new ModelEngine(Engine.load(dir));'],

@@ -11,7 +11,6 @@ import type { LoweringContext } from './lowering.js';
  * applied on load, or both.
  */
 
-
 /** Where a conv leaves the GroupNorm statistics of its output (group_moments.cuh). */
 export interface GroupStatsOutput {
   readonly groups: number;
@@ -105,7 +104,15 @@ export function conv2dNormedGroupStatsSpec(s: ConvStep, n: NormalizedInput, g: G
 
 /** The tensors of a conv that normalizes its input: x, the statistics and affine, then w, bias, y. */
 export function normedTensors(s: ConvStep, n: NormalizedInput) {
-  return [read('x', s.x), read('stats', n.stats), read('scale', n.scale), read('shift', n.shift), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)];
+  return [
+    read('x', s.x),
+    read('stats', n.stats),
+    read('scale', n.scale),
+    read('shift', n.shift),
+    read('w', s.w),
+    ...(s.bias ? [read('bias', s.bias)] : []),
+    write('y', s.y),
+  ];
 }
 
 export const NORMED_CALL_ARGS = (s: ConvStep) => ['x', 'stats', 'scale', 'shift', 'w', s.bias ? 'bias' : 'nullptr', 'y'];

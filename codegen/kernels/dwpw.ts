@@ -1,7 +1,18 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { DW, PW, dwEpilogue, dwpwShapes, pwEpilogue, type DwPwShapes, type StageEpilogue } from '../../src/ops/yhc/dwpw.js';
 import { ACTIVATION_FUNCTOR, type Activation } from '../../src/ops/yhc/activation.js';
-import { boolParam, elementTypeParam, intParam, read, requireFloat32, requireFloatStorage, THREADS_PER_BLOCK, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import {
+  boolParam,
+  elementTypeParam,
+  intParam,
+  read,
+  requireFloat32,
+  requireFloatStorage,
+  THREADS_PER_BLOCK,
+  typeParam,
+  write,
+  type KernelSpec,
+} from '../kernel_spec.js';
 import { conv2dDirectSpec, windowParams, type ConvStep } from './conv_direct.js';
 import { conv2dGroupStatsSpec, conv2dNormedGroupStatsSpec, conv2dNormedInputSpec, groupStatsOutput } from './conv_statistics.js';
 import type { LoweringContext } from './lowering.js';
@@ -72,7 +83,14 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
       elementTypeParam('Weight', s.dwWeight),
       elementTypeParam('Output', s.y),
     ],
-    tensors: [read('x', s.x), read('dw_w', s.dwWeight), ...(s.dwBias ? [read('dw_bias', s.dwBias)] : []), read('pw_w', s.pwWeight), ...(s.pwBias ? [read('pw_bias', s.pwBias)] : []), write('y', s.y)],
+    tensors: [
+      read('x', s.x),
+      read('dw_w', s.dwWeight),
+      ...(s.dwBias ? [read('dw_bias', s.dwBias)] : []),
+      read('pw_w', s.pwWeight),
+      ...(s.pwBias ? [read('pw_bias', s.pwBias)] : []),
+      write('y', s.y),
+    ],
     callArgs: ['x', 'dw_w', s.dwBias ? 'dw_bias' : 'nullptr', 'pw_w', s.pwBias ? 'pw_bias' : 'nullptr', 'y'],
     launch: {
       grid: batch * Math.ceil(pixels / s.tile),
@@ -90,7 +108,17 @@ function fusedSpec(s: FusedDwPw): KernelSpec {
 
 /** A pointwise GroupNorm (with its activation) from the raw pointwise result into `out`. */
 function pwNormSpec(node: Node, raw: Value, out: Value, pw: StageEpilogue): KernelSpec {
-  return groupNormSpec({ x: raw, scale: node.input(PW.normScale), bias: node.input(PW.normBias), y: out, groups: pw.normGroups, epsilon: pw.normEpsilon, activation: pw.activation, family: 'dwpwpwnorm', nodes: [node] });
+  return groupNormSpec({
+    x: raw,
+    scale: node.input(PW.normScale),
+    bias: node.input(PW.normBias),
+    y: out,
+    groups: pw.normGroups,
+    epsilon: pw.normEpsilon,
+    activation: pw.activation,
+    family: 'dwpwpwnorm',
+    nodes: [node],
+  });
 }
 
 export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
@@ -116,12 +144,34 @@ export function dwpwKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const tile = dwpwTile(x.shape[1]!);
   let convs: KernelSpec[];
   if (tile > 0) {
-    convs = [fusedSpec({ x, dwWeight, dwBias, pwWeight, pwBias, y: pwOut, geometry: shapes.dw.geometry, dwActivation: dw.activation, pwActivation, tile, node })];
+    convs = [
+      fusedSpec({ x, dwWeight, dwBias, pwWeight, pwBias, y: pwOut, geometry: shapes.dw.geometry, dwActivation: dw.activation, pwActivation, tile, node }),
+    ];
   } else {
     const hidden = ctx.temp(y.dtype, shapes.dw.outShape);
     convs = [
-      conv2dDirectSpec({ x, w: dwWeight, bias: dwBias, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: dw.activation, family: 'dwpwdw', node }),
-      conv2dDirectSpec({ x: hidden, w: pwWeight, bias: pwBias, y: pwOut, groups: 1, geometry: shapes.pw.geometry, activation: pwActivation, family: 'dwpwpw', node }),
+      conv2dDirectSpec({
+        x,
+        w: dwWeight,
+        bias: dwBias,
+        y: hidden,
+        groups: x.shape[1]!,
+        geometry: shapes.dw.geometry,
+        activation: dw.activation,
+        family: 'dwpwdw',
+        node,
+      }),
+      conv2dDirectSpec({
+        x: hidden,
+        w: pwWeight,
+        bias: pwBias,
+        y: pwOut,
+        groups: 1,
+        geometry: shapes.pw.geometry,
+        activation: pwActivation,
+        family: 'dwpwpw',
+        node,
+      }),
     ];
   }
   return pw.normGroups > 0 ? [...convs, pwNormSpec(node, pwOut, y, pw)] : convs;
@@ -140,13 +190,36 @@ function normalizedAcrossKernels(node: Node, shapes: DwPwShapes, dw: StageEpilog
   const hidden = ctx.temp(y.dtype, shapes.dw.outShape); // the raw depthwise result, stored like y
   const dwStats = groupStatsOutput(ctx, shapes.dw.outShape, dw.normGroups, dw.normEpsilon);
   const depthwise = conv2dGroupStatsSpec(
-    { x, w: node.input(DW.weight), bias: node.inputs[DW.bias] ?? null, y: hidden, groups: x.shape[1]!, geometry: shapes.dw.geometry, activation: 'none', family: 'dwpwdw', node },
+    {
+      x,
+      w: node.input(DW.weight),
+      bias: node.inputs[DW.bias] ?? null,
+      y: hidden,
+      groups: x.shape[1]!,
+      geometry: shapes.dw.geometry,
+      activation: 'none',
+      family: 'dwpwdw',
+      node,
+    },
     dwStats,
   );
-  const normedHidden = { groups: dw.normGroups, activation: dw.activation, stats: dwStats.stats, scale: node.input(DW.normScale), shift: node.input(DW.normBias) };
+  const normedHidden = {
+    groups: dw.normGroups,
+    activation: dw.activation,
+    stats: dwStats.stats,
+    scale: node.input(DW.normScale),
+    shift: node.input(DW.normBias),
+  };
   const pwConv = (out: Value): ConvStep => ({
-    x: hidden, w: node.input(PW.weight), bias: node.inputs[PW.bias] ?? null, y: out, groups: 1, geometry: shapes.pw.geometry,
-    activation: pw.normGroups > 0 ? 'none' : pw.activation, family: 'dwpwpw', node,
+    x: hidden,
+    w: node.input(PW.weight),
+    bias: node.inputs[PW.bias] ?? null,
+    y: out,
+    groups: 1,
+    geometry: shapes.pw.geometry,
+    activation: pw.normGroups > 0 ? 'none' : pw.activation,
+    family: 'dwpwpw',
+    node,
   });
   // The readers of y apply the pointwise GroupNorm (norm_handoff.ts): y holds the raw pointwise
   // result, and this conv gathers its statistics.

@@ -8,14 +8,34 @@ import { kernelView } from './kernel_view.js';
 
 /** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
 const UNARY: Record<string, string> = {
-  Sigmoid: 'Sigmoid', Sqrt: 'Sqrt', Exp: 'Exp', Erf: 'Erf', Tanh: 'Tanh', Relu: 'Relu', Neg: 'Neg',
-  Abs: 'Abs', Reciprocal: 'Reciprocal', Floor: 'Floor', Ceil: 'Ceil', Not: 'Not',
+  Sigmoid: 'Sigmoid',
+  Sqrt: 'Sqrt',
+  Exp: 'Exp',
+  Erf: 'Erf',
+  Tanh: 'Tanh',
+  Relu: 'Relu',
+  Neg: 'Neg',
+  Abs: 'Abs',
+  Reciprocal: 'Reciprocal',
+  Floor: 'Floor',
+  Ceil: 'Ceil',
+  Not: 'Not',
 };
 /** Functors written in float math: float32 only (the rest are generic over the element type). */
 const FLOAT_ONLY = new Set(['Sigmoid', 'Sqrt', 'Exp', 'Erf', 'Tanh', 'Reciprocal', 'Floor', 'Ceil']);
 const BINARY: Record<string, string> = {
-  Add: 'Add', Sub: 'Sub', Mul: 'Mul', Div: 'Div', Pow: 'Pow', And: 'And', Or: 'Or',
-  Equal: 'Equal', Less: 'Less', Greater: 'Greater', Max: 'Max', Min: 'Min',
+  Add: 'Add',
+  Sub: 'Sub',
+  Mul: 'Mul',
+  Div: 'Div',
+  Pow: 'Pow',
+  And: 'And',
+  Or: 'Or',
+  Equal: 'Equal',
+  Less: 'Less',
+  Greater: 'Greater',
+  Max: 'Max',
+  Min: 'Min',
 };
 
 export const UNARY_OPS = [...Object.keys(UNARY), 'Cast'];

@@ -90,7 +90,11 @@ export function gatherNdKernel(node: Node): KernelSpec {
     tensors: [read('data', data), read('indices', indices), write('y', y)],
     locals: [
       { cType: `yhc::Dims<${Math.max(1, depth)}>`, name: 'indexed_dims', init: int64Array(depth ? indexed : [1]) },
-      { cType: `yhc::Strides<${Math.max(1, depth)}>`, name: 'indexed_strides', init: int64Array(depth ? dataStrides.slice(batchDims, batchDims + depth) : [0]) },
+      {
+        cType: `yhc::Strides<${Math.max(1, depth)}>`,
+        name: 'indexed_strides',
+        init: int64Array(depth ? dataStrides.slice(batchDims, batchDims + depth) : [0]),
+      },
     ],
     callArgs: ['data', 'indices', 'y', 'indexed_dims', 'indexed_strides'],
     launch: oneThreadPerElement(n),

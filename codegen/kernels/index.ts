@@ -61,4 +61,3 @@ export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
   if (node.domain === YHC_DOMAIN) return YHC_GENERATORS.get(node.opType);
   return undefined;
 }
-

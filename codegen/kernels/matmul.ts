@@ -25,7 +25,10 @@ export function matmulKernel(node: Node): KernelSpec {
   const y = node.outputs[0]!;
   const acc = ACCUMULATOR[a.dtype];
   if (!acc || b.dtype !== a.dtype) {
-    throw new YhcError('CODEGEN', `${describeNode(node)}: the MatMul kernel takes two float32, float16, int32, int64, uint32 or uint64 tensors of one type, got ${a.dtype} and ${b.dtype}`);
+    throw new YhcError(
+      'CODEGEN',
+      `${describeNode(node)}: the MatMul kernel takes two float32, float16, int32, int64, uint32 or uint64 tensors of one type, got ${a.dtype} and ${b.dtype}`,
+    );
   }
   const a2 = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
   const b2 = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;

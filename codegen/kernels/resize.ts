@@ -1,7 +1,18 @@
 import type { Node } from '../../src/ir/graph.js';
 import { resizeIndexMaps } from '../../src/ops/resize.js';
 import { numel, stridesOf, Tensor } from '../../src/tensor.js';
-import { boolParam, elementType, imageMajorThreads, oneThreadPerElement, int64Array, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import {
+  boolParam,
+  elementType,
+  imageMajorThreads,
+  oneThreadPerElement,
+  int64Array,
+  intParam,
+  read,
+  typeParam,
+  write,
+  type KernelSpec,
+} from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -28,7 +39,15 @@ export function resizeKernel(node: Node, ctx: LoweringContext): KernelSpec {
   const rationals = maps.map((m, d) => rationalMap(m, x.shape[d]!));
   const useTable = rationals.some((r) => r === null);
   const begins = maps.map((_, d) => maps.slice(0, d).reduce((n, m) => n + m.length, 0));
-  const table = useTable ? ctx.constant(Tensor.from('int32', [begins.at(-1)! + maps.at(-1)!.length], maps.flatMap((m) => [...m]))) : null;
+  const table = useTable
+    ? ctx.constant(
+        Tensor.from(
+          'int32',
+          [begins.at(-1)! + maps.at(-1)!.length],
+          maps.flatMap((m) => [...m]),
+        ),
+      )
+    : null;
   // Image-major when the batch axis is copied as is; otherwise one fixed grid over every element.
   const imageMajor = x.shape.length > 1 && y.shape[0]! > 0 && maps[0]!.every((src, c) => src === c);
   const perImage = imageMajor ? numel(y.shape) / y.shape[0]! : numel(y.shape);

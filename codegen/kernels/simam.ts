@@ -14,26 +14,28 @@ export function simamKernel(node: Node, ctx: LoweringContext): readonly KernelSp
   if (ctx.inputHandoff(y)) return [];
   const spatial = numel(x.shape.slice(2));
   const planes = x.shape[0]! * x.shape[1]!;
-  return [{
-    family: 'simam',
-    template: 'simam.cuh',
-    kernel: 'yhc::simam',
-    blockFunction: 'yhc::simam_block',
-    staticSharedBytes: THREADS_PER_BLOCK * 4,
-    params: [
-      intParam('planes', planes),
-      intParam('spatial', spatial),
-      floatParam('lambda', simamAttrs(node).lambda),
-      intParam('block_threads', THREADS_PER_BLOCK),
-      elementTypeParam('Input', x),
-      elementTypeParam('Output', y),
-    ],
-    tensors: [read('x', x), write('y', y)],
-    callArgs: ['x', 'y'],
-    launch: { grid: planes, block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
-    imageBlocks: x.shape[1]!,
-    nodes: [node],
-    flops: SIMAM_FLOPS_PER_ELEMENT * planes * spatial,
-    halfStorage: true,
-  }];
+  return [
+    {
+      family: 'simam',
+      template: 'simam.cuh',
+      kernel: 'yhc::simam',
+      blockFunction: 'yhc::simam_block',
+      staticSharedBytes: THREADS_PER_BLOCK * 4,
+      params: [
+        intParam('planes', planes),
+        intParam('spatial', spatial),
+        floatParam('lambda', simamAttrs(node).lambda),
+        intParam('block_threads', THREADS_PER_BLOCK),
+        elementTypeParam('Input', x),
+        elementTypeParam('Output', y),
+      ],
+      tensors: [read('x', x), write('y', y)],
+      callArgs: ['x', 'y'],
+      launch: { grid: planes, block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
+      imageBlocks: x.shape[1]!,
+      nodes: [node],
+      flops: SIMAM_FLOPS_PER_ELEMENT * planes * spatial,
+      halfStorage: true,
+    },
+  ];
 }

@@ -8,7 +8,6 @@ import type { LoweringContext } from './lowering.js';
  * holds the two equal), and per image two work arrays of select_width(k) entries.
  */
 
-
 /** topk_select.cuh's select_width: the scratch entries per image for k winners (k rounded up to a power of two). */
 export const selectWidth = (k: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, k)));
 

@@ -1,7 +1,20 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
 import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
-import { boolParam, elementType, elementTypeParam, floatParam, imageMajorThreads, intParam, read, requireFloat32, requireFloatStorage, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
+import {
+  boolParam,
+  elementType,
+  elementTypeParam,
+  floatParam,
+  imageMajorThreads,
+  intParam,
+  read,
+  requireFloat32,
+  requireFloatStorage,
+  write,
+  type KernelSpec,
+  type ParamField,
+} from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
 import { selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
@@ -50,7 +63,8 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; best?
   };
 }
 
-const levelInputs = (node: Node, l: YoloDecodeLayout) => l.levels.flatMap((_, i) => [read(`box${i}`, node.input(2 * i)), read(`cls${i}`, node.input(2 * i + 1))]);
+const levelInputs = (node: Node, l: YoloDecodeLayout) =>
+  l.levels.flatMap((_, i) => [read(`box${i}`, node.input(2 * i)), read(`cls${i}`, node.input(2 * i + 1))]);
 
 /** The shape fields every decoder kernel's P names. */
 function levelParams(node: Node, l: YoloDecodeLayout): ParamField[] {
@@ -92,7 +106,13 @@ export function yoloDecodeKernels(node: Node, ctx: LoweringContext): KernelSpec[
       template: 'yolo_decode.cuh',
       kernel: 'yhc::yolo_select_anchors',
       params: levelParams(node, l),
-      tensors: [read('best', best), write('scratch_key', work.key), write('scratch_index', work.index), write('ranked_key', rankedKey), write('ranked', ranked)],
+      tensors: [
+        read('best', best),
+        write('scratch_key', work.key),
+        write('scratch_index', work.index),
+        write('ranked_key', rankedKey),
+        write('ranked', ranked),
+      ],
       callArgs: ['best', 'scratch_key', 'scratch_index', 'ranked_key', 'ranked'],
       ...selectLaunch(batch),
       nodes: [node],

@@ -146,7 +146,9 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   });
   units.push({ source: 'engine.cu', inputs: ['engine.cu', 'kernels/kernels.h'] });
   if (target === 'host') {
-    for (const f of readdirSync(join(buildDir, 'include', 'host_emu')).filter((f) => /\.(cpp|S)$/.test(f)).sort()) {
+    for (const f of readdirSync(join(buildDir, 'include', 'host_emu'))
+      .filter((f) => /\.(cpp|S)$/.test(f))
+      .sort()) {
       units.push({ source: `include/host_emu/${f}`, inputs: [`include/host_emu/${f}`] });
     }
   }
@@ -180,14 +182,15 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
     }
     options.onProgress?.({ done: ++done, total: units.length + 1, unit: unit.source, cached });
   };
-  await inParallel(units.map((unit, i) => () => compileUnit(unit, i)), jobs);
+  await inParallel(
+    units.map((unit, i) => () => compileUnit(unit, i)),
+    jobs,
+  );
 
   mkdirSync(join(buildDir, 'lib'), { recursive: true });
   const library = `lib/${libName}`;
   const linkFlags =
-    target === 'cuda'
-      ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic']
-      : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined'];
+    target === 'cuda' ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic'] : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined'];
   const linkKey = BuildCache.key('yhc-link-1', compiler.version, linkFlags.join(' '), ...objectKeys);
   const linkCached = cache.fetch(linkKey, 'library.so', join(buildDir, library));
   if (linkCached) {

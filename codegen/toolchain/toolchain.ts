@@ -29,7 +29,10 @@ async function versionOf(path: string): Promise<string> {
   let v = versions.get(path);
   if (!v) {
     v = execa(path, ['--version'], { reject: false }).then((r) => {
-      const lines = `${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+      const lines = `${r.stdout}`
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       // nvcc's last line carries the build ("Build cuda_13.0.r13.0/compiler..."); g++'s first line the release.
       return (path.endsWith('nvcc') ? lines.slice(-2).join(' ') : lines[0]) ?? 'unknown';
     });

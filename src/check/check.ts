@@ -72,8 +72,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   const infos = graph.inputs.map(tensorInfo);
   const seed = options.seed ?? 0;
   const inputs =
-    options.inputs ??
-    (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
+    options.inputs ?? (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
   const tmp = options.outDir ? null : mkdtempSync(join(tmpdir(), 'yhc-check-'));
   const outDir = options.outDir ?? join(tmp!, 'build');
   try {
@@ -108,7 +107,8 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const checks = manifest.outputs.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined) return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
+      if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
+        return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
       return checkOutput(info, outputs[i]!, ref, rtol);
     });
     return {

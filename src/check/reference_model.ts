@@ -59,8 +59,20 @@ function appendOnnxNms(model: OnnxModel, preds: string, nc: number, o: { iou: nu
   ];
   const nodes: NodeSpec[] = [
     { op: 'Transpose', name: 'yhc_nms/transpose', inputs: [preds], outputs: ['yhc_nms/transposed'], attrs: { perm: { type: 'ints', value: [0, 2, 1] } } },
-    { op: 'Split', name: 'yhc_nms/split', inputs: ['yhc_nms/transposed', 'yhc_nms/split'], outputs: [NMS_REFERENCE.boxes, 'yhc_nms/class_scores'], attrs: { axis: { type: 'int', value: -1 } } },
-    { op: 'Transpose', name: 'yhc_nms/transpose_scores', inputs: ['yhc_nms/class_scores'], outputs: [NMS_REFERENCE.scores], attrs: { perm: { type: 'ints', value: [0, 2, 1] } } },
+    {
+      op: 'Split',
+      name: 'yhc_nms/split',
+      inputs: ['yhc_nms/transposed', 'yhc_nms/split'],
+      outputs: [NMS_REFERENCE.boxes, 'yhc_nms/class_scores'],
+      attrs: { axis: { type: 'int', value: -1 } },
+    },
+    {
+      op: 'Transpose',
+      name: 'yhc_nms/transpose_scores',
+      inputs: ['yhc_nms/class_scores'],
+      outputs: [NMS_REFERENCE.scores],
+      attrs: { perm: { type: 'ints', value: [0, 2, 1] } },
+    },
     {
       op: 'NonMaxSuppression',
       name: 'yhc_nms/nms',
@@ -73,6 +85,10 @@ function appendOnnxNms(model: OnnxModel, preds: string, nc: number, o: { iou: nu
   g.initializer = [...(g.initializer ?? []), ...(written.initializer ?? [])];
   g.node = [...(g.node ?? []), ...(written.node ?? [])];
   const elem = (name: string, t: number) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: t } } });
-  g.output = [elem(NMS_REFERENCE.selected, onnx.TensorProto.DataType.INT64), elem(NMS_REFERENCE.boxes, onnx.TensorProto.DataType.FLOAT), elem(NMS_REFERENCE.scores, onnx.TensorProto.DataType.FLOAT)];
+  g.output = [
+    elem(NMS_REFERENCE.selected, onnx.TensorProto.DataType.INT64),
+    elem(NMS_REFERENCE.boxes, onnx.TensorProto.DataType.FLOAT),
+    elem(NMS_REFERENCE.scores, onnx.TensorProto.DataType.FLOAT),
+  ];
   return m;
 }

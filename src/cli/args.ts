@@ -118,7 +118,12 @@ export function target(text: string | undefined): 'cuda' | 'host' | undefined {
 }
 
 export function archList(text: string | undefined): string[] | undefined {
-  return text === undefined ? undefined : text.split(',').map((s) => s.trim()).filter(Boolean);
+  return text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 /** `--input name=FILE`, repeatable. */
@@ -128,7 +133,8 @@ export function namedFiles(values: string[] | undefined, flag: string): Map<stri
     const eq = v.indexOf('=');
     if (eq <= 0) throw new YhcError('USAGE', `${flag} takes name=FILE, got ${JSON.stringify(v)}`);
     const name = v.slice(0, eq);
-    if (m.has(name)) throw new YhcError('USAGE', `${flag} ${name}=… is given more than once (${JSON.stringify(m.get(name))} and ${JSON.stringify(v.slice(eq + 1))})`);
+    if (m.has(name))
+      throw new YhcError('USAGE', `${flag} ${name}=… is given more than once (${JSON.stringify(m.get(name))} and ${JSON.stringify(v.slice(eq + 1))})`);
     m.set(name, v.slice(eq + 1));
   }
   return m;

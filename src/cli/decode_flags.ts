@@ -24,7 +24,8 @@ export const DECODE_HELP = `  --decode yolov10     for a raw-output model (one o
 const fraction = (text: string | undefined, flag: string): number | undefined => {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new YhcError('USAGE', `${flag} must be a number between 0 and 1, got ${JSON.stringify(text)}`);
+  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1)
+    throw new YhcError('USAGE', `${flag} must be a number between 0 and 1, got ${JSON.stringify(text)}`);
   return v;
 };
 
@@ -51,7 +52,12 @@ export function decodeOptions(values: { decode?: string; 'max-det'?: string; iou
   const iou = fraction(values.iou, '--iou');
   const conf = fraction(values.conf, '--conf');
   return {
-    decode: { ...common, ...(iou !== undefined ? { iou } : {}), ...(conf !== undefined ? { conf } : {}), ...(values.boxes ? { boxes: values.boxes as NmsBoxFormat } : {}) },
+    decode: {
+      ...common,
+      ...(iou !== undefined ? { iou } : {}),
+      ...(conf !== undefined ? { conf } : {}),
+      ...(values.boxes ? { boxes: values.boxes as NmsBoxFormat } : {}),
+    },
   };
 }
 

@@ -18,7 +18,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(9)} ${c.summary}`),
     '',
-    'Run `yhc <command> --help` for a command\'s options.',
+    "Run `yhc <command> --help` for a command's options.",
     'Errors print one line and exit with status 2; add --debug for a stack trace.',
     '',
   ].join('\n');

@@ -19,10 +19,7 @@ export const PASS_HELP = `  --verify             translation-validate every pass
                        share launches)
 `;
 
-export function passOptions(
-  values: { 'no-passes'?: boolean; verify?: boolean; 'print-after'?: string[]; 'emit-onnx'?: string },
-  io: CliIO,
-) {
+export function passOptions(values: { 'no-passes'?: boolean; verify?: boolean; 'print-after'?: string[]; 'emit-onnx'?: string }, io: CliIO) {
   const printAfter = values['print-after'];
   return {
     ...(values['no-passes'] ? { passes: false } : {}),

@@ -21,8 +21,7 @@ export interface ReferenceTensor {
   readonly data: TypedArray;
 }
 
-export const toNumbers = (a: TypedArray): ArrayLike<number> =>
-  a instanceof BigInt64Array || a instanceof BigUint64Array ? Array.from(a, Number) : a;
+export const toNumbers = (a: TypedArray): ArrayLike<number> => (a instanceof BigInt64Array || a instanceof BigUint64Array ? Array.from(a, Number) : a);
 
 /** Compare one output with the reference by the rule its shape calls for. */
 export function checkOutput(info: TensorInfo, got: TypedArray, ref: ReferenceTensor, rtol = FP32_RTOL): OutputCheck {
@@ -38,6 +37,8 @@ export function checkOutput(info: TensorInfo, got: TypedArray, ref: ReferenceTen
       : det.problem!;
     return { ...base, rule: 'detections', maxAbs: dense.maxAbs, maxRel: dense.maxRel, tolerance: det.scoreTolerance, ok: det.ok, detail };
   }
-  const detail = dense.ok ? `max |diff| ${dense.maxAbs.toExponential(2)} <= ${dense.tolerance.toExponential(2)}` : `element ${dense.firstBad} is off: got ${toNumbers(got)[dense.firstBad]}, expected ${toNumbers(ref.data)[dense.firstBad]}`;
+  const detail = dense.ok
+    ? `max |diff| ${dense.maxAbs.toExponential(2)} <= ${dense.tolerance.toExponential(2)}`
+    : `element ${dense.firstBad} is off: got ${toNumbers(got)[dense.firstBad]}, expected ${toNumbers(ref.data)[dense.firstBad]}`;
   return { ...base, rule: 'dense', maxAbs: dense.maxAbs, maxRel: dense.maxRel, tolerance: dense.tolerance, ok: dense.ok, detail };
 }

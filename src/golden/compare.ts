@@ -83,16 +83,14 @@ function rowsOf(data: ArrayLike<number>, batch: number, k: number): DetectionRow
     rows.push({ box: [data[o]!, data[o + 1]!, data[o + 2]!, data[o + 3]!], score: data[o + 4]!, cls: data[o + 5]!, index: i });
   }
   // Sort by score, descending; stable so equal scores keep their order.
-  return rows.map((r, i) => ({ r, i })).sort((a, b) => b.r.score - a.r.score || a.i - b.i).map((x) => x.r);
+  return rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => b.r.score - a.r.score || a.i - b.i)
+    .map((x) => x.r);
 }
 
 /** Compare detection tensors of shape [batch, k, 6] by the rule above. */
-export function compareDetections(
-  got: ArrayLike<number>,
-  ref: ArrayLike<number>,
-  shape: readonly number[],
-  rtol = FP32_RTOL,
-): DetectionComparison {
+export function compareDetections(got: ArrayLike<number>, ref: ArrayLike<number>, shape: readonly number[], rtol = FP32_RTOL): DetectionComparison {
   const [batches, k] = [shape[0]!, shape[1]!];
   let boxMax = 0;
   let scoreMax = 0;
@@ -112,8 +110,7 @@ export function compareDetections(
     const R = rowsOf(ref, b, k);
     const G = rowsOf(got, b, k);
     const boxDiff = (r: DetectionRow, g: DetectionRow) => Math.max(...r.box.map((v, c) => Math.abs(v - g.box[c]!)));
-    const fits = (r: DetectionRow, g: DetectionRow) =>
-      r.cls === g.cls && Math.abs(r.score - g.score) <= scoreTolerance && boxDiff(r, g) <= boxTolerance;
+    const fits = (r: DetectionRow, g: DetectionRow) => r.cls === g.cls && Math.abs(r.score - g.score) <= scoreTolerance && boxDiff(r, g) <= boxTolerance;
 
     // Maximum bipartite matching (Kuhn's augmenting paths); candidates are few per row.
     const candidates = R.map((r) => G.map((g, j) => (fits(r, g) ? j : -1)).filter((j) => j >= 0));

@@ -37,7 +37,14 @@ export function thresholdReference(reference: Reference, conf: number): Referenc
  * num_dets: equal to the reference's count, give or take the rows of the reference's detections
  * (before thresholding) that score within tolerance of the threshold.
  */
-export function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: TypedArray }, detections: ReferenceTensor, conf: number, rtol: number): OutputCheck {
+export function checkNumDets(
+  info: TensorInfo,
+  got: TypedArray,
+  ref: { data: TypedArray },
+  detections: ReferenceTensor,
+  conf: number,
+  rtol: number,
+): OutputCheck {
   const k = detections.dims[1]!;
   const rows = detections.data as Float32Array;
   const tolerance = rtol * Math.max(1, conf);
@@ -50,6 +57,8 @@ export function checkNumDets(info: TensorInfo, got: TypedArray, ref: { data: Typ
     worst = Math.max(worst, diff);
     if (diff > near) ok = false;
   }
-  const detail = ok ? `counts match (max difference ${worst}, within the rows at the threshold)` : `image counts ${Array.from(got as Int32Array).join(', ')}, expected ${Array.from(ref.data as Int32Array).join(', ')}`;
+  const detail = ok
+    ? `counts match (max difference ${worst}, within the rows at the threshold)`
+    : `image counts ${Array.from(got as Int32Array).join(', ')}, expected ${Array.from(ref.data as Int32Array).join(', ')}`;
   return { name: info.name, dtype: info.dtype, shape: info.shape, rule: 'dense', maxAbs: worst, maxRel: worst, tolerance: 0, ok, detail };
 }

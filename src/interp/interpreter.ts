@@ -47,9 +47,6 @@ function missing(v: Value): never {
 function checkType(v: Value, t: Tensor, what: string): void {
   const same = t.dtype === v.dtype && t.shape.length === v.shape.length && t.shape.every((d, i) => d === v.shape[i]);
   if (!same) {
-    throw new YhcError(
-      'INPUT',
-      `${what} should be ${v.dtype}[${v.shape.join(', ')}], got ${t.dtype}[${t.shape.join(', ')}]`,
-    );
+    throw new YhcError('INPUT', `${what} should be ${v.dtype}[${v.shape.join(', ')}], got ${t.dtype}[${t.shape.join(', ')}]`);
   }
 }

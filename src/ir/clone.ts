@@ -18,7 +18,13 @@ export function cloneGraph(g: Graph): Graph {
   };
   copy.inputs = g.inputs.map(v);
   for (const node of g.nodes) {
-    const n: Node = copy.newNode(node.opType, node.domain, node.name, new Map(node.attrs), node.inputs.map((x) => (x ? v(x) : null)));
+    const n: Node = copy.newNode(
+      node.opType,
+      node.domain,
+      node.name,
+      new Map(node.attrs),
+      node.inputs.map((x) => (x ? v(x) : null)),
+    );
     n.origins = node.origins;
     copy.appendNode(n, node.outputs.map(v));
   }

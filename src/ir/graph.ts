@@ -98,10 +98,7 @@ export class Node {
   constantInput(i: number): Tensor {
     const v = this.input(i);
     if (!v.constant) {
-      throw new YhcError(
-        'DYNAMIC_SHAPE',
-        `${describeNode(this)}: input ${i} (${q(v.name)}) must be a constant or computable at compile time`,
-      );
+      throw new YhcError('DYNAMIC_SHAPE', `${describeNode(this)}: input ${i} (${q(v.name)}) must be a constant or computable at compile time`);
     }
     return v.constant;
   }

@@ -29,7 +29,9 @@ export function printGraph(g: Graph): string {
     const op = n.domain ? `${n.domain}.${n.opType}` : n.opType;
     const attrs = [...n.attrs].sort(([a], [b]) => a.localeCompare(b)).map(([k, a]) => `${k}=${attr(a)}`);
     const outs = n.outputs.map(ref).join(', ');
-    lines.push(`  ${outs} = ${op}(${n.inputs.map(ref).join(', ')})${attrs.length ? ` {${attrs.join(', ')}}` : ''} : ${n.outputs.map(type).join(', ')}  # ${JSON.stringify(n.name)}`);
+    lines.push(
+      `  ${outs} = ${op}(${n.inputs.map(ref).join(', ')})${attrs.length ? ` {${attrs.join(', ')}}` : ''} : ${n.outputs.map(type).join(', ')}  # ${JSON.stringify(n.name)}`,
+    );
   }
   for (const v of g.outputs) lines.push(`  output ${ref(v)} : ${type(v)}  # ${JSON.stringify(v.name)}`);
   return `${lines.join('\n')}\n`;

@@ -44,7 +44,10 @@ export function checkDecodable(source: string, outputs: readonly (PredsOutput & 
     throw new YhcError('USAGE', `${source} already ends in detections (output ${q(out.name)} ${shape}); --decode is for raw-output models`);
   }
   if (out.dtype !== 'float32' || out.shape.length !== 3 || out.shape[1]! < 5) {
-    throw new YhcError('USAGE', `--decode ${format} needs the output to be float32 preds [B, 4+nc, A]; ${source}'s output ${q(out.name)} is ${out.dtype}${shape}`);
+    throw new YhcError(
+      'USAGE',
+      `--decode ${format} needs the output to be float32 preds [B, 4+nc, A]; ${source}'s output ${q(out.name)} is ${out.dtype}${shape}`,
+    );
   }
   const anchors = out.shape[2]!;
   if (format === 'yolov10' && maxDet > anchors) {

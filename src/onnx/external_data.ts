@@ -71,16 +71,10 @@ export function readExternalData(
     const size = fstatSync(fd).size;
     const length = parseField(e.get('length'), size - offset, 'length', what);
     if (offset > size || offset + length > size) {
-      throw new YhcError(
-        'EXTERNAL_DATA',
-        `${what}: external data range [${offset}, ${offset + length}) lies outside ${q(location)} (${size} bytes)`,
-      );
+      throw new YhcError('EXTERNAL_DATA', `${what}: external data range [${offset}, ${offset + length}) lies outside ${q(location)} (${size} bytes)`);
     }
     if (length !== expectedBytes) {
-      throw new YhcError(
-        'TENSOR_SIZE',
-        `${what}: external data holds ${length} bytes, but the tensor's shape and type need ${expectedBytes}`,
-      );
+      throw new YhcError('TENSOR_SIZE', `${what}: external data holds ${length} bytes, but the tensor's shape and type need ${expectedBytes}`);
     }
     const out = new Uint8Array(length);
     let done = 0;

@@ -96,9 +96,7 @@ function tensorTypeOf(vi: OnnxValueInfo, what: string): { dtype: DType; dims: (n
   const dtype = dtypeFromOnnx(tt.elemType ?? 0, `${what} ${q(vi.name ?? '')}`);
   if (!tt.shape) return { dtype, dims: null };
   // Decoded messages are class instances whose oneof getter says which field is set.
-  const dims = (tt.shape.dim ?? []).map((d) =>
-    (d as onnxTypes.TensorShapeProto.Dimension).value === 'dimValue' ? exactInt64(d.dimValue) : null,
-  );
+  const dims = (tt.shape.dim ?? []).map((d) => ((d as onnxTypes.TensorShapeProto.Dimension).value === 'dimValue' ? exactInt64(d.dimValue) : null));
   return { dtype, dims };
 }
 
@@ -172,7 +170,10 @@ function orderNodes(g: OnnxGraph, scope: Map<string, Value>): OnnxNode[] {
     for (const r of readers[i]!) if (--waiting[r]! === 0) ready.push(r);
   }
   if (order.length !== nodes.length) {
-    const stuck = nodes.filter((_, i) => waiting[i]! > 0).slice(0, 5).map(describeProto);
+    const stuck = nodes
+      .filter((_, i) => waiting[i]! > 0)
+      .slice(0, 5)
+      .map(describeProto);
     throw new YhcError('GRAPH_CYCLE', `the graph has a cycle through ${stuck.join(', ')}`);
   }
   return order;
@@ -199,10 +200,7 @@ function importNode(graph: Graph, n: OnnxNode, scope: Map<string, Value>, tensor
   const opset = opsetFor(graph, domain, where);
   const def = lookupOp(node.opType, domain);
   if (!def) {
-    throw new YhcError(
-      'UNSUPPORTED_OP',
-      `${where}: op ${q(node.opType)} in domain ${q(domain || 'ai.onnx')} (opset ${opset}) is not supported by yhc`,
-    );
+    throw new YhcError('UNSUPPORTED_OP', `${where}: op ${q(node.opType)} in domain ${q(domain || 'ai.onnx')} (opset ${opset}) is not supported by yhc`);
   }
   checkArity(def, node, outputs.length, where);
   checkKnownAttrs(node, def.attributes);
@@ -253,7 +251,11 @@ function foldNode(def: OpDef, node: Node, opset: number): Tensor[] | null {
   if (node.domain === YHC_DOMAIN) return null;
   if (def.valueFromTypes) return def.valueFromTypes(node, opset);
   if (!node.inputs.every((v) => v === null || v.constant !== null)) return null;
-  return def.evaluate(node, node.inputs.map((v) => v?.constant ?? null), opset);
+  return def.evaluate(
+    node,
+    node.inputs.map((v) => v?.constant ?? null),
+    opset,
+  );
 }
 
 function constantValue(node: Node): Tensor {
@@ -292,9 +294,7 @@ function checkDeclaredOutput(vi: OnnxValueInfo, v: Value): void {
     throw new YhcError('ONNX_INVALID', `output ${q(name)} is declared ${declared.dtype} but computes ${v.dtype}`);
   }
   if (!declared.dims) return;
-  const mismatch =
-    declared.dims.length !== v.shape.length ||
-    declared.dims.some((d, i) => d !== null && !Number.isNaN(d) && d !== v.shape[i]);
+  const mismatch = declared.dims.length !== v.shape.length || declared.dims.some((d, i) => d !== null && !Number.isNaN(d) && d !== v.shape[i]);
   if (mismatch) {
     const shown = declared.dims.map((d) => (d === null ? '?' : String(d))).join(', ');
     throw new YhcError('SHAPE', `output ${q(name)} is declared [${shown}] but the graph computes [${v.shape.join(', ')}]`);

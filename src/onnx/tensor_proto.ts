@@ -26,10 +26,7 @@ export function checkedElementCount(dims: readonly number[], elementBytes: numbe
     }
     n *= d;
     if (n * elementBytes > maxBytes) {
-      throw new YhcError(
-        'TENSOR_TOO_LARGE',
-        `${what} with shape [${dims.join(', ')}] is larger than the limit of ${maxBytes} bytes`,
-      );
+      throw new YhcError('TENSOR_TOO_LARGE', `${what} with shape [${dims.join(', ')}] is larger than the limit of ${maxBytes} bytes`);
     }
   }
   return n;
@@ -149,10 +146,7 @@ function decodeTypedField(t: OnnxTensor, dtype: DType, out: Float32Array | Float
       field = 'int32_data';
   }
   if (values.length !== out.length) {
-    throw new YhcError(
-      'TENSOR_SIZE',
-      `${label} has ${values.length} values in ${field}, but shape [${dims.join(', ')}] needs ${out.length}`,
-    );
+    throw new YhcError('TENSOR_SIZE', `${label} has ${values.length} values in ${field}, but shape [${dims.join(', ')}] needs ${out.length}`);
   }
   for (let i = 0; i < out.length; i++) out[i] = dtype === 'bool' ? (values[i] ? 1 : 0) : values[i]!;
 }

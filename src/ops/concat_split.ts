@@ -3,14 +3,7 @@ import type { Node } from '../ir/graph.js';
 import { numel, storageFor, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
 import { normalizeAxis, sizeOfRange } from './util/axes.js';
-import {
-  ALL_TYPES,
-  checkNode,
-  intsMovedToInput,
-  requireDType,
-  requiredTensor,
-  requireSameDType,
-} from './util/checks.js';
+import { ALL_TYPES, checkNode, intsMovedToInput, requireDType, requiredTensor, requireSameDType } from './util/checks.js';
 import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from './util/errors.js';
 import { noFlops } from './util/flops.js';
 
@@ -36,10 +29,7 @@ function concatShape(node: Node, shapes: readonly (readonly number[])[]): { axis
   shape[axis] = 0;
   shapes.forEach((s, i) => {
     if (s.length !== rank || s.some((d, k) => k !== axis && d !== first[k])) {
-      throw shapeError(
-        node,
-        `${valueLabel(node, i)} has shape ${shapeStr(s)}, which does not match ${shapeStr(first)} outside axis ${axis}`,
-      );
+      throw shapeError(node, `${valueLabel(node, i)} has shape ${shapeStr(s)}, which does not match ${shapeStr(first)} outside axis ${axis}`);
     }
     shape[axis]! += s[axis]!;
   });
@@ -58,12 +48,26 @@ export const Concat: OpDef = {
     checkNode(node, Concat);
     for (let i = 0; i < node.inputs.length; i++) node.input(i);
     const dtype = requireDType(node, 0, ALL_TYPES);
-    requireSameDType(node, node.inputs.map((_, i) => i));
-    return [{ dtype, shape: concatShape(node, node.inputs.map((v) => v!.shape)).shape }];
+    requireSameDType(
+      node,
+      node.inputs.map((_, i) => i),
+    );
+    return [
+      {
+        dtype,
+        shape: concatShape(
+          node,
+          node.inputs.map((v) => v!.shape),
+        ).shape,
+      },
+    ];
   },
   evaluate(node, inputs) {
     const xs = inputs.map((_, i) => requiredTensor(node, inputs, i));
-    const { axis, shape } = concatShape(node, xs.map((x) => x.shape));
+    const { axis, shape } = concatShape(
+      node,
+      xs.map((x) => x.shape),
+    );
     const dtype = xs[0]!.dtype;
     const out = storageFor(dtype, numel(shape));
     const outer = sizeOfRange(shape, 0, axis);

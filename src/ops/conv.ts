@@ -162,9 +162,15 @@ function interior3x3(
   pt: number,
   pl: number,
 ): void {
-  const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
-  const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
-  const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
+  const w00 = w[wBase]!,
+    w01 = w[wBase + 1]!,
+    w02 = w[wBase + 2]!;
+  const w10 = w[wBase + 3]!,
+    w11 = w[wBase + 4]!,
+    w12 = w[wBase + 5]!;
+  const w20 = w[wBase + 6]!,
+    w21 = w[wBase + 7]!,
+    w22 = w[wBase + 8]!;
   const d1 = dw;
   const d2 = 2 * dw;
   if (sw === 1 && dw === 1) {
@@ -174,9 +180,12 @@ function interior3x3(
       const r1 = r0 + dh * W;
       const r2 = r1 + dh * W;
       const aRow = oh * OW;
-      let p0 = x[r0 + owA]!, q0 = x[r0 + owA + 1]!;
-      let p1 = x[r1 + owA]!, q1 = x[r1 + owA + 1]!;
-      let p2 = x[r2 + owA]!, q2 = x[r2 + owA + 1]!;
+      let p0 = x[r0 + owA]!,
+        q0 = x[r0 + owA + 1]!;
+      let p1 = x[r1 + owA]!,
+        q1 = x[r1 + owA + 1]!;
+      let p2 = x[r2 + owA]!,
+        q2 = x[r2 + owA + 1]!;
       for (let ow = owA; ow < owB; ow++) {
         const s0 = x[r0 + ow + 2]!;
         const s1 = x[r1 + ow + 2]!;
@@ -200,9 +209,15 @@ function interior3x3(
     for (let ow = owA; ow < owB; ow++) {
       const p = ow * sw;
       acc[aRow + ow]! +=
-        w00 * x[r0 + p]! + w01 * x[r0 + p + d1]! + w02 * x[r0 + p + d2]! +
-        w10 * x[r1 + p]! + w11 * x[r1 + p + d1]! + w12 * x[r1 + p + d2]! +
-        w20 * x[r2 + p]! + w21 * x[r2 + p + d1]! + w22 * x[r2 + p + d2]!;
+        w00 * x[r0 + p]! +
+        w01 * x[r0 + p + d1]! +
+        w02 * x[r0 + p + d2]! +
+        w10 * x[r1 + p]! +
+        w11 * x[r1 + p + d1]! +
+        w12 * x[r1 + p + d2]! +
+        w20 * x[r2 + p]! +
+        w21 * x[r2 + p + d1]! +
+        w22 * x[r2 + p + d2]!;
     }
   }
 }
@@ -220,7 +235,10 @@ function tapRow(acc: Float64Array, aRow: number, x: TensorData, xRow: number, wv
 function pointwiseChannels(x: TensorData, w: TensorData, acc: Float64Array, xBase: number, wBase: number, cg: number, plane: number): void {
   let c = 0;
   for (; c + 4 <= cg; c += 4) {
-    const w0 = w[wBase + c]!, w1 = w[wBase + c + 1]!, w2 = w[wBase + c + 2]!, w3 = w[wBase + c + 3]!;
+    const w0 = w[wBase + c]!,
+      w1 = w[wBase + c + 1]!,
+      w2 = w[wBase + c + 2]!,
+      w3 = w[wBase + c + 3]!;
     const p0 = xBase + c * plane;
     const p1 = p0 + plane;
     const p2 = p1 + plane;
@@ -319,16 +337,29 @@ export function convolve(x: Tensor, w: Tensor, b: Tensor | null, s: ConvShape): 
       rangesW[2 * k] = lo;
       rangesW[2 * k + 1] = hi;
     }
-    conv2d(x.data, w.data, b ? b.data : null, out, s, H, W, OH, OW, {
-      kh,
-      kw,
-      sh: int(two ? geo.strides[0]! : 1),
-      sw: int(geo.strides[wi]!),
-      dh: int(two ? geo.dilations[0]! : 1),
-      dw: int(geo.dilations[wi]!),
-      pt: int(two ? geo.padsBegin[0]! : 0),
-      pl: int(geo.padsBegin[wi]!),
-    }, rangesH, rangesW);
+    conv2d(
+      x.data,
+      w.data,
+      b ? b.data : null,
+      out,
+      s,
+      H,
+      W,
+      OH,
+      OW,
+      {
+        kh,
+        kw,
+        sh: int(two ? geo.strides[0]! : 1),
+        sw: int(geo.strides[wi]!),
+        dh: int(two ? geo.dilations[0]! : 1),
+        dw: int(geo.dilations[wi]!),
+        pt: int(two ? geo.padsBegin[0]! : 0),
+        pl: int(geo.padsBegin[wi]!),
+      },
+      rangesH,
+      rangesW,
+    );
   } else if (out.length > 0) {
     convNd(x.data, w.data, b ? b.data : null, out, s);
   }
@@ -364,4 +395,3 @@ export const Conv: OpDef = {
     return 2 * numel(out.shape) * numel(w.shape.slice(1));
   },
 };
-

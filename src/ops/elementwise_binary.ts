@@ -4,15 +4,7 @@ import type { Node } from '../ir/graph.js';
 import { numel, storageFor, Tensor, type TensorData } from '../tensor.js';
 import type { OpDef, OutputType } from './op.js';
 import { broadcastShapes, broadcastStrides, rowPlan } from './util/broadcast.js';
-import {
-  ALL_TYPES,
-  checkNode,
-  FLOAT_TYPES,
-  NUMERIC_TYPES,
-  requireDType,
-  requireSameDType,
-  requiredTensor,
-} from './util/checks.js';
+import { ALL_TYPES, checkNode, FLOAT_TYPES, NUMERIC_TYPES, requireDType, requireSameDType, requiredTensor } from './util/checks.js';
 import { invalidError } from './util/errors.js';
 import { roundInPlace } from './util/round.js';
 
@@ -32,17 +24,7 @@ import { roundInPlace } from './util/round.js';
  * A row kernel: o[oo+i] = f(a[ai + i*as], b[bi + i*bs]) for i < n. One function per op, so the
  * per-element work is a monomorphic inline loop, not a closure call.
  */
-export type RowKernel = (
-  o: TensorData,
-  oo: number,
-  a: TensorData,
-  ai: number,
-  as: number,
-  b: TensorData,
-  bi: number,
-  bs: number,
-  n: number,
-) => void;
+export type RowKernel = (o: TensorData, oo: number, a: TensorData, ai: number, as: number, b: TensorData, bi: number, bs: number, n: number) => void;
 
 const add: RowKernel = (o, oo, a, ai, as, b, bi, bs, n) => {
   for (let i = 0; i < n; i++, ai += as, bi += bs) o[oo + i] = a[ai]! + b[bi]!;
@@ -208,8 +190,7 @@ export const Sub = binaryOp({ opType: 'Sub', types: NUMERIC_TYPES, kernel: () =>
 export const Mul = binaryOp({
   opType: 'Mul',
   types: NUMERIC_TYPES,
-  kernel: (_n, d) =>
-    d === 'int32' || d === 'uint32' ? mulInt32 : d === 'int64' ? mulInt64 : d === 'uint64' ? mulUint64 : mul,
+  kernel: (_n, d) => (d === 'int32' || d === 'uint32' ? mulInt32 : d === 'int64' ? mulInt64 : d === 'uint64' ? mulUint64 : mul),
 });
 export const Div = binaryOp({ opType: 'Div', types: NUMERIC_TYPES, kernel: (_n, d) => (isInt(d) ? divTrunc : div) });
 export const Pow = binaryOp({ opType: 'Pow', types: NUMERIC_TYPES, mixed: true, kernel: () => pow });
@@ -257,7 +238,10 @@ function variadicOp(opType: 'Max' | 'Min', kernel: RowKernel): OpDef {
     infer(node) {
       checkNode(node, def);
       const dtype = requireDType(node, 0, NUMERIC_TYPES);
-      requireSameDType(node, node.inputs.map((_, i) => i));
+      requireSameDType(
+        node,
+        node.inputs.map((_, i) => i),
+      );
       const shape = broadcastShapes(
         node,
         node.inputs.map((_, i) => node.input(i).shape),
@@ -278,21 +262,4 @@ function variadicOp(opType: 'Max' | 'Min', kernel: RowKernel): OpDef {
 export const Max = variadicOp('Max', max);
 export const Min = variadicOp('Min', min);
 
-export const BINARY_OPS: readonly OpDef[] = [
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Pow,
-  Mod,
-  Max,
-  Min,
-  Equal,
-  Less,
-  Greater,
-  LessOrEqual,
-  GreaterOrEqual,
-  And,
-  Or,
-  Xor,
-];
+export const BINARY_OPS: readonly OpDef[] = [Add, Sub, Mul, Div, Pow, Mod, Max, Min, Equal, Less, Greater, LessOrEqual, GreaterOrEqual, And, Or, Xor];

@@ -3,15 +3,7 @@ import { attrFloat } from '../ir/attributes.js';
 import type { Node } from '../ir/graph.js';
 import { storageFor, Tensor, type TensorData } from '../tensor.js';
 import type { OpDef, OutputType } from './op.js';
-import {
-  checkNode,
-  FLOAT_TYPES,
-  NUMERIC_TYPES,
-  requireDType,
-  requiredTensor,
-  SIGNED_INT_TYPES,
-  SIGNED_NUMERIC_TYPES,
-} from './util/checks.js';
+import { checkNode, FLOAT_TYPES, NUMERIC_TYPES, requireDType, requiredTensor, SIGNED_INT_TYPES, SIGNED_NUMERIC_TYPES } from './util/checks.js';
 import { roundInPlace } from './util/round.js';
 
 /**

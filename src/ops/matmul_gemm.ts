@@ -26,17 +26,7 @@ function matmulRow(a: TensorData, aOff: number, b: TensorData, bOff: number, acc
 }
 
 /** out[oOff + i·N + j] = Σ_k A[i, k]·B[k, j] for row-major A [M, K] and B [K, N]. */
-export function matmulInto(
-  a: TensorData,
-  aOff: number,
-  b: TensorData,
-  bOff: number,
-  out: TensorData,
-  oOff: number,
-  M: number,
-  K: number,
-  N: number,
-): void {
+export function matmulInto(a: TensorData, aOff: number, b: TensorData, bOff: number, out: TensorData, oOff: number, M: number, K: number, N: number): void {
   const acc = new Float64Array(N);
   for (let i = 0; i < M; i++) {
     acc.fill(0);

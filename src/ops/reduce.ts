@@ -5,14 +5,7 @@ import { numel, storageFor, stridesOf, Tensor } from '../tensor.js';
 import type { OpDef } from './op.js';
 import { normalizeAxes } from './util/axes.js';
 import { rowPlan } from './util/broadcast.js';
-import {
-  ALL_TYPES,
-  checkNode,
-  intsMovedToInput,
-  NUMERIC_TYPES,
-  requireDType,
-  requiredTensor,
-} from './util/checks.js';
+import { ALL_TYPES, checkNode, intsMovedToInput, NUMERIC_TYPES, requireDType, requiredTensor } from './util/checks.js';
 import { perInputElement } from './util/flops.js';
 import { roundInPlace } from './util/round.js';
 
@@ -204,13 +197,4 @@ export const ReduceSumSquare = reduceOp('ReduceSumSquare', 'sumsq', NUMERIC_TYPE
 export const ReduceL1 = reduceOp('ReduceL1', 'l1', NUMERIC_TYPES);
 export const ReduceL2 = reduceOp('ReduceL2', 'l2', NUMERIC_TYPES);
 
-export const REDUCE_OPS: readonly OpDef[] = [
-  ReduceSum,
-  ReduceMean,
-  ReduceMax,
-  ReduceMin,
-  ReduceProd,
-  ReduceSumSquare,
-  ReduceL1,
-  ReduceL2,
-];
+export const REDUCE_OPS: readonly OpDef[] = [ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceSumSquare, ReduceL1, ReduceL2];

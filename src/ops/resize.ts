@@ -38,7 +38,7 @@ interface ResizeParams {
 function resizeParams(node: Node, opset: number, inputs: readonly (Tensor | null)[] | null): ResizeParams {
   const get = (i: number): Tensor | null => {
     if (i >= node.inputs.length || !node.inputs[i]) return null;
-    const t = inputs ? inputs[i] ?? null : node.constantInput(i);
+    const t = inputs ? (inputs[i] ?? null) : node.constantInput(i);
     return t && t.size > 0 ? t : null;
   };
   if (opset < 11) {

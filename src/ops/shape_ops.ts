@@ -4,15 +4,7 @@ import { numel, Tensor } from '../tensor.js';
 import type { OpDef, OutputType } from './op.js';
 import { normalizeAxes, sizeOfRange } from './util/axes.js';
 import { broadcastShapes } from './util/broadcast.js';
-import {
-  ALL_TYPES,
-  checkNode,
-  constantInts,
-  intsMovedToInput,
-  intsOf,
-  requireDType,
-  requiredTensor,
-} from './util/checks.js';
+import { ALL_TYPES, checkNode, constantInts, intsMovedToInput, intsOf, requireDType, requiredTensor } from './util/checks.js';
 import { shapeError, shapeStr, valueLabel } from './util/errors.js';
 import { broadcastView, copyView, tileView, transposeView } from './util/strided.js';
 import { noFlops } from './util/flops.js';
@@ -287,4 +279,3 @@ export const Tile: OpDef = {
 };
 
 export const SHAPE_OPS: readonly OpDef[] = [Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand, Tile];
-

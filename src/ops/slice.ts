@@ -38,11 +38,7 @@ function clamp(v: number, lo: number, hi: number): number {
  * Per dim of the input: the first selected index (clamped as above), the step (1 on axes not
  * sliced) and the output length.
  */
-export function sliceStartsStepsLengths(
-  node: Node,
-  inShape: readonly number[],
-  spec: SliceSpec,
-): { starts: number[]; steps: number[]; shape: number[] } {
+export function sliceStartsStepsLengths(node: Node, inShape: readonly number[], spec: SliceSpec): { starts: number[]; steps: number[]; shape: number[] } {
   const rank = inShape.length;
   const n = spec.starts.length;
   if (spec.ends.length !== n) throw shapeError(node, `starts ${shapeStr(spec.starts)} and ends ${shapeStr(spec.ends)} differ in length`);

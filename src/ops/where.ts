@@ -28,7 +28,10 @@ export const Where: OpDef = {
     const y = requiredTensor(node, inputs, 2);
     const shape = broadcastShapes(node, [c.shape, x.shape, y.shape], ['condition', 'X', 'Y']);
     const out = storageFor(x.dtype, numel(shape));
-    const plan = rowPlan(shape, [c.shape, x.shape, y.shape].map((s) => broadcastStrides(s, shape)));
+    const plan = rowPlan(
+      shape,
+      [c.shape, x.shape, y.shape].map((s) => broadcastStrides(s, shape)),
+    );
     const { rows, inner } = plan;
     const [sc, sx, sy] = plan.innerStrides as [number, number, number];
     const [oc, ox, oy] = plan.offsets as [Int32Array, Int32Array, Int32Array];

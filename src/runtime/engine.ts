@@ -96,7 +96,8 @@ export class Engine {
       names.delete(info.name);
       return a;
     });
-    if (names.size > 0) throw new YhcError('INPUT', `unknown input ${q([...names][0]!)}; the engine takes ${this.manifest.inputs.map((i) => q(i.name)).join(', ')}`);
+    if (names.size > 0)
+      throw new YhcError('INPUT', `unknown input ${q([...names][0]!)}; the engine takes ${this.manifest.inputs.map((i) => q(i.name)).join(', ')}`);
     const out = this.runPositional(ordered, undefined, options.batch);
     return Object.fromEntries(this.manifest.outputs.map((info, i) => [info.name, out[i]!]));
   }

@@ -37,7 +37,11 @@ export function readNpy(bytes: Uint8Array, what: string): { dtype: DType; shape:
   const dtype = DESCR[descr];
   if (!dtype) throw new YhcError('INPUT', `${what} has element type ${descr}; yhc reads little-endian numeric .npy files`);
   if (fortran === 'True') throw new YhcError('INPUT', `${what} is in Fortran order; save it in C order`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   return { dtype, shape, data: typedArrayFromBytes(bytes.subarray(start + headerLen), dtype) };
 }
 

@@ -45,7 +45,10 @@ export function makeDirectory(path: string, shownAs: string = path): void {
     p = parent;
   }
   if (existsSync(p) && !statSync(p).isDirectory()) {
-    throw new YhcError('IO', `cannot create directory ${q(shownAs)}: ${p === resolve(path) ? 'it exists and is not a directory' : `${q(p)} is not a directory`}`);
+    throw new YhcError(
+      'IO',
+      `cannot create directory ${q(shownAs)}: ${p === resolve(path) ? 'it exists and is not a directory' : `${q(p)} is not a directory`}`,
+    );
   }
   for (const dir of missing.reverse()) {
     try {

@@ -194,12 +194,12 @@ struct Worker;
 struct Fiber {
   Lane lane{};  // what the CUDA thread on this fiber sees; lane.fiber == this
   Worker* worker = nullptr;
-  unsigned tid = 0;                          // linear thread index in the block it runs
-  ThreadState state = ThreadState::Ready;    // why it last switched to the scheduler
-  unsigned wait_mask = 0;                    // AtWarpSync: lanes it waits for
-  bool cancel = false;                       // set by the scheduler to unwind the fiber
-  bool ran = false;                          // has run kernel code since its context was laid out
-  void* map_base = nullptr;                  // guard page + stack
+  unsigned tid = 0;                        // linear thread index in the block it runs
+  ThreadState state = ThreadState::Ready;  // why it last switched to the scheduler
+  unsigned wait_mask = 0;                  // AtWarpSync: lanes it waits for
+  bool cancel = false;                     // set by the scheduler to unwind the fiber
+  bool ran = false;                        // has run kernel code since its context was laid out
+  void* map_base = nullptr;                // guard page + stack
   size_t map_bytes = 0;
   char* stack_lo = nullptr;
   size_t stack_bytes = 0;
@@ -212,9 +212,9 @@ struct Fiber {
 };
 
 struct WarpState {
-  unsigned exist;    // lanes present (the last warp of a block may be partial)
-  unsigned done;     // lanes that have exited
-  unsigned waiting;  // lanes waiting at a warp sync
+  unsigned exist;                 // lanes present (the last warp of a block may be partial)
+  unsigned done;                  // lanes that have exited
+  unsigned waiting;               // lanes waiting at a warp sync
   std::uint64_t slot[kWarpSize];  // shuffle/vote exchange, one value per lane
 };
 
@@ -238,8 +238,8 @@ struct Worker {
   unsigned nwarps = 0;
   unsigned done_count = 0;
   unsigned barrier_count = 0;
-  int bar_count = 0, bar_and = 1, bar_or = 0;                 // __syncthreads_count/and/or so far
-  int bar_count_out = 0, bar_and_out = 1, bar_or_out = 0;     // results of the last release
+  int bar_count = 0, bar_and = 1, bar_or = 0;              // __syncthreads_count/and/or so far
+  int bar_count_out = 0, bar_and_out = 1, bar_or_out = 0;  // results of the last release
   bool aborted = false;
   std::string abort_reason;
   Fiber* fiber_of[kMaxThreadsPerBlock];
@@ -247,7 +247,7 @@ struct Worker {
   WarpState warps[kMaxWarps];
 
   uint3 thread_idx_of[kMaxThreadsPerBlock];  // threadIdx of each linear index, for this launch
-  Lane plain_lane{};  // the lane of barrier-free launches
+  Lane plain_lane{};                         // the lane of barrier-free launches
 
   unsigned char* dyn_smem = nullptr;
   size_t dyn_smem_capacity = 0;
@@ -283,20 +283,19 @@ void init_fiber_context(Fiber* f) {
   f->context.uc_stack.ss_size = f->stack_bytes;
   f->context.uc_link = nullptr;
   const std::uintptr_t p = reinterpret_cast<std::uintptr_t>(f);
-  makecontext(&f->context, reinterpret_cast<void (*)()>(&fiber_entry_ucontext), 2, unsigned(p >> 32),
-              unsigned(p & 0xffffffffu));
+  makecontext(&f->context, reinterpret_cast<void (*)()>(&fiber_entry_ucontext), 2, unsigned(p >> 32), unsigned(p & 0xffffffffu));
 #else
   // Popped by the switch: r15 r14 r13 r12 rbx rbp, then the "return" address. After the pops the
   // stack pointer is 16-byte aligned, so the trampoline's call gives fiber_main an ABI frame.
   const std::uintptr_t top = (reinterpret_cast<std::uintptr_t>(f->stack_lo) + f->stack_bytes) & ~std::uintptr_t(15);
   void** sp = reinterpret_cast<void**>(top - 72);
-  sp[0] = nullptr;                                                        // r15
-  sp[1] = nullptr;                                                        // r14
-  sp[2] = reinterpret_cast<void*>(&fiber_main);                           // r13: function
-  sp[3] = f;                                                              // r12: argument
-  sp[4] = nullptr;                                                        // rbx
-  sp[5] = nullptr;                                                        // rbp: ends frame chains
-  sp[6] = reinterpret_cast<void*>(&yhc_emu_fiber_entry_x86_64);           // jump target
+  sp[0] = nullptr;                                               // r15
+  sp[1] = nullptr;                                               // r14
+  sp[2] = reinterpret_cast<void*>(&fiber_main);                  // r13: function
+  sp[3] = f;                                                     // r12: argument
+  sp[4] = nullptr;                                               // rbx
+  sp[5] = nullptr;                                               // rbp: ends frame chains
+  sp[6] = reinterpret_cast<void*>(&yhc_emu_fiber_entry_x86_64);  // jump target
   sp[7] = nullptr;
   sp[8] = nullptr;
   f->saved_sp = sp;
@@ -307,8 +306,7 @@ Fiber* new_fiber(Worker& w) {
   const size_t page = size_t(sysconf(_SC_PAGESIZE));
   const size_t stack = (fiber_stack_bytes() + page - 1) / page * page;
   const size_t total = stack + page;
-  void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                    -1, 0);
+  void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (base == MAP_FAILED) return nullptr;
   if (mprotect(base, page, PROT_NONE) != 0) {  // guard page: an overflow faults instead of corrupting
     munmap(base, total);
@@ -534,9 +532,7 @@ std::string describe_deadlock(const Worker& w) {
   std::string msg = format("deadlock: %u of %u threads wait at __syncthreads()", at_barrier, w.nthreads);
   if (at_barrier) msg += " (first: thread " + describe_thread(w, first_barrier) + ")";
   msg += format(", %u wait at a warp sync (__syncwarp/shuffle/vote) that cannot complete", at_warp);
-  if (at_warp)
-    msg += format(" (first: thread %s, mask 0x%08x)", describe_thread(w, first_warp).c_str(),
-                  w.fiber_of[first_warp]->wait_mask);
+  if (at_warp) msg += format(" (first: thread %s, mask 0x%08x)", describe_thread(w, first_warp).c_str(), w.fiber_of[first_warp]->wait_mask);
   msg += format(", %u have exited", w.done_count);
   return msg;
 }
@@ -673,10 +669,10 @@ std::string kernel_display_name(const LaunchSpec& s) {
 }
 
 cudaError_t fail_launch(const LaunchSpec& s, cudaError_t code, const std::string& why) {
-  const std::string msg = format("kernel %s launched at %s:%d with grid (%u,%u,%u) block (%u,%u,%u) smem %zu: ",
-                                 kernel_display_name(s).c_str(), s.file, s.line, s.grid.x, s.grid.y, s.grid.z,
-                                 s.block.x, s.block.y, s.block.z, s.smem_bytes) +
-                          why;
+  const std::string msg =
+      format("kernel %s launched at %s:%d with grid (%u,%u,%u) block (%u,%u,%u) smem %zu: ", kernel_display_name(s).c_str(), s.file, s.line,
+             s.grid.x, s.grid.y, s.grid.z, s.block.x, s.block.y, s.block.z, s.smem_bytes) +
+      why;
   {
     std::lock_guard<std::mutex> lock(failure_mutex);
     last_failure = msg;
@@ -688,11 +684,9 @@ cudaError_t fail_launch(const LaunchSpec& s, cudaError_t code, const std::string
 // Same limits as an sm_90 GPU; a launch that breaks one runs nothing.
 cudaError_t validate(const LaunchSpec& s) {
   const dim3 g = s.grid, b = s.block;
-  if (!g.x || !g.y || !g.z || !b.x || !b.y || !b.z)
-    return fail_launch(s, cudaErrorInvalidConfiguration, "a grid or block dimension is 0");
+  if (!g.x || !g.y || !g.z || !b.x || !b.y || !b.z) return fail_launch(s, cudaErrorInvalidConfiguration, "a grid or block dimension is 0");
   if (b.x > 1024 || b.y > 1024 || b.z > 64 || std::uint64_t(b.x) * b.y * b.z > kMaxThreadsPerBlock)
-    return fail_launch(s, cudaErrorInvalidConfiguration,
-                       "a block may have at most 1024 threads (x, y <= 1024, z <= 64)");
+    return fail_launch(s, cudaErrorInvalidConfiguration, "a block may have at most 1024 threads (x, y <= 1024, z <= 64)");
   if (g.x > 0x7fffffffu || g.y > 65535 || g.z > 65535)
     return fail_launch(s, cudaErrorInvalidConfiguration, "grid dimensions are limited to (2^31-1, 65535, 65535)");
   if (s.smem_bytes > kMaxDynamicSmem)
@@ -787,9 +781,10 @@ Fiber* fiber_for(const char* what) {
   Lane* lane = current_lane;
   if (lane && lane->fiber) return static_cast<Fiber*>(lane->fiber);
   if (!lane) throw KernelAbort{format("%s called outside a kernel", what)};
-  throw KernelAbort{format("%s reached by thread (%u,%u,%u) in a kernel launched with YHC_LAUNCH_NO_BARRIER; "
-                           "launch it with YHC_LAUNCH",
-                           what, lane->thread_idx.x, lane->thread_idx.y, lane->thread_idx.z)};
+  throw KernelAbort{
+      format("%s reached by thread (%u,%u,%u) in a kernel launched with YHC_LAUNCH_NO_BARRIER; "
+             "launch it with YHC_LAUNCH",
+             what, lane->thread_idx.x, lane->thread_idx.y, lane->thread_idx.z)};
 }
 
 __attribute__((always_inline)) inline void wait_warp(Fiber* f, unsigned mask) {
@@ -828,10 +823,22 @@ std::uint64_t shuffle(unsigned mask, std::uint64_t bits, unsigned mode, unsigned
   int j = int(lane);
   bool in_range = false;
   switch (mode) {
-    case kShflUp: j = int(lane) - int(b); in_range = j >= int(max_lane); break;
-    case kShflDown: j = int(lane + b); in_range = j <= int(max_lane); break;
-    case kShflXor: j = int(lane ^ b); in_range = j <= int(max_lane); break;
-    default: j = int(min_lane | (b & ~segmask)); in_range = j <= int(max_lane); break;
+    case kShflUp:
+      j = int(lane) - int(b);
+      in_range = j >= int(max_lane);
+      break;
+    case kShflDown:
+      j = int(lane + b);
+      in_range = j <= int(max_lane);
+      break;
+    case kShflXor:
+      j = int(lane ^ b);
+      in_range = j <= int(max_lane);
+      break;
+    default:
+      j = int(min_lane | (b & ~segmask));
+      in_range = j <= int(max_lane);
+      break;
   }
   std::uint64_t result = bits;
   // Reading a lane that does not exist or has exited is undefined on a GPU; here: own value.
@@ -883,8 +890,7 @@ unsigned active_mask() {
 void trap() {
   const Lane* lane = current_lane;
   if (!lane) throw KernelAbort{"__trap() called outside a kernel"};
-  throw KernelAbort{format("__trap() called by thread (%u,%u,%u)", lane->thread_idx.x, lane->thread_idx.y,
-                           lane->thread_idx.z)};
+  throw KernelAbort{format("__trap() called by thread (%u,%u,%u)", lane->thread_idx.x, lane->thread_idx.y, lane->thread_idx.z)};
 }
 
 }  // namespace yhc_emu
@@ -1004,14 +1010,29 @@ cudaError_t cudaDeviceGetAttribute(int* value, enum cudaDeviceAttr attr, int dev
   if (!value) return record(cudaErrorInvalidValue);
   if (device != 0) return record(cudaErrorInvalidDevice);
   switch (attr) {  // an H100 SXM, the GPU yhc is tuned for
-    case cudaDevAttrMaxThreadsPerBlock: *value = 1024; break;
-    case cudaDevAttrMaxSharedMemoryPerBlock: *value = int(yhc_emu::kDefaultDynamicSmem); break;
-    case cudaDevAttrWarpSize: *value = 32; break;
-    case cudaDevAttrMultiProcessorCount: *value = 132; break;
-    case cudaDevAttrComputeCapabilityMajor: *value = 9; break;
-    case cudaDevAttrComputeCapabilityMinor: *value = 0; break;
-    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = int(yhc_emu::kMaxDynamicSmem); break;
-    default: return record(cudaErrorInvalidValue);
+    case cudaDevAttrMaxThreadsPerBlock:
+      *value = 1024;
+      break;
+    case cudaDevAttrMaxSharedMemoryPerBlock:
+      *value = int(yhc_emu::kDefaultDynamicSmem);
+      break;
+    case cudaDevAttrWarpSize:
+      *value = 32;
+      break;
+    case cudaDevAttrMultiProcessorCount:
+      *value = 132;
+      break;
+    case cudaDevAttrComputeCapabilityMajor:
+      *value = 9;
+      break;
+    case cudaDevAttrComputeCapabilityMinor:
+      *value = 0;
+      break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin:
+      *value = int(yhc_emu::kMaxDynamicSmem);
+      break;
+    default:
+      return record(cudaErrorInvalidValue);
   }
   return cudaSuccess;
 }
@@ -1049,9 +1070,7 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t) {
   event->recorded = true;
   return cudaSuccess;
 }
-cudaError_t cudaEventSynchronize(cudaEvent_t event) {
-  return event ? cudaSuccess : record(cudaErrorInvalidResourceHandle);
-}
+cudaError_t cudaEventSynchronize(cudaEvent_t event) { return event ? cudaSuccess : record(cudaErrorInvalidResourceHandle); }
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
   if (!ms) return record(cudaErrorInvalidValue);
   if (!start || !end || !start->recorded || !end->recorded) return record(cudaErrorInvalidResourceHandle);
@@ -1080,16 +1099,12 @@ cudaError_t cudaMemset(void* ptr, int value, size_t count) {
   std::memset(ptr, value, count);
   return cudaSuccess;
 }
-cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t) {
-  return cudaMemset(ptr, value, count);
-}
-cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset,
-                               enum cudaMemcpyKind kind) {
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t) { return cudaMemset(ptr, value, count); }
+cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset, enum cudaMemcpyKind kind) {
   if (!symbol) return record(cudaErrorInvalidSymbol);
   return cudaMemcpy(static_cast<char*>(const_cast<void*>(symbol)) + offset, src, count, kind);
 }
-cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset,
-                                 enum cudaMemcpyKind kind) {
+cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset, enum cudaMemcpyKind kind) {
   if (!symbol) return record(cudaErrorInvalidSymbol);
   return cudaMemcpy(dst, static_cast<const char*>(symbol) + offset, count, kind);
 }

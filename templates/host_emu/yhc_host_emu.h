@@ -76,9 +76,15 @@
 
 // ---- vector types and the CUDA runtime's types, when the toolkit is absent -------------------------
 #if !defined(YHC_EMU_HAVE_CUDA_HEADERS)
-struct uint3 { unsigned int x, y, z; };
-struct int3 { int x, y, z; };
-struct float3 { float x, y, z; };
+struct uint3 {
+  unsigned int x, y, z;
+};
+struct int3 {
+  int x, y, z;
+};
+struct float3 {
+  float x, y, z;
+};
 struct dim3 {
   unsigned int x, y, z;
   constexpr dim3(unsigned int vx = 1, unsigned int vy = 1, unsigned int vz = 1) : x(vx), y(vy), z(vz) {}
@@ -86,8 +92,14 @@ struct dim3 {
   constexpr operator uint3() const { return uint3{x, y, z}; }
 };
 // Same sizes and alignments as CUDA's vector_types.h.
-#define YHC_EMU_VEC2(T, name, al) struct __attribute__((aligned(al))) name { T x, y; };
-#define YHC_EMU_VEC4(T, name, al) struct __attribute__((aligned(al))) name { T x, y, z, w; };
+#define YHC_EMU_VEC2(T, name, al)            \
+  struct __attribute__((aligned(al))) name { \
+    T x, y;                                  \
+  };
+#define YHC_EMU_VEC4(T, name, al)            \
+  struct __attribute__((aligned(al))) name { \
+    T x, y, z, w;                            \
+  };
 YHC_EMU_VEC2(signed char, char2, 2)
 YHC_EMU_VEC4(signed char, char4, 4)
 YHC_EMU_VEC2(unsigned char, uchar2, 2)
@@ -118,9 +130,7 @@ inline constexpr float3 make_float3(float x, float y, float z) { return float3{x
 inline constexpr float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
 inline constexpr double2 make_double2(double x, double y) { return double2{x, y}; }
 inline constexpr char4 make_char4(signed char x, signed char y, signed char z, signed char w) { return char4{x, y, z, w}; }
-inline constexpr uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, unsigned char w) {
-  return uchar4{x, y, z, w};
-}
+inline constexpr uchar4 make_uchar4(unsigned char x, unsigned char y, unsigned char z, unsigned char w) { return uchar4{x, y, z, w}; }
 
 // Numeric values are CUDA's, so codes printed by an engine mean the same on both targets.
 enum cudaError {
@@ -206,8 +216,7 @@ cudaError_t cudaFree(void* ptr);
 cudaError_t cudaMallocHost(void** ptr, size_t size);
 cudaError_t cudaFreeHost(void* ptr);
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind);
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind,
-                            cudaStream_t stream YHC_EMU_DEFAULT(0));
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream YHC_EMU_DEFAULT(0));
 cudaError_t cudaMemset(void* ptr, int value, size_t count);
 cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t stream YHC_EMU_DEFAULT(0));
 cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset YHC_EMU_DEFAULT(0),
@@ -223,16 +232,9 @@ __attribute__((visibility("default"))) const char* yhc_emu_last_failure(void);
 #undef YHC_EMU_DEFAULT
 
 // C++ conveniences that cuda_runtime.h (not included on the host) adds over the C API.
-template <class T>
-inline cudaError_t cudaMalloc(T** ptr, size_t size) {
-  return cudaMalloc(reinterpret_cast<void**>(ptr), size);
-}
-template <class T>
-inline cudaError_t cudaMallocHost(T** ptr, size_t size) {
-  return cudaMallocHost(reinterpret_cast<void**>(ptr), size);
-}
-template <class T>
-inline cudaError_t cudaFuncSetAttribute(T* kernel, enum cudaFuncAttribute attr, int value) {
+template <class T> inline cudaError_t cudaMalloc(T** ptr, size_t size) { return cudaMalloc(reinterpret_cast<void**>(ptr), size); }
+template <class T> inline cudaError_t cudaMallocHost(T** ptr, size_t size) { return cudaMallocHost(reinterpret_cast<void**>(ptr), size); }
+template <class T> inline cudaError_t cudaFuncSetAttribute(T* kernel, enum cudaFuncAttribute attr, int value) {
   return cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel), attr, value);
 }
 template <class T>
@@ -310,8 +312,7 @@ struct LaunchSpec {
 cudaError_t launch(const LaunchSpec& spec);
 
 // The kernel's arguments, converted to its parameter types once per launch (as <<<>>> does).
-template <class... P>
-struct BoundCall {
+template <class... P> struct BoundCall {
   void (*kernel)(P...);
   std::tuple<std::decay_t<P>...> args;
   static void run(const void* self) {
@@ -322,8 +323,7 @@ struct BoundCall {
 
 // YHC_LAUNCH(kernel, grid, block, smem, stream, args...) expands to
 // `make_launcher(kernel, ...)(args...)`, so an empty argument list needs no comma tricks.
-template <class... P>
-struct Launcher {
+template <class... P> struct Launcher {
   void (*kernel)(P...);
   const char* name;
   const char* file;
@@ -334,35 +334,29 @@ struct Launcher {
   cudaStream_t stream;
   bool barriers_allowed;
 
-  template <class... A>
-  cudaError_t operator()(A&&... args) const {
+  template <class... A> cudaError_t operator()(A&&... args) const {
     static_assert(sizeof...(P) == sizeof...(A), "YHC_LAUNCH: wrong number of kernel arguments");
     const BoundCall<P...> call{kernel, std::tuple<std::decay_t<P>...>(std::forward<A>(args)...)};
-    const LaunchSpec spec{name,       reinterpret_cast<const void*>(kernel),
-                          file,       line,
-                          grid,       block,
-                          smem_bytes, stream,
-                          barriers_allowed, &BoundCall<P...>::run,
-                          &call};
+    const LaunchSpec spec{
+        name, reinterpret_cast<const void*>(kernel), file, line, grid, block, smem_bytes, stream, barriers_allowed, &BoundCall<P...>::run,
+        &call};
     return launch(spec);
   }
 };
 
 template <class... P>
-inline Launcher<P...> make_launcher(void (*kernel)(P...), const char* name, const char* file, int line, dim3 grid,
-                                    dim3 block, size_t smem_bytes, cudaStream_t stream, bool barriers_allowed) {
+inline Launcher<P...> make_launcher(void (*kernel)(P...), const char* name, const char* file, int line, dim3 grid, dim3 block,
+                                    size_t smem_bytes, cudaStream_t stream, bool barriers_allowed) {
   return Launcher<P...>{kernel, name, file, line, grid, block, smem_bytes, stream, barriers_allowed};
 }
 
-template <class T>
-inline std::uint64_t to_bits(T v) {
+template <class T> inline std::uint64_t to_bits(T v) {
   static_assert(sizeof(T) <= 8, "warp shuffles move at most 8 bytes");
   std::uint64_t bits = 0;
   __builtin_memcpy(static_cast<void*>(&bits), static_cast<const void*>(&v), sizeof(T));
   return bits;
 }
-template <class T>
-inline T from_bits(std::uint64_t bits) {
+template <class T> inline T from_bits(std::uint64_t bits) {
   T v;
   __builtin_memcpy(static_cast<void*>(&v), static_cast<const void*>(&bits), sizeof(T));
   return v;
@@ -377,28 +371,21 @@ inline int __syncthreads_and(int p) { return ::yhc_emu::sync_block_reduce(p, ::y
 inline int __syncthreads_or(int p) { return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierOr); }
 inline void __syncwarp(unsigned mask = 0xffffffffu) { ::yhc_emu::sync_warp(mask); }
 
-template <class T>
-inline T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize) {
+template <class T> inline T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize) {
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
-  return ::yhc_emu::from_bits<T>(
-      ::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflIdx, unsigned(src_lane), c));
+  return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflIdx, unsigned(src_lane), c));
 }
-template <class T>
-inline T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+template <class T> inline T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
   const unsigned c = unsigned(warpSize - width) << 8;
   return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflUp, delta, c));
 }
-template <class T>
-inline T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+template <class T> inline T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
-  return ::yhc_emu::from_bits<T>(
-      ::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflDown, delta, c));
+  return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflDown, delta, c));
 }
-template <class T>
-inline T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize) {
+template <class T> inline T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize) {
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
-  return ::yhc_emu::from_bits<T>(
-      ::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflXor, unsigned(lane_mask), c));
+  return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflXor, unsigned(lane_mask), c));
 }
 inline unsigned __ballot_sync(unsigned mask, int p) { return ::yhc_emu::vote(mask, p, ::yhc_emu::kVoteBallot); }
 inline int __any_sync(unsigned mask, int p) { return int(::yhc_emu::vote(mask, p, ::yhc_emu::kVoteAny)); }
@@ -418,8 +405,7 @@ inline long long clock64() {
 
 // ---- atomics: blocks run in parallel on OS threads, so these are real atomic RMWs -------------------
 namespace yhc_emu {
-template <class T, class F>
-inline T atomic_update(T* address, F next) {  // CAS loop for the operations with no __atomic builtin
+template <class T, class F> inline T atomic_update(T* address, F next) {  // CAS loop for the operations with no __atomic builtin
   T old;
   __atomic_load(address, &old, __ATOMIC_RELAXED);
   T desired;
@@ -430,15 +416,15 @@ inline T atomic_update(T* address, F next) {  // CAS loop for the operations wit
 }
 }  // namespace yhc_emu
 
-#define YHC_EMU_ATOMIC_INT(T)                                                                              \
-  inline T atomicAdd(T* a, T v) { return __atomic_fetch_add(a, v, __ATOMIC_RELAXED); }                    \
-  inline T atomicAnd(T* a, T v) { return __atomic_fetch_and(a, v, __ATOMIC_RELAXED); }                    \
-  inline T atomicOr(T* a, T v) { return __atomic_fetch_or(a, v, __ATOMIC_RELAXED); }                      \
-  inline T atomicXor(T* a, T v) { return __atomic_fetch_xor(a, v, __ATOMIC_RELAXED); }                    \
-  inline T atomicExch(T* a, T v) { return __atomic_exchange_n(a, v, __ATOMIC_RELAXED); }                  \
-  inline T atomicCAS(T* a, T compare, T v) {                                                              \
-    __atomic_compare_exchange_n(a, &compare, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);                \
-    return compare;                                                                                         \
+#define YHC_EMU_ATOMIC_INT(T)                                                               \
+  inline T atomicAdd(T* a, T v) { return __atomic_fetch_add(a, v, __ATOMIC_RELAXED); }      \
+  inline T atomicAnd(T* a, T v) { return __atomic_fetch_and(a, v, __ATOMIC_RELAXED); }      \
+  inline T atomicOr(T* a, T v) { return __atomic_fetch_or(a, v, __ATOMIC_RELAXED); }        \
+  inline T atomicXor(T* a, T v) { return __atomic_fetch_xor(a, v, __ATOMIC_RELAXED); }      \
+  inline T atomicExch(T* a, T v) { return __atomic_exchange_n(a, v, __ATOMIC_RELAXED); }    \
+  inline T atomicCAS(T* a, T compare, T v) {                                                \
+    __atomic_compare_exchange_n(a, &compare, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED); \
+    return compare;                                                                         \
   }
 YHC_EMU_ATOMIC_INT(int)
 YHC_EMU_ATOMIC_INT(unsigned int)
@@ -450,12 +436,12 @@ inline unsigned short atomicCAS(unsigned short* a, unsigned short compare, unsig
   __atomic_compare_exchange_n(a, &compare, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
   return compare;
 }
-#define YHC_EMU_ATOMIC_MINMAX(T)                                                                     \
-  inline T atomicMax(T* a, T v) {                                                                   \
-    return ::yhc_emu::atomic_update(a, [v](T old) { return old < v ? v : old; });                   \
-  }                                                                                                 \
-  inline T atomicMin(T* a, T v) {                                                                   \
-    return ::yhc_emu::atomic_update(a, [v](T old) { return v < old ? v : old; });                   \
+#define YHC_EMU_ATOMIC_MINMAX(T)                                                  \
+  inline T atomicMax(T* a, T v) {                                                 \
+    return ::yhc_emu::atomic_update(a, [v](T old) { return old < v ? v : old; }); \
+  }                                                                               \
+  inline T atomicMin(T* a, T v) {                                                 \
+    return ::yhc_emu::atomic_update(a, [v](T old) { return v < old ? v : old; }); \
   }
 YHC_EMU_ATOMIC_MINMAX(int)
 YHC_EMU_ATOMIC_MINMAX(unsigned int)
@@ -477,8 +463,7 @@ inline unsigned int atomicInc(unsigned int* a, unsigned int limit) {
   return ::yhc_emu::atomic_update(a, [limit](unsigned int old) { return old >= limit ? 0u : old + 1u; });
 }
 inline unsigned int atomicDec(unsigned int* a, unsigned int limit) {
-  return ::yhc_emu::atomic_update(
-      a, [limit](unsigned int old) { return (old == 0u || old > limit) ? limit : old - 1u; });
+  return ::yhc_emu::atomic_update(a, [limit](unsigned int old) { return (old == 0u || old > limit) ? limit : old - 1u; });
 }
 
 // ---- device math and bit intrinsics missing from <cmath> on the host ------------------------------
@@ -491,7 +476,10 @@ inline float __log10f(float x) { return log10f(x); }
 inline float __sinf(float x) { return sinf(x); }
 inline float __cosf(float x) { return cosf(x); }
 inline float __tanf(float x) { return tanf(x); }
-inline void __sincosf(float x, float* s, float* c) { *s = sinf(x); *c = cosf(x); }
+inline void __sincosf(float x, float* s, float* c) {
+  *s = sinf(x);
+  *c = cosf(x);
+}
 inline float __powf(float x, float y) { return powf(x, y); }
 inline float __fdividef(float a, float b) { return a / b; }
 inline float fdividef(float a, float b) { return a / b; }
@@ -520,8 +508,7 @@ inline double __longlong_as_double(long long x) { return ::yhc_emu::from_bits<do
 
 namespace yhc_emu {
 // CUDA's float->integer conversions saturate and map NaN to 0; a C++ cast would be undefined.
-template <class I>
-inline I saturating_cast(double v) {
+template <class I> inline I saturating_cast(double v) {
   if (v != v) return 0;
   if (v <= double(std::numeric_limits<I>::min())) return std::numeric_limits<I>::min();
   if (v >= double(std::numeric_limits<I>::max())) return std::numeric_limits<I>::max();
@@ -599,14 +586,14 @@ inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline unsigned int umin(unsigned int a, unsigned int b) { return a < b ? a : b; }
 inline unsigned int umax(unsigned int a, unsigned int b) { return a > b ? a : b; }
-#define YHC_EMU_MINMAX(R, A, B)                                      \
-  inline R min(A a, B b) {                                          \
-    const R x = static_cast<R>(a), y = static_cast<R>(b);           \
-    return x < y ? x : y;                                           \
-  }                                                                 \
-  inline R max(A a, B b) {                                          \
-    const R x = static_cast<R>(a), y = static_cast<R>(b);           \
-    return x > y ? x : y;                                           \
+#define YHC_EMU_MINMAX(R, A, B)                           \
+  inline R min(A a, B b) {                                \
+    const R x = static_cast<R>(a), y = static_cast<R>(b); \
+    return x < y ? x : y;                                 \
+  }                                                       \
+  inline R max(A a, B b) {                                \
+    const R x = static_cast<R>(a), y = static_cast<R>(b); \
+    return x > y ? x : y;                                 \
   }
 YHC_EMU_MINMAX(unsigned int, unsigned int, unsigned int)
 YHC_EMU_MINMAX(unsigned int, int, unsigned int)
@@ -639,11 +626,11 @@ inline unsigned short float_to_half_bits(float f) {
   std::memcpy(&x, &f, 4);
   const unsigned short sign = (unsigned short)((x >> 16) & 0x8000u);
   x &= 0x7fffffffu;
-  if (x > 0x7f800000u) return 0x7fffu;                                         // NaN: CUDA's canonical one
-  if (x == 0x7f800000u) return sign | 0x7c00u;                                 // infinity
-  if (x >= 0x477ff000u) return sign | 0x7c00u;                                 // rounds past 65504
-  if (x < 0x38800000u) {                                                      // half subnormal or 0
-    if (x <= 0x33000000u) return sign;                                        // <= 2^-25: ties to 0
+  if (x > 0x7f800000u) return 0x7fffu;          // NaN: CUDA's canonical one
+  if (x == 0x7f800000u) return sign | 0x7c00u;  // infinity
+  if (x >= 0x477ff000u) return sign | 0x7c00u;  // rounds past 65504
+  if (x < 0x38800000u) {                        // half subnormal or 0
+    if (x <= 0x33000000u) return sign;          // <= 2^-25: ties to 0
     const unsigned shift = 126u - (x >> 23);
     const std::uint32_t m = (x & 0x7fffffu) | 0x800000u;
     std::uint32_t r = m >> shift;
@@ -741,11 +728,11 @@ inline __half2 __hmul2(__half2 a, __half2 b) { return __half2{a.x * b.x, a.y * b
 #endif  // !YHC_EMU_HAVE_CUDA_HEADERS
 
 // Device-only half functions (declared by cuda_fp16.h only for nvcc): computed in float, rounded once.
-#define YHC_EMU_HALF_FN(name, h2name, expr)                                                  \
-  inline __half name(__half h) {                                                             \
-    const float x = __half2float(h);                                                         \
-    return __float2half_rn(expr);                                                            \
-  }                                                                                          \
+#define YHC_EMU_HALF_FN(name, h2name, expr) \
+  inline __half name(__half h) {            \
+    const float x = __half2float(h);        \
+    return __float2half_rn(expr);           \
+  }                                         \
   inline __half2 h2name(__half2 h) { return __halves2half2(name(__low2half(h)), name(__high2half(h))); }
 YHC_EMU_HALF_FN(hexp, h2exp, expf(x))
 YHC_EMU_HALF_FN(hexp2, h2exp2, exp2f(x))
@@ -765,16 +752,13 @@ YHC_EMU_HALF_FN(htrunc, h2trunc, truncf(x))
 YHC_EMU_HALF_FN(hrint, h2rint, nearbyintf(x))
 #undef YHC_EMU_HALF_FN
 // fma in float then one rounding to half; CUDA rounds once from the exact result (rarely differs).
-inline __half __hfma(__half a, __half b, __half c) {
-  return __float2half_rn(fmaf(__half2float(a), __half2float(b), __half2float(c)));
-}
+inline __half __hfma(__half a, __half b, __half c) { return __float2half_rn(fmaf(__half2float(a), __half2float(b), __half2float(c))); }
 inline __half __hfma_relu(__half a, __half b, __half c) {
   const float r = fmaf(__half2float(a), __half2float(b), __half2float(c));
   return __float2half_rn(r > 0.0f ? r : (r != r ? r : 0.0f));
 }
 inline __half2 __hfma2(__half2 a, __half2 b, __half2 c) {
-  return __halves2half2(__hfma(__low2half(a), __low2half(b), __low2half(c)),
-                        __hfma(__high2half(a), __high2half(b), __high2half(c)));
+  return __halves2half2(__hfma(__low2half(a), __low2half(b), __low2half(c)), __hfma(__high2half(a), __high2half(b), __high2half(c)));
 }
 inline int __half2int_rn(__half h) { return __float2int_rn(__half2float(h)); }
 inline int __half2int_rd(__half h) { return __float2int_rd(__half2float(h)); }

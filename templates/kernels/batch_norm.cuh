@@ -8,9 +8,8 @@
 namespace yhc {
 
 template <class P>
-__global__ void batch_norm_inference(const float* __restrict__ x, const float* __restrict__ scale,
-                                     const float* __restrict__ bias, const float* __restrict__ mean,
-                                     const float* __restrict__ var, float* __restrict__ y) {
+__global__ void batch_norm_inference(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ bias,
+                                     const float* __restrict__ mean, const float* __restrict__ var, float* __restrict__ y) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   const int c = int((i / P::spatial) % P::channels);

@@ -6,8 +6,7 @@ namespace yhc {
 
 // Every thread passes its partial sum and gets the block's total. `scratch` must hold
 // BLOCK_THREADS floats; BLOCK_THREADS is a power of two equal to blockDim.x.
-template <int BLOCK_THREADS>
-__device__ __forceinline__ float block_sum(float value, float* scratch) {
+template <int BLOCK_THREADS> __device__ __forceinline__ float block_sum(float value, float* scratch) {
   static_assert((BLOCK_THREADS & (BLOCK_THREADS - 1)) == 0, "block size must be a power of two");
   scratch[threadIdx.x] = value;
   __syncthreads();

@@ -8,8 +8,8 @@
 namespace yhc {
 
 template <class P>
-__global__ void channel_affine(const float* __restrict__ x, const float* __restrict__ scale,
-                               const float* __restrict__ shift, float* __restrict__ y) {
+__global__ void channel_affine(const float* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ shift,
+                               float* __restrict__ y) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   const int c = int((i / P::spatial) % P::channels);

@@ -29,7 +29,8 @@ namespace yhc {
 // The conv sum (bias included, no activation) of output element i; load(n, c, iy, ix) reads
 // input channel c of image n.
 template <class P, class Load>
-__device__ __forceinline__ float conv_sum(int64_t i, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, Load load) {
+__device__ __forceinline__ float conv_sum(int64_t i, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                          Load load) {
   constexpr int in_per_group = P::in_channels / P::groups;
   constexpr int out_per_group = P::out_channels / P::groups;
   const int ox = int(i % P::out_w);
@@ -56,8 +57,9 @@ __device__ __forceinline__ float conv_sum(int64_t i, const typename P::Weight* _
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_direct_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
-                                                    const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
+__device__ __forceinline__ void conv2d_direct_block(int block, const typename P::Input* __restrict__ x,
+                                                    const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                    typename P::Output* __restrict__ y) {
   const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
   if (i < 0) return;
   y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x})));
@@ -72,8 +74,7 @@ __global__ void conv2d_direct(const typename P::Input* __restrict__ x, const typ
 // ---- GroupNorm statistics in the epilogue ---------------------------------------------------------
 // P adds: stats_groups, block_threads, epsilon. Grid: batch * stats_groups * chunks blocks, where
 // a group's elements (its channels x out_h x out_w, contiguous in NCHW) split into `chunks` blocks.
-template <class P>
-struct GroupChunks {
+template <class P> struct GroupChunks {
   static constexpr int64_t group_size = int64_t(P::out_channels / P::stats_groups) * P::out_h * P::out_w;
   static constexpr int chunks = int((group_size + P::block_threads - 1) / P::block_threads);
 };
@@ -99,7 +100,8 @@ __device__ __forceinline__ void conv_group_stats_body(int block, Load load, cons
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_group_stats_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+__device__ __forceinline__ void conv2d_group_stats_block(int block, const typename P::Input* __restrict__ x,
+                                                         const typename P::Weight* __restrict__ w,
                                                          const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
                                                          float* __restrict__ partials, unsigned int* __restrict__ counters,
                                                          float* __restrict__ stats) {
@@ -107,26 +109,27 @@ __device__ __forceinline__ void conv2d_group_stats_block(int block, const typena
 }
 
 template <class P>
-__global__ void conv2d_group_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                                   typename P::Output* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                   float* __restrict__ stats) {
+__global__ void conv2d_group_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                   const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
+                                   float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv2d_group_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
 }
 
 // ---- GroupNorm applied in the prologue (NormalizedInput, conv_inputs.cuh) -------------------------
 template <class P>
-__device__ __forceinline__ void conv2d_normed_input_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
-                                                          const float* __restrict__ scale, const float* __restrict__ shift,
-                                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                                                          typename P::Output* __restrict__ y) {
+__device__ __forceinline__ void conv2d_normed_input_block(int block, const typename P::Input* __restrict__ x,
+                                                          const float* __restrict__ stats, const float* __restrict__ scale,
+                                                          const float* __restrict__ shift, const typename P::Weight* __restrict__ w,
+                                                          const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
   if (i < 0) return;
   y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift})));
 }
 
 template <class P>
-__global__ void conv2d_normed_input(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
-                                    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+__global__ void conv2d_normed_input(const typename P::Input* __restrict__ x, const float* __restrict__ stats,
+                                    const float* __restrict__ scale, const float* __restrict__ shift,
+                                    const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                     typename P::Output* __restrict__ y) {
   conv2d_normed_input_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
@@ -134,19 +137,21 @@ __global__ void conv2d_normed_input(const typename P::Input* __restrict__ x, con
 // ---- Both: a GroupNorm on the way in, the next GroupNorm's statistics on the way out -------------
 // P has both sets of fields (in_groups, using InAct; stats_groups, block_threads, epsilon).
 template <class P>
-__device__ __forceinline__ void conv2d_normed_group_stats_block(
-    int block, const typename P::Input* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
-    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-    float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
+__device__ __forceinline__ void conv2d_normed_group_stats_block(int block, const typename P::Input* __restrict__ x,
+                                                                const float* __restrict__ in_stats, const float* __restrict__ scale,
+                                                                const float* __restrict__ shift, const typename P::Weight* __restrict__ w,
+                                                                const typename P::Weight* __restrict__ bias,
+                                                                typename P::Output* __restrict__ y, float* __restrict__ partials,
+                                                                unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv_group_stats_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, partials, counters, stats);
 }
 
 template <class P>
 __global__ void conv2d_normed_group_stats(const typename P::Input* __restrict__ x, const float* __restrict__ in_stats,
                                           const float* __restrict__ scale, const float* __restrict__ shift,
-                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-                                          float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                          float* __restrict__ stats) {
+                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                          typename P::Output* __restrict__ y, float* __restrict__ partials,
+                                          unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv2d_normed_group_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);
 }
 

@@ -92,7 +92,8 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
     const int oc = m0 + t;
     if (t < S::tile_m && oc < P::out_channels) {
       Moments m{0.0f, 0.0f, 0.0f};
-      for (int q = 0; q < S::n_tiles; ++q) m = merge(m, load_moments(plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + q)));
+      for (int q = 0; q < S::n_tiles; ++q)
+        m = merge(m, load_moments(plane_stats.partials + 3 * ((int64_t(image) * P::out_channels + oc) * S::n_tiles + q)));
       const float variance = m.m2 / (m.count - 1.0f);
       plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc)] = m.mean;
       plane_stats.stats[2 * (int64_t(image) * P::out_channels + oc) + 1] = 1.0f / (4.0f * (variance + plane_stats.lambda));
@@ -101,47 +102,50 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
 }
 
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
-                                                   const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
+__device__ __forceinline__ void conv2d_tiled_block(int block, const typename P::Input* __restrict__ x,
+                                                   const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                   typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                             typename P::Output* __restrict__ y) {
+__global__ void conv2d_tiled(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                             const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv2d_tiled_block<P>(int(blockIdx.x), x, w, bias, y);
 }
 
 // The input through a GroupNorm whose statistics its producer left (conv_inputs.cuh): P adds
 // in_groups, using InAct.
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_normed_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
-                                                          const float* __restrict__ scale, const float* __restrict__ shift,
-                                                          const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                                                          typename P::Output* __restrict__ y) {
+__device__ __forceinline__ void conv2d_tiled_normed_block(int block, const typename P::Input* __restrict__ x,
+                                                          const float* __restrict__ stats, const float* __restrict__ scale,
+                                                          const float* __restrict__ shift, const typename P::Weight* __restrict__ w,
+                                                          const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, NormalizedInput<P>{x, stats, scale, shift}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled_normed(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const float* __restrict__ scale,
-                                    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+__global__ void conv2d_tiled_normed(const typename P::Input* __restrict__ x, const float* __restrict__ stats,
+                                    const float* __restrict__ scale, const float* __restrict__ shift,
+                                    const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                     typename P::Output* __restrict__ y) {
   conv2d_tiled_normed_block<P>(int(blockIdx.x), x, stats, scale, shift, w, bias, y);
 }
 
 // The tiled conv that also leaves SimAM's plane statistics of its output (PlaneStats).
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_simam_stats_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
-                                                               const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-                                                               float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                                               float* __restrict__ stats) {
+__device__ __forceinline__ void conv2d_tiled_simam_stats_block(int block, const typename P::Input* __restrict__ x,
+                                                               const typename P::Weight* __restrict__ w,
+                                                               const typename P::Weight* __restrict__ bias,
+                                                               typename P::Output* __restrict__ y, float* __restrict__ partials,
+                                                               unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
 }
 
 template <class P>
-__global__ void conv2d_tiled_simam_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                                         typename P::Output* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                         float* __restrict__ stats) {
+__global__ void conv2d_tiled_simam_stats(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                         const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
+                                         float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv2d_tiled_simam_stats_block<P>(int(blockIdx.x), x, w, bias, y, partials, counters, stats);
 }
 
@@ -149,31 +153,32 @@ __global__ void conv2d_tiled_simam_stats(const typename P::Input* __restrict__ x
 template <class P>
 __device__ __forceinline__ void conv2d_tiled_normed_simam_stats_block(
     int block, const typename P::Input* __restrict__ x, const float* __restrict__ in_stats, const float* __restrict__ scale,
-    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-    float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
+    const float* __restrict__ shift, const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+    typename P::Output* __restrict__ y, float* __restrict__ partials, unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv_tiled_body<P>(block, NormalizedInput<P>{x, in_stats, scale, shift}, w, bias, y, PlaneStats{partials, counters, stats, P::lambda});
 }
 
 template <class P>
 __global__ void conv2d_tiled_normed_simam_stats(const typename P::Input* __restrict__ x, const float* __restrict__ in_stats,
                                                 const float* __restrict__ scale, const float* __restrict__ shift,
-                                                const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-                                                float* __restrict__ partials, unsigned int* __restrict__ counters,
-                                                float* __restrict__ stats) {
+                                                const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                                typename P::Output* __restrict__ y, float* __restrict__ partials,
+                                                unsigned int* __restrict__ counters, float* __restrict__ stats) {
   conv2d_tiled_normed_simam_stats_block<P>(int(blockIdx.x), x, in_stats, scale, shift, w, bias, y, partials, counters, stats);
 }
 
 // The input through SimAM (SimamInput, conv_inputs.cuh): x * sigmoid((x - mean)^2 * inv + 0.5).
 template <class P>
-__device__ __forceinline__ void conv2d_tiled_simam_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ stats,
-                                                         const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
-                                                         typename P::Output* __restrict__ y) {
+__device__ __forceinline__ void conv2d_tiled_simam_block(int block, const typename P::Input* __restrict__ x,
+                                                         const float* __restrict__ stats, const typename P::Weight* __restrict__ w,
+                                                         const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv_tiled_body<P>(block, SimamInput<P>{x, stats}, w, bias, y);
 }
 
 template <class P>
-__global__ void conv2d_tiled_simam(const typename P::Input* __restrict__ x, const float* __restrict__ stats, const typename P::Weight* __restrict__ w,
-                                   const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
+__global__ void conv2d_tiled_simam(const typename P::Input* __restrict__ x, const float* __restrict__ stats,
+                                   const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                   typename P::Output* __restrict__ y) {
   conv2d_tiled_simam_block<P>(int(blockIdx.x), x, stats, w, bias, y);
 }
 

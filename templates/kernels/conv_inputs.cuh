@@ -16,14 +16,10 @@
 namespace yhc {
 
 // Pixels in one 16-byte load of a tensor of element type T.
-template <class T>
-constexpr int run_length() {
-  return int(16 / sizeof(T));
-}
+template <class T> constexpr int run_length() { return int(16 / sizeof(T)); }
 
 // The kRunLength elements at p (16-byte aligned), as floats.
-template <class T>
-__device__ __forceinline__ void load_run(const T* __restrict__ p, float (&out)[run_length<T>()]) {
+template <class T> __device__ __forceinline__ void load_run(const T* __restrict__ p, float (&out)[run_length<T>()]) {
   const uint4 bits = *reinterpret_cast<const uint4*>(p);
   T v[run_length<T>()];
   memcpy(v, &bits, sizeof bits);
@@ -32,8 +28,7 @@ __device__ __forceinline__ void load_run(const T* __restrict__ p, float (&out)[r
 }
 
 // Reads the input as it is.
-template <class P>
-struct PlainInput {
+template <class P> struct PlainInput {
   static constexpr int kRunLength = run_length<typename P::Input>();
   const typename P::Input* __restrict__ x;
   __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
@@ -45,8 +40,7 @@ struct PlainInput {
 };
 
 // A GroupNorm applied on load. P adds: in_groups, using InAct. stats[2 * (n * in_groups + g)] = {mean, rstd}.
-template <class P>
-struct NormalizedInput {
+template <class P> struct NormalizedInput {
   static constexpr int kRunLength = run_length<typename P::Input>();
   const typename P::Input* __restrict__ x;
   const float* __restrict__ stats;
@@ -76,8 +70,7 @@ struct NormalizedInput {
 
 // SimAM applied on load, with the plane statistics its producer left:
 // stats[2 * (n * in_channels + c)] = {mean, 1 / (4 * (var + lambda))}.
-template <class P>
-struct SimamInput {
+template <class P> struct SimamInput {
   static constexpr int kRunLength = run_length<typename P::Input>();
   const typename P::Input* __restrict__ x;
   const float* __restrict__ stats;

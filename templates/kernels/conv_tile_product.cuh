@@ -23,8 +23,7 @@ namespace yhc {
 // The tile sizes come from P (codegen/kernels/conv_tiled.ts emits them, and budgets the shared
 // memory of horizontally fused launches with P::tile_shared_bytes, which the tile products
 // static_assert against their own arrays).
-template <class P>
-struct TiledConvShape {
+template <class P> struct TiledConvShape {
   static constexpr int tile_m = P::tile_m;  // output channels per block
   static constexpr int tile_n = P::tile_n;  // output pixels per block
   static constexpr int tile_k = P::tile_k;  // reduction rows per shared-memory step
@@ -34,14 +33,13 @@ struct TiledConvShape {
   static constexpr int m_tiles = (P::out_channels + tile_m - 1) / tile_m;
   static constexpr int n_tiles = (pixels + tile_n - 1) / tile_n;
   // X_col row k is input plane k itself: its tile rows can be read as 16-byte runs of pixels.
-  static constexpr bool pointwise = P::kernel_h == 1 && P::kernel_w == 1 && P::stride_h == 1 && P::stride_w == 1 &&
-                                    P::pad_top == 0 && P::pad_left == 0 && P::in_h == P::out_h && P::in_w == P::out_w;
+  static constexpr bool pointwise = P::kernel_h == 1 && P::kernel_w == 1 && P::stride_h == 1 && P::stride_w == 1 && P::pad_top == 0 &&
+                                    P::pad_left == 0 && P::in_h == P::out_h && P::in_w == P::out_w;
 };
 
 // X_col[kk][p] of one image: the input under tap kk of output pixel p; 0 in the padding and
 // past the ends of the tile.
-template <class P, class Load>
-__device__ __forceinline__ float im2col(Load load, int image, int kk, int p) {
+template <class P, class Load> __device__ __forceinline__ float im2col(Load load, int image, int kk, int p) {
   using S = TiledConvShape<P>;
   if (kk >= S::k_total || p >= S::pixels) return 0.0f;
   const int ic = kk / (P::kernel_h * P::kernel_w);
@@ -56,8 +54,7 @@ __device__ __forceinline__ float im2col(Load load, int image, int kk, int p) {
 // Stages X_col rows k0 .. k0 + tile_k - 1 of the tile: store(k, n, X_col[k0 + k][p0 + n]) for
 // every k < tile_k, n < tile_n. A pointwise conv whose planes are whole 16-byte runs reads each
 // run in one load (Load::run); any other conv gathers element by element (im2col).
-template <class P, class Load, class Store>
-__device__ __forceinline__ void stage_x_col(Load load, int image, int k0, int p0, Store store) {
+template <class P, class Load, class Store> __device__ __forceinline__ void stage_x_col(Load load, int image, int k0, int p0, Store store) {
   using S = TiledConvShape<P>;
   constexpr int V = Load::kRunLength;
   if constexpr (S::pointwise && S::pixels % V == 0 && S::tile_n % V == 0) {
@@ -132,8 +129,7 @@ __device__ __forceinline__ void tile_product_fma(int image, int m0, int p0, Load
 // Shared memory of tile_product_mma (codegen/kernels/conv_tiled.ts mirrors `bytes`: P::tile_shared_bytes). The
 // staging tiles and the accumulator exchange are never live at once, so they share one buffer:
 // a horizontally fused launch holds every part's, and three levels' must fit beside a DwPw tile.
-template <class P>
-struct MmaTileStorage {
+template <class P> struct MmaTileStorage {
   using S = TiledConvShape<P>;
   static constexpr int x_row = S::tile_k + 2;  // halves per x_tile row (padded: see below)
   static constexpr int exchange_rows = 16;     // accumulator rows moved per round
@@ -145,8 +141,7 @@ struct MmaTileStorage {
 };
 
 template <class P, class Load>
-__device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load load, const __half* __restrict__ w,
-                                                 float (&acc)[4][4]) {
+__device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load load, const __half* __restrict__ w, float (&acc)[4][4]) {
   using S = TiledConvShape<P>;
   using M = MmaTileStorage<P>;
   static_assert(S::tile_m == 64 && S::tile_n == 64 && S::tile_k == 8 && S::threads == 256,
@@ -157,9 +152,9 @@ __device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load
   __shared__ __align__(16) unsigned char storage[M::bytes];
   static_assert(M::bytes == P::tile_shared_bytes,
                 "codegen/kernels/conv_tiled.ts budgets a different shared-memory size for the tensor-core tile product");
-  auto w_tile = reinterpret_cast<__half(*)[S::tile_k]>(storage);                     // [tile_m][tile_k]
-  auto x_tile = reinterpret_cast<__half(*)[M::x_row]>(storage + M::w_bytes);         // [tile_n][x_row]
-  auto exchange = reinterpret_cast<float(*)[M::exchange_row]>(storage);              // after the K loop
+  auto w_tile = reinterpret_cast<__half(*)[S::tile_k]>(storage);              // [tile_m][tile_k]
+  auto x_tile = reinterpret_cast<__half(*)[M::x_row]>(storage + M::w_bytes);  // [tile_n][x_row]
+  auto exchange = reinterpret_cast<float(*)[M::exchange_row]>(storage);       // after the K loop
 
   const int t = int(threadIdx.x);
   const int warp = t / 32;

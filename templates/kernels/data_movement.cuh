@@ -10,22 +10,20 @@ namespace yhc {
 
 // P: using T; count, rank
 template <class P>
-__global__ void strided_gather(const typename P::T* __restrict__ src, typename P::T* __restrict__ dst,
-                               Dims<P::rank> dims, Strides<P::rank> src_strides, int64_t src_base) {
+__global__ void strided_gather(const typename P::T* __restrict__ src, typename P::T* __restrict__ dst, Dims<P::rank> dims,
+                               Strides<P::rank> src_strides, int64_t src_base) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   dst[i] = src[src_base + offset_of(i, dims, src_strides)];
 }
 
-template <int N, class T>
-struct ConcatInputs {
+template <int N, class T> struct ConcatInputs {
   const T* part[N];
   int64_t axis_begin[N + 1];  // where each input starts along the axis; axis_begin[N] = total
 };
 
 // P: using T; num_inputs, outer, axis_total, inner
-template <class P>
-__global__ void concat_axis(ConcatInputs<P::num_inputs, typename P::T> in, typename P::T* __restrict__ y) {
+template <class P> __global__ void concat_axis(ConcatInputs<P::num_inputs, typename P::T> in, typename P::T* __restrict__ y) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::outer) * P::axis_total * P::inner) return;
   const int64_t inner = i % P::inner;
@@ -37,15 +35,13 @@ __global__ void concat_axis(ConcatInputs<P::num_inputs, typename P::T> in, typen
   y[i] = in.part[k][(o * len + (a - in.axis_begin[k])) * P::inner + inner];
 }
 
-template <int N, class T>
-struct SplitOutputs {
+template <int N, class T> struct SplitOutputs {
   T* part[N];
   int64_t axis_begin[N + 1];
 };
 
 // P: using T; num_outputs, outer, axis_total, inner
-template <class P>
-__global__ void split_axis(const typename P::T* __restrict__ x, SplitOutputs<P::num_outputs, typename P::T> out) {
+template <class P> __global__ void split_axis(const typename P::T* __restrict__ x, SplitOutputs<P::num_outputs, typename P::T> out) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::outer) * P::axis_total * P::inner) return;
   const int64_t inner = i % P::inner;

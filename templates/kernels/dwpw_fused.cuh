@@ -22,8 +22,7 @@
 namespace yhc {
 
 // The depthwise stage's geometry in conv2d_direct's terms (group = channels).
-template <class P>
-struct Depthwise {
+template <class P> struct Depthwise {
   static constexpr int batch = P::batch, in_channels = P::channels, in_h = P::in_h, in_w = P::in_w;
   static constexpr int out_channels = P::channels, out_h = P::out_h, out_w = P::out_w, groups = P::channels;
   static constexpr int kernel_h = P::kernel_h, kernel_w = P::kernel_w, stride_h = P::stride_h, stride_w = P::stride_w;
@@ -34,8 +33,10 @@ struct Depthwise {
 };
 
 template <class P>
-__device__ __forceinline__ void dwpw_fused_block(int block, const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ dw_w,
-                                                 const typename P::Weight* __restrict__ dw_bias, const typename P::Weight* __restrict__ pw_w,
+__device__ __forceinline__ void dwpw_fused_block(int block, const typename P::Input* __restrict__ x,
+                                                 const typename P::Weight* __restrict__ dw_w,
+                                                 const typename P::Weight* __restrict__ dw_bias,
+                                                 const typename P::Weight* __restrict__ pw_w,
                                                  const typename P::Weight* __restrict__ pw_bias, typename P::Output* __restrict__ y) {
   constexpr int pixels = P::out_h * P::out_w;
   constexpr int tiles = (pixels + P::tile - 1) / P::tile;

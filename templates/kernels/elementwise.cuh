@@ -13,31 +13,66 @@ namespace yhc {
 namespace op {
 
 // Unary ops. Float math in float; integer inputs go through the same expression.
-struct Identity { template <class T> __device__ T operator()(T x) const { return x; } };
-struct Sigmoid { __device__ float operator()(float x) const { return sigmoid(x); } };
-struct Sqrt { __device__ float operator()(float x) const { return sqrtf(x); } };
-struct Exp { __device__ float operator()(float x) const { return expf(x); } };
-struct Erf { __device__ float operator()(float x) const { return erff(x); } };
-struct Tanh { __device__ float operator()(float x) const { return tanhf(x); } };
-struct Relu { template <class T> __device__ T operator()(T x) const { return x > T(0) ? x : T(0); } };
-struct Neg { template <class T> __device__ T operator()(T x) const { return -x; } };
-struct Abs { template <class T> __device__ T operator()(T x) const { return x < T(0) ? -x : x; } };
-struct Reciprocal { __device__ float operator()(float x) const { return 1.0f / x; } };
-struct Floor { __device__ float operator()(float x) const { return floorf(x); } };
-struct Ceil { __device__ float operator()(float x) const { return ceilf(x); } };
-struct Not { __device__ bool operator()(bool x) const { return !x; } };
-template <class To>
-struct Cast { template <class T> __device__ To operator()(T x) const { return convert<To>(x); } };
+struct Identity {
+  template <class T> __device__ T operator()(T x) const { return x; }
+};
+struct Sigmoid {
+  __device__ float operator()(float x) const { return sigmoid(x); }
+};
+struct Sqrt {
+  __device__ float operator()(float x) const { return sqrtf(x); }
+};
+struct Exp {
+  __device__ float operator()(float x) const { return expf(x); }
+};
+struct Erf {
+  __device__ float operator()(float x) const { return erff(x); }
+};
+struct Tanh {
+  __device__ float operator()(float x) const { return tanhf(x); }
+};
+struct Relu {
+  template <class T> __device__ T operator()(T x) const { return x > T(0) ? x : T(0); }
+};
+struct Neg {
+  template <class T> __device__ T operator()(T x) const { return -x; }
+};
+struct Abs {
+  template <class T> __device__ T operator()(T x) const { return x < T(0) ? -x : x; }
+};
+struct Reciprocal {
+  __device__ float operator()(float x) const { return 1.0f / x; }
+};
+struct Floor {
+  __device__ float operator()(float x) const { return floorf(x); }
+};
+struct Ceil {
+  __device__ float operator()(float x) const { return ceilf(x); }
+};
+struct Not {
+  __device__ bool operator()(bool x) const { return !x; }
+};
+template <class To> struct Cast {
+  template <class T> __device__ To operator()(T x) const { return convert<To>(x); }
+};
 
 // Binary ops, ONNX semantics (integer division truncates; division by zero gives 0 instead of
 // a trap, so a bad input cannot kill the process that runs the host emulation).
-struct Add { template <class T> __device__ T operator()(T a, T b) const { return a + b; } };
-struct Sub { template <class T> __device__ T operator()(T a, T b) const { return a - b; } };
-struct Mul { template <class T> __device__ T operator()(T a, T b) const { return a * b; } };
+struct Add {
+  template <class T> __device__ T operator()(T a, T b) const { return a + b; }
+};
+struct Sub {
+  template <class T> __device__ T operator()(T a, T b) const { return a - b; }
+};
+struct Mul {
+  template <class T> __device__ T operator()(T a, T b) const { return a * b; }
+};
 struct Div {
   template <class T> __device__ T operator()(T a, T b) const {
-    if constexpr (std::is_integral<T>::value) return b == T(0) ? T(0) : T(a / b);
-    else return a / b;
+    if constexpr (std::is_integral<T>::value)
+      return b == T(0) ? T(0) : T(a / b);
+    else
+      return a / b;
   }
 };
 struct Pow {
@@ -59,19 +94,32 @@ struct FMod {
   __device__ double operator()(double a, double b) const { return fmod(a, b); }
   template <class T> __device__ T operator()(T a, T b) const { return b == T(0) ? T(0) : T(a % b); }
 };
-struct And { __device__ bool operator()(bool a, bool b) const { return a && b; } };
-struct Or { __device__ bool operator()(bool a, bool b) const { return a || b; } };
-struct Equal { template <class T> __device__ bool operator()(T a, T b) const { return a == b; } };
-struct Less { template <class T> __device__ bool operator()(T a, T b) const { return a < b; } };
-struct Greater { template <class T> __device__ bool operator()(T a, T b) const { return a > b; } };
-struct Max { template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a > b ? a : b); } };
-struct Min { template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a < b ? a : b); } };
+struct And {
+  __device__ bool operator()(bool a, bool b) const { return a && b; }
+};
+struct Or {
+  __device__ bool operator()(bool a, bool b) const { return a || b; }
+};
+struct Equal {
+  template <class T> __device__ bool operator()(T a, T b) const { return a == b; }
+};
+struct Less {
+  template <class T> __device__ bool operator()(T a, T b) const { return a < b; }
+};
+struct Greater {
+  template <class T> __device__ bool operator()(T a, T b) const { return a > b; }
+};
+struct Max {
+  template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a > b ? a : b); }
+};
+struct Min {
+  template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a < b ? a : b); }
+};
 
 }  // namespace op
 
 // y[i] = Op(x[i])
-template <class P>
-__global__ void unary_map(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y) {
+template <class P> __global__ void unary_map(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   y[i] = static_cast<typename P::Out>(typename P::Op()(x[i]));
@@ -95,9 +143,8 @@ __global__ void binary_broadcast(const typename P::InA* __restrict__ a, const ty
 
 // y[i] = cond[i] ? a[i] : b[i], all broadcast.
 template <class P>
-__global__ void where_select(const bool* __restrict__ cond, const typename P::Out* __restrict__ a,
-                             const typename P::Out* __restrict__ b, typename P::Out* __restrict__ y,
-                             Dims<P::rank> dims, Strides<P::rank> cond_strides, Strides<P::rank> a_strides,
+__global__ void where_select(const bool* __restrict__ cond, const typename P::Out* __restrict__ a, const typename P::Out* __restrict__ b,
+                             typename P::Out* __restrict__ y, Dims<P::rank> dims, Strides<P::rank> cond_strides, Strides<P::rank> a_strides,
                              Strides<P::rank> b_strides) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;

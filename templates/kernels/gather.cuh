@@ -29,8 +29,7 @@ __global__ void gather_axis(const typename P::T* __restrict__ data, const typena
 // P: using T, Index; count, rank, axis, axis_len
 template <class P>
 __global__ void gather_elements(const typename P::T* __restrict__ data, const typename P::Index* __restrict__ indices,
-                                typename P::T* __restrict__ y, Dims<P::rank> index_dims,
-                                Strides<P::rank> data_strides) {
+                                typename P::T* __restrict__ y, Dims<P::rank> index_dims, Strides<P::rank> data_strides) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   int64_t idx = static_cast<int64_t>(indices[i]);
@@ -53,8 +52,7 @@ __global__ void gather_elements(const typename P::T* __restrict__ data, const ty
 // P: using T, Index; batch, middle, depth, slice, data_batch_stride
 template <class P>
 __global__ void gather_nd(const typename P::T* __restrict__ data, const typename P::Index* __restrict__ indices,
-                          typename P::T* __restrict__ y, Dims<P::depth> indexed_dims,
-                          Strides<P::depth> indexed_strides) {
+                          typename P::T* __restrict__ y, Dims<P::depth> indexed_dims, Strides<P::depth> indexed_strides) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::batch) * P::middle * P::slice) return;
   const int64_t s = i % P::slice;

@@ -32,8 +32,7 @@ __device__ __forceinline__ Moments merge(Moments a, Moments b) {
 }
 
 // The block's Moments (valid in every thread); `scratch` holds 3 * BLOCK_THREADS floats.
-template <int BLOCK_THREADS>
-__device__ __forceinline__ Moments block_moments(Moments m, float* scratch) {
+template <int BLOCK_THREADS> __device__ __forceinline__ Moments block_moments(Moments m, float* scratch) {
   static_assert((BLOCK_THREADS & (BLOCK_THREADS - 1)) == 0, "block size must be a power of two");
   float* counts = scratch;
   float* means = scratch + BLOCK_THREADS;

@@ -47,9 +47,8 @@ __device__ __forceinline__ void group_norm_block(int block, const typename P::In
 }
 
 template <class P>
-__global__ void __launch_bounds__(P::block_threads)
-group_norm(const typename P::Input* __restrict__ x, const float* __restrict__ scale, const float* __restrict__ bias,
-           typename P::Output* __restrict__ y) {
+__global__ void __launch_bounds__(P::block_threads) group_norm(const typename P::Input* __restrict__ x, const float* __restrict__ scale,
+                                                               const float* __restrict__ bias, typename P::Output* __restrict__ y) {
   group_norm_block<P>(int(blockIdx.x), x, scale, bias, y);
 }
 

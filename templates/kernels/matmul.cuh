@@ -17,8 +17,7 @@ namespace yhc {
 
 __device__ __forceinline__ float matmul_value(float v) { return v; }
 __device__ __forceinline__ float matmul_value(__half v) { return __half2float(v); }
-template <class T>
-__device__ __forceinline__ T matmul_value(T v) { return v; }
+template <class T> __device__ __forceinline__ T matmul_value(T v) { return v; }
 
 template <class P>
 __global__ void matmul(const typename P::T* __restrict__ a, const typename P::T* __restrict__ b, typename P::T* __restrict__ y,
@@ -33,8 +32,10 @@ __global__ void matmul(const typename P::T* __restrict__ a, const typename P::T*
   const typename P::T* col = b + offset_of(batch, batch_dims, b_batch) + n;
   Acc acc = Acc(0);
   for (int k = 0; k < P::K; ++k) acc += matmul_value(row[k]) * matmul_value(col[int64_t(k) * P::N]);
-  if constexpr (std::is_same<typename P::T, __half>::value) y[i] = from_float<__half>(acc);
-  else y[i] = static_cast<typename P::T>(acc);
+  if constexpr (std::is_same<typename P::T, __half>::value)
+    y[i] = from_float<__half>(acc);
+  else
+    y[i] = static_cast<typename P::T>(acc);
 }
 
 }  // namespace yhc

@@ -83,9 +83,12 @@ __device__ __forceinline__ void max_pool_block(int block, const typename P::T* _
     if (P::column_major && at >= 0) {
       const int64_t iw = at % P::in_w, ih = (at / P::in_w) % P::in_h, id = at / (int64_t(P::in_w) * P::in_h);
       // The spatial dims as the model has them (1-D: w; 2-D: h, w; 3-D: d, h, w), first fastest.
-      if (P::spatial_dims == 1) at = iw;
-      else if (P::spatial_dims == 2) at = ih + iw * int64_t(P::in_h);
-      else at = id + ih * int64_t(P::in_d) + iw * int64_t(P::in_d) * P::in_h;
+      if (P::spatial_dims == 1)
+        at = iw;
+      else if (P::spatial_dims == 2)
+        at = ih + iw * int64_t(P::in_h);
+      else
+        at = id + ih * int64_t(P::in_d) + iw * int64_t(P::in_d) * P::in_h;
     }
     indices[i] = plane * in_plane + at;
   }

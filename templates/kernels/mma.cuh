@@ -51,10 +51,9 @@ __device__ __forceinline__ void warp_all(std::uint64_t bits, std::uint64_t out[3
 
 __device__ __forceinline__ void mma_m16n8k8(float d[4], const MmaA& a, const MmaB& b, const float c[4]) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile(
-      "mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5}, {%6}, {%7, %8, %9, %10};\n"
-      : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
-      : "r"(half2_bits(a.a[0])), "r"(half2_bits(a.a[1])), "r"(half2_bits(b.b)), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]));
+  asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5}, {%6}, {%7, %8, %9, %10};\n"
+               : "=f"(d[0]), "=f"(d[1]), "=f"(d[2]), "=f"(d[3])
+               : "r"(half2_bits(a.a[0])), "r"(half2_bits(a.a[1])), "r"(half2_bits(b.b)), "f"(c[0]), "f"(c[1]), "f"(c[2]), "f"(c[3]));
 #else
   // Every lane's fragments, then this lane's four results from them by the layout above.
   std::uint64_t a_all[32], b_all[32];
@@ -67,10 +66,10 @@ __device__ __forceinline__ void mma_m16n8k8(float d[4], const MmaA& a, const Mma
   for (int k = 0; k < 8; ++k) {
     // A[r][k] lives in lane (r mod 8)·4 + k/2, half k mod 2 of a[r ≥ 8]; B[k][n] in lane n·4 + k/2.
     const std::uint64_t a_lane = a_all[group * 4 + k / 2];
-    const float a_row = half_of(unsigned(a_lane), k % 2);                             // A[group][k]
-    const float a_row8 = half_of(unsigned(a_lane >> 32), k % 2);                      // A[group + 8][k]
-    const float b_col = half_of(unsigned(b_all[(2 * pair) * 4 + k / 2]), k % 2);      // B[k][2·pair]
-    const float b_col1 = half_of(unsigned(b_all[(2 * pair + 1) * 4 + k / 2]), k % 2); // B[k][2·pair + 1]
+    const float a_row = half_of(unsigned(a_lane), k % 2);                              // A[group][k]
+    const float a_row8 = half_of(unsigned(a_lane >> 32), k % 2);                       // A[group + 8][k]
+    const float b_col = half_of(unsigned(b_all[(2 * pair) * 4 + k / 2]), k % 2);       // B[k][2·pair]
+    const float b_col1 = half_of(unsigned(b_all[(2 * pair + 1) * 4 + k / 2]), k % 2);  // B[k][2·pair + 1]
     acc[0] += a_row * b_col;
     acc[1] += a_row * b_col1;
     acc[2] += a_row8 * b_col;

@@ -9,45 +9,43 @@
 namespace yhc {
 namespace reduce_op {
 
-template <class Acc>
-struct Sum {
+template <class Acc> struct Sum {
   __device__ static Acc init() { return Acc(0); }
   __device__ static Acc step(Acc acc, Acc x) { return acc + x; }
   __device__ static Acc finish(Acc acc, int64_t) { return acc; }
 };
-template <class Acc>
-struct Mean {
+template <class Acc> struct Mean {
   __device__ static Acc init() { return Acc(0); }
   __device__ static Acc step(Acc acc, Acc x) { return acc + x; }
   __device__ static Acc finish(Acc acc, int64_t n) { return acc / Acc(n); }
 };
-template <class Acc>
-struct SumSquare {
+template <class Acc> struct SumSquare {
   __device__ static Acc init() { return Acc(0); }
   __device__ static Acc step(Acc acc, Acc x) { return acc + x * x; }
   __device__ static Acc finish(Acc acc, int64_t) { return acc; }
 };
-template <class Acc>
-struct Prod {
+template <class Acc> struct Prod {
   __device__ static Acc init() { return Acc(1); }
   __device__ static Acc step(Acc acc, Acc x) { return acc * x; }
   __device__ static Acc finish(Acc acc, int64_t) { return acc; }
 };
 // Max/Min propagate NaN, like onnxruntime.
-template <class Acc>
-struct Max {
+template <class Acc> struct Max {
   __device__ static Acc init() {
-    if constexpr (std::numeric_limits<Acc>::has_infinity) return -std::numeric_limits<Acc>::infinity();
-    else return std::numeric_limits<Acc>::lowest();
+    if constexpr (std::numeric_limits<Acc>::has_infinity)
+      return -std::numeric_limits<Acc>::infinity();
+    else
+      return std::numeric_limits<Acc>::lowest();
   }
   __device__ static Acc step(Acc acc, Acc x) { return (x != x || x > acc) ? x : acc; }
   __device__ static Acc finish(Acc acc, int64_t) { return acc; }
 };
-template <class Acc>
-struct Min {
+template <class Acc> struct Min {
   __device__ static Acc init() {
-    if constexpr (std::numeric_limits<Acc>::has_infinity) return std::numeric_limits<Acc>::infinity();
-    else return std::numeric_limits<Acc>::max();
+    if constexpr (std::numeric_limits<Acc>::has_infinity)
+      return std::numeric_limits<Acc>::infinity();
+    else
+      return std::numeric_limits<Acc>::max();
   }
   __device__ static Acc step(Acc acc, Acc x) { return (x != x || x < acc) ? x : acc; }
   __device__ static Acc finish(Acc acc, int64_t) { return acc; }
@@ -56,9 +54,9 @@ struct Min {
 }  // namespace reduce_op
 
 template <class P>
-__global__ void reduce_axes(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y,
-                            Dims<P::kept_rank> kept_dims, Strides<P::kept_rank> kept_strides,
-                            Dims<P::reduced_rank> reduced_dims, Strides<P::reduced_rank> reduced_strides) {
+__global__ void reduce_axes(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y, Dims<P::kept_rank> kept_dims,
+                            Strides<P::kept_rank> kept_strides, Dims<P::reduced_rank> reduced_dims,
+                            Strides<P::reduced_rank> reduced_strides) {
   using Op = typename P::Op;
   using Acc = typename P::Acc;
   const int64_t i = global_thread_index();

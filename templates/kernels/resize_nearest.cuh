@@ -15,8 +15,8 @@ namespace yhc {
 
 template <class P>
 __global__ void resize_nearest(const typename P::T* __restrict__ x, typename P::T* __restrict__ y, Dims<P::rank> out_dims,
-                               Strides<P::rank> in_strides, Dims<P::rank> num, Dims<P::rank> den,
-                               const int32_t* __restrict__ table, Dims<P::rank> table_begin) {
+                               Strides<P::rank> in_strides, Dims<P::rank> num, Dims<P::rank> den, const int32_t* __restrict__ table,
+                               Dims<P::rank> table_begin) {
   const int64_t i = image_element<P::per_image>(int(blockIdx.x));
   if (i < 0) return;
   int64_t rest = i;

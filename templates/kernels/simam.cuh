@@ -38,8 +38,7 @@ __device__ __forceinline__ void simam_block(int block, const typename P::Input* 
 }
 
 template <class P>
-__global__ void __launch_bounds__(P::block_threads)
-simam(const typename P::Input* __restrict__ x, typename P::Output* __restrict__ y) {
+__global__ void __launch_bounds__(P::block_threads) simam(const typename P::Input* __restrict__ x, typename P::Output* __restrict__ y) {
   simam_block<P>(int(blockIdx.x), x, y);
 }
 

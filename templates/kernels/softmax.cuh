@@ -7,8 +7,7 @@
 
 namespace yhc {
 
-template <class P>
-__global__ void softmax_axis(const float* __restrict__ x, float* __restrict__ y) {
+template <class P> __global__ void softmax_axis(const float* __restrict__ x, float* __restrict__ y) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::outer) * P::inner) return;
   const int64_t o = i / P::inner;

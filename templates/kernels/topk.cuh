@@ -10,8 +10,7 @@
 
 namespace yhc {
 
-template <bool LARGEST, class T>
-__device__ __forceinline__ bool ranks_before(T x, int64_t ix, T y, int64_t iy) {
+template <bool LARGEST, class T> __device__ __forceinline__ bool ranks_before(T x, int64_t ix, T y, int64_t iy) {
   const bool x_nan = x != x, y_nan = y != y;
   if (x_nan || y_nan) return x_nan && y_nan ? ix < iy : y_nan;
   if (x != y) return LARGEST ? x > y : x < y;
@@ -19,8 +18,7 @@ __device__ __forceinline__ bool ranks_before(T x, int64_t ix, T y, int64_t iy) {
 }
 
 template <class P>
-__global__ void topk_rank(const typename P::T* __restrict__ x, typename P::T* __restrict__ values,
-                          int64_t* __restrict__ indices) {
+__global__ void topk_rank(const typename P::T* __restrict__ x, typename P::T* __restrict__ values, int64_t* __restrict__ indices) {
   const int64_t i = global_thread_index();
   if (i >= int64_t(P::outer) * P::axis_len * P::inner) return;
   const int64_t inner = i % P::inner;

@@ -46,10 +46,10 @@ __host__ __device__ constexpr int select_width(int k) {
 struct SelectShared {
   unsigned histogram[256];
   unsigned warp_counts[kSelectThreads / 32];
-  unsigned prefix;   // the digits of T found so far
-  unsigned wanted;   // how many of the keys matching `prefix` are still to be taken
-  unsigned above;    // winners with a key above T, stored so far
-  unsigned taken;    // ties taken so far
+  unsigned prefix;  // the digits of T found so far
+  unsigned wanted;  // how many of the keys matching `prefix` are still to be taken
+  unsigned above;   // winners with a key above T, stored so far
+  unsigned taken;   // ties taken so far
 };
 
 // Fills sorted_index[0 .. k) with the indices of the k largest keys, in ONNX TopK order, and

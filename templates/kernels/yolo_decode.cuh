@@ -16,8 +16,7 @@ namespace yhc {
 
 // The per-level inputs and geometry, passed by value. Anchors run level by level, row-major.
 // T: the element type the head's convs stored (float or __half).
-template <int LEVELS, class T>
-struct YoloLevels {
+template <int LEVELS, class T> struct YoloLevels {
   const T* box[LEVELS];  // [B, 4 * reg_max, H, W]: channel k * reg_max + i = bin i of side k
   const T* cls[LEVELS];  // [B, nc, H, W] class logits
   int64_t height[LEVELS];
@@ -26,8 +25,7 @@ struct YoloLevels {
 };
 
 // Where an anchor's inputs are: its level's tensors, plane size and width, its cell, stride.
-template <class T>
-struct AnchorSite {
+template <class T> struct AnchorSite {
   const T* box;
   const T* cls;
   int64_t plane;
@@ -38,8 +36,7 @@ struct AnchorSite {
 
 // The site of `anchor`. Unrolled, so `lv` is only indexed by constants: a runtime index into a
 // by-value parameter array would copy it to a stack frame.
-template <int LEVELS, class T>
-__device__ __forceinline__ AnchorSite<T> locate_anchor(const YoloLevels<LEVELS, T>& lv, int64_t anchor) {
+template <int LEVELS, class T> __device__ __forceinline__ AnchorSite<T> locate_anchor(const YoloLevels<LEVELS, T>& lv, int64_t anchor) {
   AnchorSite<T> site{lv.box[0], lv.cls[0], lv.height[0] * lv.width[0], lv.width[0], anchor, lv.stride[0]};
   bool found = false;
 #pragma unroll
@@ -115,13 +112,13 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
 // P: anchors, max_det. scratch_*: [B, select_width(max_det)] and ranked_key: [B, max_det] work arrays.
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
-yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
-                    unsigned* __restrict__ ranked_key, int* __restrict__ ranked) {
+    yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
+                        unsigned* __restrict__ ranked_key, int* __restrict__ ranked) {
   const int64_t b = blockIdx.x;
   const float* image_best = best + b * P::anchors;
   const int64_t at = b * P::max_det;
-  block_select_topk([=](int a) { return order_key(image_best[a]); }, P::anchors, P::max_det, scratch_key + b * select_width(P::max_det), scratch_index + b * select_width(P::max_det),
-                    ranked_key + at, ranked + at);
+  block_select_topk([=](int a) { return order_key(image_best[a]); }, P::anchors, P::max_det, scratch_key + b * select_width(P::max_det),
+                    scratch_index + b * select_width(P::max_det), ranked_key + at, ranked + at);
 }
 
 // Stage 2, one block per image: candidate i is class i % nc of the anchor of rank i / nc; the
@@ -135,9 +132,9 @@ yolo_select_anchors(const float* __restrict__ best, unsigned* __restrict__ scrat
 // and picked_*: [B, max_det] work arrays.
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
-yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float* __restrict__ boxes, const int* __restrict__ ranked,
-                       unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index, unsigned* __restrict__ picked_key,
-                       int* __restrict__ picked, float* __restrict__ detections, int* __restrict__ num_dets) {
+    yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float* __restrict__ boxes, const int* __restrict__ ranked,
+                           unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index, unsigned* __restrict__ picked_key,
+                           int* __restrict__ picked, float* __restrict__ detections, int* __restrict__ num_dets) {
   __shared__ unsigned kept;
   const int64_t b = blockIdx.x;
   const int* image_ranked = ranked + b * P::max_det;
@@ -148,7 +145,8 @@ yolo_select_detections(YoloLevels<P::levels, typename P::Input> lv, const float*
   };
   const int64_t at = b * P::max_det;
   if (threadIdx.x == 0) kept = 0;
-  block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + b * select_width(P::max_det), scratch_index + b * select_width(P::max_det), picked_key + at, picked + at);
+  block_select_topk(candidate_key, P::max_det * P::nc, P::max_det, scratch_key + b * select_width(P::max_det),
+                    scratch_index + b * select_width(P::max_det), picked_key + at, picked + at);
   for (int r = int(threadIdx.x); r < P::max_det; r += kSelectThreads) {
     const int pick = picked[at + r];
     const int64_t anchor = image_ranked[pick / P::nc];

@@ -42,9 +42,9 @@ __device__ __forceinline__ bool iou_above(const float* p, const float* q, float 
 //    (boxes [B, K, 4], classes [B, K]; class -1 past the last candidate above conf).
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
-yolo_nms_select(const float* __restrict__ preds, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
-                unsigned* __restrict__ sorted_key, int* __restrict__ sorted_index, float* __restrict__ boxes,
-                int* __restrict__ classes) {
+    yolo_nms_select(const float* __restrict__ preds, unsigned* __restrict__ scratch_key, int* __restrict__ scratch_index,
+                    unsigned* __restrict__ sorted_key, int* __restrict__ sorted_index, float* __restrict__ boxes,
+                    int* __restrict__ classes) {
   const int64_t b = blockIdx.x;
   const float* image = preds + b * (4 + P::nc) * int64_t(P::anchors);
   auto candidate_key = [=](int i) {
@@ -52,8 +52,8 @@ yolo_nms_select(const float* __restrict__ preds, unsigned* __restrict__ scratch_
     return s > P::conf ? order_key(s) : kNanKey;  // strictly above, as NonMaxSuppression filters
   };
   const int64_t at = b * P::candidates;
-  block_select_topk(candidate_key, P::nc * P::anchors, P::candidates, scratch_key + b * select_width(P::candidates), scratch_index + b * select_width(P::candidates), sorted_key + at,
-                    sorted_index + at);
+  block_select_topk(candidate_key, P::nc * P::anchors, P::candidates, scratch_key + b * select_width(P::candidates),
+                    scratch_index + b * select_width(P::candidates), sorted_key + at, sorted_index + at);
   for (int j = int(threadIdx.x); j < P::candidates; j += kSelectThreads) {
     const int i = sorted_index[at + j];
     const int a = i % P::anchors;
@@ -71,8 +71,7 @@ yolo_nms_select(const float* __restrict__ preds, unsigned* __restrict__ scratch_
 }
 
 // Words of 64 candidates in a mask row.
-template <class P>
-struct NmsMask {
+template <class P> struct NmsMask {
   static constexpr int words = (P::candidates + 63) / 64;
   static constexpr int row_blocks = (P::candidates + kSelectThreads - 1) / kSelectThreads;
 };
@@ -83,7 +82,7 @@ struct NmsMask {
 //    Grid: batch * row_blocks * words blocks (image-major).
 template <class P>
 __global__ void __launch_bounds__(kSelectThreads)
-yolo_nms_mask(const float* __restrict__ boxes, const int* __restrict__ classes, uint64_t* __restrict__ mask) {
+    yolo_nms_mask(const float* __restrict__ boxes, const int* __restrict__ classes, uint64_t* __restrict__ mask) {
   using M = NmsMask<P>;
   __shared__ float column_box[64][4];
   __shared__ int column_class[64];

@@ -23,8 +23,16 @@ function run(cmd: string, ...args: string[]) {
 }
 
 describe('GPU scripts', () => {
-  it.each(['bench/gpu_bench.py', 'bench/torch_onnx.py', 'bench/torch_decoder.py', 'tools/gpu/gpu_check.py', 'tools/gpu/build.py',
-    'tools/gpu/report.py', 'tools/gpu/budget.py', 'tools/gpu/preflight.py'])('%s byte-compiles', (file) => {
+  it.each([
+    'bench/gpu_bench.py',
+    'bench/torch_onnx.py',
+    'bench/torch_decoder.py',
+    'tools/gpu/gpu_check.py',
+    'tools/gpu/build.py',
+    'tools/gpu/report.py',
+    'tools/gpu/budget.py',
+    'tools/gpu/preflight.py',
+  ])('%s byte-compiles', (file) => {
     const r = run('python3', '-c', `import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])`, file);
     expect(r.status, r.out).toBe(0);
   });
@@ -35,16 +43,24 @@ describe('GPU scripts', () => {
   });
 
   it('the build list names each build once, with known roles and a model prepare can find', () => {
-    const lines = readFileSync(join(REPO, 'tools/gpu/builds.txt'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+    const lines = readFileSync(join(REPO, 'tools/gpu/builds.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'));
     const names = new Set<string>();
     for (const line of lines) {
       const [name, model, roles, ...flags] = line.trim().split(/\s+/) as [string, string, string, ...string[]];
       expect(names.has(name), name).toBe(false);
       names.add(name);
-      expect(roles.split(',').every((r) => r === 'check' || r === 'bench'), line).toBe(true);
+      expect(
+        roles.split(',').every((r) => r === 'check' || r === 'bench'),
+        line,
+      ).toBe(true);
       const generated = /^out\/carry\/models\/decoder_(640|1280)\.onnx$/.test(model);
       expect(generated || existsSync(join(REPO, model)), `${model} exists`).toBe(true);
-      expect(flags.every((f) => /^(--[a-z-]+|\w+)$/.test(f)), line).toBe(true);
+      expect(
+        flags.every((f) => /^(--[a-z-]+|\w+)$/.test(f)),
+        line,
+      ).toBe(true);
     }
     expect(lines.filter((l) => /\bbench\b/.test(l)).length).toBeGreaterThanOrEqual(10);
   });

@@ -56,7 +56,9 @@ describe('yhc', () => {
     expect(text).toMatch(/input +"p3" float32\[1, 16, 20, 20\]/);
     const build = yhc('inspect', join(dir, 'tiny')).stdout;
     // yhc's ops labelled as such, with how many of the model's ONNX nodes each replaces.
-    expect(build).toMatch(/k\d+_horizontal +ai\.yhc\.Conv "\/one2one_cv2\.0\/one2one_cv2\.0\.0\/conv\/Conv" \(replaces \d+ ONNX nodes\)\n +ai\.yhc\.Conv "\/one2one_cv2\.1\/one2one_cv2\.1\.0\/conv\/Conv" \(replaces \d+ ONNX nodes\)\n/);
+    expect(build).toMatch(
+      /k\d+_horizontal +ai\.yhc\.Conv "\/one2one_cv2\.0\/one2one_cv2\.0\.0\/conv\/Conv" \(replaces \d+ ONNX nodes\)\n +ai\.yhc\.Conv "\/one2one_cv2\.1\/one2one_cv2\.1\.0\/conv\/Conv" \(replaces \d+ ONNX nodes\)\n/,
+    );
   });
 
   it('runs_a_build_on_input_files', () => {

@@ -55,15 +55,28 @@ describe('yhc flags', () => {
 
   it('check_leads_a_detections_row_with_what_its_verdict_rests_on', () => {
     const line = renderOutputCheck({
-      name: 'detections', dtype: 'float32', shape: [1, 300, 6], rule: 'detections', maxAbs: 750, maxRel: 0.798, tolerance: 0.01, ok: true,
+      name: 'detections',
+      dtype: 'float32',
+      shape: [1, 300, 6],
+      rule: 'detections',
+      maxAbs: 750,
+      maxRel: 0.798,
+      tolerance: 0.01,
+      ok: true,
       detail: '300/300 rows matched; max score diff 2.10e-3, max box diff 4.00e-2',
     });
-    expect(line).toMatch(/^ +"detections" +detections +ok +300\/300 rows matched; max score diff 2\.10e-3, max box diff 4\.00e-2; position by position \(not the rule: rows may swap\) max abs 7\.50e\+2, max rel 7\.98e-1$/);
+    expect(line).toMatch(
+      /^ +"detections" +detections +ok +300\/300 rows matched; max score diff 2\.10e-3, max box diff 4\.00e-2; position by position \(not the rule: rows may swap\) max abs 7\.50e\+2, max rel 7\.98e-1$/,
+    );
   });
 
   it('run_batch_runs_the_first_n_images_of_a_larger_engine', async () => {
     const spec = convBlockSpec();
-    const model = writeModel(dir, 'dyn.onnx', { ...spec, inputs: [{ ...spec.inputs[0]!, dims: ['N', 4, 6, 6] }], outputs: [{ ...spec.outputs[0]!, dims: ['N', 4, 6, 6] }] });
+    const model = writeModel(dir, 'dyn.onnx', {
+      ...spec,
+      inputs: [{ ...spec.inputs[0]!, dims: ['N', 4, 6, 6] }],
+      outputs: [{ ...spec.outputs[0]!, dims: ['N', 4, 6, 6] }],
+    });
     const build = join(dir, 'dyn_b3');
     const compiled = await yhcHere('compile', model, '--target', 'host', '--batch', '3', '-o', build, '--json');
     expect(compiled.status, compiled.stderr).toBe(0);

@@ -32,7 +32,9 @@ describe('yhc messages', () => {
   });
 
   it('reject_a_repeated_input_naming_it', async () => {
-    expect(await usage('run', 'dir', '--input', 'p5=a.bin', '--input', 'p5=b.bin')).toBe('yhc: error[USAGE]: --input p5=… is given more than once ("a.bin" and "b.bin")\n');
+    expect(await usage('run', 'dir', '--input', 'p5=a.bin', '--input', 'p5=b.bin')).toBe(
+      'yhc: error[USAGE]: --input p5=… is given more than once ("a.bin" and "b.bin")\n',
+    );
   });
 
   it('give_the_reason_a_path_cannot_be_inspected_or_run', async () => {
@@ -56,7 +58,14 @@ describe('yhc messages', () => {
 
   it('name_saved_outputs_after_the_outputs_escaped_for_a_file_system', () => {
     expect(fileStems(['detections', 'num_dets', '/model.23/Concat_5', '..', 'a b', 'Détections', '', 'DETECTIONS'], (i) => `output${i}`)).toEqual([
-      'detections', 'num_dets', '%2Fmodel.23%2FConcat_5', '%2E.', 'a%20b', 'D%C3%A9tections', 'output6', 'output7',
+      'detections',
+      'num_dets',
+      '%2Fmodel.23%2FConcat_5',
+      '%2E.',
+      'a%20b',
+      'D%C3%A9tections',
+      'output6',
+      'output7',
     ]);
   });
 });

@@ -22,7 +22,11 @@ const onLinux = existsSync('/proc/self');
 
 /** In a child process with a deadline: node's own recursive mkdir never returns for /proc/x. */
 function yhcWithDeadline(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'yhc.js'), ...args], { encoding: 'utf8', env: { ...process.env, YHC_CACHE_DIR: TEST_CACHE }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'yhc.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, YHC_CACHE_DIR: TEST_CACHE },
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error !== undefined };
 }
 
@@ -71,7 +75,9 @@ describe('output paths', () => {
     const foreign = join(dir, 'foreign');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'notes.txt'), '');
-    expect((await yhcHere('compile', model, '-o', foreign, '--no-build')).stderr).toMatch(/^yhc: error\[USAGE\]: ".*foreign" exists and is not a yhc build directory; refusing to overwrite it\n$/);
+    expect((await yhcHere('compile', model, '-o', foreign, '--no-build')).stderr).toMatch(
+      /^yhc: error\[USAGE\]: ".*foreign" exists and is not a yhc build directory; refusing to overwrite it\n$/,
+    );
     expect(readdirSync(dir).filter((f) => f.includes('yhc-tmp'))).toEqual([]);
   });
 

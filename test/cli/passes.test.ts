@@ -34,12 +34,19 @@ describe('yhc pass flags', () => {
     const b = new GraphBuilder(17);
     const x = b.input('x', 'float32', [1, 2, 5, 5]);
     const bn = b.op('BatchNormalization', [x, ...[1, 2, 3].map((s) => b.constant(randomTensor([2], s))), b.constant(Tensor.from('float32', [2], [1, 2]))]);
-    b.output(b.op('Conv', [bn, b.constant(randomTensor([3, 2, 3, 3], 4))], { kernel_shape: { type: 'ints', value: [3, 3] }, pads: { type: 'ints', value: [1, 1, 1, 1] } }));
+    b.output(
+      b.op('Conv', [bn, b.constant(randomTensor([3, 2, 3, 3], 4))], {
+        kernel_shape: { type: 'ints', value: [3, 3] },
+        pads: { type: 'ints', value: [1, 1, 1, 1] },
+      }),
+    );
     const model = join(dir, 'bn_before_padded_conv.onnx');
     writeFileSync(model, encodeModel(b.spec()));
     const r = yhc('inspect', model);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/fold-batchnorm +BatchNormalization → ai\.yhc\.Affine x1\n +left alone: node ".*" \(BatchNormalization\) not folded into node ".*" \(ai\.yhc\.Conv\): the conv zero-pads, and padding is not BN\(x\)/);
+    expect(r.stdout).toMatch(
+      /fold-batchnorm +BatchNormalization → ai\.yhc\.Affine x1\n +left alone: node ".*" \(BatchNormalization\) not folded into node ".*" \(ai\.yhc\.Conv\): the conv zero-pads, and padding is not BN\(x\)/,
+    );
     expect(yhc('inspect', model, '--no-passes').stdout).not.toMatch(/^passes/m);
   });
 

@@ -14,7 +14,10 @@ describe('cost model', () => {
     // Conv 3x3 (4 → 8 channels, 6x6, with bias) then Relu; the graph output is the Relu's.
     const b = new GraphBuilder(17);
     const x = b.input('x', 'float32', [1, 4, 6, 6]);
-    const c = b.op('Conv', [x, b.constant(randomTensor([8, 4, 3, 3], 1)), b.constant(randomTensor([8], 2))], { kernel_shape: { type: 'ints', value: [3, 3] }, pads: { type: 'ints', value: [1, 1, 1, 1] } });
+    const c = b.op('Conv', [x, b.constant(randomTensor([8, 4, 3, 3], 1)), b.constant(randomTensor([8], 2))], {
+      kernel_shape: { type: 'ints', value: [3, 3] },
+      pads: { type: 'ints', value: [1, 1, 1, 1] },
+    });
     b.output(b.op('Relu', [c]));
     const cost = planCost(planGraph(b.build()), UNIT);
     const [conv, relu] = cost.kernels;

@@ -35,7 +35,6 @@ function threeLevels(options: { relu?: boolean } = {}): GraphBuilder {
   return b;
 }
 
-
 describe('horizontal fusion', () => {
   it('merges the kernels of each dependency depth that can share a launch', () => {
     const graph = threeLevels().build();
@@ -97,7 +96,9 @@ describe('horizontal fusion', () => {
     expect(source).toMatch(/struct Part2 \{\n {2}static constexpr int in_channels = \d+;/);
     expect(source).not.toContain('static constexpr int batch');
     // A run of `batch` images launches that many images' blocks.
-    expect(source).toContain(`YHC_LAUNCH(\n      kernel,\n      dim3(batch * ${k.id}::kBlocksPerImage),\n      dim3(256),\n      0,\n      stream,\n      p0_x,\n      p0_w,\n      p0_y,\n      p1_x,`);
+    expect(source).toContain(
+      `YHC_LAUNCH(\n      kernel,\n      dim3(batch * ${k.id}::kBlocksPerImage),\n      dim3(256),\n      0,\n      stream,\n      p0_x,\n      p0_w,\n      p0_y,\n      p1_x,`,
+    );
   });
 
   it('negative: a plan with a kernel that is not image-major launches fixed grids', () => {

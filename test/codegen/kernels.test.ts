@@ -76,13 +76,26 @@ op('cast_to_int64', 'Cast', ['x'], 'int64', [2, 3, 4], { to: int(7) });
 op('cast_to_float', 'Cast', ['k'], 'float32', [2, 3], { to: int(1) });
 op('cast_to_bool', 'Cast', ['x'], 'bool', [2, 3, 4], { to: int(9) });
 // Convolutions.
-op('conv_stride2_asym_pads_bias', 'Conv', ['img', randomConstant([5, 4, 3, 3], 2), randomConstant([5], 3)], 'float32', [1, 5, 4, 3], { strides: ints([2, 2]), pads: ints([1, 0, 1, 1]) });
+op('conv_stride2_asym_pads_bias', 'Conv', ['img', randomConstant([5, 4, 3, 3], 2), randomConstant([5], 3)], 'float32', [1, 5, 4, 3], {
+  strides: ints([2, 2]),
+  pads: ints([1, 0, 1, 1]),
+});
 op('conv_dilation2', 'Conv', ['img', randomConstant([3, 4, 3, 3], 4)], 'float32', [1, 3, 3, 2], { dilations: ints([2, 2]) });
 op('conv_groups2', 'Conv', ['img', randomConstant([6, 2, 3, 3], 5)], 'float32', [1, 6, 7, 6], { group: int(2), pads: ints([1, 1, 1, 1]) });
-op('conv_depthwise_same_upper', 'Conv', ['img', randomConstant([4, 1, 4, 4], 6)], 'float32', [1, 4, 7, 6], { group: int(4), auto_pad: { type: 'string', value: 'SAME_UPPER' } });
+op('conv_depthwise_same_upper', 'Conv', ['img', randomConstant([4, 1, 4, 4], 6)], 'float32', [1, 4, 7, 6], {
+  group: int(4),
+  auto_pad: { type: 'string', value: 'SAME_UPPER' },
+});
 op('conv_1x1', 'Conv', ['img', randomConstant([2, 4, 1, 1], 7), randomConstant([2], 8)], 'float32', [1, 2, 7, 6]);
 // Normalizations.
-op('batchnorm', 'BatchNormalization', ['img', randomConstant([4], 9), randomConstant([4], 10), randomConstant([4], 11), constant(Tensor.from('float32', [4], [0.5, 1, 2, 4]))], 'float32', [1, 4, 7, 6], { epsilon: float(1e-3) });
+op(
+  'batchnorm',
+  'BatchNormalization',
+  ['img', randomConstant([4], 9), randomConstant([4], 10), randomConstant([4], 11), constant(Tensor.from('float32', [4], [0.5, 1, 2, 4]))],
+  'float32',
+  [1, 4, 7, 6],
+  { epsilon: float(1e-3) },
+);
 op('instancenorm', 'InstanceNormalization', ['img', randomConstant([4], 12), randomConstant([4], 13)], 'float32', [1, 4, 7, 6]);
 op('groupnorm_18_per_group', 'GroupNormalization', ['img', randomConstant([2], 14), randomConstant([2], 15)], 'float32', [1, 4, 7, 6], { num_groups: int(2) });
 op('softmax_axis1', 'Softmax', ['x'], 'float32', [2, 3, 4], { axis: int(1) });

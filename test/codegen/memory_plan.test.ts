@@ -22,7 +22,12 @@ function expectDisjoint(lives: Record<string, Lifetime>, offsets: Map<string, nu
 describe('planArena', () => {
   it('reuses_memory_of_dead_buffers_in_a_chain', () => {
     // t0 → t1 → t2 → t3: only two buffers are ever alive together.
-    const lives = { t0: { first: 0, last: 1, bytes: 1000 }, t1: { first: 1, last: 2, bytes: 1000 }, t2: { first: 2, last: 3, bytes: 1000 }, t3: { first: 3, last: 4, bytes: 1000 } };
+    const lives = {
+      t0: { first: 0, last: 1, bytes: 1000 },
+      t1: { first: 1, last: 2, bytes: 1000 },
+      t2: { first: 2, last: 3, bytes: 1000 },
+      t3: { first: 3, last: 4, bytes: 1000 },
+    };
     const { offsets, arenaBytes } = plan(lives);
     expect(arenaBytes).toBe(2 * 1024);
     expectDisjoint(lives, offsets);

@@ -15,7 +15,14 @@ import { ints, str } from '../helpers/attrs.js';
  */
 
 const YHC = { domain: 'ai.yhc' };
-const conv3x3 = { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: { type: 'int', value: 1 } as Attr, activation: str('silu') };
+const conv3x3 = {
+  kernel_shape: ints([3, 3]),
+  pads: ints([1, 1, 1, 1]),
+  strides: ints([1, 1]),
+  dilations: ints([1, 1]),
+  group: { type: 'int', value: 1 } as Attr,
+  activation: str('silu'),
+};
 
 /** x → conv a → conv b → (Sigmoid | output); `a` is also read by Sigmoid when `sideReader`. */
 function chain(options: { sideReader?: boolean } = {}): { graph: Graph; names: Record<string, string> } {
@@ -87,13 +94,42 @@ describe('applyPrecision', () => {
     // Two levels; level 1's class tensor is also a graph output, so it stays float32 — and so must the rest.
     const b = new GraphBuilder(17);
     const levels: string[] = [];
-    for (const [i, hw] of [[0, 8], [1, 4]] as const) {
+    for (const [i, hw] of [
+      [0, 8],
+      [1, 4],
+    ] as const) {
       const x = b.input(`p${i}`, 'float32', [1, 4, hw, hw]);
       const k = (shape: number[], seed: number) => b.constant(randomTensor(shape, seed, 0.3));
-      levels.push(b.op('Conv', [x, k([64, 4, 1, 1], 10 + i), k([64], 20 + i)], { ...conv3x3, kernel_shape: ints([1, 1]), pads: ints([0, 0, 0, 0]), activation: str('none') }, YHC));
-      levels.push(b.op('Conv', [x, k([3, 4, 1, 1], 30 + i), k([3], 40 + i)], { ...conv3x3, kernel_shape: ints([1, 1]), pads: ints([0, 0, 0, 0]), activation: str('none') }, YHC));
+      levels.push(
+        b.op(
+          'Conv',
+          [x, k([64, 4, 1, 1], 10 + i), k([64], 20 + i)],
+          { ...conv3x3, kernel_shape: ints([1, 1]), pads: ints([0, 0, 0, 0]), activation: str('none') },
+          YHC,
+        ),
+      );
+      levels.push(
+        b.op(
+          'Conv',
+          [x, k([3, 4, 1, 1], 30 + i), k([3], 40 + i)],
+          { ...conv3x3, kernel_shape: ints([1, 1]), pads: ints([0, 0, 0, 0]), activation: str('none') },
+          YHC,
+        ),
+      );
     }
-    const det = b.op('YoloDecode', levels, { nc: { type: 'int', value: 3 }, reg_max: { type: 'int', value: 16 }, strides: { type: 'floats', value: [8, 16] }, max_det: { type: 'int', value: 5 }, grid_cell_offset: { type: 'float', value: 0.5 }, output: str('detections') }, YHC);
+    const det = b.op(
+      'YoloDecode',
+      levels,
+      {
+        nc: { type: 'int', value: 3 },
+        reg_max: { type: 'int', value: 16 },
+        strides: { type: 'floats', value: [8, 16] },
+        max_det: { type: 'int', value: 5 },
+        grid_cell_offset: { type: 'float', value: 0.5 },
+        output: str('detections'),
+      },
+      YHC,
+    );
     b.output(det);
     const allHalf = b.build();
     applyPrecision(allHalf, 'fp16');

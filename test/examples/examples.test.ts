@@ -41,10 +41,12 @@ describe('examples', () => {
     const r = run('node', ['examples/draw_detections.mjs', conf, svg, ...['p3', 'p4', 'p5'].map((n, i) => `${n}=${inputFiles[i]}`)]);
     expect(r.status, r.out).toBe(0);
     const kept = await withEngine(conf, (engine) => {
-      const inputs = Object.fromEntries(engine.inputs.map((info, i) => {
-        const b = readFileSync(inputFiles[i]!);
-        return [info.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
-      }));
+      const inputs = Object.fromEntries(
+        engine.inputs.map((info, i) => {
+          const b = readFileSync(inputFiles[i]!);
+          return [info.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+        }),
+      );
       return (engine.run(inputs)['num_dets'] as Int32Array)[0]!;
     });
     expect(kept).toBeGreaterThan(0);
@@ -62,7 +64,20 @@ describe('examples', () => {
 
   it('c_example_builds_against_the_header_and_runs', () => {
     const exe = join(dir, 'run_engine');
-    const cc = run('gcc', ['-std=c11', '-Wall', '-Werror', '-I', join(build, 'include'), 'examples/c/run_engine.c', '-L', join(build, 'lib'), '-lyhc_tiny_head', `-Wl,-rpath,${join(build, 'lib')}`, '-o', exe]);
+    const cc = run('gcc', [
+      '-std=c11',
+      '-Wall',
+      '-Werror',
+      '-I',
+      join(build, 'include'),
+      'examples/c/run_engine.c',
+      '-L',
+      join(build, 'lib'),
+      '-lyhc_tiny_head',
+      `-Wl,-rpath,${join(build, 'lib')}`,
+      '-o',
+      exe,
+    ]);
     expect(cc.status, cc.out).toBe(0);
     const r = run(exe, [join(build, 'weights.bin'), ...inputFiles]);
     expect(r.status, r.out).toBe(0);

@@ -35,7 +35,10 @@ describe('tiny_head_raw --decode yolov10 --max-det 20', () => {
 
   async function expectMatches(inputs: Record<string, TypedArray>): Promise<void> {
     const m = engine.manifest;
-    const outputs = engine.runPositional(m.inputs.map((i) => inputs[i.name]!), poisonedOutputs(m.outputs));
+    const outputs = engine.runPositional(
+      m.inputs.map((i) => inputs[i.name]!),
+      poisonedOutputs(m.outputs),
+    );
     const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const ref = await runReference(reference, feeds);
     const result = checkOutput(m.outputs[0]!, outputs[0]!, ref['detections']!);
@@ -88,7 +91,10 @@ describe('a small decoder alone (preds)', () => {
 
   async function expectSameAsOnnxRuntime(given: Record<string, TypedArray>): Promise<void> {
     const m = engine.manifest;
-    const [got] = engine.runPositional(m.inputs.map((i) => given[i.name]!), poisonedOutputs(m.outputs));
+    const [got] = engine.runPositional(
+      m.inputs.map((i) => given[i.name]!),
+      poisonedOutputs(m.outputs),
+    );
     const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
     const ref = (await runReference(model, feeds))[m.outputs[0]!.name]!;
     const result = checkOutput(m.outputs[0]!, got!, ref);

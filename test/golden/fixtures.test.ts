@@ -37,11 +37,21 @@ describe.each(CASES)('$name (batch $batch, passes $passes, $precision)', ({ name
   let engine: Engine;
 
   it('compiles for the host target', async () => {
-    const { manifest } = await compileModel(fixture(name), { outDir, target: 'host', cacheDir: TEST_CACHE, ...(batch ? { batch } : {}), ...(passes === false ? { passes } : {}), ...(precision ? { precision } : {}) });
+    const { manifest } = await compileModel(fixture(name), {
+      outDir,
+      target: 'host',
+      cacheDir: TEST_CACHE,
+      ...(batch ? { batch } : {}),
+      ...(passes === false ? { passes } : {}),
+      ...(precision ? { precision } : {}),
+    });
     expect(manifest.library).toMatch(/^lib\/libyhc_.*\.so$/);
     // Optimized builds implement the decoder as one YoloDecode kernel; unoptimized ones keep TopK.
     const ops = manifest.kernels.flatMap((k) => k.nodes.map((n) => n.opType));
-    expect(ops.some((op) => /YoloDecode/.test(op)), ops.join(' ')).toBe(passes !== false);
+    expect(
+      ops.some((op) => /YoloDecode/.test(op)),
+      ops.join(' '),
+    ).toBe(passes !== false);
     expect(manifest.passes === null).toBe(passes === false);
     expect(manifest.inputs[0]!.shape[0]).toBe(batch ?? 1);
     // fp16 storage: every conv activation between the engine's float32 inputs and outputs is half.

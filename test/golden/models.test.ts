@@ -33,7 +33,11 @@ beforeAll(async () => {
 describe(`${NAME} (fp32, host emulation)`, () => {
   it('lowers every op, with the decoder recognized as ai.yhc.YoloDecode', () => {
     const ops = manifest.kernels.flatMap((k) => k.nodes.map((n) => n.opType));
-    for (const op of ['MaxPool', 'Resize', 'MatMul', 'YoloDecode']) expect(ops.some((o) => o.endsWith(op)), op).toBe(true);
+    for (const op of ['MaxPool', 'Resize', 'MatMul', 'YoloDecode'])
+      expect(
+        ops.some((o) => o.endsWith(op)),
+        op,
+      ).toBe(true);
   });
 
   it('matches onnxruntime on the recorded input', async () => {

@@ -30,7 +30,10 @@ export { randomInputs };
  */
 export async function expectMatchesOnnxRuntime(modelPath: string, engine: Engine, inputs: Record<string, TypedArray>): Promise<void> {
   const m = engine.manifest;
-  const outputs = engine.runPositional(m.inputs.map((i) => inputs[i.name]!), poisonedOutputs(m.outputs));
+  const outputs = engine.runPositional(
+    m.inputs.map((i) => inputs[i.name]!),
+    poisonedOutputs(m.outputs),
+  );
   const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
   const ref = await runReference(modelPath, feeds);
   m.outputs.forEach((info, k) => {

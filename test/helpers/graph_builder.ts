@@ -92,7 +92,10 @@ export function expectGraphsEqual(actual: Graph, expected: Graph, tol = 1e-5): v
   actual.nodes.forEach((a, i) => {
     const e = expected.nodes[i]!;
     const where = `node ${i} (${a.opType})`;
-    expect(a.inputs.map((v) => describe(v, posA)), `${where} inputs`).toEqual(e.inputs.map((v) => describe(v, posE)));
+    expect(
+      a.inputs.map((v) => describe(v, posA)),
+      `${where} inputs`,
+    ).toEqual(e.inputs.map((v) => describe(v, posE)));
     a.inputs.forEach((v, k) => {
       const w = e.inputs[k];
       if (v?.constant && w?.constant) expectTensorsClose(v.constant, w.constant, tol, `${where} input ${k}`);
@@ -107,8 +110,10 @@ function expectAttrsEqual(a: Node, e: Node, tol: number, where: string): void {
   for (const [k, av] of a.attrs) {
     const ev = e.attrs.get(k)!;
     if (av.type === 'tensor' && ev.type === 'tensor') expectTensorsClose(av.value, ev.value, tol, `${where} attribute ${k}`);
-    else if (av.type === 'float' && ev.type === 'float') expect(Math.abs(av.value - ev.value), `${where} attribute ${k}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(ev.value)));
-    else if (av.type === 'floats' && ev.type === 'floats') av.value.forEach((x, j) => expect(Math.abs(x - ev.value[j]!)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(ev.value[j]!))));
+    else if (av.type === 'float' && ev.type === 'float')
+      expect(Math.abs(av.value - ev.value), `${where} attribute ${k}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(ev.value)));
+    else if (av.type === 'floats' && ev.type === 'floats')
+      av.value.forEach((x, j) => expect(Math.abs(x - ev.value[j]!)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(ev.value[j]!))));
     else expect(av, `${where} attribute ${k}`).toEqual(ev);
   }
 }

@@ -5,18 +5,25 @@ import { Tensor } from '../../src/tensor.js';
 import { SeededRandom } from '../../src/golden/random.js';
 import { ints } from './attrs.js';
 
-
 export function randomTensor(shape: number[], seed: number, scale = 1): Tensor {
   const rng = new SeededRandom(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return Tensor.from('float32', shape, Array.from({ length: n }, () => rng.normal() * scale));
+  return Tensor.from(
+    'float32',
+    shape,
+    Array.from({ length: n }, () => rng.normal() * scale),
+  );
 }
 
 /**
  * x[1,C,H,W] → Conv3x3(pad 1) → Sigmoid → Mul(x) → y: a small SiLU conv block, with every
  * name replaceable (hostile-name tests use it).
  */
-export function convBlockSpec(names: Partial<Record<'input' | 'weight' | 'conv' | 'convOut' | 'sig' | 'sigOut' | 'mul' | 'output', string>> = {}, c = 4, hw = 6): ModelSpec {
+export function convBlockSpec(
+  names: Partial<Record<'input' | 'weight' | 'conv' | 'convOut' | 'sig' | 'sigOut' | 'mul' | 'output', string>> = {},
+  c = 4,
+  hw = 6,
+): ModelSpec {
   const n = { input: 'x', weight: 'w', conv: 'conv', convOut: 't0', sig: 'sig', sigOut: 't1', mul: 'mul', output: 'y', ...names };
   const nodes: NodeSpec[] = [
     { op: 'Conv', name: n.conv, inputs: [n.input, n.weight], outputs: [n.convOut], attrs: { pads: ints([1, 1, 1, 1]), kernel_shape: ints([3, 3]) } },

@@ -28,14 +28,22 @@ const numbers = (a: ArrayLike<number | bigint> | TypedArray): number[] => Array.
  * poisoned first), by the interpreter (the definition) and by onnxruntime. Returns the results by
  * output name and the templates the build instantiated.
  */
-export async function runOpCases(dir: string, name: string, b: GraphBuilder, inputs: Record<string, Tensor>): Promise<{ results: Record<string, CaseResult>; templates: string[] }> {
+export async function runOpCases(
+  dir: string,
+  name: string,
+  b: GraphBuilder,
+  inputs: Record<string, Tensor>,
+): Promise<{ results: Record<string, CaseResult>; templates: string[] }> {
   const model = writeModel(dir, `${name}.onnx`, b.spec());
   const outDir = join(dir, name);
   const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
   const order = manifest.inputs.map((i) => inputs[i.name]!);
   const got = await withEngine(outDir, (engine) => engine.runPositional(order.map(typedArrayOf), poisonedOutputs(engine.outputs)));
   const interp = runGraph(loadModel(model), inputs);
-  const ort = await runReference(model, Object.fromEntries(Object.entries(inputs).map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, data: typedArrayOf(t) }])));
+  const ort = await runReference(
+    model,
+    Object.fromEntries(Object.entries(inputs).map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape, data: typedArrayOf(t) }])),
+  );
   const results: Record<string, CaseResult> = {};
   manifest.outputs.forEach((o, i) => {
     results[o.name] = { mine: numbers(got[i]!), definition: numbers(interp[o.name]!.data), reference: numbers(ort[o.name]!.data) };

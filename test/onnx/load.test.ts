@@ -77,45 +77,65 @@ describe('decoding', () => {
 
 describe('validation', () => {
   it('rejects_unknown_op_naming_node_op_domain_opset', () => {
-    const path = writeModel(dir, 'unknown_op.onnx', identityModel({
-      nodes: [{ op: 'FancyAttention', name: 'attn/0', inputs: ['x', 'b'], outputs: ['y'] }],
-    }));
+    const path = writeModel(
+      dir,
+      'unknown_op.onnx',
+      identityModel({
+        nodes: [{ op: 'FancyAttention', name: 'attn/0', inputs: ['x', 'b'], outputs: ['y'] }],
+      }),
+    );
     expectError(() => loadModel(path), 'UNSUPPORTED_OP', /node "attn\/0" \(FancyAttention\).*"FancyAttention".*"ai\.onnx".*opset 17/);
   });
 
   it('rejects_op_of_unknown_domain', () => {
-    const path = writeModel(dir, 'custom_domain.onnx', identityModel({
-      extraOpsets: { 'com.example': 1 },
-      nodes: [{ op: 'Add', domain: 'com.example', name: 'add', inputs: ['x', 'b'], outputs: ['y'] }],
-    }));
+    const path = writeModel(
+      dir,
+      'custom_domain.onnx',
+      identityModel({
+        extraOpsets: { 'com.example': 1 },
+        nodes: [{ op: 'Add', domain: 'com.example', name: 'add', inputs: ['x', 'b'], outputs: ['y'] }],
+      }),
+    );
     expectError(() => loadModel(path), 'UNSUPPORTED_OP', /"com\.example"/);
   });
 
   it('rejects_dangling_input', () => {
-    const path = writeModel(dir, 'dangling.onnx', identityModel({
-      nodes: [{ op: 'Add', name: 'add', inputs: ['x', 'nowhere'], outputs: ['y'] }],
-    }));
+    const path = writeModel(
+      dir,
+      'dangling.onnx',
+      identityModel({
+        nodes: [{ op: 'Add', name: 'add', inputs: ['x', 'nowhere'], outputs: ['y'] }],
+      }),
+    );
     expectError(() => loadModel(path), 'DANGLING_INPUT', /node "add" \(Add\) reads "nowhere"/);
   });
 
   it('rejects_cycle', () => {
-    const path = writeModel(dir, 'cycle.onnx', identityModel({
-      nodes: [
-        { op: 'Add', name: 'a', inputs: ['x', 'c'], outputs: ['b2'] },
-        { op: 'Add', name: 'b', inputs: ['b2', 'b'], outputs: ['c'] },
-        { op: 'Add', name: 'out', inputs: ['c', 'b'], outputs: ['y'] },
-      ],
-    }));
+    const path = writeModel(
+      dir,
+      'cycle.onnx',
+      identityModel({
+        nodes: [
+          { op: 'Add', name: 'a', inputs: ['x', 'c'], outputs: ['b2'] },
+          { op: 'Add', name: 'b', inputs: ['b2', 'b'], outputs: ['c'] },
+          { op: 'Add', name: 'out', inputs: ['c', 'b'], outputs: ['y'] },
+        ],
+      }),
+    );
     expectError(() => loadModel(path), 'GRAPH_CYCLE', /cycle through node "a"/);
   });
 
   it('rejects_redefined_value', () => {
-    const path = writeModel(dir, 'ssa.onnx', identityModel({
-      nodes: [
-        { op: 'Add', name: 'a', inputs: ['x', 'b'], outputs: ['y'] },
-        { op: 'Add', name: 'b2', inputs: ['x', 'b'], outputs: ['y'] },
-      ],
-    }));
+    const path = writeModel(
+      dir,
+      'ssa.onnx',
+      identityModel({
+        nodes: [
+          { op: 'Add', name: 'a', inputs: ['x', 'b'], outputs: ['y'] },
+          { op: 'Add', name: 'b2', inputs: ['x', 'b'], outputs: ['y'] },
+        ],
+      }),
+    );
     expectError(() => loadModel(path), 'ONNX_INVALID', /redefines the value "y"/);
   });
 
@@ -125,9 +145,13 @@ describe('validation', () => {
   });
 
   it('rejects_huge_input_dimension_without_allocating', () => {
-    const path = writeModel(dir, 'huge.onnx', identityModel({
-      inputs: [{ name: 'x', dtype: 'float32', dims: [1, 3, 2000000000, 4] }],
-    }));
+    const path = writeModel(
+      dir,
+      'huge.onnx',
+      identityModel({
+        inputs: [{ name: 'x', dtype: 'float32', dims: [1, 3, 2000000000, 4] }],
+      }),
+    );
     const started = performance.now();
     expectError(() => loadModel(path), 'TENSOR_TOO_LARGE', /input "x" with shape \[1, 3, 2000000000, 4\] is larger than the limit/);
     expect(performance.now() - started).toBeLessThan(2000);
@@ -164,9 +188,13 @@ describe('validation', () => {
   });
 
   it('rejects_symbolic_non_batch_dimension', () => {
-    const path = writeModel(dir, 'sym_hw.onnx', identityModel({
-      inputs: [{ name: 'x', dtype: 'float32', dims: [1, 'width'] }],
-    }));
+    const path = writeModel(
+      dir,
+      'sym_hw.onnx',
+      identityModel({
+        inputs: [{ name: 'x', dtype: 'float32', dims: [1, 'width'] }],
+      }),
+    );
     expectError(() => loadModel(path), 'DYNAMIC_SHAPE', /input "x" dimension 1 is symbolic/);
   });
 });
@@ -240,7 +268,9 @@ describe('external data', () => {
     const spec = convBlockSpec();
     return writeModel(d, 'model.onnx', {
       ...spec,
-      initializers: [{ name: 'w', tensor: weights, external: { location, ...(offset !== undefined ? { offset } : {}), ...(length !== undefined ? { length } : {}) } }],
+      initializers: [
+        { name: 'w', tensor: weights, external: { location, ...(offset !== undefined ? { offset } : {}), ...(length !== undefined ? { length } : {}) } },
+      ],
     });
   }
 

@@ -25,8 +25,7 @@ describe('BatchNormalization', () => {
 
   it('rejects_training_mode', () =>
     expectInferError('BatchNormalization', [x, ...params], { training_mode: 1 }, 'UNSUPPORTED_ATTRIBUTE', /bad_node.*training_mode/, { opset: 15 }));
-  it('rejects_training_outputs', () =>
-    expectInferError('BatchNormalization', [x, ...params], {}, 'UNSUPPORTED_ATTRIBUTE', /running/, { outputs: 3 }));
+  it('rejects_training_outputs', () => expectInferError('BatchNormalization', [x, ...params], {}, 'UNSUPPORTED_ATTRIBUTE', /running/, { outputs: 3 }));
   it('rejects_parameter_shape', () =>
     expectInferError('BatchNormalization', [x, f32([3], [1, 1, 1]), ...params.slice(1)], {}, 'SHAPE', /input 1.*expected \[2\]/));
 });

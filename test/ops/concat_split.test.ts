@@ -5,7 +5,12 @@ describe('Concat', () => {
   const cases: OpCase[] = [
     { name: 'axis_0', attrs: { axis: 0 }, inputs: [f32([1, 2], [1, 2]), f32([2, 2], [3, 4, 5, 6])], outputs: [f32([3, 2], [1, 2, 3, 4, 5, 6])] },
     { name: 'axis_1', attrs: { axis: 1 }, inputs: [f32([2, 1], [1, 2]), f32([2, 2], [3, 4, 5, 6])], outputs: [f32([2, 3], [1, 3, 4, 2, 5, 6])] },
-    { name: 'negative_axis_three_inputs', attrs: { axis: -1 }, inputs: [f32([2, 1], [1, 2]), f32([2, 1], [3, 4]), f32([2, 1], [5, 6])], outputs: [f32([2, 3], [1, 3, 5, 2, 4, 6])] },
+    {
+      name: 'negative_axis_three_inputs',
+      attrs: { axis: -1 },
+      inputs: [f32([2, 1], [1, 2]), f32([2, 1], [3, 4]), f32([2, 1], [5, 6])],
+      outputs: [f32([2, 3], [1, 3, 5, 2, 4, 6])],
+    },
     { name: 'empty_input', attrs: { axis: 0 }, inputs: [f32([0, 2], []), f32([1, 2], [1, 2])], outputs: [f32([1, 2], [1, 2])] },
     { name: 'int64_shape_pieces', attrs: { axis: 0 }, inputs: [i64([1], [1]), i64([2], [-1, 80])], outputs: [i64([3], [1, -1, 80])] },
   ];
@@ -31,7 +36,13 @@ describe('Split', () => {
       inputs: [f32([7], [1, 2, 3, 4, 5, 6, 7])],
       outputs: [f32([2], [1, 2]), f32([2], [3, 4]), f32([2], [5, 6]), f32([1], [7])],
     },
-    { name: 'opset11_split_attribute', opset: 11, attrs: { axis: 1, split: [5, 1] }, inputs: [x], outputs: [f32([2, 5], [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]), f32([2, 1], [6, 12])] },
+    {
+      name: 'opset11_split_attribute',
+      opset: 11,
+      attrs: { axis: 1, split: [5, 1] },
+      inputs: [x],
+      outputs: [f32([2, 5], [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]), f32([2, 1], [6, 12])],
+    },
   ];
   for (const c of cases) it(c.name, () => checkCase('Split', c));
 
@@ -46,7 +57,17 @@ describe('Split', () => {
   it('rejects_non_constant_split', () => expect(bad([x, { dtype: 'int64', shape: [2] }], { axis: 1 }, 2)).toThrow(/constant/));
 
   it('num_outputs parts come out as ceil(dim/n)', () => {
-    const ys = runOp('Split', [f32([2, 8], Array.from({ length: 16 }, (_, i) => i))], { axis: 1, num_outputs: 3 }, { opset: 18, outputs: 3 });
+    const ys = runOp(
+      'Split',
+      [
+        f32(
+          [2, 8],
+          Array.from({ length: 16 }, (_, i) => i),
+        ),
+      ],
+      { axis: 1, num_outputs: 3 },
+      { opset: 18, outputs: 3 },
+    );
     expect(ys.map((y) => y.shape[1])).toEqual([3, 3, 2]);
   });
 });

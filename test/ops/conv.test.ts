@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { checkCase, expectClose, expectInferError, f32, makeNode, randomTensor, runNode, runOp, t, type AttrValue, type OpCase } from './helpers.js';
 import { runOrt } from './ort_oracle.js';
 
-const x5 = f32([1, 1, 5, 5], Array.from({ length: 25 }, (_, i) => i));
+const x5 = f32(
+  [1, 1, 5, 5],
+  Array.from({ length: 25 }, (_, i) => i),
+);
 const ones3 = f32([1, 1, 3, 3], new Array(9).fill(1));
 
 const cases: OpCase[] = [
@@ -14,7 +17,12 @@ const cases: OpCase[] = [
     outputs: [f32([1, 1, 5, 5], [12, 21, 27, 33, 24, 33, 54, 63, 72, 51, 63, 99, 108, 117, 81, 93, 144, 153, 162, 111, 72, 111, 117, 123, 84])],
   },
   { name: 'stride_2_with_bias', attrs: { strides: [2, 2] }, inputs: [x5, ones3, f32([1], [1000])], outputs: [f32([1, 1, 2, 2], [1054, 1072, 1144, 1162])] },
-  { name: 'auto_pad_same_upper_stride_2', attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] }, inputs: [x5, ones3], outputs: [f32([1, 1, 3, 3], [12, 27, 24, 63, 108, 81, 72, 117, 84])] },
+  {
+    name: 'auto_pad_same_upper_stride_2',
+    attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] },
+    inputs: [x5, ones3],
+    outputs: [f32([1, 1, 3, 3], [12, 27, 24, 63, 108, 81, 72, 117, 84])],
+  },
   { name: 'conv1d', attrs: { pads: [1, 1] }, inputs: [f32([1, 1, 4], [1, 2, 3, 4]), f32([1, 1, 3], [1, 0, -1])], outputs: [f32([1, 1, 4], [-2, -2, -2, 3])] },
 ];
 
@@ -68,7 +76,14 @@ describe('Conv', () => {
   });
 
   it('reports 2 flops per multiply-add', () => {
-    const b = makeNode('Conv', [{ dtype: 'float32', shape: [1, 8, 10, 10] }, { dtype: 'float32', shape: [4, 4, 3, 3] }], { group: 2, pads: [1, 1, 1, 1] });
+    const b = makeNode(
+      'Conv',
+      [
+        { dtype: 'float32', shape: [1, 8, 10, 10] },
+        { dtype: 'float32', shape: [4, 4, 3, 3] },
+      ],
+      { group: 2, pads: [1, 1, 1, 1] },
+    );
     const [ty] = b.def.infer(b.node, b.opset);
     b.node.outputs[0]!.shape = [...ty!.shape];
     expect(b.def.flops!(b.node)).toBe(2 * 4 * 100 * 4 * 9);
@@ -89,17 +104,18 @@ describe('Conv', () => {
   describe('errors', () => {
     const x = { dtype: 'float32' as const, shape: [1, 4, 8, 8] };
     it('rejects_channel_mismatch', () => expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 3, 3, 3] }], {}, 'SHAPE', /bad_node.*input channels/));
-    it('rejects_group_not_dividing_channels', () =>
-      expectInferError('Conv', [x, { dtype: 'float32', shape: [3, 2, 3, 3] }], { group: 2 }, 'SHAPE', /group 2/));
+    it('rejects_group_not_dividing_channels', () => expectInferError('Conv', [x, { dtype: 'float32', shape: [3, 2, 3, 3] }], { group: 2 }, 'SHAPE', /group 2/));
     it('rejects_bias_shape', () =>
       expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 3, 3] }, { dtype: 'float32', shape: [3] }], {}, 'SHAPE', /bias/));
     it('rejects_kernel_shape_mismatch', () =>
       expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 3, 3] }], { kernel_shape: [5, 5] }, 'SHAPE', /kernel_shape/));
     it('rejects_window_larger_than_input', () =>
       expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 9, 9] }], {}, 'SHAPE', /larger than the padded input/));
-    it('rejects_bad_auto_pad', () => expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 3, 3] }], { auto_pad: 'SAME' }, 'UNSUPPORTED_ATTRIBUTE', /auto_pad/));
+    it('rejects_bad_auto_pad', () =>
+      expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 3, 3] }], { auto_pad: 'SAME' }, 'UNSUPPORTED_ATTRIBUTE', /auto_pad/));
     it('rejects_pads_of_wrong_length', () => expectInferError('Conv', [x, { dtype: 'float32', shape: [2, 4, 3, 3] }], { pads: [1, 1] }, 'SHAPE', /pads/));
-    it('rejects_integer_input', () => expectInferError('Conv', [t('int32', [1, 1, 3, 3], new Array(9).fill(1)), t('int32', [1, 1, 1, 1], [1])], {}, 'UNSUPPORTED_DTYPE'));
+    it('rejects_integer_input', () =>
+      expectInferError('Conv', [t('int32', [1, 1, 3, 3], new Array(9).fill(1)), t('int32', [1, 1, 1, 1], [1])], {}, 'UNSUPPORTED_DTYPE'));
     it('rejects_rank_2_input', () => expectInferError('Conv', [f32([2, 2], [1, 2, 3, 4]), f32([1, 2], [1, 1])], {}, 'SHAPE', /spatial/));
   });
 });

@@ -9,7 +9,11 @@ const cases: Record<string, OpCase[]> = {
     { name: 'broadcast_row', inputs: [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([3], [10, 20, 30])], outputs: [f32([2, 3], [11, 22, 33, 14, 25, 36])] },
     { name: 'broadcast_column', inputs: [f32([2, 1], [1, 2]), f32([1, 3], [10, 20, 30])], outputs: [f32([2, 3], [11, 21, 31, 12, 22, 32])] },
     { name: 'scalar', inputs: [f32([3], [1, 2, 3]), f32([], [0.5])], outputs: [f32([3], [1.5, 2.5, 3.5])] },
-    { name: 'per_channel_bias', inputs: [f32([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), f32([1, 2, 1, 1], [100, 200])], outputs: [f32([1, 2, 2, 2], [101, 102, 103, 104, 205, 206, 207, 208])] },
+    {
+      name: 'per_channel_bias',
+      inputs: [f32([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), f32([1, 2, 1, 1], [100, 200])],
+      outputs: [f32([1, 2, 2, 2], [101, 102, 103, 104, 205, 206, 207, 208])],
+    },
     { name: 'int8_wraps', inputs: [t('int8', [2], [127, -128]), t('int8', [2], [1, -1])], outputs: [t('int8', [2], [-128, 127])] },
     { name: 'uint8_wraps', inputs: [t('uint8', [2], [255, 0]), t('uint8', [2], [1, 0])], outputs: [t('uint8', [2], [0, 0])] },
     { name: 'int32_wraps', inputs: [t('int32', [1], [2147483647]), t('int32', [1], [1])], outputs: [t('int32', [1], [-2147483648])] },
@@ -22,12 +26,20 @@ const cases: Record<string, OpCase[]> = {
   ],
   Mul: [
     { name: 'silu_style', inputs: [f32([3], [1, -2, 3]), f32([3], [0.5, 0.25, 2])], outputs: [f32([3], [0.5, -0.5, 6])] },
-    { name: 'int32_wraps_exactly', inputs: [t('int32', [1], [65536 * 3 + 7]), t('int32', [1], [65536 * 5 + 11])], outputs: [t('int32', [1], [Math.imul(65536 * 3 + 7, 65536 * 5 + 11)])] },
+    {
+      name: 'int32_wraps_exactly',
+      inputs: [t('int32', [1], [65536 * 3 + 7]), t('int32', [1], [65536 * 5 + 11])],
+      outputs: [t('int32', [1], [Math.imul(65536 * 3 + 7, 65536 * 5 + 11)])],
+    },
     { name: 'int64_large_product', inputs: [i64([1], [3037000499]), i64([1], [3037000499])], outputs: [i64([1], [Number(3037000499n * 3037000499n)])] },
   ],
   Div: [
     { name: 'float', inputs: [f32([2], [1, -3]), f32([2], [4, 2])], outputs: [f32([2], [0.25, -1.5])] },
-    { name: 'int_truncates_toward_zero', inputs: [t('int32', [4], [7, -7, 7, -7]), t('int32', [4], [2, 2, -2, -2])], outputs: [t('int32', [4], [3, -3, -3, 3])] },
+    {
+      name: 'int_truncates_toward_zero',
+      inputs: [t('int32', [4], [7, -7, 7, -7]), t('int32', [4], [2, 2, -2, -2])],
+      outputs: [t('int32', [4], [3, -3, -3, 3])],
+    },
     { name: 'int64_truncates', inputs: [i64([2], [-1, -5]), i64([2], [3, 3])], outputs: [i64([2], [0, -1])] },
     { name: 'float_by_zero', inputs: [f32([3], [1, -1, 0]), f32([3], [0, 0, 0])], outputs: [f32([3], [Infinity, -Infinity, NaN])] },
   ],
@@ -39,7 +51,12 @@ const cases: Record<string, OpCase[]> = {
   ],
   Mod: [
     { name: 'int_sign_of_divisor', inputs: [t('int32', [4], [5, -5, 5, -5]), t('int32', [4], [3, 3, -3, -3])], outputs: [t('int32', [4], [2, 1, -1, -2])] },
-    { name: 'int_fmod_sign_of_dividend', attrs: { fmod: 1 }, inputs: [t('int32', [4], [5, -5, 5, -5]), t('int32', [4], [3, 3, -3, -3])], outputs: [t('int32', [4], [2, -2, 2, -2])] },
+    {
+      name: 'int_fmod_sign_of_dividend',
+      attrs: { fmod: 1 },
+      inputs: [t('int32', [4], [5, -5, 5, -5]), t('int32', [4], [3, 3, -3, -3])],
+      outputs: [t('int32', [4], [2, -2, 2, -2])],
+    },
     { name: 'float_fmod', attrs: { fmod: 1 }, inputs: [f32([2], [5.5, -5.5]), f32([2], [2, 2])], outputs: [f32([2], [1.5, -1.5])] },
     { name: 'int64_index_mod', inputs: [i64([3], [0, 81, 163]), i64([], [80])], outputs: [i64([3], [0, 1, 3])] },
   ],

@@ -61,7 +61,8 @@ describe('unary elementwise ops', () => {
     for (const op of ['Sigmoid', 'Tanh', 'Exp', 'Erf', 'HardSwish', 'LeakyRelu']) {
       const [got] = runOp(op, [x]);
       const [want] = await runOrt(op, [x]);
-      for (let i = 0; i < x.size; i++) expect(Math.abs(got!.data[i]! - want!.data[i]!), `${op} ${i}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(want!.data[i]!)));
+      for (let i = 0; i < x.size; i++)
+        expect(Math.abs(got!.data[i]! - want!.data[i]!), `${op} ${i}`).toBeLessThan(2e-6 * Math.max(1, Math.abs(want!.data[i]!)));
     }
   });
 

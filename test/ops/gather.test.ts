@@ -33,7 +33,10 @@ describe('GatherElements', () => {
   for (const c of cases) it(c.name, () => checkCase('GatherElements', c));
   it('matches onnxruntime (the decoder gathers top-k anchors this way)', async () => {
     const data = randomTensor([1, 50, 6], 3);
-    const idx = i64([1, 7, 6], Array.from({ length: 42 }, (_, i) => (i * 7) % 50));
+    const idx = i64(
+      [1, 7, 6],
+      Array.from({ length: 42 }, (_, i) => (i * 7) % 50),
+    );
     const [got] = runOp('GatherElements', [data, idx], { axis: 1 });
     const [want] = await runOrt('GatherElements', [data, idx], { axis: 1 });
     expect(Array.from(got!.data)).toEqual(Array.from(want!.data));

@@ -51,7 +51,9 @@ describe('GroupNormalization', () => {
   });
 
   it('the model opset decides which scale shape is valid', () => {
-    expectInferError('GroupNormalization', [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])], { num_groups: 2 }, 'SHAPE', /opset 18.*\[2\].*per group/, { opset: 18 });
+    expectInferError('GroupNormalization', [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])], { num_groups: 2 }, 'SHAPE', /opset 18.*\[2\].*per group/, {
+      opset: 18,
+    });
     expectInferError('GroupNormalization', [x, f32([2], [1, 1]), f32([2], [0, 0])], { num_groups: 2 }, 'SHAPE', /opset 21.*\[4\].*per channel/, { opset: 21 });
   });
 

@@ -64,12 +64,7 @@ export function i64(shape: readonly number[], values: ArrayLike<number>): Tensor
   return new Tensor('int64', shape, Float64Array.from(values as ArrayLike<number>));
 }
 
-export function makeNode(
-  opType: string,
-  inputs: readonly InputArg[],
-  attrs: Record<string, AttrValue> = {},
-  opts: NodeOptions = {},
-): BuiltNode {
+export function makeNode(opType: string, inputs: readonly InputArg[], attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): BuiltNode {
   const opset = opts.opset ?? 17;
   const graph = new Graph('t', new Map([['', opset]]));
   const def = lookupOp(opType, '');
@@ -113,12 +108,7 @@ export function runNode(b: BuiltNode): { types: OutputType[]; outputs: Tensor[] 
   return { types, outputs };
 }
 
-export function runOp(
-  opType: string,
-  inputs: readonly InputArg[],
-  attrs: Record<string, AttrValue> = {},
-  opts: NodeOptions = {},
-): Tensor[] {
+export function runOp(opType: string, inputs: readonly InputArg[], attrs: Record<string, AttrValue> = {}, opts: NodeOptions = {}): Tensor[] {
   return runNode(makeNode(opType, inputs, attrs, opts)).outputs;
 }
 

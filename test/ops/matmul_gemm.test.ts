@@ -16,7 +16,18 @@ describe('MatMul', () => {
   for (const c of cases) it(c.name, () => checkCase('MatMul', c));
 
   it('matches onnxruntime with broadcast batch dims', async () => {
-    for (const [as, bs] of [[[3, 1, 4, 5], [1, 2, 5, 6]], [[2, 3, 4], [4, 2]], [[4], [2, 4, 3]], [[2, 1, 3, 4], [4]]]) {
+    for (const [as, bs] of [
+      [
+        [3, 1, 4, 5],
+        [1, 2, 5, 6],
+      ],
+      [
+        [2, 3, 4],
+        [4, 2],
+      ],
+      [[4], [2, 4, 3]],
+      [[2, 1, 3, 4], [4]],
+    ]) {
       const a = randomTensor(as!, 1);
       const b = randomTensor(bs!, 2);
       const [got] = runOp('MatMul', [a, b]);
@@ -26,7 +37,10 @@ describe('MatMul', () => {
   });
 
   it('counts 2 flops per multiply-add', () => {
-    const b = makeNode('MatMul', [{ dtype: 'float32', shape: [2, 3, 4] }, { dtype: 'float32', shape: [4, 5] }]);
+    const b = makeNode('MatMul', [
+      { dtype: 'float32', shape: [2, 3, 4] },
+      { dtype: 'float32', shape: [4, 5] },
+    ]);
     const [ty] = b.def.infer(b.node, b.opset);
     b.node.outputs[0]!.shape = [...ty!.shape];
     expect(b.def.flops!(b.node)).toBe(2 * 2 * 3 * 5 * 4);
@@ -34,7 +48,16 @@ describe('MatMul', () => {
 
   it('rejects_inner_dim_mismatch', () => expectInferError('MatMul', [a23, a23], {}, 'SHAPE', /bad_node.*inner dims 3 and 2/));
   it('rejects_batch_mismatch', () =>
-    expectInferError('MatMul', [{ dtype: 'float32', shape: [2, 2, 3] }, { dtype: 'float32', shape: [3, 3, 2] }], {}, 'SHAPE', /batch dims/));
+    expectInferError(
+      'MatMul',
+      [
+        { dtype: 'float32', shape: [2, 2, 3] },
+        { dtype: 'float32', shape: [3, 3, 2] },
+      ],
+      {},
+      'SHAPE',
+      /batch dims/,
+    ));
   it('rejects_bool', () => expectInferError('MatMul', [t('bool', [1, 1], [1]), t('bool', [1, 1], [1])], {}, 'UNSUPPORTED_DTYPE'));
 });
 
@@ -42,7 +65,12 @@ describe('Gemm', () => {
   const cases: OpCase[] = [
     { name: 'no_bias', inputs: [a23, b32], outputs: [f32([2, 2], [4, 5, 10, 11])] },
     { name: 'alpha_beta_vector_bias', attrs: { alpha: float(2), beta: 0.5 }, inputs: [a23, b32, f32([2], [10, 20])], outputs: [f32([2, 2], [13, 20, 25, 32])] },
-    { name: 'transA_transB_scalar_bias', attrs: { transA: 1, transB: 1 }, inputs: [f32([3, 2], [1, 4, 2, 5, 3, 6]), f32([2, 3], [1, 0, 1, 0, 1, 1]), f32([], [1])], outputs: [f32([2, 2], [5, 6, 11, 12])] },
+    {
+      name: 'transA_transB_scalar_bias',
+      attrs: { transA: 1, transB: 1 },
+      inputs: [f32([3, 2], [1, 4, 2, 5, 3, 6]), f32([2, 3], [1, 0, 1, 0, 1, 1]), f32([], [1])],
+      outputs: [f32([2, 2], [5, 6, 11, 12])],
+    },
   ];
   for (const c of cases) it(c.name, () => checkCase('Gemm', c));
 

@@ -32,7 +32,13 @@ const str = (value: string): Attr => ({ type: 'string', value });
 
 /** A node of `opType` in `domain` named bad_node, on one [1, 4, 3, 3] float32 input, typed by its OpDef. */
 function node(opType: string, domain: string, attrs: Record<string, Attr>, inputs = 1): Node {
-  const graph = new Graph('t', new Map([['', 17], [YHC_DOMAIN, 1]]));
+  const graph = new Graph(
+    't',
+    new Map([
+      ['', 17],
+      [YHC_DOMAIN, 1],
+    ]),
+  );
   const x = graph.newValue('x', 'float32', [1, 4, 3, 3]);
   const params = Array.from({ length: inputs - 1 }, (_, i) => graph.newConstant(`p${i}`, f32([4], [1, 2, 3, 4])));
   const n = graph.newNode(opType, domain, 'bad_node', new Map(Object.entries(attrs)), [x, ...params]);
@@ -62,7 +68,11 @@ describe('normalization epsilon', () => {
   });
 
   it('rejects an epsilon of the wrong attribute type, naming the node', () => {
-    expectYhcError(() => batchNormalizationAttrs(node('BatchNormalization', '', { epsilon: int(1) }, 5)), 'ONNX_INVALID', /bad_node.*"epsilon" should be float, got int/);
+    expectYhcError(
+      () => batchNormalizationAttrs(node('BatchNormalization', '', { epsilon: int(1) }, 5)),
+      'ONNX_INVALID',
+      /bad_node.*"epsilon" should be float, got int/,
+    );
   });
 
   it('matches onnxruntime when the model leaves epsilon out (zero variance: ε alone divides)', async () => {
@@ -79,7 +89,13 @@ describe('normalization epsilon', () => {
   });
 
   it('fold-batchnorm folds with the OpDef default (float32 1e-5), as the interpreter evaluates it', () => {
-    const b = makeNode('BatchNormalization', [{ dtype: 'float32', shape: [1, 2, 1, 2] }, f32([2], [1, 2]), f32([2], [0, 10]), f32([2], [1, 3]), f32([2], [0, 0])]);
+    const b = makeNode('BatchNormalization', [
+      { dtype: 'float32', shape: [1, 2, 1, 2] },
+      f32([2], [1, 2]),
+      f32([2], [0, 10]),
+      f32([2], [1, 3]),
+      f32([2], [0, 0]),
+    ]);
     b.graph.inputs.push(b.node.input(0));
     b.graph.outputs.push(b.node.outputs[0]!);
     b.node.outputs[0]!.shape = [1, 2, 1, 2];
@@ -98,7 +114,11 @@ describe('typed attribute errors name the node', () => {
   });
 
   it('an unknown activation is UNSUPPORTED_ATTRIBUTE, whichever attribute holds it', () => {
-    expectYhcError(() => activationOf(node('GroupNorm', YHC_DOMAIN, { activation: str('gelu') }, 3)), 'UNSUPPORTED_ATTRIBUTE', /bad_node.*activation "gelu" is not one of/);
+    expectYhcError(
+      () => activationOf(node('GroupNorm', YHC_DOMAIN, { activation: str('gelu') }, 3)),
+      'UNSUPPORTED_ATTRIBUTE',
+      /bad_node.*activation "gelu" is not one of/,
+    );
     expectYhcError(() => dwEpilogue(node('DwPw', YHC_DOMAIN, { dw_activation: str('tanh') })), 'UNSUPPORTED_ATTRIBUTE', /bad_node.*dw_activation "tanh"/);
   });
 
@@ -115,7 +135,11 @@ describe('typed attribute errors name the node', () => {
 
 describe('traits', () => {
   const ops = [...ONNX_OPS, ...YHC_OPS];
-  const named = (f: (o: (typeof ops)[number]) => boolean) => ops.filter(f).map((o) => `${o.domain || 'ai.onnx'}.${o.opType}`).sort();
+  const named = (f: (o: (typeof ops)[number]) => boolean) =>
+    ops
+      .filter(f)
+      .map((o) => `${o.domain || 'ai.onnx'}.${o.opType}`)
+      .sort();
 
   it('views and rearrangements are the ops that only move data without copying an element twice', () => {
     expect(named((o) => o.dataMovement === 'view')).toEqual(['ai.onnx.Flatten', 'ai.onnx.Identity', 'ai.onnx.Reshape', 'ai.onnx.Squeeze', 'ai.onnx.Unsqueeze']);

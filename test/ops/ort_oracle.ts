@@ -30,9 +30,6 @@ export async function runOrt(
     outputs: outNames.map((name) => ({ name })),
     nodes: [{ op: opType, name: 'oracle', inputs: inNames, outputs: outNames, attrs: Object.fromEntries(toAttrs(attrs)) }],
   });
-  const out = await runReference(
-    model,
-    Object.fromEntries(fed.map(([name, x]) => [name, { dtype: x.dtype, shape: x.shape, data: typedArrayOf(x) }])),
-  );
+  const out = await runReference(model, Object.fromEntries(fed.map(([name, x]) => [name, { dtype: x.dtype, shape: x.shape, data: typedArrayOf(x) }])));
   return outNames.map((n) => tensorFromTypedArray(out[n]!.dtype, out[n]!.dims, out[n]!.data));
 }

@@ -7,7 +7,12 @@ const x = f32([1, 1, 4, 4], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 
 const cases: OpCase[] = [
   { name: 'kernel_2_stride_2', attrs: { kernel_shape: [2, 2], strides: [2, 2] }, inputs: [x], outputs: [f32([1, 1, 2, 2], [6, 8, 14, 16])] },
   { name: 'ceil_mode', attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, inputs: [x], outputs: [f32([1, 1, 2, 2], [11, 12, 15, 16])] },
-  { name: 'padding_never_wins', attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, inputs: [f32([1, 1, 2, 2], [-5, -6, -7, -8])], outputs: [f32([1, 1, 2, 2], [-5, -5, -5, -5])] },
+  {
+    name: 'padding_never_wins',
+    attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    inputs: [f32([1, 1, 2, 2], [-5, -6, -7, -8])],
+    outputs: [f32([1, 1, 2, 2], [-5, -5, -5, -5])],
+  },
   {
     name: 'indices_output',
     attrs: { kernel_shape: [2, 2], strides: [2, 2] },

@@ -16,7 +16,10 @@ const cases: [string, OpCase][] = [
   ['ReduceSum', { name: 'int32_wraps', inputs: [t('int32', [2], [2147483647, 1]), i64([1], [0])], outputs: [t('int32', [1], [-2147483648])] }],
   ['ReduceMean', { name: 'opset17_axes_attribute', attrs: { axes: [-1] }, inputs: [x], outputs: [f32([2, 1], [2, 5])] }],
   ['ReduceMean', { name: 'opset18_axes_input', opset: 18, inputs: [x, i64([2], [0, 1])], outputs: [f32([1, 1], [3.5])] }],
-  ['ReduceMean', { name: 'spatial_mean_nchw', attrs: { axes: [2, 3] }, inputs: [f32([1, 2, 2, 2], [1, 2, 3, 4, 10, 20, 30, 40])], outputs: [f32([1, 2, 1, 1], [2.5, 25])] }],
+  [
+    'ReduceMean',
+    { name: 'spatial_mean_nchw', attrs: { axes: [2, 3] }, inputs: [f32([1, 2, 2, 2], [1, 2, 3, 4, 10, 20, 30, 40])], outputs: [f32([1, 2, 1, 1], [2.5, 25])] },
+  ],
   ['ReduceMax', { name: 'values', attrs: { axes: [1], keepdims: 0 }, inputs: [f32([2, 3], [1, 9, 3, -4, -5, -6])], outputs: [f32([2], [9, -4])] }],
   ['ReduceMax', { name: 'nan_propagates', attrs: { axes: [0], keepdims: 0 }, inputs: [f32([3], [1, NaN, 3])], outputs: [f32([], [NaN])] }],
   ['ReduceMax', { name: 'empty_set_is_minus_infinity', opset: 18, inputs: [f32([2, 0], []), i64([1], [1])], outputs: [f32([2, 1], [-Infinity, -Infinity])] }],

@@ -26,10 +26,12 @@ const cases: OpCase[] = [
     opset: 18,
     attrs: { axes: [2, 3], keep_aspect_ratio_policy: 'not_larger' },
     inputs: [x, null, null, i64([2], [7, 8])],
-    outputs: [f32([1, 1, 7, 7], [
-      1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2,
-      3, 3, 3, 3, 4, 4, 4, 3, 3, 3, 3, 4, 4, 4, 3, 3, 3, 3, 4, 4, 4,
-    ])],
+    outputs: [
+      f32(
+        [1, 1, 7, 7],
+        [1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 3, 3, 3, 3, 4, 4, 4, 3, 3, 3, 3, 4, 4, 4],
+      ),
+    ],
   },
 ];
 
@@ -56,12 +58,7 @@ describe('Resize (nearest)', () => {
         const xx = randomTensor(shape, 60 + i);
         const axes = attrs['axes'] as number[] | undefined;
         const n = axes ? axes.length : shape.length;
-        const inputs: (Tensor | null)[] = [
-          xx,
-          null,
-          scales ? f32([n], scales) : null,
-          sizes ? i64([n], sizes) : null,
-        ];
+        const inputs: (Tensor | null)[] = [xx, null, scales ? f32([n], scales) : null, sizes ? i64([n], sizes) : null];
         if (!sizes) inputs.pop();
         const [got] = runOp('Resize', inputs, attrs, { opset });
         const [want] = await runOrt('Resize', inputs, attrs, { opset });
@@ -71,9 +68,17 @@ describe('Resize (nearest)', () => {
     });
   });
 
-  it('rejects_linear_mode', () => expectInferError('Resize', [x, null, f32([4], [1, 1, 2, 2])], { mode: 'linear' }, 'UNSUPPORTED_ATTRIBUTE', /bad_node.*linear/, { opset: 13 }));
+  it('rejects_linear_mode', () =>
+    expectInferError('Resize', [x, null, f32([4], [1, 1, 2, 2])], { mode: 'linear' }, 'UNSUPPORTED_ATTRIBUTE', /bad_node.*linear/, { opset: 13 }));
   it('rejects_tf_crop_and_resize', () =>
-    expectInferError('Resize', [x, null, f32([4], [1, 1, 2, 2])], { coordinate_transformation_mode: 'tf_crop_and_resize' }, 'UNSUPPORTED_ATTRIBUTE', /tf_crop_and_resize/, { opset: 13 }));
+    expectInferError(
+      'Resize',
+      [x, null, f32([4], [1, 1, 2, 2])],
+      { coordinate_transformation_mode: 'tf_crop_and_resize' },
+      'UNSUPPORTED_ATTRIBUTE',
+      /tf_crop_and_resize/,
+      { opset: 13 },
+    ));
   it('rejects_both_scales_and_sizes', () =>
     expectInferError('Resize', [x, null, f32([4], [1, 1, 2, 2]), i64([4], [1, 1, 4, 4])], {}, 'SHAPE', /exactly one/, { opset: 13 }));
   it('rejects_non_constant_sizes', () =>

@@ -3,7 +3,10 @@ import { Tensor } from '../../src/tensor.js';
 import { checkCase, expectInferError, f32, i64, makeNode, randomTensor, runOp, type OpCase } from './helpers.js';
 import { runOrt } from './ort_oracle.js';
 
-const x234 = f32([2, 3, 4], Array.from({ length: 24 }, (_, i) => i));
+const x234 = f32(
+  [2, 3, 4],
+  Array.from({ length: 24 }, (_, i) => i),
+);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('Reshape', () => {
@@ -16,8 +19,7 @@ describe('Reshape', () => {
     { name: 'to_scalar', inputs: [f32([1, 1], [7]), i64([0], [])], outputs: [f32([], [7])] },
   ];
   for (const c of cases) it(c.name, () => checkCase('Reshape', c));
-  it('rejects_non_constant_reshape_shape', () =>
-    expectInferError('Reshape', [x234, { dtype: 'int64', shape: [2] }], {}, 'DYNAMIC_SHAPE', /bad_node.*input 1/));
+  it('rejects_non_constant_reshape_shape', () => expectInferError('Reshape', [x234, { dtype: 'int64', shape: [2] }], {}, 'DYNAMIC_SHAPE', /bad_node.*input 1/));
   it('rejects_element_count_mismatch', () => expectInferError('Reshape', [x234, i64([2], [5, 5])], {}, 'SHAPE', /bad_node.*24 elements/));
   it('rejects_two_minus_ones', () => expectInferError('Reshape', [x234, i64([2], [-1, -1])], {}, 'SHAPE', /more than one -1/));
   it('rejects_zero_and_minus_one_with_allowzero', () =>
@@ -68,7 +70,13 @@ describe('Transpose', () => {
   for (const c of cases) it(c.name, () => checkCase('Transpose', c));
   it('matches onnxruntime for every permutation of a 4-D tensor', async () => {
     const x = randomTensor([2, 3, 4, 5], 11);
-    const perms = [[0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 3, 1], [1, 0, 3, 2], [2, 0, 1, 3]];
+    const perms = [
+      [0, 1, 2, 3],
+      [3, 2, 1, 0],
+      [0, 2, 3, 1],
+      [1, 0, 3, 2],
+      [2, 0, 1, 3],
+    ];
     for (const perm of perms) {
       const [got] = runOp('Transpose', [x], { perm });
       const [want] = await runOrt('Transpose', [x], { perm });

@@ -12,7 +12,11 @@ const cases: OpCase[] = [
   { name: 'axes', inputs: [x, i64([1], [1]), i64([1], [3]), i64([1], [1])], outputs: [f32([3, 2], [1, 2, 11, 12, 21, 22])] },
   { name: 'negative_axes_and_starts', inputs: [x, i64([1], [-2]), i64([1], [INT64_MAX]), i64([1], [-1])], outputs: [f32([3, 2], [2, 3, 12, 13, 22, 23])] },
   { name: 'steps', inputs: [x, i64([1], [0]), i64([1], [4]), i64([1], [1]), i64([1], [2])], outputs: [f32([3, 2], [0, 2, 10, 12, 20, 22])] },
-  { name: 'negative_step_reverses', inputs: [x, i64([1], [-1]), i64([1], [INT64_MIN]), i64([1], [1]), i64([1], [-1])], outputs: [f32([3, 4], [3, 2, 1, 0, 13, 12, 11, 10, 23, 22, 21, 20])] },
+  {
+    name: 'negative_step_reverses',
+    inputs: [x, i64([1], [-1]), i64([1], [INT64_MIN]), i64([1], [1]), i64([1], [-1])],
+    outputs: [f32([3, 4], [3, 2, 1, 0, 13, 12, 11, 10, 23, 22, 21, 20])],
+  },
   { name: 'negative_step_2', inputs: [x, i64([1], [10]), i64([1], [0]), i64([1], [1]), i64([1], [-2])], outputs: [f32([3, 2], [3, 1, 13, 11, 23, 21])] },
   { name: 'end_clamped', inputs: [x, i64([1], [1]), i64([1], [1000]), i64([1], [0])], outputs: [f32([2, 4], [10, 11, 12, 13, 20, 21, 22, 23])] },
   { name: 'start_beyond_end_is_empty', inputs: [x, i64([1], [3]), i64([1], [1]), i64([1], [0])], outputs: [f32([0, 4], [])] },

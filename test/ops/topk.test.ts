@@ -29,7 +29,10 @@ describe('TopK', () => {
 
   it('matches onnxruntime, ties included, on an 8400-anchor row (decoder-sized)', async () => {
     // Quantized scores make many exact ties.
-    const scores = f32([1, 8400], Array.from(randomTensor([8400], 4).data, (v) => Math.round(v * 50) / 50));
+    const scores = f32(
+      [1, 8400],
+      Array.from(randomTensor([8400], 4).data, (v) => Math.round(v * 50) / 50),
+    );
     const k = i64([1], [300]);
     const [vals, idx] = runOp('TopK', [scores, k], {}, { outputs: 2 });
     const [wv, wi] = await runOrt('TopK', [scores, k], {}, { outputs: 2 });

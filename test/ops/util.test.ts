@@ -16,7 +16,12 @@ const node = (attrs: Record<string, number | string | number[]> = {}) => g.newNo
 describe('broadcasting helpers', () => {
   it('broadcasts numpy-style', () => {
     expect(broadcastShapes(node(), [[2, 1, 3], [4, 1], []])).toEqual([2, 4, 3]);
-    expect(broadcastShapes(node(), [[0, 1], [1, 5]])).toEqual([0, 5]);
+    expect(
+      broadcastShapes(node(), [
+        [0, 1],
+        [1, 5],
+      ]),
+    ).toEqual([0, 5]);
     expect(() => broadcastShapes(node(), [[2], [3]])).toThrow(/util_node.*\[2\].*\[3\]/);
   });
 
@@ -58,7 +63,31 @@ describe('axis helpers', () => {
 
 describe('roundInPlace', () => {
   it('agrees with castValue for every dtype', () => {
-    const values = [0, 1.5, -1.5, 2.7, -2.7, 127, 128, -129, 255, 256, 65535, 65536, -32769, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 3, 1e10, -1e10, 0.1, 65504, 70000, NaN, Infinity];
+    const values = [
+      0,
+      1.5,
+      -1.5,
+      2.7,
+      -2.7,
+      127,
+      128,
+      -129,
+      255,
+      256,
+      65535,
+      65536,
+      -32769,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      2 ** 32 + 3,
+      1e10,
+      -1e10,
+      0.1,
+      65504,
+      70000,
+      NaN,
+      Infinity,
+    ];
     const dtypes: DType[] = ['float32', 'float16', 'bfloat16', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'bool'];
     for (const d of dtypes) {
       const data = storageFor(d, values.length);
@@ -66,7 +95,7 @@ describe('roundInPlace', () => {
       roundInPlace(data, d);
       values.forEach((v, i) => {
         const want = castValue(d === 'float16' || d === 'bfloat16' ? Math.fround(v) : v, d);
-        expect(Object.is(data[i], want) || (data[i] === want), `${d} ${v}: ${data[i]} vs ${want}`).toBe(true);
+        expect(Object.is(data[i], want) || data[i] === want, `${d} ${v}: ${data[i]} vs ${want}`).toBe(true);
       });
     }
   });
@@ -81,11 +110,19 @@ describe('window geometry', () => {
   it('computes explicit, SAME and ceil-mode output sizes', () => {
     expect(windowGeometry(node({ pads: [1, 1, 1, 1], strides: [2, 2] }), [7, 8], [3, 3]).outSize).toEqual([4, 4]);
     const same = windowGeometry(node({ auto_pad: 'SAME_LOWER', strides: [2, 2] }), [8, 7], [3, 3]);
-    expect([same.outSize, same.padsBegin, same.padsEnd]).toEqual([[4, 4], [1, 1], [0, 1]]);
+    expect([same.outSize, same.padsBegin, same.padsEnd]).toEqual([
+      [4, 4],
+      [1, 1],
+      [0, 1],
+    ]);
     expect(windowGeometry(node({ strides: [2] }), [2], [2], { ceilMode: true }).outSize).toEqual([1]);
   });
   it('gives each tap its valid output range', () => {
     const geo = windowGeometry(node({ pads: [1, 1] }), [5], [3]);
-    expect([0, 1, 2].map((k) => validRange(geo, 0, k))).toEqual([[1, 5], [0, 5], [0, 4]]);
+    expect([0, 1, 2].map((k) => validRange(geo, 0, k))).toEqual([
+      [1, 5],
+      [0, 5],
+      [0, 4],
+    ]);
   });
 });

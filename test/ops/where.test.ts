@@ -16,6 +16,5 @@ describe('Where', () => {
   it('rejects_non_bool_condition', () =>
     expectInferError('Where', [f32([1], [1]), f32([1], [1]), f32([1], [1])], {}, 'UNSUPPORTED_DTYPE', /bad_node.*float32/));
   it('rejects_mismatched_branches', () => expectInferError('Where', [t('bool', [1], [1]), f32([1], [1]), i64([1], [1])], {}, 'UNSUPPORTED_DTYPE'));
-  it('rejects_incompatible_shapes', () =>
-    expectInferError('Where', [t('bool', [2], [1, 1]), f32([3], [1, 2, 3]), f32([1], [1])], {}, 'SHAPE', /condition.*X/));
+  it('rejects_incompatible_shapes', () => expectInferError('Where', [t('bool', [2], [1, 1]), f32([3], [1, 2, 3]), f32([1], [1])], {}, 'SHAPE', /condition.*X/));
 });

@@ -113,29 +113,49 @@ describe('canonicalize', () => {
     });
 
     const siluCases: [string, (b: GraphBuilder, x: string) => void, RegExp][] = [
-      ['silu_whose_pre_activation_is_also_read_elsewhere', (b, x) => {
-        const c = b.op('Conv', [x, b.constant(w)], CONV_3X3);
-        b.output(b.op('Mul', [c, b.op('Sigmoid', [c])]));
-        b.output(c);
-      }, /pre-activation value of .* is also read elsewhere/],
-      ['silu_whose_sigmoid_is_also_read_elsewhere', (b, x) => {
-        const c = b.op('Conv', [x, b.constant(w)], CONV_3X3);
-        const s = b.op('Sigmoid', [c]);
-        b.output(b.op('Mul', [c, s]));
-        b.output(s);
-      }, /Sigmoid is also read elsewhere/],
-      ['silu_of_a_conv_that_already_applies_an_activation', (b, x) => {
-        const c = b.op('Conv', [x, b.constant(w)], { ...CONV_3X3, activation: str('relu') }, YHC);
-        b.output(b.op('Mul', [c, b.op('Sigmoid', [c])]));
-      }, /already applies an activation/],
+      [
+        'silu_whose_pre_activation_is_also_read_elsewhere',
+        (b, x) => {
+          const c = b.op('Conv', [x, b.constant(w)], CONV_3X3);
+          b.output(b.op('Mul', [c, b.op('Sigmoid', [c])]));
+          b.output(c);
+        },
+        /pre-activation value of .* is also read elsewhere/,
+      ],
+      [
+        'silu_whose_sigmoid_is_also_read_elsewhere',
+        (b, x) => {
+          const c = b.op('Conv', [x, b.constant(w)], CONV_3X3);
+          const s = b.op('Sigmoid', [c]);
+          b.output(b.op('Mul', [c, s]));
+          b.output(s);
+        },
+        /Sigmoid is also read elsewhere/,
+      ],
+      [
+        'silu_of_a_conv_that_already_applies_an_activation',
+        (b, x) => {
+          const c = b.op('Conv', [x, b.constant(w)], { ...CONV_3X3, activation: str('relu') }, YHC);
+          b.output(b.op('Mul', [c, b.op('Sigmoid', [c])]));
+        },
+        /already applies an activation/,
+      ],
       // Not near-matches: left alone without a note (a later pass may make the producer a yhc op).
-      ['silu_of_an_op_that_cannot_apply_an_activation', (b, x) => {
-        const a = b.op('Add', [x, x]);
-        b.output(b.op('Mul', [a, b.op('Sigmoid', [a])]));
-      }, /^$/],
-      ['silu_of_a_graph_input', (b, x) => {
-        b.output(b.op('Mul', [x, b.op('Sigmoid', [x])]));
-      }, /^$/],
+      [
+        'silu_of_an_op_that_cannot_apply_an_activation',
+        (b, x) => {
+          const a = b.op('Add', [x, x]);
+          b.output(b.op('Mul', [a, b.op('Sigmoid', [a])]));
+        },
+        /^$/,
+      ],
+      [
+        'silu_of_a_graph_input',
+        (b, x) => {
+          b.output(b.op('Mul', [x, b.op('Sigmoid', [x])]));
+        },
+        /^$/,
+      ],
     ];
     for (const [name, write, why] of siluCases) {
       it(name, () => {

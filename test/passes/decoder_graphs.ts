@@ -36,7 +36,15 @@ export interface DecoderVariant {
   readonly swapAnchorAndClass?: boolean;
 }
 
-export const SMALL = { nc: 3, regMax: 4, levels: [[4, 4, 8], [2, 2, 16]] as const, maxDet: 5 };
+export const SMALL = {
+  nc: 3,
+  regMax: 4,
+  levels: [
+    [4, 4, 8],
+    [2, 2, 16],
+  ] as const,
+  maxDet: 5,
+};
 
 export interface DecoderGeometry {
   readonly batch: number;
@@ -74,13 +82,29 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
     const all = b.op('Concat', perLevel, { axis: int(2) });
     [box, cls] = b.node('Split', [all, b.constant(i64([4 * R, nc]))], { axis: int(1) }, { outputs: 2 }) as [string, string];
   } else {
-    box = b.op('Concat', maps.map((m) => b.op('Reshape', [m.box, shape([0, 4 * R, -1])])), { axis: int(-1) });
-    cls = b.op('Concat', maps.map((m) => b.op('Reshape', [m.cls, shape([0, nc, -1])])), { axis: int(-1) });
+    box = b.op(
+      'Concat',
+      maps.map((m) => b.op('Reshape', [m.box, shape([0, 4 * R, -1])])),
+      { axis: int(-1) },
+    );
+    cls = b.op(
+      'Concat',
+      maps.map((m) => b.op('Reshape', [m.cls, shape([0, nc, -1])])),
+      { axis: int(-1) },
+    );
   }
 
   // DFL: softmax over the bins, then a 1×1 conv with weights 0..R-1.
   const bins = b.op('Transpose', [b.op('Reshape', [box, shape([0, 4, R, A])])], { perm: ints([0, 2, 1, 3]) });
-  const expectation = b.op('Conv', [b.op('Softmax', [bins], { axis: int(1) }), b.constant(f32([1, R, 1, 1], Array.from({ length: R }, (_, i) => i)))]);
+  const expectation = b.op('Conv', [
+    b.op('Softmax', [bins], { axis: int(1) }),
+    b.constant(
+      f32(
+        [1, R, 1, 1],
+        Array.from({ length: R }, (_, i) => i),
+      ),
+    ),
+  ]);
   const distance = b.op('Reshape', [expectation, shape([0, 4, A])]);
 
   // dist2bbox with anchor centres and per-anchor strides.
@@ -114,7 +138,12 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
   }
 
   // v10postprocess, as exported.
-  const [boxes, classes] = b.node('Split', [b.op('Transpose', [preds], { perm: ints([0, 2, 1]) }), b.constant(i64([4, nc]))], { axis: int(-1) }, { outputs: 2 }) as [string, string];
+  const [boxes, classes] = b.node(
+    'Split',
+    [b.op('Transpose', [preds], { perm: ints([0, 2, 1]) }), b.constant(i64([4, nc]))],
+    { axis: int(-1) },
+    { outputs: 2 },
+  ) as [string, string];
   const best = b.op('ReduceMax', [classes], { axes: ints([-1]), keepdims: int(0) });
   const k = b.constant(i64([K]));
   const [, ranked] = b.node('TopK', [best, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 }) as [string, string];

@@ -57,7 +57,16 @@ const yhcNodes = (g: Graph, op: string) => g.nodes.filter((n) => n.domain === 'a
 
 /** How often one rule of a pass fired, over all its runs (canonicalize runs three times). */
 function firedRule(report: PipelineReport, pass: string, rule: RegExp): number {
-  return report.passes.filter((p) => p.name === pass).reduce((n, p) => n + Object.entries(p.fired).filter(([k]) => rule.test(k)).reduce((a, [, v]) => a + v, 0), 0);
+  return report.passes
+    .filter((p) => p.name === pass)
+    .reduce(
+      (n, p) =>
+        n +
+        Object.entries(p.fired)
+          .filter(([k]) => rule.test(k))
+          .reduce((a, [, v]) => a + v, 0),
+      0,
+    );
 }
 const fired = (report: PipelineReport, pass: string) => firedRule(report, pass, /./);
 
@@ -82,7 +91,9 @@ interface Optimized {
 
 function optimize(c: FixtureCase): Optimized {
   const options = c.batch ? { batch: c.batch } : {};
-  const graph = c.decode ? loadDecodedModel(fixture(c.name), { ...options, decode: { format: 'yolov10', maxDet: c.decode } }).graph : loadModel(fixture(c.name), options);
+  const graph = c.decode
+    ? loadDecodedModel(fixture(c.name), { ...options, decode: { format: 'yolov10', maxDet: c.decode } }).graph
+    : loadModel(fixture(c.name), options);
   const outputNames = graph.outputs.map((v) => v.name);
   return { graph, report: runPipeline(graph, PASSES, { verify: true }), outputNames };
 }
@@ -141,7 +152,14 @@ describe.each(CASES)('$name (batch $batch, --decode $decode)', (c) => {
     const [d, ...more] = yhcNodes(graph, 'YoloDecode');
     expect(more).toHaveLength(0);
     const attr = (name: string) => d!.attrs.get(name)?.value;
-    expect([attr('nc'), attr('reg_max'), attr('strides'), attr('grid_cell_offset'), attr('output'), attr('max_det')]).toEqual([c.nc, 16, [8, 16, 32], 0.5, c.output, c.maxDet]);
+    expect([attr('nc'), attr('reg_max'), attr('strides'), attr('grid_cell_offset'), attr('output'), attr('max_det')]).toEqual([
+      c.nc,
+      16,
+      [8, 16, 32],
+      0.5,
+      c.output,
+      c.maxDet,
+    ]);
     expect(d!.inputs).toHaveLength(6);
     expect(graph.outputs[0]!.producer).toBe(d);
   });

@@ -17,13 +17,16 @@ function bnParams(n: number, seed: number) {
   const gamma = randomTensor([n], seed);
   const beta = randomTensor([n], seed + 1);
   const mean = randomTensor([n], seed + 2);
-  const variance = Tensor.from('float32', [n], Array.from(randomTensor([n], seed + 3).data, (v) => 0.5 + v * v));
+  const variance = Tensor.from(
+    'float32',
+    [n],
+    Array.from(randomTensor([n], seed + 3).data, (v) => 0.5 + v * v),
+  );
   // The folded per-channel affine, written out from the ONNX definition.
   const s = Array.from(gamma.data, (g, c) => g / Math.sqrt(variance.data[c]! + EPS));
   const t = Array.from(beta.data, (b, c) => b - mean.data[c]! * s[c]!);
   return { tensors: [gamma, beta, mean, variance], s, t };
 }
-
 
 function convAttrs(k: number, group = 1, pad = (k - 1) / 2): Record<string, Attr> {
   return { kernel_shape: ints([k, k]), pads: ints([pad, pad, pad, pad]), strides: ints([1, 1]), dilations: ints([1, 1]), group: int(group) };
@@ -58,7 +61,21 @@ describe('fold-batchnorm', () => {
     n.b.output(n.bn(n.conv(n.x, w, bias, convAttrs(3)), p));
     const perOc = C * 9;
     const e = new Net();
-    e.b.output(e.conv(e.x, f32([M, C, 3, 3], Array.from(w.data, (v, i) => v * p.s[Math.floor(i / perOc)]!)), f32([M], Array.from(bias.data, (b, oc) => b * p.s[oc]! + p.t[oc]!)), convAttrs(3), 'yhc'));
+    e.b.output(
+      e.conv(
+        e.x,
+        f32(
+          [M, C, 3, 3],
+          Array.from(w.data, (v, i) => v * p.s[Math.floor(i / perOc)]!),
+        ),
+        f32(
+          [M],
+          Array.from(bias.data, (b, oc) => b * p.s[oc]! + p.t[oc]!),
+        ),
+        convAttrs(3),
+        'yhc',
+      ),
+    );
     expectFolded(n.b.build(), e.b.build());
   });
 
@@ -67,7 +84,18 @@ describe('fold-batchnorm', () => {
     const n = new Net();
     n.b.output(n.bn(n.conv(n.x, w, null, convAttrs(3, C)), p));
     const e = new Net();
-    e.b.output(e.conv(e.x, f32([C, 1, 3, 3], Array.from(w.data, (v, i) => v * p.s[Math.floor(i / 9)]!)), f32([C], p.t), convAttrs(3, C), 'yhc'));
+    e.b.output(
+      e.conv(
+        e.x,
+        f32(
+          [C, 1, 3, 3],
+          Array.from(w.data, (v, i) => v * p.s[Math.floor(i / 9)]!),
+        ),
+        f32([C], p.t),
+        convAttrs(3, C),
+        'yhc',
+      ),
+    );
     expectFolded(n.b.build(), e.b.build());
   });
 

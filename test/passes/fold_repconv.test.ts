@@ -128,7 +128,20 @@ describe('fold-repconv', () => {
     const b = new GraphBuilder(17);
     const x = b.input('x', 'float32', [1, C, HW, HW]);
     const bn = (v: string, seed: number) =>
-      b.op('BatchNormalization', [v, ...[0, 1, 2].map((k) => b.constant(randomTensor([C], seed + k))), b.constant(f32([C], values(randomTensor([C], seed + 3)).map((v) => 0.5 + v * v)))], { epsilon: float(1e-3) });
+      b.op(
+        'BatchNormalization',
+        [
+          v,
+          ...[0, 1, 2].map((k) => b.constant(randomTensor([C], seed + k))),
+          b.constant(
+            f32(
+              [C],
+              values(randomTensor([C], seed + 3)).map((v) => 0.5 + v * v),
+            ),
+          ),
+        ],
+        { epsilon: float(1e-3) },
+      );
     const onnxConv = (w: Tensor, k: number) => b.op('Conv', [x, b.constant(w)], { kernel_shape: ints([k, k]), pads: ints(new Array(4).fill((k - 1) / 2)) });
     const s = b.op('Add', [b.op('Add', [bn(onnxConv(w3, 3), 10), bn(onnxConv(w1, 1), 20)]), bn(x, 30)]);
     b.output(b.op('Mul', [s, b.op('Sigmoid', [s])]));

@@ -41,7 +41,8 @@ function primitiveGroupNorm(square: 'pow' | 'mul', axis: number, opset = 17): Gr
   const b = new GraphBuilder(opset);
   const x = b.input('x', 'float32', [N, C, H, W]);
   const r = b.op('Reshape', [x, b.constant(i64([0, G, -1]))]);
-  const mean = (v: string) => (opset >= 18 ? b.op('ReduceMean', [v, b.constant(i64([axis]))], { keepdims: int(1) }) : b.op('ReduceMean', [v], { axes: ints([axis]), keepdims: int(1) }));
+  const mean = (v: string) =>
+    opset >= 18 ? b.op('ReduceMean', [v, b.constant(i64([axis]))], { keepdims: int(1) }) : b.op('ReduceMean', [v], { axes: ints([axis]), keepdims: int(1) });
   const d = b.op('Sub', [r, mean(r)]);
   const sq = square === 'pow' ? b.op('Pow', [d, b.constant(scalar(2))]) : b.op('Mul', [d, d]);
   const std = b.op('Sqrt', [b.op('Add', [mean(sq), b.constant(scalar(EPS))])]);
@@ -174,7 +175,12 @@ describe('fuse-groupnorm', () => {
     b.output(back);
     const e = new GraphBuilder(17);
     const ex = e.input('x', 'float32', [N, C, H, W]);
-    const gn = e.op('GroupNorm', [ex, e.constant(filled([C], 1)), e.constant(filled([C], 0))], { num_groups: int(G), epsilon: float(EPS), activation: str('none') }, YHC);
+    const gn = e.op(
+      'GroupNorm',
+      [ex, e.constant(filled([C], 1)), e.constant(filled([C], 0))],
+      { num_groups: int(G), epsilon: float(EPS), activation: str('none') },
+      YHC,
+    );
     e.output(e.op('Add', [e.op('Mul', [gn, e.constant(gamma)]), e.constant(beta)]));
     e.output(gn);
     // The new node is appended, then the graph re-sorted: it comes before its readers.

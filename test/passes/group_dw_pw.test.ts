@@ -60,7 +60,9 @@ function dwpwAttrs(dwActivation: string, pwActivation: string, dwGroups: number,
 }
 
 /** dw conv + GroupNorm(2 groups) + SiLU → pw conv + GroupNorm(3 groups) + SiLU, as in the improved head. */
-function normedHead(options: { readElsewhere?: 'dw' | 'dwNorm' | 'pw'; pwAttrs?: Record<string, Attr>; pwWeight?: typeof pwWeight; activationFirst?: boolean } = {}): Graph {
+function normedHead(
+  options: { readElsewhere?: 'dw' | 'dwNorm' | 'pw'; pwAttrs?: Record<string, Attr>; pwWeight?: typeof pwWeight; activationFirst?: boolean } = {},
+): Graph {
   const h = new Head();
   const dw = h.conv(h.x, h.const(dwWeight), null, DW_3X3, options.activationFirst ? 'silu' : 'none');
   const dwn = h.norm(dw, h.const(dwNormScale), h.const(dwNormBias), 2, options.activationFirst ? 'none' : 'silu');

@@ -33,7 +33,7 @@ describe.each(['improved_head_s', 'v10head_n', 'v10head_n_unfused', 'tiny_head']
     }
   });
 
-  it("no original node is claimed by two nodes (each replaced node has one heir)", () => {
+  it('no original node is claimed by two nodes (each replaced node has one heir)', () => {
     const claimed = graph.nodes.flatMap((n) => n.origins);
     expect(new Set(claimed).size).toBe(claimed.length);
   });

@@ -14,7 +14,6 @@ import { float, floats, int, str } from '../helpers/attrs.js';
  * fixtures.test.ts.
  */
 
-
 function decoder(v: DecoderVariant = {}): Graph {
   const b = new GraphBuilder();
   writeDecoder(b, v);
@@ -25,7 +24,10 @@ function decoder(v: DecoderVariant = {}): Graph {
 function expectedDecode(v: DecoderVariant = {}): Graph {
   const g = geometryOf(v);
   const b = new GraphBuilder();
-  const inputs = g.levels.flatMap(([h, w], l) => [b.input(`box${l}`, 'float32', [g.batch, 4 * g.regMax, h, w]), b.input(`cls${l}`, 'float32', [g.batch, g.nc, h, w])]);
+  const inputs = g.levels.flatMap(([h, w], l) => [
+    b.input(`box${l}`, 'float32', [g.batch, 4 * g.regMax, h, w]),
+    b.input(`cls${l}`, 'float32', [g.batch, g.nc, h, w]),
+  ]);
   const output = v.output ?? 'detections';
   const attrs: Record<string, Attr> = {
     nc: int(g.nc),

@@ -39,7 +39,11 @@ describe('v10head_n_dynbatch compiled for batch 4 (host emulation)', () => {
     await withEngine(outDir, async (engine) => {
       const m = engine.manifest;
       const inputs = randomInputs(ofBatch(m.inputs, n), 40 + n);
-      const outputs = engine.runPositional(m.inputs.map((i) => inputs[i.name]!), poisonedOutputs(ofBatch(m.outputs, n)), n);
+      const outputs = engine.runPositional(
+        m.inputs.map((i) => inputs[i.name]!),
+        poisonedOutputs(ofBatch(m.outputs, n)),
+        n,
+      );
       const feeds = Object.fromEntries(ofBatch(m.inputs, n).map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
       const ref = await runReference(fixture('v10head_n_dynbatch'), feeds);
       ofBatch(m.outputs, n).forEach((info, k) => {
@@ -52,15 +56,33 @@ describe('v10head_n_dynbatch compiled for batch 4 (host emulation)', () => {
   it('negative: a batch outside 1..4 is a typed error naming the range', async () => {
     await withEngine(outDir, async (engine) => {
       const inputs = randomInputs(ofBatch(engine.manifest.inputs, 5), 1);
-      expect(() => engine.runPositional(engine.manifest.inputs.map((i) => inputs[i.name]!), undefined, 5)).toThrow(/batch 5 is outside 1\.\.4/);
-      expect(() => engine.runPositional(engine.manifest.inputs.map((i) => inputs[i.name]!), undefined, 0)).toThrow(YhcError);
+      expect(() =>
+        engine.runPositional(
+          engine.manifest.inputs.map((i) => inputs[i.name]!),
+          undefined,
+          5,
+        ),
+      ).toThrow(/batch 5 is outside 1\.\.4/);
+      expect(() =>
+        engine.runPositional(
+          engine.manifest.inputs.map((i) => inputs[i.name]!),
+          undefined,
+          0,
+        ),
+      ).toThrow(YhcError);
     });
   });
 
   it('negative: arrays sized for another batch are refused', async () => {
     await withEngine(outDir, async (engine) => {
       const inputs = randomInputs(engine.manifest.inputs, 1); // 4 images
-      expect(() => engine.runPositional(engine.manifest.inputs.map((i) => inputs[i.name]!), undefined, 2)).toThrow(/must hold .* elements/);
+      expect(() =>
+        engine.runPositional(
+          engine.manifest.inputs.map((i) => inputs[i.name]!),
+          undefined,
+          2,
+        ),
+      ).toThrow(/must hold .* elements/);
     });
   });
 });
@@ -73,11 +95,29 @@ it('GroupNorm and SimAM statistics are per image: a smaller batch gets the same 
   const x = b.input('x', 'float32', ['N', C, HW, HW]);
   const k = (shape: number[], seed: number, scale = 1) => b.constant(randomTensor(shape, seed, scale));
   const conv = (inp: string, cin: number, cout: number, seed: number) =>
-    b.op('Conv', [inp, k([cout, cin, 3, 3], seed, 0.2), k([cout], seed + 1)], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: int(1), activation: str('silu') }, { domain: 'ai.yhc' });
-  const dwpw = b.op('DwPw', [x, k([C, 1, 3, 3], 1, 0.5), k([C], 2), k([C], 3), k([C], 4), k([M, C, 1, 1], 5, 0.4), k([M], 6), k([M], 7), k([M], 8)], {
-    kernel_shape: ints([3, 3]), strides: ints([1, 1]), pads: ints([1, 1, 1, 1]), dilations: ints([1, 1]),
-    dw_activation: str('silu'), pw_activation: str('silu'), dw_norm_groups: int(4), pw_norm_groups: int(4), dw_norm_epsilon: float(1e-5), pw_norm_epsilon: float(1e-5),
-  }, { domain: 'ai.yhc' });
+    b.op(
+      'Conv',
+      [inp, k([cout, cin, 3, 3], seed, 0.2), k([cout], seed + 1)],
+      { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]), dilations: ints([1, 1]), group: int(1), activation: str('silu') },
+      { domain: 'ai.yhc' },
+    );
+  const dwpw = b.op(
+    'DwPw',
+    [x, k([C, 1, 3, 3], 1, 0.5), k([C], 2), k([C], 3), k([C], 4), k([M, C, 1, 1], 5, 0.4), k([M], 6), k([M], 7), k([M], 8)],
+    {
+      kernel_shape: ints([3, 3]),
+      strides: ints([1, 1]),
+      pads: ints([1, 1, 1, 1]),
+      dilations: ints([1, 1]),
+      dw_activation: str('silu'),
+      pw_activation: str('silu'),
+      dw_norm_groups: int(4),
+      pw_norm_groups: int(4),
+      dw_norm_epsilon: float(1e-5),
+      pw_norm_epsilon: float(1e-5),
+    },
+    { domain: 'ai.yhc' },
+  );
   const simam = b.op('SimAM', [conv(dwpw, M, M, 10)], { lambda: float(1e-4) }, { domain: 'ai.yhc' });
   b.output(conv(simam, M, 4, 20));
   const model = writeModel(dir, 'stats.onnx', b.spec());

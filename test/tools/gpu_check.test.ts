@@ -18,11 +18,32 @@ function python(...args: string[]) {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-interface Row { build: string; status: string; verdict: string; inputs?: string; ok?: boolean; note?: string; basis?: string }
+interface Row {
+  build: string;
+  status: string;
+  verdict: string;
+  inputs?: string;
+  ok?: boolean;
+  note?: string;
+  basis?: string;
+}
 const readRows = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { done: boolean; rows: Row[]; meta: { verdict: string } };
 const check = (builds: string[], ...extra: string[]) =>
-  python('tools/gpu/gpu_check.py', ...builds.map((b) => join(dir, b)), '--models', FIXTURES, '--inputs', FIXTURES,
-    '--target', 'host', '--reference', 'recorded', '--iterations', '1', ...extra);
+  python(
+    'tools/gpu/gpu_check.py',
+    ...builds.map((b) => join(dir, b)),
+    '--models',
+    FIXTURES,
+    '--inputs',
+    FIXTURES,
+    '--target',
+    'host',
+    '--reference',
+    'recorded',
+    '--iterations',
+    '1',
+    ...extra,
+  );
 
 describe('tools/gpu', () => {
   beforeAll(async () => {
@@ -55,7 +76,12 @@ describe('tools/gpu', () => {
     expect(doc.done).toBe(true);
     // Each output twice: the first run, and a replay (on a GPU, of the captured CUDA graph).
     expect(doc.rows.map((x) => [x.inputs, x.ok])).toEqual([
-      ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true], ['recorded', true], ['recorded (replayed)', true],
+      ['recorded', true],
+      ['recorded (replayed)', true],
+      ['recorded', true],
+      ['recorded (replayed)', true],
+      ['recorded', true],
+      ['recorded (replayed)', true],
     ]);
   });
 
@@ -72,13 +98,27 @@ describe('tools/gpu', () => {
     const doc = readRows(json);
     expect(doc.done).toBe(true);
     expect(doc.rows.map((x) => [x.build, x.verdict])).toEqual([
-      ['tiny_head_corrupt', 'ERROR'], ['tiny_head', 'ok'], ['tiny_head', 'ok'], ['v10head_n_unfused', 'SKIPPED'],
+      ['tiny_head_corrupt', 'ERROR'],
+      ['tiny_head', 'ok'],
+      ['tiny_head', 'ok'],
+      ['v10head_n_unfused', 'SKIPPED'],
     ]);
   });
 
   it('a_check_that_checked_nothing_fails', () => {
-    const r = python('tools/gpu/gpu_check.py', join(dir, 'v10head_n_unfused'), join(dir, 'tiny_head_fp16'), '--models', FIXTURES,
-      '--inputs', join(dir, 'no-such-dir'), '--target', 'host', '--reference', 'recorded');
+    const r = python(
+      'tools/gpu/gpu_check.py',
+      join(dir, 'v10head_n_unfused'),
+      join(dir, 'tiny_head_fp16'),
+      '--models',
+      FIXTURES,
+      '--inputs',
+      join(dir, 'no-such-dir'),
+      '--target',
+      'host',
+      '--reference',
+      'recorded',
+    );
     expect(r.out).toMatch(/tiny_head_fp16 .*SKIPPED/);
     expect(r.out).toContain('FAIL: nothing was checked');
     expect(r.status, r.out).toBe(1);

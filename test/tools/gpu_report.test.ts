@@ -37,11 +37,21 @@ print('\\n'.join(format_table(cols, rows)))`;
 
   it('renders_a_cut_short_run_from_its_json_and_says_so', () => {
     const file = join(dir, 'cut.json');
-    writeFileSync(file, JSON.stringify({
-      meta: {}, done: false,
-      columns: [{ key: 'build', header: 'build', align: '<' }, { key: 'yhc_us', header: 'yhc µs', align: '>' }],
-      rows: [{ build: 'v10head_n_fp16', yhc_us: 27.25 }, { build: 'x', yhc_us: null, note: 'ERROR here' }],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        meta: {},
+        done: false,
+        columns: [
+          { key: 'build', header: 'build', align: '<' },
+          { key: 'yhc_us', header: 'yhc µs', align: '>' },
+        ],
+        rows: [
+          { build: 'v10head_n_fp16', yhc_us: 27.25 },
+          { build: 'x', yhc_us: null, note: 'ERROR here' },
+        ],
+      }),
+    );
     const r = run('python3', 'tools/gpu/report.py', file);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain('cut.json: 2 rows, INCOMPLETE (the run was cut short)');

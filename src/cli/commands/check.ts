@@ -75,7 +75,8 @@ ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME
     const model = onePositional(positionals, 'model file', 'check');
     const t = target(values.target) ?? 'host';
     if (values.arch !== undefined && t === 'host') throw new YhcError('USAGE', '--arch takes effect only with --target cuda');
-    if (values.seed !== undefined && values.inputs !== undefined) throw new YhcError('USAGE', '--seed takes effect only without --inputs (it seeds the random inputs)');
+    if (values.seed !== undefined && values.inputs !== undefined)
+      throw new YhcError('USAGE', '--seed takes effect only without --inputs (it seeds the random inputs)');
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');

@@ -84,7 +84,9 @@ ${PASS_HELP}`,
     } else if (!values.quiet) {
       io.out(
         `${result.outDir}: ${m.kernels.length} kernels, ${m.weights.bytes} bytes of weights, ${m.arenaBytes} bytes of activations` +
-          (m.library ? `; ${m.target} library ${m.library} (${m.build!.cacheHits}/${m.build!.units} from cache, ${m.build!.seconds.toFixed(1)} s)` : '; sources only') +
+          (m.library
+            ? `; ${m.target} library ${m.library} (${m.build!.cacheHits}/${m.build!.units} from cache, ${m.build!.seconds.toFixed(1)} s)`
+            : '; sources only') +
           '\n',
       );
     }

@@ -11,13 +11,18 @@ import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const shape = (s: readonly number[]) => `[${s.join(', ')}]`;
-const counts = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+const counts = (c: Record<string, number>) =>
+  Object.entries(c)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 /** The pass report: what fired, how often, and what was left alone and why. */
 export function renderPasses(report: PipelineReport): string[] {
   const lines = [`passes   ${report.passes.length} run in ${report.milliseconds.toFixed(0)} ms`];
   for (const p of report.passes) {
-    const fired = Object.entries(p.fired).map(([what, k]) => `${what} x${k}`).join('; ');
+    const fired = Object.entries(p.fired)
+      .map(([what, k]) => `${what} x${k}`)
+      .join('; ');
     lines.push(`  ${p.name.padEnd(18)} ${fired || 'nothing matched'}`);
     for (const note of p.notes) lines.push(`  ${''.padEnd(18)} left alone: ${note}`);
   }
@@ -31,7 +36,8 @@ export function renderVerify(report: PipelineReport): string {
     for (const c of p.verify ?? []) {
       const figures = `max abs ${c.maxAbs.toExponential(2)}  max rel ${c.maxRel.toExponential(2)}`;
       // Detections pass or fail by row matching: that leads, the element-wise figures follow.
-      const verdict = c.rule === 'detections' ? `${c.ok ? 'ok' : 'MISMATCH'}  ${c.detail}; position by position ${figures}` : `${figures}  ${c.ok ? 'ok' : 'MISMATCH'}`;
+      const verdict =
+        c.rule === 'detections' ? `${c.ok ? 'ok' : 'MISMATCH'}  ${c.detail}; position by position ${figures}` : `${figures}  ${c.ok ? 'ok' : 'MISMATCH'}`;
       lines.push(`  ${p.name.padEnd(18)} ${q(c.name).padEnd(14)} ${c.rule.padEnd(10)} ${verdict}`);
     }
   }
@@ -45,7 +51,9 @@ const mb = (x: number) => `${(x / 1e6).toFixed(2)} MB`;
 export function renderCost(c: CostSummary): string[] {
   const lines = [`cost     roofline floor on ${c.plan.gpu.name} (${c.plan.gpu.source})`];
   for (const k of c.plan.kernels) {
-    lines.push(`  ${k.id.padEnd(20)} ${k.ops.join('+').padEnd(14)} ${n(k.flops).padStart(14)} FLOPs ${n(k.bytes).padStart(12)} B  ${us(k.floorMicros).padStart(10)}  ${k.bound}-bound`);
+    lines.push(
+      `  ${k.id.padEnd(20)} ${k.ops.join('+').padEnd(14)} ${n(k.flops).padStart(14)} FLOPs ${n(k.bytes).padStart(12)} B  ${us(k.floorMicros).padStart(10)}  ${k.bound}-bound`,
+    );
   }
   const total = (label: string, p: CostSummary['plan']) =>
     `  ${label.padEnd(34)} ${String(p.launches).padStart(4)} launches  ${mb(p.bytes).padStart(10)} moved  ${us(p.floorMicros).padStart(10)} floor  ${mb(p.arenaBytes)} activations`;
@@ -56,7 +64,9 @@ export function renderCost(c: CostSummary): string[] {
 
 function renderModel(m: ModelSummary): string {
   const lines = [
-    `model    ${q(m.file)}  (IR ${m.irVersion}, ${Object.entries(m.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}${m.producer ? `, from ${q(m.producer)}` : ''})`,
+    `model    ${q(m.file)}  (IR ${m.irVersion}, ${Object.entries(m.opsets)
+      .map(([d, v]) => `${d} ${v}`)
+      .join(', ')}${m.producer ? `, from ${q(m.producer)}` : ''})`,
     ...m.inputs.map((v) => `input    ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     ...m.outputs.map((v) => `output   ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     `in file  ${m.fileNodes} nodes: ${counts(m.fileOps)}`,
@@ -80,14 +90,18 @@ function renderBuild(dir: string, m: Manifest): string {
     `kernels  ${m.kernels.length} launches, ${n(m.totals.flops)} FLOPs, ${n(m.totals.bytes)} bytes moved (min)`,
   ];
   for (const k of m.kernels) {
-    const res = k.ptxas?.map((p) => `${p.arch}: ${p.registers} regs, ${p.sharedBytes} B smem, ${p.stackBytes} B stack, ${p.spillStoreBytes + p.spillLoadBytes} B spills`).join('; ');
+    const res = k.ptxas
+      ?.map((p) => `${p.arch}: ${p.registers} regs, ${p.sharedBytes} B smem, ${p.stackBytes} B stack, ${p.spillStoreBytes + p.spillLoadBytes} B spills`)
+      .join('; ');
     // One node per line: a horizontally fused kernel implements several.
     k.nodes.forEach((x, i) => {
       const op = x.domain ? `${x.domain}.${x.opType}` : x.opType;
       const replaces = x.domain === 'ai.yhc' && x.replaces ? ` (replaces ${x.replaces.length} ONNX node${x.replaces.length === 1 ? '' : 's'})` : '';
       lines.push(`  ${(i === 0 ? k.id : '').padEnd(22)} ${op} ${q(x.name)}${replaces}`);
     });
-    lines.push(`  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${k.launch.sharedBytes ? ` + ${n(k.launch.sharedBytes)} B dynamic smem` : ''}${res ? `; ${res}` : ''}`);
+    lines.push(
+      `  ${''.padEnd(22)} ${n(k.flops)} FLOPs, ${n(k.bytes)} B, ${k.launch.grid}x${k.launch.block}${k.launch.sharedBytes ? ` + ${n(k.launch.sharedBytes)} B dynamic smem` : ''}${res ? `; ${res}` : ''}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

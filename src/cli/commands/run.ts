@@ -81,7 +81,10 @@ Options:
       const started = performance.now();
       const outputs = engine.run(inputs, { batch });
       const ms = performance.now() - started;
-      const stems = fileStems(engine.outputs.map((o) => o.name), (i) => `output${i}`);
+      const stems = fileStems(
+        engine.outputs.map((o) => o.name),
+        (i) => `output${i}`,
+      );
       const report = engine.outputs.map((full, i) => {
         const info = ofBatch(full, batch);
         const data = outputs[info.name]!;
@@ -99,7 +102,9 @@ Options:
         io.out(`${JSON.stringify({ milliseconds: ms, batch, outputs: report }, null, 2)}\n`);
       } else {
         for (const r of report) {
-          io.out(`${q(r.name)} ${r.dtype}[${r.shape.join(', ')}]  min ${r.min.toPrecision(6)}  max ${r.max.toPrecision(6)}  mean ${r.mean.toPrecision(6)}${r.file ? `  -> ${r.file}` : ''}\n`);
+          io.out(
+            `${q(r.name)} ${r.dtype}[${r.shape.join(', ')}]  min ${r.min.toPrecision(6)}  max ${r.max.toPrecision(6)}  mean ${r.mean.toPrecision(6)}${r.file ? `  -> ${r.file}` : ''}\n`,
+          );
         }
         io.out(`ran in ${ms.toFixed(1)} ms (${engine.manifest.target})\n`);
       }

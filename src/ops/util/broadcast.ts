@@ -25,10 +25,7 @@ export function broadcastShapes(node: Node, shapes: readonly (readonly number[])
         from = j;
       } else if (v !== dim) {
         const what = (j2: number) => (labels ? labels[j2] : `input ${j2}`);
-        throw shapeError(
-          node,
-          `cannot broadcast ${what(from)} of shape ${shapeStr(shapes[from]!)} with ${what(j)} of shape ${shapeStr(s)}`,
-        );
+        throw shapeError(node, `cannot broadcast ${what(from)} of shape ${shapeStr(shapes[from]!)} with ${what(j)} of shape ${shapeStr(s)}`);
       }
     }
     out[d] = dim;

@@ -19,10 +19,7 @@ export function checkNode(node: Node, def: Pick<OpDef, 'attributes' | 'inputs' |
   checkKnownAttrs(node, def.attributes);
   const [imin, imax] = def.inputs;
   if (node.inputs.length < imin || node.inputs.length > imax) {
-    throw invalidError(
-      node,
-      `takes ${imin === imax ? imin : `${imin} to ${imax}`} inputs, got ${node.inputs.length}`,
-    );
+    throw invalidError(node, `takes ${imin === imax ? imin : `${imin} to ${imax}`} inputs, got ${node.inputs.length}`);
   }
   for (let i = 0; i < imin; i++) node.input(i);
   const [omin, omax] = def.outputs;
@@ -98,13 +95,7 @@ export function requiredTensor(node: Node, inputs: readonly (Tensor | null)[], i
  * Null when absent. With `inputs` (evaluation) the input's value is read; during inference it
  * must be constant.
  */
-export function intsMovedToInput(
-  node: Node,
-  name: string,
-  movedAt: number,
-  opset: number,
-  inputs: readonly (Tensor | null)[] | null,
-): number[] | null {
+export function intsMovedToInput(node: Node, name: string, movedAt: number, opset: number, inputs: readonly (Tensor | null)[] | null): number[] | null {
   if (opset < movedAt) {
     if (node.inputs.length > 1) throw shapeError(node, `before opset ${movedAt} ${name} is an attribute, not an input`);
     return node.attrs.has(name) ? [...attrInts(node, name)] : null;

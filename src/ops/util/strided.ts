@@ -46,13 +46,7 @@ export function copyView(src: TensorData, view: StridedView, dtype: DType): Tens
  * Copy the strided view (`base` + Σ index·strides) of `src` with `shape` into a new contiguous
  * buffer of `dtype`. Transpose, Slice, Expand and Tile are all such views.
  */
-export function gatherStrided(
-  src: TensorData,
-  base: number,
-  strides: readonly number[],
-  shape: readonly number[],
-  dtype: DType,
-): TensorData {
+export function gatherStrided(src: TensorData, base: number, strides: readonly number[], shape: readonly number[], dtype: DType): TensorData {
   const out = storageFor(dtype, numel(shape));
   const plan = rowPlan(shape, [strides], [base]);
   const { rows, inner } = plan;

@@ -131,4 +131,3 @@ export function kernelShapeAttr(node: Node, fallback: readonly number[] | null):
   if (!fallback) throw shapeError(node, 'attribute "kernel_shape" is required');
   return [...fallback];
 }
-

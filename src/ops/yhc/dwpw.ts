@@ -107,7 +107,8 @@ function checkNorm(node: Node, stage: string, groups: number, channels: number, 
     if (groups === 0) continue;
     if (!hasInput(node, i)) throw shapeError(node, `the ${stage} GroupNorm (${stage}_norm_groups ${groups}) needs input ${i}`);
     const s = node.input(i).shape;
-    if (s.length !== 1 || s[0] !== channels) throw shapeError(node, `${valueLabel(node, i)} has shape ${shapeStr(s)}; expected [${channels}] (one per channel)`);
+    if (s.length !== 1 || s[0] !== channels)
+      throw shapeError(node, `${valueLabel(node, i)} has shape ${shapeStr(s)}; expected [${channels}] (one per channel)`);
   }
 }
 
@@ -124,7 +125,18 @@ function epilogue(y: Tensor, e: StageEpilogue, scale: Tensor | null, bias: Tenso
 export const DwPw: OpDef = {
   opType: 'DwPw',
   domain: 'ai.yhc',
-  attributes: ['kernel_shape', 'strides', 'pads', 'dilations', 'dw_activation', 'pw_activation', 'dw_norm_groups', 'dw_norm_epsilon', 'pw_norm_groups', 'pw_norm_epsilon'],
+  attributes: [
+    'kernel_shape',
+    'strides',
+    'pads',
+    'dilations',
+    'dw_activation',
+    'pw_activation',
+    'dw_norm_groups',
+    'dw_norm_epsilon',
+    'pw_norm_groups',
+    'pw_norm_epsilon',
+  ],
   // X and dw_weight lead; pw_weight (input 5) is required too, after optional slots.
   inputs: [2, 9],
   outputs: [1, 1],
@@ -132,7 +144,10 @@ export const DwPw: OpDef = {
     checkNode(node, DwPw);
     node.input(PW.weight);
     const dtype = requireDType(node, DW.x, FLOAT_TYPES);
-    requireSameDType(node, [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((i) => i < node.inputs.length));
+    requireSameDType(
+      node,
+      [0, 1, 2, 3, 4, 5, 6, 7, 8].filter((i) => i < node.inputs.length),
+    );
     return [{ dtype, shape: dwpwShapes(node).pw.outShape }];
   },
   evaluate(node, inputs) {

@@ -101,7 +101,10 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
       throw shapeError(node, `${valueLabel(node, 2 * l)} (level ${l} boxes) has shape ${shapeStr(box)}; expected [${batch}, ${4 * regMax}, H, W]`);
     }
     if (cls.length !== 4 || cls[0] !== batch || cls[1] !== nc || cls[2] !== box[2] || cls[3] !== box[3]) {
-      throw shapeError(node, `${valueLabel(node, 2 * l + 1)} (level ${l} classes) has shape ${shapeStr(cls)}; expected [${batch}, ${nc}, ${box[2]}, ${box[3]}]`);
+      throw shapeError(
+        node,
+        `${valueLabel(node, 2 * l + 1)} (level ${l} classes) has shape ${shapeStr(cls)}; expected [${batch}, ${nc}, ${box[2]}, ${box[3]}]`,
+      );
     }
     levels.push({ height: box[2]!, width: box[3]!, stride: strides[l]!, firstAnchor: anchors });
     anchors += box[2]! * box[3]!;

@@ -58,7 +58,8 @@ export function yoloNmsLayout(node: Node): YoloNmsLayout {
   const maxDet = attrInt(node, 'max_det');
   if (maxDet < 1) throw attributeError(node, `max_det must be at least 1, got ${maxDet}`);
   const boxes = attrString(node, 'boxes', 'xyxy');
-  if (!(NMS_BOX_FORMATS as readonly string[]).includes(boxes)) throw attributeError(node, `boxes ${JSON.stringify(boxes)} is not one of ${NMS_BOX_FORMATS.join(', ')}`);
+  if (!(NMS_BOX_FORMATS as readonly string[]).includes(boxes))
+    throw attributeError(node, `boxes ${JSON.stringify(boxes)} is not one of ${NMS_BOX_FORMATS.join(', ')}`);
   const maxCandidates = attrInt(node, 'max_candidates', DEFAULT_MAX_CANDIDATES);
   if (maxCandidates < 1) throw attributeError(node, `max_candidates must be at least 1, got ${maxCandidates}`);
   return { batch, nc, anchors, iou, conf, maxDet, boxes: boxes as NmsBoxFormat, candidates: Math.min(maxCandidates, nc * anchors) };

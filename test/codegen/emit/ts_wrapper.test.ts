@@ -25,7 +25,13 @@ beforeAll(async () => {
 describe('engine.ts', () => {
   it('falls_back_to_positional_fields_for_names_that_are_not_plain_identifiers', () => {
     expect(wrapperFieldNames(['p3', 'images_0', '/model.23/Concat', 'class', '__proto__', 'x'.repeat(65), 'é'], 'input')).toEqual([
-      'p3', 'images_0', 'input2', 'input3', 'input4', 'input5', 'input6',
+      'p3',
+      'images_0',
+      'input2',
+      'input3',
+      'input4',
+      'input5',
+      'input6',
     ]);
     // A positional name a model name already took, and a repeated name, stay unique.
     expect(wrapperFieldNames(['a b', 'input0'], 'input')).toEqual(['input0_', 'input0']);
@@ -41,7 +47,16 @@ describe('engine.ts', () => {
 
   it('type_checks_against_the_yhc_api', () => {
     const project = new Project({
-      compilerOptions: { strict: true, module: 7 /* ES2022 */, moduleResolution: 100 /* Bundler */, target: 9, noEmit: true, skipLibCheck: true, paths: { yhc: [join(REPO, 'src', 'index.ts')] }, types: ['node'] },
+      compilerOptions: {
+        strict: true,
+        module: 7 /* ES2022 */,
+        moduleResolution: 100 /* Bundler */,
+        target: 9,
+        noEmit: true,
+        skipLibCheck: true,
+        paths: { yhc: [join(REPO, 'src', 'index.ts')] },
+        types: ['node'],
+      },
     });
     project.addSourceFileAtPath(join(REPO, 'src', 'index.ts'));
     const file = project.createSourceFile(join(dir, 'check', 'engine.ts'), source);

@@ -42,23 +42,29 @@ const CASES: Case[] = [
 const PRECISIONS = ['fp32', 'fp16'] as const;
 
 describe('conv2d_tiled (host emulation)', () => {
-  it.each(CASES.flatMap((c) => PRECISIONS.map((precision) => ({ ...c, precision }))))('$name $precision', async (c) => {
-    const b = new GraphBuilder(17);
-    const x = b.input('x', 'float32', [c.batch, c.c, ...c.hw]);
-    const p = (c.k - 1) / 2 * (c.dilation ?? 1);
-    const inputs = [x, b.constant(randomTensor([c.m, c.c, c.k, c.k], 1, 0.3)), ...((c.bias ?? true) ? [b.constant(randomTensor([c.m], 2))] : [])];
-    b.output(b.op('Conv', inputs, {
-      kernel_shape: { type: 'ints', value: [c.k, c.k] },
-      strides: { type: 'ints', value: [c.stride ?? 1, c.stride ?? 1] },
-      dilations: { type: 'ints', value: [c.dilation ?? 1, c.dilation ?? 1] },
-      pads: { type: 'ints', value: c.pads ?? [p, p, p, p] },
-    }));
-    const model = writeModel(dir, `${c.name}.onnx`, b.spec());
-    const outDir = join(dir, `${c.name}_${c.precision}`);
-    const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false, precision: c.precision });
-    expect(manifest.kernels.map((k) => k.template)).toEqual(['conv2d_tiled.cuh']);
-    await withEngine(outDir, async (engine) => {
-      for (const seed of [1, 2]) await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, seed));
-    });
-  }, 120_000);
+  it.each(CASES.flatMap((c) => PRECISIONS.map((precision) => ({ ...c, precision }))))(
+    '$name $precision',
+    async (c) => {
+      const b = new GraphBuilder(17);
+      const x = b.input('x', 'float32', [c.batch, c.c, ...c.hw]);
+      const p = ((c.k - 1) / 2) * (c.dilation ?? 1);
+      const inputs = [x, b.constant(randomTensor([c.m, c.c, c.k, c.k], 1, 0.3)), ...((c.bias ?? true) ? [b.constant(randomTensor([c.m], 2))] : [])];
+      b.output(
+        b.op('Conv', inputs, {
+          kernel_shape: { type: 'ints', value: [c.k, c.k] },
+          strides: { type: 'ints', value: [c.stride ?? 1, c.stride ?? 1] },
+          dilations: { type: 'ints', value: [c.dilation ?? 1, c.dilation ?? 1] },
+          pads: { type: 'ints', value: c.pads ?? [p, p, p, p] },
+        }),
+      );
+      const model = writeModel(dir, `${c.name}.onnx`, b.spec());
+      const outDir = join(dir, `${c.name}_${c.precision}`);
+      const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, passes: false, precision: c.precision });
+      expect(manifest.kernels.map((k) => k.template)).toEqual(['conv2d_tiled.cuh']);
+      await withEngine(outDir, async (engine) => {
+        for (const seed of [1, 2]) await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, seed));
+      });
+    },
+    120_000,
+  );
 });

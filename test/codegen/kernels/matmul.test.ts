@@ -35,7 +35,11 @@ matmul('batch_broadcast_both_ways', b.op('Reshape', [q, b.constant(Tensor.from('
 matmul('batch_broadcast_by_rank', q, b.constant(randomTensor([8, 6], 6)));
 matmul('one_d_left', b.constant(randomTensor([8], 7)), kT);
 matmul('one_d_right', q, b.constant(randomTensor([8], 8)));
-matmul('int64', b.op('Cast', [b.op('Floor', [q])], { to: int(7) }), b.constant(Tensor.from('int64', [8, 2], [7, 8, -9, 10, 11, 12, 0, 1, -1, 2, 3, -4, 5, 6, -7, 9])));
+matmul(
+  'int64',
+  b.op('Cast', [b.op('Floor', [q])], { to: int(7) }),
+  b.constant(Tensor.from('int64', [8, 2], [7, 8, -9, 10, 11, 12, 0, 1, -1, 2, 3, -4, 5, 6, -7, 9])),
+);
 
 let results: Record<string, CaseResult>;
 let templates: string[];

@@ -64,7 +64,7 @@ describe('max_pool (host emulation)', () => {
     if (c === 'nan_first_tap_only') expectCaseMatches({ ...r, reference: r.definition });
     else expectCaseMatches(r);
   });
-  it('nan_first_tap_only: the NaN rule is the interpreter\'s', () => {
+  it("nan_first_tap_only: the NaN rule is the interpreter's", () => {
     expect(Object.values(results).at(-1)!.mine).toEqual([NaN, NaN, 2, 2, NaN, 0]);
   });
 });

@@ -41,8 +41,18 @@ const SCORE_SETS: { name: string; cls: Logits; exactTies: boolean; oracle?: 'int
   { name: 'saturated logits (sigmoid exactly 1 or 0)', cls: (rng) => (rng.uniform() < 0.5 ? 1e4 : -1e4), exactTies: true },
   { name: 'very small and very large logits mixed with normal ones', cls: (rng) => [-80, 80, rng.normal()][Math.floor(rng.uniform() * 3)]!, exactTies: false },
   { name: 'random logits', cls: (rng) => 3 * rng.normal(), exactTies: false },
-  { name: 'NaN logits among random ones (never selected)', cls: (rng) => (rng.uniform() < 0.1 ? NaN : 3 * rng.normal()), exactTies: false, oracle: 'interpreter' },
-  { name: 'mostly NaN logits: fewer numbers than max_det, zero rows', cls: (rng) => (rng.uniform() < 0.95 ? NaN : rng.normal()), exactTies: false, oracle: 'interpreter' },
+  {
+    name: 'NaN logits among random ones (never selected)',
+    cls: (rng) => (rng.uniform() < 0.1 ? NaN : 3 * rng.normal()),
+    exactTies: false,
+    oracle: 'interpreter',
+  },
+  {
+    name: 'mostly NaN logits: fewer numbers than max_det, zero rows',
+    cls: (rng) => (rng.uniform() < 0.95 ? NaN : rng.normal()),
+    exactTies: false,
+    oracle: 'interpreter',
+  },
 ];
 
 const VARIANTS: { name: string; variant: DecoderVariant }[] = [
@@ -79,11 +89,20 @@ async function buildDecoder(name: string, variant: DecoderVariant): Promise<Buil
   return { model, outDir, graph };
 }
 
-async function expectSameDetections(built: Built, seed: number, cls: Logits, exactTies: boolean, oracle: 'onnxruntime' | 'interpreter' = 'onnxruntime'): Promise<void> {
+async function expectSameDetections(
+  built: Built,
+  seed: number,
+  cls: Logits,
+  exactTies: boolean,
+  oracle: 'onnxruntime' | 'interpreter' = 'onnxruntime',
+): Promise<void> {
   await withEngine(built.outDir, async (engine) => {
     const m = engine.manifest;
     const given = inputsFor(m.inputs, seed, cls);
-    const [got] = engine.runPositional(m.inputs.map((i) => given[i.name]!), poisonedOutputs(m.outputs));
+    const [got] = engine.runPositional(
+      m.inputs.map((i) => given[i.name]!),
+      poisonedOutputs(m.outputs),
+    );
     let ref: { dims: readonly number[]; data: TypedArray };
     if (oracle === 'interpreter') {
       const tensors = Object.fromEntries(m.inputs.map((i) => [i.name, tensorFromTypedArray(i.dtype as DType, i.shape, given[i.name]!)]));
@@ -125,7 +144,17 @@ describe.each(VARIANTS)('decoder selection, $name (host emulation vs onnxruntime
 });
 
 it('a full-size head: 2,100 anchors x 80 classes -> 300, batch 2 (candidate keys span many chunks)', async () => {
-  const variant: DecoderVariant = { batch: 2, nc: 80, regMax: 16, levels: [[40, 40, 8], [20, 20, 16], [10, 10, 32]], maxDet: 300 };
+  const variant: DecoderVariant = {
+    batch: 2,
+    nc: 80,
+    regMax: 16,
+    levels: [
+      [40, 40, 8],
+      [20, 20, 16],
+      [10, 10, 32],
+    ],
+    maxDet: 300,
+  };
   expect(geometryOf(variant).anchors).toBe(2100);
   const built = await buildDecoder('select_full_size', variant);
   await expectSameDetections(built, 7, (rng) => 3 * rng.normal(), false);
@@ -140,12 +169,18 @@ it('--conf: rows under the threshold are zeros and num_dets counts the rest, per
   const outDir = join(dir, 'conf');
   const conf = 0.7;
   const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE, conf });
-  expect(manifest.outputs.map((o) => [o.dtype, o.shape])).toEqual([['float32', [8, 20, 6]], ['int32', [8]]]);
+  expect(manifest.outputs.map((o) => [o.dtype, o.shape])).toEqual([
+    ['float32', [8, 20, 6]],
+    ['int32', [8]],
+  ]);
   expect(manifest.outputs[1]!.name).toBe('num_dets');
   await withEngine(outDir, async (engine) => {
     const m = engine.manifest;
     const given = inputsFor(m.inputs, 31, (rng) => 2 * rng.normal());
-    const [detections, numDets] = engine.runPositional(m.inputs.map((i) => given[i.name]!), poisonedOutputs(m.outputs));
+    const [detections, numDets] = engine.runPositional(
+      m.inputs.map((i) => given[i.name]!),
+      poisonedOutputs(m.outputs),
+    );
     const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
     const ref = thresholdReference(await runReference(model, feeds), conf);
     expect(checkOutput(m.outputs[0]!, detections!, ref[m.outputs[0]!.name]!).ok).toBe(true);
@@ -165,7 +200,17 @@ it('--conf: rows under the threshold are zeros and num_dets counts the rest, per
 });
 
 it('max_det = every anchor of a full-size grid: 2,100 winners per stage, sorted (bitonic over 4,096 slots)', async () => {
-  const variant: DecoderVariant = { batch: 1, nc: 8, regMax: 16, levels: [[40, 40, 8], [20, 20, 16], [10, 10, 32]], maxDet: 2100 };
+  const variant: DecoderVariant = {
+    batch: 1,
+    nc: 8,
+    regMax: 16,
+    levels: [
+      [40, 40, 8],
+      [20, 20, 16],
+      [10, 10, 32],
+    ],
+    maxDet: 2100,
+  };
   const built = await buildDecoder('select_every_anchor', variant);
   await expectSameDetections(built, 9, (rng) => 3 * rng.normal(), false);
   await expectSameDetections(built, 10, (rng) => [-1, 0, 1][Math.floor(rng.uniform() * 3)]!, true);

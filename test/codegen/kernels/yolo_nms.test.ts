@@ -83,7 +83,10 @@ it('--decode nms on the raw-output fixture: the NMS kernels after the head', asy
     cacheDir: TEST_CACHE,
     decode: { format: 'nms', iou: 0.6, conf: 0.3, maxDet: 25 },
   });
-  expect(manifest.outputs.map((o) => [o.name, o.dtype, o.shape])).toEqual([['detections', 'float32', [1, 25, 6]], ['num_dets', 'int32', [1]]]);
+  expect(manifest.outputs.map((o) => [o.name, o.dtype, o.shape])).toEqual([
+    ['detections', 'float32', [1, 25, 6]],
+    ['num_dets', 'int32', [1]],
+  ]);
   // The raw head's own decode (DFL, boxes, sigmoid) is still recognized as YoloDecode 'preds'.
   // Then NMS bitmask style: select, the IoU matrix in tiles, the sweep.
   expect(manifest.kernels.slice(-4).map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(['yolodecode', 'yolonmsselect', 'yolonmsmask', 'yolonmssweep']);

@@ -42,7 +42,17 @@ const VARIANTS: Variant[] = [
 
 /** The DwPw inputs and attributes of a variant. */
 function dwpwArgs(v: Variant): { inputs: (Tensor | null)[]; attrs: Record<string, AttrValue> } {
-  const inputs = [x, dwWeight, v.dw.bias ? dwBias : null, v.dw.norm ? dwScale : null, v.dw.norm ? dwShift : null, pwWeight, v.pw.bias ? pwBias : null, v.pw.norm ? pwScale : null, v.pw.norm ? pwShift : null];
+  const inputs = [
+    x,
+    dwWeight,
+    v.dw.bias ? dwBias : null,
+    v.dw.norm ? dwScale : null,
+    v.dw.norm ? dwShift : null,
+    pwWeight,
+    v.pw.bias ? pwBias : null,
+    v.pw.norm ? pwScale : null,
+    v.pw.norm ? pwShift : null,
+  ];
   while (inputs[inputs.length - 1] === null) inputs.pop();
   const attrs: Record<string, AttrValue> = {
     ...v.geometry,
@@ -97,7 +107,13 @@ describe('ai.yhc.DwPw', () => {
 
   it('rejects_norm_groups_that_do_not_divide_the_channels', () => {
     const { inputs, attrs } = dwpwArgs(VARIANTS[0]!);
-    expectYhcInferError('DwPw', inputs, { ...attrs, pw_norm_groups: 4 }, 'SHAPE', /pw_norm_groups 4 must be 0 \(no norm\) or divide the pw conv's 6 output channels/);
+    expectYhcInferError(
+      'DwPw',
+      inputs,
+      { ...attrs, pw_norm_groups: 4 },
+      'SHAPE',
+      /pw_norm_groups 4 must be 0 \(no norm\) or divide the pw conv's 6 output channels/,
+    );
   });
 
   it('rejects_a_dense_first_conv', () => {

@@ -49,7 +49,13 @@ describe('ai.yhc.GroupNorm', () => {
     const bias = f32([4], [0, 0, 0, 10]);
     const plain = runYhc('GroupNorm', [x, scale, bias], { num_groups: 2, epsilon: float(0) });
     const silu = runYhc('GroupNorm', [x, scale, bias], { num_groups: 2, epsilon: float(0), activation: 'silu' });
-    expectClose(silu, f32([1, 4, 1, 2], Array.from(plain.data, (v) => v / (1 + Math.exp(-v)))));
+    expectClose(
+      silu,
+      f32(
+        [1, 4, 1, 2],
+        Array.from(plain.data, (v) => v / (1 + Math.exp(-v))),
+      ),
+    );
   });
 
   it.each([
@@ -66,14 +72,32 @@ describe('ai.yhc.GroupNorm', () => {
   });
 
   it('rejects_groups_that_do_not_divide_the_channels', () => {
-    expectYhcInferError('GroupNorm', [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])], { num_groups: 3 }, 'SHAPE', /num_groups 3 must divide the channel count 4/);
+    expectYhcInferError(
+      'GroupNorm',
+      [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])],
+      { num_groups: 3 },
+      'SHAPE',
+      /num_groups 3 must divide the channel count 4/,
+    );
   });
 
   it('rejects_a_scale_per_group', () => {
-    expectYhcInferError('GroupNorm', [x, f32([2], [1, 1]), f32([4], [0, 0, 0, 0])], { num_groups: 2 }, 'SHAPE', /input 1 .* has shape \[2\]; expected \[4\] \(one per channel\)/);
+    expectYhcInferError(
+      'GroupNorm',
+      [x, f32([2], [1, 1]), f32([4], [0, 0, 0, 0])],
+      { num_groups: 2 },
+      'SHAPE',
+      /input 1 .* has shape \[2\]; expected \[4\] \(one per channel\)/,
+    );
   });
 
   it('rejects_an_unknown_activation', () => {
-    expectYhcInferError('GroupNorm', [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])], { num_groups: 2, activation: 'gelu' }, 'UNSUPPORTED_ATTRIBUTE', /activation "gelu"/);
+    expectYhcInferError(
+      'GroupNorm',
+      [x, f32([4], [1, 1, 1, 1]), f32([4], [0, 0, 0, 0])],
+      { num_groups: 2, activation: 'gelu' },
+      'UNSUPPORTED_ATTRIBUTE',
+      /activation "gelu"/,
+    );
   });
 });

@@ -44,8 +44,12 @@ describe.each(CASES)('$name', ({ name, spec, ops }) => {
     });
   }, 120_000);
 
-  it.runIf(findOnPath('nvcc'))('compiles_with_nvcc', async () => {
-    const { manifest } = await compileModel(model, { outDir: join(dir, `${name}_cuda`), target: 'cuda', arch: ['sm_90'], cacheDir: TEST_CACHE });
-    expect(manifest.library).toMatch(/\.so$/);
-  }, 120_000);
+  it.runIf(findOnPath('nvcc'))(
+    'compiles_with_nvcc',
+    async () => {
+      const { manifest } = await compileModel(model, { outDir: join(dir, `${name}_cuda`), target: 'cuda', arch: ['sm_90'], cacheDir: TEST_CACHE });
+      expect(manifest.library).toMatch(/\.so$/);
+    },
+    120_000,
+  );
 });

@@ -17,7 +17,14 @@ async function simamOnOrt(x: Tensor, lambda: number): Promise<Tensor> {
     opset: 17,
     inputs: [{ name: 'x', dtype: 'float32', dims: x.shape }],
     outputs: [{ name: 'y' }],
-    initializers: [c('two', 2), c('n', h * w - 1), c('lambda', lambda), c('four', 4), c('half', 0.5), { name: 'axes', tensor: Tensor.from('int64', [2], [2, 3]) }],
+    initializers: [
+      c('two', 2),
+      c('n', h * w - 1),
+      c('lambda', lambda),
+      c('four', 4),
+      c('half', 0.5),
+      { name: 'axes', tensor: Tensor.from('int64', [2], [2, 3]) },
+    ],
     nodes: [
       { op: 'ReduceMean', inputs: ['x'], outputs: ['mean'], attrs: { axes: { type: 'ints', value: [2, 3] }, keepdims: { type: 'int', value: 1 } } },
       { op: 'Sub', inputs: ['x', 'mean'], outputs: ['s'] },

@@ -74,7 +74,9 @@ export function improvedBranch(): ModelSpec {
 export function stockBranch(): ModelSpec {
   const m = new Model();
   const g = m.op('GroupNormalization', ['x', m.random([6], 1), m.random([6], 1)], { num_groups: int(3), epsilon: float(1e-5) });
-  const dw = m.silu(m.op('Conv', [g, m.random([6, 1, 3, 3]), m.random([6])], { group: int(6), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) }));
+  const dw = m.silu(
+    m.op('Conv', [g, m.random([6, 1, 3, 3]), m.random([6])], { group: int(6), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) }),
+  );
   m.silu(m.op('Conv', [dw, m.random([10, 6, 1, 1]), m.random([10])], { kernel_shape: ints([1, 1]) }), 'y');
   m.op('InstanceNormalization', ['x', m.random([6], 1), m.random([6], 1)], { epsilon: float(1e-5) }, 'z');
   return m.spec(21, [{ name: 'x', dtype: 'float32', dims: [2, 6, 9, 9] }], ['y', 'z']);

@@ -18,7 +18,13 @@ export interface YhcNode {
 }
 
 export function yhcNode(opType: string, inputs: readonly (Tensor | null)[], attrs: Record<string, AttrValue> = {}, name = 'the_node'): YhcNode {
-  const graph = new Graph('t', new Map([['', 17], [YHC_DOMAIN, 1]]));
+  const graph = new Graph(
+    't',
+    new Map([
+      ['', 17],
+      [YHC_DOMAIN, 1],
+    ]),
+  );
   const def = lookupOp(opType, YHC_DOMAIN);
   if (!def) throw new Error(`no OpDef for ai.yhc.${opType}`);
   const values = inputs.map((t, i) => (t ? graph.newValue(`in${i}`, t.dtype, t.shape) : null));
@@ -38,7 +44,13 @@ export function runYhc(opType: string, inputs: readonly (Tensor | null)[], attrs
 }
 
 /** infer rejects the node with `code`, naming it. */
-export function expectYhcInferError(opType: string, inputs: readonly (Tensor | null)[], attrs: Record<string, AttrValue>, code: YhcErrorCode, pattern: RegExp): void {
+export function expectYhcInferError(
+  opType: string,
+  inputs: readonly (Tensor | null)[],
+  attrs: Record<string, AttrValue>,
+  code: YhcErrorCode,
+  pattern: RegExp,
+): void {
   const { node, def } = yhcNode(opType, inputs, attrs, 'bad_node');
   expectYhcError(() => def.infer(node, 1), code, pattern);
   expectYhcError(() => def.infer(node, 1), code, /bad_node/);

@@ -34,8 +34,16 @@ function levelMaps(g: DecoderGeometry, seed: number, cls: (rng: SeededRandom) =>
   g.levels.forEach(([h, w], l) => {
     const boxShape = [g.batch, 4 * g.regMax, h, w];
     const clsShape = [g.batch, g.nc, h, w];
-    maps[`box${l}`] = Tensor.from('float32', boxShape, Array.from({ length: boxShape.reduce((a, b) => a * b) }, () => rng.normal()));
-    maps[`cls${l}`] = Tensor.from('float32', clsShape, Array.from({ length: clsShape.reduce((a, b) => a * b) }, () => cls(rng)));
+    maps[`box${l}`] = Tensor.from(
+      'float32',
+      boxShape,
+      Array.from({ length: boxShape.reduce((a, b) => a * b) }, () => rng.normal()),
+    );
+    maps[`cls${l}`] = Tensor.from(
+      'float32',
+      clsShape,
+      Array.from({ length: clsShape.reduce((a, b) => a * b) }, () => cls(rng)),
+    );
   });
   return maps;
 }
@@ -46,7 +54,10 @@ const feeds = (maps: Maps): Record<string, ReferenceInput> =>
 /** YoloDecode, run by the interpreter on the maps. */
 function yoloDecode(g: DecoderGeometry, maps: Maps, output: 'detections' | 'preds', extra: Record<string, Attr> = {}): Tensor {
   const b = new GraphBuilder();
-  const inputs = g.levels.flatMap(([h, w], l) => [b.input(`box${l}`, 'float32', [g.batch, 4 * g.regMax, h, w]), b.input(`cls${l}`, 'float32', [g.batch, g.nc, h, w])]);
+  const inputs = g.levels.flatMap(([h, w], l) => [
+    b.input(`box${l}`, 'float32', [g.batch, 4 * g.regMax, h, w]),
+    b.input(`cls${l}`, 'float32', [g.batch, g.nc, h, w]),
+  ]);
   const attrs: Record<string, Attr> = {
     nc: int(g.nc),
     reg_max: int(g.regMax),
@@ -81,7 +92,12 @@ async function ortDecode(v: DecoderVariant, maps: Maps, output: 'detections' | '
 /** Rows in the same order: class exact, score and box within the golden tolerance. */
 function expectSameRows(got: Tensor, ref: Float32Array): void {
   const rows = got.data.length / 6;
-  const boxScale = Math.max(1, ...Array.from(ref).filter((_, i) => i % 6 < 4).map(Math.abs));
+  const boxScale = Math.max(
+    1,
+    ...Array.from(ref)
+      .filter((_, i) => i % 6 < 4)
+      .map(Math.abs),
+  );
   for (let r = 0; r < rows; r++) {
     const at = (a: ArrayLike<number>, k: number) => a[r * 6 + k]!;
     expect(at(got.data, 5), `row ${r} class`).toBe(at(ref, 5));
@@ -109,7 +125,17 @@ describe('ai.yhc.YoloDecode against onnxruntime', () => {
     { seed: 5, batch: 2 },
     { seed: 6, maxDet: 20 },
     { seed: 7, nc: 1 },
-    { seed: 8, levels: [[8, 8, 8], [4, 4, 16], [2, 2, 32]] as const, maxDet: 30, regMax: 16, nc: 5 },
+    {
+      seed: 8,
+      levels: [
+        [8, 8, 8],
+        [4, 4, 16],
+        [2, 2, 32],
+      ] as const,
+      maxDet: 30,
+      regMax: 16,
+      nc: 5,
+    },
   ])('keeps the detections the exported postprocess keeps (seed $seed)', async (v) => {
     const g = geometryOf(v);
     const maps = levelMaps(g, v.seed);
@@ -192,7 +218,11 @@ describe('appendYolov10Postprocess', () => {
     const inputs = Object.fromEntries(
       ['p3', 'p4', 'p5'].map((n, i) => {
         const b = readFileSync(join(FIXTURES, `tiny_head.input.${n}.bin`));
-        const shape = [[1, 16, 20, 20], [1, 32, 10, 10], [1, 64, 5, 5]][i]!;
+        const shape = [
+          [1, 16, 20, 20],
+          [1, 32, 10, 10],
+          [1, 64, 5, 5],
+        ][i]!;
         return [n, { dtype: 'float32' as const, shape, data: new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) }];
       }),
     );
@@ -214,7 +244,11 @@ describe('appendYolov10Postprocess', () => {
     const g = geometryOf(v);
     const raw = modelProto(spec);
     raw.graph!.output![0]!.type = { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 4 + g.nc }, { dimValue: g.anchors }] } } };
-    const model = appendYolov10Postprocess(onnx.ModelProto.decode(onnx.ModelProto.encode(raw).finish()), { name: spec.outputs[0]!.name, shape: [1, 4 + g.nc, g.anchors] }, g.maxDet);
+    const model = appendYolov10Postprocess(
+      onnx.ModelProto.decode(onnx.ModelProto.encode(raw).finish()),
+      { name: spec.outputs[0]!.name, shape: [1, 4 + g.nc, g.anchors] },
+      g.maxDet,
+    );
     expect(model.graph!.output![0]!.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
     const maps = levelMaps(g, 15);
     const out = await runReference(onnx.ModelProto.encode(model).finish(), feeds(maps));

@@ -50,6 +50,8 @@ it('the interpreter selects what onnxruntime NonMaxSuppression selects (batch 2,
   expect(Array.from(typedArrayOf(got['num_dets']!) as Int32Array)).toEqual(Array.from(want['num_dets']!.data as Int32Array));
   // Suppression happened: image 0's rows are not simply its 30 best scores.
   const kept = Array.from(typedArrayOf(got['detections']!) as Float32Array).filter((_, i) => i < 180 && i % 6 === 4);
-  const best = Array.from(preds.subarray(4 * anchors, (4 + nc) * anchors)).sort((x, y) => y - x).slice(0, 30);
+  const best = Array.from(preds.subarray(4 * anchors, (4 + nc) * anchors))
+    .sort((x, y) => y - x)
+    .slice(0, 30);
   expect(kept).not.toEqual(best);
 });

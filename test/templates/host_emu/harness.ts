@@ -92,15 +92,7 @@ export class TestBuild {
     await inParallel(
       files.map((file) => async () => {
         const exe = path.join(this.dir, file);
-        await gxx([
-          '-pthread',
-          ...this.flavor.extraFlags,
-          this.objectPath(file),
-          this.objectPath('driver'),
-          this.objectPath('yhc_host_emu'),
-          '-o',
-          exe,
-        ]);
+        await gxx(['-pthread', ...this.flavor.extraFlags, this.objectPath(file), this.objectPath('driver'), this.objectPath('yhc_host_emu'), '-o', exe]);
         programs[file] = exe;
       }),
     );
@@ -113,9 +105,7 @@ export class TestBuild {
     this.hiddenEmulator ??= this.compile(emulatorSource, 'yhc_host_emu_hidden', false, ['-fvisibility=hidden']);
     const objects = await inParallel([
       () => this.hiddenEmulator as Promise<string>,
-      ...files.map(
-        (f) => () => this.compile(path.join(kernelsDir, `${f}.cu`), `${name}_${f}`, true, ['-fvisibility=hidden']),
-      ),
+      ...files.map((f) => () => this.compile(path.join(kernelsDir, `${f}.cu`), `${name}_${f}`, true, ['-fvisibility=hidden'])),
     ]);
     const lib = path.join(this.dir, `lib${name}.so`);
     await gxx(['-shared', '-pthread', ...this.flavor.extraFlags, ...objects, '-o', lib]);
@@ -136,16 +126,10 @@ export class TestBuild {
 export type Json = Record<string, unknown>;
 
 /** Runs a program and parses each stdout line as a JSON object; fails on a non-zero exit. */
-export async function runJsonLines(
-  exe: string,
-  args: string[] = [],
-  env: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<Json[]> {
+export async function runJsonLines(exe: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Json[]> {
   const result = await execa(exe, args, { env: { ...process.env, ...env }, timeout: timeoutMs, reject: false });
   if (result.timedOut) throw new Error(`${exe} timed out after ${timeoutMs} ms (hang?)\n${result.stderr}`);
-  if (result.exitCode !== 0)
-    throw new Error(`${exe} exited with ${result.exitCode ?? result.signal}\n${result.stderr}\n${result.stdout.slice(0, 2000)}`);
+  if (result.exitCode !== 0) throw new Error(`${exe} exited with ${result.exitCode ?? result.signal}\n${result.stderr}\n${result.stdout.slice(0, 2000)}`);
   return result.stdout
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -4,25 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import path from 'node:path';
-import {
-  haveCudaHeaders,
-  kernelsDir,
-  numbers,
-  plainFlavor,
-  runJson,
-  runJsonLines,
-  TestBuild,
-  kernelFiles,
-} from './harness.js';
-import {
-  checkAtomics,
-  checkDynamicSmem,
-  checkElementwise,
-  checkFailures,
-  checkReduction,
-  checkMma,
-  checkWarp,
-} from './expected.js';
+import { haveCudaHeaders, kernelsDir, numbers, plainFlavor, runJson, runJsonLines, TestBuild, kernelFiles } from './harness.js';
+import { checkAtomics, checkDynamicSmem, checkElementwise, checkFailures, checkReduction, checkMma, checkWarp } from './expected.js';
 
 const buildTimeout = 180_000;
 
@@ -105,10 +88,7 @@ describe('host emulation with CUDA headers on the include path', () => {
   });
 
   it('loads two engines into one process without symbol clashes or leftover threads', async () => {
-    const [libA, libB] = await Promise.all([
-      build.sharedLibrary('engine_a', ['elementwise']),
-      build.sharedLibrary('engine_b', ['reduction']),
-    ]);
+    const [libA, libB] = await Promise.all([build.sharedLibrary('engine_a', ['elementwise']), build.sharedLibrary('engine_b', ['reduction'])]);
     const loader = await build.executable('loader', path.join(kernelsDir, 'loader.cpp'));
     const lines = await runJsonLines(loader, [libA, libB]);
     checkElementwise(lines[0]);
@@ -129,4 +109,3 @@ describe('host emulation with CUDA headers on the include path', () => {
     }
   }, 60_000);
 });
-

@@ -19,25 +19,29 @@ function findOnPath(program: string): string | undefined {
 const nvcc = findOnPath('nvcc');
 
 describe('CUDA compile of the host-emulation test kernels', () => {
-  it.skipIf(!nvcc)('nvcc -std=c++17 -arch=sm_90 -c accepts every test kernel (skipped only when nvcc is not on PATH)', async () => {
-    const outDir = await mkdtemp(path.join(tmpdir(), 'yhc-host-emu-nvcc-'));
-    try {
-      const failures: string[] = [];
-      const queue = [...allKernelFiles];
-      const worker = async () => {
-        for (let file = queue.shift(); file; file = queue.shift()) {
-          const args = ['-std=c++17', '-arch=sm_90', '-I', templatesDir, '-c', path.join(kernelsDir, `${file}.cu`)];
-          const result = await execa(nvcc as string, [...args, '-o', path.join(outDir, `${file}.o`)], {
-            reject: false,
-            timeout: 120_000,
-          });
-          if (result.exitCode !== 0) failures.push(`${file}.cu:\n${result.stderr}`);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
-      expect(failures).toEqual([]);
-    } finally {
-      await rm(outDir, { recursive: true, force: true });
-    }
-  }, 180_000);
+  it.skipIf(!nvcc)(
+    'nvcc -std=c++17 -arch=sm_90 -c accepts every test kernel (skipped only when nvcc is not on PATH)',
+    async () => {
+      const outDir = await mkdtemp(path.join(tmpdir(), 'yhc-host-emu-nvcc-'));
+      try {
+        const failures: string[] = [];
+        const queue = [...allKernelFiles];
+        const worker = async () => {
+          for (let file = queue.shift(); file; file = queue.shift()) {
+            const args = ['-std=c++17', '-arch=sm_90', '-I', templatesDir, '-c', path.join(kernelsDir, `${file}.cu`)];
+            const result = await execa(nvcc as string, [...args, '-o', path.join(outDir, `${file}.o`)], {
+              reject: false,
+              timeout: 120_000,
+            });
+            if (result.exitCode !== 0) failures.push(`${file}.cu:\n${result.stderr}`);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, worker));
+        expect(failures).toEqual([]);
+      } finally {
+        await rm(outDir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
 });
