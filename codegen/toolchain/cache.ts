@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { makeDirectory } from '../../src/util/output_dir.js';
 
 /**
  * Content-addressed build cache: an object file (or library) is stored under the hash of
@@ -49,7 +50,8 @@ export class BuildCache {
   /** Store a file or text atomically (write to a temporary name, then rename). */
   store(key: string, name: string, from: { file: string } | { text: string }): void {
     const p = this.path(key, name);
-    mkdirSync(join(this.dir, key.slice(0, 2), key), { recursive: true });
+    // Not node's recursive mkdir: it never returns under a parent that refuses children (/proc/x).
+    makeDirectory(join(this.dir, key.slice(0, 2), key), this.dir);
     const tmp = `${p}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     if ('file' in from) copyFileSync(from.file, tmp);
     else writeFileSync(tmp, from.text);

@@ -11,7 +11,7 @@ const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand
 
 function usage(): string {
   return [
-    `yhc ${packageVersion()} — compile YOLOv10-style detection heads from ONNX to CUDA C++`,
+    `yhc ${packageVersion()} — compile YOLO detectors (whole models or heads) from ONNX to CUDA C++`,
     '',
     'Usage: yhc <command> [options]',
     '',

@@ -19,6 +19,10 @@ class PhaseTimeout(Exception):
     pass
 
 
+class OutOfBudget(PhaseTimeout):
+    """A phase asked to start with no time left: nothing of it ran (a skip, not an error)."""
+
+
 class Stopped(Exception):
     pass
 
@@ -48,7 +52,7 @@ class Budget:
     def phase(self, name, cap_s=None):
         limit = min(cap_s if cap_s else float("inf"), self.left())
         if limit <= 0:
-            raise PhaseTimeout(f"{name}: no time left in the budget")
+            raise OutOfBudget(f"{name}: no time left in the budget")
         armed = limit != float("inf")
 
         def expire(signum, frame):  # noqa: ARG001

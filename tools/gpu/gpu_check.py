@@ -33,7 +33,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
 sys.path.insert(0, HERE)
-from budget import Budget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
+from budget import Budget, OutOfBudget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
 from build import build  # noqa: E402,F401  (gpu_bench.py imports build from here too)
 from report import Column, RowLog, first_line, fixed, sci  # noqa: E402
 from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
@@ -246,6 +246,8 @@ def main():
         except Stopped as e:
             stopped = str(e)
             log.add({**describe(b), "status": "skipped", "verdict": "SKIPPED", "note": stopped})
+        except OutOfBudget:  # the budget ran out between the loop's look and the build's start
+            log.add({**describe(b), "status": "skipped", "verdict": "SKIPPED", "note": "out of the time budget"})
         except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — an error row; the other builds go on
             log.add({**describe(b), "status": "error", "verdict": "ERROR", "note": first_line(e), "error": str(e)})
     print(title)
