@@ -63,17 +63,20 @@ export function renderCost(c: CostSummary): string[] {
   return lines;
 }
 
+/** q() with the JSON-legal line separators U+2028/U+2029 escaped too: metadata stays on one line. */
+const q1 = (s: string) => q(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
 /** One line of metadata_props (model text, so every string is quoted and escaped); none when empty. */
-export function renderMetadata(md: ModelMetadata | undefined): string[] {
+function renderMetadata(md: ModelMetadata | undefined): string[] {
   const keys = md ? Object.keys(md.raw).length : 0;
   if (!md || keys === 0) return [];
   const parts = [
-    ...(md.task !== undefined ? [`task ${q(md.task)}`] : []),
+    ...(md.task !== undefined ? [`task ${q1(md.task)}`] : []),
     ...(md.imgsz ? [`imgsz ${shape(md.imgsz)}`] : []),
     ...(md.stride !== undefined ? [`stride ${md.stride}`] : []),
     ...(md.classNames
       ? [
-          `${md.classNames.length} class names${md.classNames.length ? `: ${md.classNames.slice(0, 4).map(q).join(', ')}${md.classNames.length > 4 ? ', …' : ''}` : ''}`,
+          `${md.classNames.length} class names${md.classNames.length ? `: ${md.classNames.slice(0, 4).map(q1).join(', ')}${md.classNames.length > 4 ? ', …' : ''}` : ''}`,
         ]
       : []),
   ];
