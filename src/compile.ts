@@ -20,6 +20,7 @@ import { loadDecodedModel } from './decode.js';
 import { DEFAULT_MAX_DET, DEFAULT_NMS, type DecodeOptions } from './onnx/decode_options.js';
 import { withStagedDirectory } from './util/output_dir.js';
 import { packageVersion } from './util/package_root.js';
+import { modelMetadata } from './ir/model_metadata.js';
 
 export interface CompileOptions {
   /** The model already imported (with the same batch); skips reading the file again. */
@@ -196,6 +197,7 @@ function makeManifest(args: {
       sha256: createHash('sha256').update(readFileSync(args.modelPath)).digest('hex'),
       opsets,
     },
+    metadata: modelMetadata(graph.metadataProps),
     target: args.target,
     arch: args.target === 'cuda' ? [...args.arch] : [],
     batch: plan.batch,

@@ -15,6 +15,7 @@ export { inspectModel, readManifest, type ModelSummary } from './inspect.js';
 export { Engine } from './runtime/engine.js';
 export type { TypedArray } from './typed_arrays.js';
 export type { Manifest, KernelInfo, TensorInfo } from './manifest.js';
+export { modelMetadata, parseNamesDict, type ModelMetadata } from './ir/model_metadata.js';
 export { checkModel, type CheckOptions, type CheckReport } from './check/check.js';
 export type { OutputCheck } from './golden/check_output.js';
 export { compareDense, compareDetections, type DenseComparison, type DetectionComparison } from './golden/compare.js';

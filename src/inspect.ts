@@ -14,6 +14,7 @@ import type { PipelineReport } from '../passes/index.js';
 import { optimizeGraph } from './compile.js';
 import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
+import { modelMetadata, type ModelMetadata } from './ir/model_metadata.js';
 import { planGraph } from '../codegen/plan.js';
 import { applyPrecision, type Precision } from '../codegen/precision.js';
 import { planCost, type PlanCost } from '../codegen/cost_model.js';
@@ -29,6 +30,8 @@ export interface ModelSummary {
   /** Op counts as written in the file. */
   readonly fileOps: Record<string, number>;
   readonly fileNodes: number;
+  /** The model's metadata_props, raw and parsed (class names, imgsz, stride, task). */
+  readonly metadata: ModelMetadata;
   /** Op counts after import: static shapes, compile-time values folded, dead code removed. */
   readonly ops: Record<string, number>;
   readonly nodes: number;
@@ -115,6 +118,7 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
     inputs: io(graph.inputs),
     fileOps: countOps((model.graph?.node ?? []).map((n) => n.opType ?? '')),
     fileNodes: model.graph?.node?.length ?? 0,
+    metadata: modelMetadata(graph.metadataProps),
     ops: countOps(graph.nodes.map((n) => n.opType)),
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),

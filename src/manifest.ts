@@ -1,5 +1,6 @@
 import type { PtxasReport } from '../codegen/toolchain/ptxas.js';
 import type { TensorInfo } from './ir/tensor_info.js';
+import type { ModelMetadata } from './ir/model_metadata.js';
 
 /** manifest.json of a build directory: what it computes, from what, and how it was built. */
 
@@ -42,6 +43,8 @@ export interface Manifest {
   readonly generator: string;
   readonly buildId: string;
   readonly model: { readonly name: string; readonly file: string; readonly sha256: string; readonly opsets: Record<string, number> };
+  /** The model's metadata_props: raw, and the fields yhc parses (class names, imgsz, stride, task); absent in older build directories. */
+  readonly metadata?: ModelMetadata;
   readonly target: 'cuda' | 'host';
   readonly arch: readonly string[];
   /** The compiled batch: the leading dim of the inputs (--batch for a symbolic one). */

@@ -125,6 +125,8 @@ export class Graph {
   outputs: Value[] = [];
   /** Topologically ordered. */
   nodes: Node[] = [];
+  /** The model's metadata_props (untrusted text; manifest.json only, never generated code). */
+  metadataProps: ReadonlyMap<string, string> = new Map();
   private nextId = 0;
 
   constructor(name: string, opsetImports: Map<string, number>) {

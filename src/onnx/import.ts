@@ -9,6 +9,7 @@ import { convertAttributes } from './attributes.js';
 import { exactInt64, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo, type onnxTypes } from './proto.js';
 import { checkedElementCount, DEFAULT_MAX_TENSOR_BYTES, tensorFromProto, type TensorDecodeOptions } from './tensor_proto.js';
 import type { ExternalDataRoot } from './external_data.js';
+import { readMetadataProps } from './metadata.js';
 
 export const MIN_ONNX_OPSET = 13;
 /** Newest opset accepted. 13–21 is what exporters write and the fixtures test; 22–25 only add
@@ -40,6 +41,7 @@ export function importModel(model: OnnxModel, options: ImportOptions = {}): Grap
   if (!g) throw new YhcError('ONNX_INVALID', 'the model has no graph');
   const opsets = readOpsets(model);
   const graph = new Graph(g.name || options.name || 'model', opsets);
+  graph.metadataProps = readMetadataProps(model);
   const maxBytes = options.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
   const tensorOptions: TensorDecodeOptions = { maxTensorBytes: maxBytes, ...(options.externalRoot ? { externalRoot: options.externalRoot } : {}) };
 

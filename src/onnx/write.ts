@@ -43,6 +43,8 @@ export interface ModelSpec {
   outputs: readonly (ValueInfoSpec | { name: string })[];
   initializers?: readonly TensorSpec[];
   nodes: readonly NodeSpec[];
+  /** ModelProto.metadata_props, in order. */
+  metadata?: readonly (readonly [string, string])[];
 }
 
 export function tensorProto(spec: TensorSpec): onnxTypes.ITensorProto {
@@ -105,6 +107,7 @@ export function modelProto(spec: ModelSpec): onnxTypes.ModelProto {
     irVersion: spec.irVersion ?? 8,
     producerName: 'yhc',
     opsetImport,
+    metadataProps: (spec.metadata ?? []).map(([key, value]) => ({ key, value })),
     graph: {
       name: spec.name ?? 'graph',
       input: spec.inputs.map(valueInfo),
@@ -161,6 +164,7 @@ export function graphToModelSpec(graph: Graph): ModelSpec {
     inputs: graph.inputs.map(info),
     outputs: graph.outputs.map(info),
     initializers,
+    metadata: [...graph.metadataProps],
     nodes: graph.nodes.map((n) => ({
       op: n.opType,
       domain: n.domain,

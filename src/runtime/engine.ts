@@ -3,6 +3,7 @@ import koffi from 'koffi';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import type { Manifest, TensorInfo } from '../manifest.js';
+import type { ModelMetadata } from '../ir/model_metadata.js';
 import { allocateTypedArray, checkTypedArray, type TypedArray } from '../typed_arrays.js';
 import { readManifest } from './manifest_file.js';
 
@@ -77,6 +78,17 @@ export class Engine {
       throw new YhcError('RUNTIME', createFailure(manifest.target, abi.lastError()));
     }
     return new Engine(manifest, abi, out[0]);
+  }
+
+  /** The model's metadata_props as manifest.json carries them (raw, and the parsed fields). */
+  get metadata(): ModelMetadata {
+    return this.manifest.metadata ?? { raw: {} };
+  }
+
+  /** Class names from the model's `names` metadata (index = class id of a detection), if it has them. */
+  get classNames(): readonly string[] | undefined {
+    const names: unknown = this.manifest.metadata?.classNames;
+    return Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined;
   }
 
   get inputs(): readonly TensorInfo[] {

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { YhcError, q } from '../../errors.js';
 import { inspectModel, readManifest, type CostSummary, type ModelSummary } from '../../inspect.js';
 import type { Manifest } from '../../manifest.js';
+import type { ModelMetadata } from '../../ir/model_metadata.js';
 import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
@@ -62,6 +63,26 @@ export function renderCost(c: CostSummary): string[] {
   return lines;
 }
 
+/** q() with the JSON-legal line separators U+2028/U+2029 escaped too: metadata stays on one line. */
+const q1 = (s: string) => q(s).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/** One line of metadata_props (model text, so every string is quoted and escaped); none when empty. */
+function renderMetadata(md: ModelMetadata | undefined): string[] {
+  const keys = md ? Object.keys(md.raw).length : 0;
+  if (!md || keys === 0) return [];
+  const parts = [
+    ...(md.task !== undefined ? [`task ${q1(md.task)}`] : []),
+    ...(md.imgsz ? [`imgsz ${shape(md.imgsz)}`] : []),
+    ...(md.stride !== undefined ? [`stride ${md.stride}`] : []),
+    ...(md.classNames
+      ? [
+          `${md.classNames.length} class names${md.classNames.length ? `: ${md.classNames.slice(0, 4).map(q1).join(', ')}${md.classNames.length > 4 ? ', …' : ''}` : ''}`,
+        ]
+      : []),
+  ];
+  return [`metadata ${[...parts, `${keys} key${keys === 1 ? '' : 's'}`].join(', ')}`];
+}
+
 function renderModel(m: ModelSummary): string {
   const lines = [
     `model    ${q(m.file)}  (IR ${m.irVersion}, ${Object.entries(m.opsets)
@@ -69,6 +90,7 @@ function renderModel(m: ModelSummary): string {
       .join(', ')}${m.producer ? `, from ${q(m.producer)}` : ''})`,
     ...m.inputs.map((v) => `input    ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     ...m.outputs.map((v) => `output   ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
+    ...renderMetadata(m.metadata),
     `in file  ${m.fileNodes} nodes: ${counts(m.fileOps)}`,
     `compiled ${m.nodes} nodes after folding compile-time values: ${counts(m.ops)}`,
     `params   ${n(m.parameters)} constant elements`,
@@ -83,6 +105,7 @@ function renderBuild(dir: string, m: Manifest): string {
   const lines = [
     `build    ${q(dir)}  id ${m.buildId}  ${m.generator}`,
     `model    ${q(m.model.file)}  batch ${m.batch}`,
+    ...renderMetadata(m.metadata),
     `target   ${m.target}${m.arch.length ? ` ${m.arch.join(',')}` : ''}  library ${m.library ?? '(not built: --no-build)'}`,
     ...m.inputs.map((v) => `input    ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
     ...m.outputs.map((v) => `output   ${q(v.name)} ${v.dtype}${shape(v.shape)}`),
