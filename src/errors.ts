@@ -26,10 +26,13 @@ export type YhcErrorCode =
   | 'INPUT' // wrong input name, shape, dtype or file for a run
   | 'MISMATCH'; // yhc check: outputs differ from the reference
 
+/** The longest message a YhcError carries; longer ones keep their start and end. */
+export const MAX_MESSAGE_CHARS = 400;
+
 export class YhcError extends Error {
   readonly code: YhcErrorCode;
   constructor(code: YhcErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(oneShortLine(message), options);
     this.name = 'YhcError';
     this.code = code;
   }
@@ -42,4 +45,30 @@ export function isYhcError(e: unknown): e is YhcError {
 /** Quote a model-derived name for an error message: JSON escaping keeps it on one line. */
 export function q(name: string): string {
   return JSON.stringify(name.length > 200 ? name.slice(0, 200) + '…' : name);
+}
+
+const LIST_HEAD = 6;
+const LIST_TAIL = 2;
+
+/**
+ * `[a,b,c,d,e,f,…,y,z] (1000000 values)`: a list from the model in a message, its first and last few
+ * entries and its length, so a million-entry attribute cannot flood stderr.
+ */
+export function listText(values: ArrayLike<number | bigint | string>, separator = ','): string {
+  const n = values.length;
+  const item = (i: number) => String(values[i]);
+  if (n <= LIST_HEAD + LIST_TAIL + 1) return `[${Array.from({ length: n }, (_, i) => item(i)).join(separator)}]`;
+  const head = Array.from({ length: LIST_HEAD }, (_, i) => item(i));
+  const tail = Array.from({ length: LIST_TAIL }, (_, i) => item(n - LIST_TAIL + i));
+  return `[${[...head, '…', ...tail].join(separator)}] (${n} values)`;
+}
+const ESCAPES: Record<string, string> = { '\r': '\\r', '\n': '\\n', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/** Line breaks escaped, the middle of an over-long message elided: every message is one short line. */
+function oneShortLine(message: string): string {
+  const line = message.replace(/[\r\n\u2028\u2029]/g, (c) => ESCAPES[c]!);
+  if (line.length <= MAX_MESSAGE_CHARS) return line;
+  const keepEnd = 120;
+  const keepStart = MAX_MESSAGE_CHARS - keepEnd - 40;
+  return `${line.slice(0, keepStart)} … (${line.length - keepStart - keepEnd} characters elided) … ${line.slice(-keepEnd)}`;
 }

@@ -1,5 +1,5 @@
 import { castValue, type DType } from './dtype.js';
-import { YhcError } from './errors.js';
+import { YhcError, listText } from './errors.js';
 
 export type TensorData = Float32Array | Float64Array;
 
@@ -37,7 +37,7 @@ export class Tensor {
     const n = numel(shape);
     if (data) {
       if (data.length !== n) {
-        throw new YhcError('SHAPE', `tensor of shape [${shape.join(',')}] needs ${n} elements, got ${data.length}`);
+        throw new YhcError('SHAPE', `tensor of shape ${listText(shape)} needs ${n} elements, got ${data.length}`);
       }
       const wantF32 = dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16';
       this.data = wantF32 === data instanceof Float32Array ? data : storageFor(dtype, n).fill(0);

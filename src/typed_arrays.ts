@@ -1,5 +1,5 @@
 import { dtypeInfo, floatToBfloat16Bits, floatToHalfBits, halfBitsToFloat, bfloat16BitsToFloat, type DType } from './dtype.js';
-import { YhcError } from './errors.js';
+import { YhcError, listText } from './errors.js';
 import { numel, Tensor } from './tensor.js';
 
 /** Host arrays the engine accepts: one typed array type per dtype (float16 travels as raw bits). */
@@ -34,7 +34,7 @@ export function checkTypedArray(a: TypedArray, info: { dtype: string; shape: rea
     throw new YhcError('INPUT', `${what} must be a ${CONSTRUCTORS[dtype].name} (${dtype}), got ${a?.constructor?.name ?? typeof a}`);
   }
   if (a.length !== want || a.byteLength !== want * dtypeInfo(dtype).bytes) {
-    throw new YhcError('INPUT', `${what} must hold ${want} elements for shape [${info.shape.join(', ')}], got ${a.length}`);
+    throw new YhcError('INPUT', `${what} must hold ${want} elements for shape ${listText(info.shape, ', ')}, got ${a.length}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { dtypeFromOnnx, dtypeInfo, type DType } from '../dtype.js';
-import { YhcError, q } from '../errors.js';
+import { YhcError, listText, q } from '../errors.js';
 import { checkKnownAttrs } from '../ir/attributes.js';
 import { describeNode, Graph, ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../ir/graph.js';
 import { lookupOp } from '../ops/index.js';
@@ -298,7 +298,10 @@ function checkDeclaredOutput(vi: OnnxValueInfo, v: Value): void {
   if (!declared.dims) return;
   const mismatch = declared.dims.length !== v.shape.length || declared.dims.some((d, i) => d !== null && !Number.isNaN(d) && d !== v.shape[i]);
   if (mismatch) {
-    const shown = declared.dims.map((d) => (d === null ? '?' : String(d))).join(', ');
-    throw new YhcError('SHAPE', `output ${q(name)} is declared [${shown}] but the graph computes [${v.shape.join(', ')}]`);
+    const shown = listText(
+      declared.dims.map((d) => (d === null ? '?' : String(d))),
+      ', ',
+    );
+    throw new YhcError('SHAPE', `output ${q(name)} is declared ${shown} but the graph computes ${listText(v.shape, ', ')}`);
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { bfloat16BitsToFloat, dtypeFromOnnx, dtypeInfo, halfBitsToFloat, type DType } from '../dtype.js';
-import { YhcError, q } from '../errors.js';
+import { YhcError, listText, q } from '../errors.js';
 import { storageFor, Tensor } from '../tensor.js';
 import { readExternalData, type ExternalDataRoot } from './external_data.js';
 import { exactInt64, int64, onnx, type OnnxTensor } from './proto.js';
@@ -22,11 +22,11 @@ export function checkedElementCount(dims: readonly number[], elementBytes: numbe
   let n = 1;
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new YhcError('ONNX_INVALID', `${what} has an invalid dimension ${d} in [${dims.join(', ')}]`);
+      throw new YhcError('ONNX_INVALID', `${what} has an invalid dimension ${d} in ${listText(dims, ', ')}`);
     }
     n *= d;
     if (n * elementBytes > maxBytes) {
-      throw new YhcError('TENSOR_TOO_LARGE', `${what} with shape [${dims.join(', ')}] is larger than the limit of ${maxBytes} bytes`);
+      throw new YhcError('TENSOR_TOO_LARGE', `${what} with shape ${listText(dims, ', ')} is larger than the limit of ${maxBytes} bytes`);
     }
   }
   return n;
@@ -52,7 +52,7 @@ export function tensorFromProto(t: OnnxTensor, what: string, options: TensorDeco
     if (t.rawData.length !== n * info.bytes) {
       throw new YhcError(
         'TENSOR_SIZE',
-        `${label} has ${t.rawData.length} bytes of raw_data, but shape [${dims.join(', ')}] of ${dtype} needs ${n * info.bytes}`,
+        `${label} has ${t.rawData.length} bytes of raw_data, but shape ${listText(dims, ', ')} of ${dtype} needs ${n * info.bytes}`,
       );
     }
     decodeRaw(t.rawData, dtype, data);
@@ -146,7 +146,7 @@ function decodeTypedField(t: OnnxTensor, dtype: DType, out: Float32Array | Float
       field = 'int32_data';
   }
   if (values.length !== out.length) {
-    throw new YhcError('TENSOR_SIZE', `${label} has ${values.length} values in ${field}, but shape [${dims.join(', ')}] needs ${out.length}`);
+    throw new YhcError('TENSOR_SIZE', `${label} has ${values.length} values in ${field}, but shape ${listText(dims, ', ')} needs ${out.length}`);
   }
   for (let i = 0; i < out.length; i++) out[i] = dtype === 'bool' ? (values[i] ? 1 : 0) : values[i]!;
 }

@@ -1,4 +1,4 @@
-import { YhcError, q } from '../../errors.js';
+import { YhcError, listText, q } from '../../errors.js';
 import { describeNode, type Node } from '../../ir/graph.js';
 
 /** Error constructors that always name the node (and, where given, the value or attribute). */
@@ -30,5 +30,5 @@ export function valueLabel(node: Node, i: number): string {
 }
 
 export function shapeStr(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+  return listText(shape);
 }

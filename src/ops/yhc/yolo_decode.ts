@@ -86,7 +86,7 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
   const strides = attrFloats(node, 'strides');
   const count = node.inputs.length / 2;
   if (strides.length !== count) throw attributeError(node, `strides has ${strides.length} values for ${count} levels`);
-  if (!strides.every((s) => Number.isFinite(s) && s > 0)) throw attributeError(node, `strides must be positive, got [${strides.join(', ')}]`);
+  if (!strides.every((s) => Number.isFinite(s) && s > 0)) throw attributeError(node, `strides must be positive, got ${shapeStr(strides)}`);
   const cellOffset = attrFloat(node, 'grid_cell_offset', 0.5);
   if (!Number.isFinite(cellOffset)) throw attributeError(node, `grid_cell_offset must be finite, got ${cellOffset}`);
   const output = yoloDecodeOutput(node);
