@@ -23,7 +23,22 @@ function installSignalCleanup(): void {
   }
 }
 
-const errnoCode = (e: unknown): string => (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
+/** What the errno codes a user can cause mean, in words. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EFBIG: 'file too large: the disk or a file-size limit (ulimit -f) is full',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+};
+
+const errnoCode = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code) return ERRNO_WORDS[code] ? `${code} (${ERRNO_WORDS[code]})` : code;
+  return (e as Error)?.message ?? String(e);
+};
 
 /** An error[IO] for `path` as the user wrote it. */
 export function ioError(what: string, path: string, e: unknown): YhcError {
@@ -70,10 +85,15 @@ function checkReplaceable(target: string, shownAs: string, marker: string): void
   }
 }
 
-/** A failed system call inside `stage` (disk full, permissions...) is reported against `target`. */
+/** Errors of a full or failing disk: a write by file descriptor reports them without a path. */
+const STORAGE_ERRORS = new Set(['ENOSPC', 'EFBIG', 'EDQUOT', 'EROFS', 'EIO']);
+
+/** A failed system call inside `stage` (disk full, file too large, permissions...) is reported against `target`. */
 function inStage(e: unknown, stage: string): boolean {
-  const path = (e as NodeJS.ErrnoException)?.path;
-  return !isYhcError(e) && typeof path === 'string' && resolve(path).startsWith(stage);
+  if (isYhcError(e)) return false;
+  const { path, code } = (e as NodeJS.ErrnoException) ?? {};
+  if (typeof path === 'string') return resolve(path).startsWith(stage);
+  return typeof code === 'string' && STORAGE_ERRORS.has(code);
 }
 
 export async function withStagedDirectory<T>(target: string, marker: string, work: (stage: string) => Promise<T>): Promise<T> {
