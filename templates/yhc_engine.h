@@ -35,7 +35,11 @@ typedef struct yhc_engine yhc_engine;
  * Allocates nothing afterwards. On failure *engine is set to NULL. */
 YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** engine);
 
-/* Free everything the engine holds. Accepts NULL. */
+/* Free everything the engine holds. Accepts NULL; a handle already destroyed (or never made by
+ * yhc_engine_create) is ignored, so a second destroy is harmless. Any later call with a destroyed
+ * handle returns YHC_ERROR_INVALID_ARGUMENT ("not live") instead of touching freed memory — until
+ * a new yhc_engine_create happens to return the same address, so drop handles you destroy. Do not
+ * destroy an engine while another thread is inside a call on it. */
 YHC_API void yhc_engine_destroy(yhc_engine* engine);
 
 /* Enqueue one inference on `stream` (a cudaStream_t; NULL for the default stream).
@@ -44,7 +48,10 @@ YHC_API void yhc_engine_destroy(yhc_engine* engine);
  * On a GPU the first run captures every launch into a CUDA graph, and later runs replay it
  * (one launch); new input/output pointers re-capture and update the graph. Set the environment
  * variable YHC_NO_CUDA_GRAPH=1 (read at engine creation) to launch kernel by kernel instead.
- * Runs of one engine must not overlap: use one engine per concurrent stream. */
+ * Runs of one engine must not overlap: use one engine per concurrent stream or thread (a call
+ * made while another thread is inside a run of the same engine returns
+ * YHC_ERROR_INVALID_ARGUMENT). Engines of one build share only their read-only code: two engines
+ * run in two threads at once. */
 YHC_API int yhc_engine_run(yhc_engine* engine, const void* const* inputs, void* const* outputs, void* stream);
 
 /* Convenience for callers with host memory: copy inputs in, run, copy outputs out, wait. */

@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 #include "yhc_device.h"
 #include "yhc_engine.h"
@@ -115,9 +118,41 @@ struct yhc_engine {
   std::vector<void*> graph_outputs;
   int graph_batch = 0;
 #endif
+  std::atomic<bool> running{false};  // a run in progress on some thread
 };
 
 namespace yhc {
+
+// The engines alive in this process. Every call checks its handle here, so a destroyed handle
+// (or a pointer yhc_engine_create never returned) is an error instead of a use after free, and a
+// second destroy does nothing. A handle destroyed and later handed out again by a new create
+// names that new engine: drop handles when you destroy them.
+inline std::mutex& live_mutex() {
+  static std::mutex m;
+  return m;
+}
+inline std::unordered_set<const yhc_engine*>& live_engines() {
+  static std::unordered_set<const yhc_engine*> engines;
+  return engines;
+}
+inline bool is_live(const yhc_engine* e) {
+  std::lock_guard<std::mutex> lock(live_mutex());
+  return live_engines().count(e) != 0;
+}
+
+// Marks a run of one engine in progress; a second concurrent run of it is refused.
+class RunGuard {
+ public:
+  explicit RunGuard(yhc_engine* e) : e_(e), owned_(!e->running.exchange(true)) {}
+  ~RunGuard() {
+    if (owned_) e_->running.store(false);
+  }
+  bool owned() const { return owned_; }
+
+ private:
+  yhc_engine* e_;
+  bool owned_;
+};
 
 inline void release(yhc_engine* e) {
   if (!e) return;
@@ -248,11 +283,21 @@ YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
   if (e->use_graph && (err = cudaStreamCreateWithFlags(&e->capture_stream, cudaStreamNonBlocking)) != cudaSuccess)
     return fail_cuda("cudaStreamCreateWithFlags", err);
 #endif
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    yhc::live_engines().insert(e);
+  }
   *out = e;
   return YHC_OK;
 }
 
-YHC_API void yhc_engine_destroy(yhc_engine* e) { yhc::release(e); }
+YHC_API void yhc_engine_destroy(yhc_engine* e) {
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    if (!yhc::live_engines().erase(e)) return;  // NULL, already destroyed, or not an engine
+  }
+  yhc::release(e);
+}
 
 namespace yhc {
 // Bytes of input or output i for a run of `batch` images (the compiled sizes hold kMaxBatch).
@@ -269,21 +314,39 @@ inline int check_batch(int batch) {
   }
   return YHC_OK;
 }
+
+// The checks every run entry point makes first: arguments present, the handle live.
+inline int check_call(const yhc_engine* e, const void* inputs, const void* outputs) {
+  if (!e || !inputs || !outputs) return fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+  if (!is_live(e)) return fail(YHC_ERROR_INVALID_ARGUMENT, "the engine handle is not live (destroyed, or not made by yhc_engine_create)");
+  return YHC_OK;
+}
+
+inline int busy() {
+  return fail(YHC_ERROR_INVALID_ARGUMENT, "the engine is already running on another thread (use one engine per thread)");
+}
+
+// One run with the caller's device (host target: host) pointers, on a handle check_call passed.
+inline int run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+  if (int s = check_batch(batch)) return s;
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
+    if (!inputs[i] && yhc_plan::kInputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
+    if (!outputs[i] && yhc_plan::kOutputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
+  const Buffers b{inputs, outputs, e->weights, e->arena, e->state};
+#if defined(__CUDACC__)
+  if (e->use_graph) return run_graph(e, b, batch, static_cast<cudaStream_t>(stream));
+#endif
+  return yhc_plan::run(b, batch, static_cast<cudaStream_t>(stream));
+}
 }  // namespace yhc
 
 YHC_API int yhc_engine_run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
   yhc::last_error().clear();
-  if (!e || !inputs || !outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
-  if (int s = yhc::check_batch(batch)) return s;
-  for (int i = 0; i < yhc_plan::kNumInputs; ++i)
-    if (!inputs[i] && yhc_plan::kInputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
-  for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
-    if (!outputs[i] && yhc_plan::kOutputBytes[i]) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
-  const yhc::Buffers b{inputs, outputs, e->weights, e->arena, e->state};
-#if defined(__CUDACC__)
-  if (e->use_graph) return yhc::run_graph(e, b, batch, static_cast<cudaStream_t>(stream));
-#endif
-  return yhc_plan::run(b, batch, static_cast<cudaStream_t>(stream));
+  if (int s = yhc::check_call(e, inputs, outputs)) return s;
+  const yhc::RunGuard guard(e);
+  if (!guard.owned()) return yhc::busy();
+  return yhc::run_batch(e, batch, inputs, outputs, stream);
 }
 
 YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
@@ -292,20 +355,22 @@ YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const
 
 YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* const* host_inputs, void* const* host_outputs) {
   yhc::last_error().clear();
-  if (!e || !host_inputs || !host_outputs) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
+  if (int s = yhc::check_call(e, host_inputs, host_outputs)) return s;
+  const yhc::RunGuard guard(e);
+  if (!guard.owned()) return yhc::busy();
   if (int s = yhc::check_batch(batch)) return s;
 #if defined(__CUDACC__)
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
     YHC_CUDA_OR_FAIL(
         cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc::batch_bytes(yhc_plan::kInputBytes[i], batch), cudaMemcpyHostToDevice));
-  if (int s = yhc_engine_run_batch(e, batch, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
+  if (int s = yhc::run_batch(e, batch, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
   YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     YHC_CUDA_OR_FAIL(
         cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc::batch_bytes(yhc_plan::kOutputBytes[i], batch), cudaMemcpyDeviceToHost));
   return YHC_OK;
 #else
-  return yhc_engine_run_batch(e, batch, host_inputs, host_outputs, nullptr);
+  return yhc::run_batch(e, batch, host_inputs, host_outputs, nullptr);
 #endif
 }
 

@@ -74,6 +74,7 @@ describe('Engine', () => {
       engine.dispose();
     }
     expectYhcError(() => engine.run({ x: new Float32Array(144) }), 'RUNTIME', /disposed/);
+    expect(() => engine.dispose(), 'a second dispose is harmless').not.toThrow();
   });
 
   it('refuses_corrupt_or_foreign_weights', () => {
