@@ -1,13 +1,14 @@
 import { YhcError, isYhcError } from '../errors.js';
 import { packageVersion } from '../util/package_root.js';
 import type { Command } from './command.js';
+import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { processIO, type CliIO } from './io.js';
 
-const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, checkCommand];
+const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, checkCommand, benchCommand];
 
 function usage(): string {
   return [
