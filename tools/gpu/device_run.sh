@@ -55,6 +55,11 @@ preflight=${PIPESTATUS[0]}
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv,noheader | tee -a "$OUT/preflight.txt"
 phase_log preflight $(($(elapsed) - t))
 
+# Weights carried once for builds that share them (prepare.sh's same_weights.txt).
+if [ -f "$CARRY/same_weights.txt" ]; then
+  while read -r name kept; do cp "$CARRY/builds/$kept/weights.bin" "$CARRY/builds/$name/weights.bin"; done <"$CARRY/same_weights.txt"
+fi
+
 # Build in list order (the first bench rows first), so a short build phase keeps the rows that matter.
 if [ -f "$CARRY/all.txt" ]; then mapfile -t all < <(sed "s|^|$CARRY/builds/|" "$CARRY/all.txt"); else all=("$CARRY"/builds/*); fi
 mapfile -t checks < <(sed "s|^|$CARRY/builds/|" "$CARRY/check.txt")

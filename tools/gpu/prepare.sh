@@ -5,6 +5,11 @@
 #   out/carry/models        models that are not in the repository (generated decoder models,
 #                           whole-model fixtures) and their recorded inputs
 #   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
+#   out/carry/same_weights.txt   "BUILD KEPT" for each build whose weights.bin equals an earlier
+#                           build's (same model and precision, another batch): carried once, put
+#                           back by device_run.sh before anything runs
+# Recorded inputs over CARRY_INPUT_MAX bytes (default 2 MiB: a 640x640 image is 4.7 MiB) stay
+# behind; gpu_check then checks that model on seeded random inputs against onnxruntime.
 # Fails, printing the size, when out/carry is over the device tool's carry limit (64 MiB).
 # Usage: tools/gpu/prepare.sh [LIST]   (default tools/gpu/builds.txt)
 # CARRY_MAX_BATCH=N caps every --batch at N: for the CPU dry run only (the host emulation takes
@@ -26,7 +31,10 @@ while read -r name model roles flags; do
     *)
       base=$(basename "$model" .onnx)
       cp "$model" "$carry/models/"
-      for f in "$(dirname "$model")/$base".input.*.bin; do [ -e "$f" ] && cp "$f" "$carry/models/"; done
+      for f in "$(dirname "$model")/$base".input.*.bin; do
+        [ -e "$f" ] || continue
+        if [ "$(stat -c %s "$f")" -le "${CARRY_INPUT_MAX:-2097152}" ]; then cp "$f" "$carry/models/"; else echo "carry: $f left behind (random inputs on the device)"; fi
+      done
       ;;
   esac
   if [ -n "${CARRY_MAX_BATCH:-}" ]; then
@@ -39,4 +47,16 @@ while read -r name model roles flags; do
   case ",$roles," in *,check,*) echo "$name" >>"$carry/check.txt" ;; esac
   case ",$roles," in *,bench,*) echo "$name" >>"$carry/bench.txt" ;; esac
 done <"$list"
+# One copy of each distinct weights.bin.
+: >"$carry/same_weights.txt"
+declare -A kept=()
+while read -r name; do
+  sum=$(sha256sum "$carry/builds/$name/weights.bin" | cut -d' ' -f1)
+  if [ -n "${kept[$sum]:-}" ]; then
+    rm "$carry/builds/$name/weights.bin"
+    echo "$name ${kept[$sum]}" >>"$carry/same_weights.txt"
+  else
+    kept[$sum]=$name
+  fi
+done <"$carry/all.txt"
 tools/gpu/carry_size.sh "$carry"
