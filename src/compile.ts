@@ -10,6 +10,7 @@ import { applyPrecision, type Precision, type PrecisionReport } from '../codegen
 import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
 import { PassLog } from '../passes/pass.js';
 import { confidenceThreshold } from '../passes/confidence_threshold.js';
+import { efficientNmsOutputs, type OutputFormat } from '../passes/efficientnms_outputs.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph } from './ir/graph.js';
@@ -34,6 +35,8 @@ export interface CompileOptions {
   readonly batch?: number;
   /** Storage of activations and weights: fp32 (default) or fp16 (arithmetic stays float32). */
   readonly precision?: Precision;
+  /** `--outputs efficientnms`: TensorRT EfficientNMS's four outputs instead of detections (passes/efficientnms_outputs.ts). */
+  readonly outputs?: OutputFormat;
   /** `--conf T`: detections under T are zeros; an output num_dets [B] counts the rest. */
   readonly conf?: number;
   /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
@@ -117,11 +120,11 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
 
 /**
  * What compile does to an imported graph before planning, in place, shared with `yhc inspect`:
- * the pass pipeline (unless passes: false), then `--conf`'s threshold, then `--emit-onnx`.
+ * the pass pipeline (unless passes: false), then `--conf`'s threshold, then `--outputs`, then `--emit-onnx`.
  */
 export function optimizeGraph(
   graph: Graph,
-  options: Pick<CompileOptions, 'passes' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'emitOnnx'>,
+  options: Pick<CompileOptions, 'passes' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx'>,
   progress: (e: CompileProgress) => void = () => {},
 ): PipelineReport | null {
   let report: PipelineReport | null = null;
@@ -134,6 +137,7 @@ export function optimizeGraph(
     });
   }
   if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
+  if (options.outputs === 'efficientnms') efficientNmsOutputs().run(graph, new PassLog());
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   return report;
 }

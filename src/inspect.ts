@@ -1,3 +1,4 @@
+import type { OutputFormat } from '../passes/efficientnms_outputs.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { YhcError, q } from './errors.js';
 import type { Graph } from './ir/graph.js';
@@ -65,6 +66,8 @@ export interface InspectOptions {
   readonly emitOnnx?: string;
   /** `--conf T`, as compile applies it after the passes. */
   readonly conf?: number;
+  /** `--outputs`, as compile applies it after --conf. */
+  readonly outputs?: OutputFormat;
   /** Plan the kernels and cost them against the one-kernel-per-op plan (`--cost`). */
   readonly cost?: boolean;
   /** Storage precision of the costed plan (the one-kernel-per-op baseline stays fp32). */

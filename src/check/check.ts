@@ -19,6 +19,8 @@ import type { Precision } from '../../codegen/precision.js';
 import { readInputDir } from './inputs.js';
 import { runReference } from './oracle.js';
 import { referenceModel } from './reference_model.js';
+import { assembleEfficientNms } from './efficientnms.js';
+import type { OutputFormat } from '../../passes/efficientnms_outputs.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -28,6 +30,8 @@ export interface CheckOptions {
   readonly precision?: Precision;
   /** `--conf T`: the engine thresholds its detections; the reference's are thresholded the same way here. */
   readonly conf?: number;
+  /** `--outputs efficientnms`: the engine's four outputs are put back into detections to compare. */
+  readonly outputs?: OutputFormat;
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
@@ -84,6 +88,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
+      ...(options.outputs ? { outputs: options.outputs } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -103,8 +108,14 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const raw = await runReference(refModel ? refModel.bytes() : modelPath, feeds);
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
     const assembled = (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
-    const reference = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
-    const checks = manifest.outputs.map((info, i) => {
+    const thresholded = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
+    const compared =
+      options.outputs === 'efficientnms'
+        ? assembleEfficientNms(manifest.outputs, outputs, thresholded)
+        : { infos: manifest.outputs, outputs, reference: thresholded };
+    const reference = compared.reference;
+    outputs = compared.outputs;
+    const checks = compared.infos.map((info, i) => {
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
       if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)

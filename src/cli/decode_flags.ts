@@ -1,6 +1,7 @@
 import { YhcError } from '../errors.js';
 import { DECODE_FORMATS, DEFAULT_MAX_DET, DEFAULT_NMS, type DecodeFormat, type DecodeOptions } from '../onnx/decode_options.js';
 import { NMS_BOX_FORMATS, type NmsBoxFormat } from '../ops/yhc/yolo_nms.js';
+import { OUTPUT_FORMATS, type OutputFormat } from '../../passes/efficientnms_outputs.js';
 import { positiveInt } from './args.js';
 
 /** `--decode FORMAT --max-det N [--iou X --boxes F]`, shared by `yhc compile`, `yhc check` and `yhc inspect`. */
@@ -59,6 +60,25 @@ export function decodeOptions(values: { decode?: string; 'max-det'?: string; iou
       ...(values.boxes ? { boxes: values.boxes as NmsBoxFormat } : {}),
     },
   };
+}
+
+/** `--outputs FORMAT` (yhc compile, check and inspect): the engine's output tensors. */
+export const OUTPUTS_OPTIONS = {
+  outputs: { type: 'string' },
+} as const;
+
+export const OUTPUTS_HELP = `  --outputs F          detections (default: detections [B, K, 6], plus num_dets [B] with --conf or
+                       --decode nms) or efficientnms (TensorRT EfficientNMS's num_detections [B, 1]
+                       int32, detection_boxes [B, K, 4], detection_scores [B, K],
+                       detection_classes [B, K] int32)
+`;
+
+export function outputsOption(values: { outputs?: string }): { outputs?: OutputFormat } {
+  if (values.outputs === undefined) return {};
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(values.outputs)) {
+    throw new YhcError('USAGE', `--outputs must be ${OUTPUT_FORMATS.join(' or ')}, got ${JSON.stringify(values.outputs)}`);
+  }
+  return { outputs: values.outputs as OutputFormat };
 }
 
 /** `--conf T` (yhc compile and check): a score threshold on the decoder's detections. */

@@ -5,7 +5,17 @@ import { YhcError, q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
+import {
+  CONF_HELP,
+  CONF_OPTIONS,
+  DECODE_HELP,
+  DECODE_OPTIONS,
+  OUTPUTS_HELP,
+  OUTPUTS_OPTIONS,
+  confOption,
+  decodeOptions,
+  outputsOption,
+} from '../decode_flags.js';
 
 /**
  * One line per output, led by what its verdict rests on: for detections, the rows matched and
@@ -43,6 +53,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
+  ...OUTPUTS_OPTIONS,
 } as const;
 
 export const checkCommand: Command = {
@@ -64,7 +75,7 @@ Options:
   --batch N            value of a symbolic batch dimension (default 1)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --json               print one JSON document on stdout
@@ -89,6 +100,7 @@ ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...decode,
       ...conf,
+      ...outputsOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

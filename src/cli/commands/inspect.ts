@@ -7,7 +7,17 @@ import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
-import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
+import {
+  CONF_HELP,
+  CONF_OPTIONS,
+  DECODE_HELP,
+  DECODE_OPTIONS,
+  OUTPUTS_HELP,
+  OUTPUTS_OPTIONS,
+  confOption,
+  decodeOptions,
+  outputsOption,
+} from '../decode_flags.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -136,6 +146,7 @@ const OPTIONS = {
   precision: { type: 'string' },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
+  ...OUTPUTS_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -161,7 +172,7 @@ Models only:
                        the totals against the one-kernel-per-op plan
   --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
                        it is compared with stays fp32)
-${DECODE_HELP}${CONF_HELP}${PASS_HELP}`,
+${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${PASS_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
@@ -179,6 +190,7 @@ ${DECODE_HELP}${CONF_HELP}${PASS_HELP}`,
       ...(batch !== undefined ? { batch } : {}),
       ...decodeOptions(values),
       ...confOption(values),
+      ...outputsOption(values),
       ...passOptions(values, io),
       ...(values.cost ? { cost: true } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
