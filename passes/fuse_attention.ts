@@ -60,14 +60,14 @@ function scoresOf(s: Value): { matmul: Node; scaleNode: Node | null; scale: numb
 }
 
 /** Match from a Softmax. Null when it does not end q·kᵀ scores; a reason when the rest differs. */
-function matchAttention(sm: Node, uses: Uses, opset: number): AttentionMatch | string | null {
+function matchAttention(sm: Node, uses: Uses): AttentionMatch | string | null {
   const found = scoresOf(sm.input(0));
   if (found === null || typeof found === 'string') return found;
   const { matmul: mm1, scaleNode, scale } = found;
   const scores = sm.input(0);
   const rank = scores.shape.length;
   if (rank !== 4) return `the scores have shape [${scores.shape.join(',')}], not [N, heads, tokens, tokens]`;
-  const axis = attrInt(sm, 'axis', opset >= 13 ? -1 : 1);
+  const axis = attrInt(sm, 'axis', -1); // opset 13+ (what yhc imports): one axis, the last by default
   if (axis !== -1 && axis !== rank - 1) return `${describeNode(sm)} is not over the last axis (axis ${axis})`;
 
   const tq = producer(mm1.inputs[0]);
@@ -167,7 +167,7 @@ function fuseAttentions(graph: Graph, log: PassLog): void {
   const gone = new Set<Node>();
   for (const node of [...graph.nodes]) {
     if (!isOnnxOp(node, 'Softmax') || gone.has(node)) continue;
-    const found = matchAttention(node, uses, graph.opset(''));
+    const found = matchAttention(node, uses);
     if (found === null) continue;
     if (typeof found === 'string') {
       log.note(`attention at ${describeNode(node)} left alone: ${found}`);
