@@ -13,7 +13,7 @@ import { Tensor } from '../src/tensor.js';
  * launchers and weights.bin follow from the dtypes alone:
  *
  *   - an activation is stored in half when its producer and every reader are kernels that store
- *     half (the convs, DwPw, SimAM) — or, for the decoder, when ALL of YoloDecode's level inputs
+ *     half (the convs, DwPw, SimAM, Attention) — or, for the decoder, when ALL of YoloDecode's level inputs
  *     can be (its level table has one element type) — and it is neither a graph input nor a
  *     graph output: the engine's inputs and outputs stay float32;
  *   - those nodes' conv weights and biases become float16 constants (rounded to nearest even).
@@ -39,7 +39,7 @@ const isConv = (n: Node) => n.opType === 'Conv' && (n.domain === YHC_DOMAIN || n
 
 /** The input slot a half-storing node reads its activation from, or -1 if it stores no half. */
 function activationSlot(n: Node): number {
-  if (isConv(n) || isYhcOp(n, 'SimAM')) return 0;
+  if (isConv(n) || isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return 0;
   if (isYhcOp(n, 'DwPw')) return DW.x;
   return -1;
 }

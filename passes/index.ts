@@ -1,6 +1,7 @@
 import { canonicalize } from './canonicalize.js';
 import { foldBatchnorm } from './fold_batchnorm.js';
 import { foldRepconv } from './fold_repconv.js';
+import { fuseAttention } from './fuse_attention.js';
 import { fuseGroupnorm } from './fuse_groupnorm.js';
 import { groupDwPw } from './group_dw_pw.js';
 import { inlineSimam } from './inline_simam.js';
@@ -21,6 +22,7 @@ export const PASSES: readonly Pass[] = [
   fuseGroupnorm,
   inlineSimam,
   canonicalize,
+  fuseAttention,
   groupDwPw,
   recognizeDecoder,
   canonicalize,

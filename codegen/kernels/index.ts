@@ -5,6 +5,7 @@ import { dwpwKernels } from './dwpw.js';
 import { BINARY_OPS, UNARY_OPS, binaryKernel, unaryKernel, whereKernel } from './elementwise.js';
 import { gatherElementsKernel, gatherKernel, gatherNdKernel } from './gather.js';
 import { affineKernel } from './affine.js';
+import { attentionKernel } from './attention.js';
 import { batchNormKernel } from './batch_norm.js';
 import { groupNormKernel, yhcGroupNormKernel } from './group_norm.js';
 import { matmulKernel } from './matmul.js';
@@ -51,6 +52,7 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['GroupNorm', yhcGroupNormKernel],
   ['SimAM', simamKernel],
   ['DwPw', dwpwKernels],
+  ['Attention', attentionKernel],
   ['YoloDecode', yoloDecodeKernels],
   ['YoloNms', yoloNmsKernels],
 ]);

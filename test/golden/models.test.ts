@@ -8,7 +8,7 @@ import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../helpers/g
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
 /**
- * A whole YOLO model — backbone (SCDown, C2f, C2fCIB, SPPF's MaxPools, PSA attention's MatMuls),
+ * A whole YOLO model — backbone (SCDown, C2f, C2fCIB, SPPF's MaxPools, PSA attention in one kernel),
  * neck (nearest x2 Resizes), v10 head and its NMS-free postprocess — compiled for the host target
  * and checked against onnxruntime on the recorded input and on a seeded random one (fp32, the
  * 1e-4 rule), and against the recorded onnxruntime output.
@@ -33,11 +33,19 @@ beforeAll(async () => {
 describe(`${NAME} (fp32, host emulation)`, () => {
   it('lowers every op, with the decoder recognized as ai.yhc.YoloDecode', () => {
     const ops = manifest.kernels.flatMap((k) => k.nodes.map((n) => n.opType));
-    for (const op of ['MaxPool', 'Resize', 'MatMul', 'YoloDecode'])
+    for (const op of ['MaxPool', 'Resize', 'Attention', 'YoloDecode'])
       expect(
         ops.some((o) => o.endsWith(op)),
         op,
       ).toBe(true);
+  });
+
+  it('runs PSA attention (both MatMuls, the softmax, the positional conv) as one kernel', () => {
+    const attention = manifest.kernels.filter((k) => k.template === 'attention.cuh');
+    expect(attention).toHaveLength(1);
+    const replaced = attention[0]!.nodes.flatMap((n) => n.replaces.map((r) => r.opType)).sort();
+    expect(replaced).toEqual(['Add', 'Conv', 'MatMul', 'MatMul', 'Mul', 'Reshape', 'Reshape', 'Reshape', 'Softmax', 'Split', 'Transpose', 'Transpose']);
+    expect(manifest.kernels.some((k) => ['matmul.cuh', 'softmax.cuh'].includes(k.template))).toBe(false);
   });
 
   it('matches onnxruntime on the recorded input', async () => {
