@@ -28,6 +28,8 @@ export interface CheckOptions {
   readonly precision?: Precision;
   /** `--conf T`: the engine thresholds its detections; the reference's are thresholded the same way here. */
   readonly conf?: number;
+  /** Passes not to run (`--skip-pass`): e.g. the decoder as generic kernels. */
+  readonly skipPasses?: readonly string[];
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
@@ -84,6 +86,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
+      ...(options.skipPasses ? { skipPasses: options.skipPasses } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

@@ -5,6 +5,7 @@ import { YhcError, q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
+import { skipPassOption } from '../pass_flags.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
 
 /**
@@ -41,6 +42,7 @@ const OPTIONS = {
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'skip-pass': { type: 'string', multiple: true },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
 } as const;
@@ -67,6 +69,7 @@ Options:
 ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
+  --skip-pass PASS     compile without graph pass PASS (repeatable), e.g. recognize-decoder
   --json               print one JSON document on stdout
   --quiet              no progress output (the report still prints)
 `,
@@ -89,6 +92,7 @@ ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...decode,
       ...conf,
+      ...skipPassOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),
