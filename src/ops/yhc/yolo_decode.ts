@@ -51,7 +51,7 @@ import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '
 
 export const YOLO_DECODE_OUTPUTS = ['detections', 'preds'] as const;
 export type YoloDecodeOutput = (typeof YOLO_DECODE_OUTPUTS)[number];
-export const YOLO_DECODE_BOXES = ['xyxy', 'xywh'] as const;
+const YOLO_DECODE_BOXES = ['xyxy', 'xywh'] as const;
 export type YoloDecodeBoxes = (typeof YOLO_DECODE_BOXES)[number];
 
 /** What the decoder writes (attribute `output`, default detections). */
@@ -64,7 +64,7 @@ export function yoloDecodeOutput(node: Node): YoloDecodeOutput {
 }
 
 /** The box format (attribute `boxes`, default xyxy). */
-export function yoloDecodeBoxes(node: Node): YoloDecodeBoxes {
+function yoloDecodeBoxes(node: Node): YoloDecodeBoxes {
   const boxes = attrString(node, 'boxes', 'xyxy');
   if (!(YOLO_DECODE_BOXES as readonly string[]).includes(boxes)) {
     throw attributeError(node, `boxes ${JSON.stringify(boxes)} is not one of ${YOLO_DECODE_BOXES.join(', ')}`);
