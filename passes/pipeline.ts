@@ -18,6 +18,8 @@ export interface PassReport {
   readonly milliseconds: number;
   /** With verification: every output of the graph after the pass against before it. */
   readonly verify?: readonly OutputCheck[];
+  /** Not run (`--skip-pass`). */
+  readonly skipped?: true;
 }
 
 export interface PipelineReport {
@@ -35,6 +37,8 @@ export interface OptimizeOptions {
   /** Pass names after which to hand the IR text to `onPrint` ('all' for every pass). */
   readonly printAfter?: readonly string[] | 'all';
   readonly onPrint?: (pass: string, ir: string) => void;
+  /** Pass names not to run (`--skip-pass`); each is reported as skipped. */
+  readonly skip?: readonly string[];
 }
 
 /**
@@ -50,6 +54,10 @@ export function runPipeline(graph: Graph, passes: readonly Pass[], options: Opti
   for (const name of printAfter) {
     if (!known.has(name)) throw new YhcError('USAGE', `--print-after ${JSON.stringify(name)}: no such pass; the passes are ${[...known].join(', ')}`);
   }
+  for (const name of options.skip ?? []) {
+    if (!known.has(name)) throw new YhcError('USAGE', `--skip-pass ${JSON.stringify(name)}: no such pass; the passes are ${[...known].join(', ')}`);
+  }
+  const skip = new Set(options.skip ?? []);
   const seed = options.seed ?? 0;
   const inputs = options.verify ? seededGraphInputs(graph, seed) : null;
   let previous: Record<string, Tensor> | null = inputs ? evaluate(graph, inputs) : null;
@@ -57,6 +65,10 @@ export function runPipeline(graph: Graph, passes: readonly Pass[], options: Opti
   const reports: PassReport[] = [];
   for (const pass of passes) {
     const nodesBefore = graph.nodes.length;
+    if (skip.has(pass.name)) {
+      reports.push({ name: pass.name, rule: pass.rule, fired: {}, notes: [], nodesBefore, nodesAfter: nodesBefore, milliseconds: 0, skipped: true });
+      continue;
+    }
     const names = graph.outputs.map((v) => v.name);
     const log = new PassLog();
     const t0 = performance.now();

@@ -4,19 +4,22 @@ import { Uses, removeNodes, isOnnxOp, isYhcOp } from '../src/ir/rewrite.js';
 import { runGraph } from '../src/interp/interpreter.js';
 import { movesDataOnly } from '../src/ops/index.js';
 import { softmaxLayout } from '../src/ops/softmax.js';
-import { YoloDecode, yoloDecodeOutput } from '../src/ops/yhc/yolo_decode.js';
+import { YoloDecode, yoloDecodeLayout, yoloDecodeOutput, type YoloDecodeBoxes } from '../src/ops/yhc/yolo_decode.js';
 import { isYhcError, q } from '../src/errors.js';
 import type { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 import { seededGraphInputs } from './verify.js';
 
 /**
- * The YOLOv10 NMS-free decoder as torch exports it becomes one ai.yhc.YoloDecode:
+ * A YOLO head's decoder as torch exports it becomes one ai.yhc.YoloDecode:
  *
  *   DFL       Reshape·Transpose·Softmax(bins)·Conv(arange)        → distances per side
+ *             (reg_max 1, YOLO26: none, the box maps are the distances)
  *   dist2bbox Slice·(anchors − lt, anchors + rb)·Concat·Mul(stride) → xyxy boxes
+ *             or ((x1y1 + x2y2) / 2, x2y2 − x1y1)                  → xywh boxes (YOLOv8 / YOLO11)
  *   scores    Sigmoid(class logits)
  *   top-k     Transpose·Split·ReduceMax·TopK·GatherElements·Flatten·TopK·Mod·Div·Gather·Concat
+ *             (YOLOv10; YOLO26 gathers the winners' anchors from the first TopK's indices)
  *   => YoloDecode(box_0, cls_0, box_1, cls_1, …)
  *
  * in both layouts the exporters write (box and class maps concatenated per level and split
@@ -24,14 +27,17 @@ import { seededGraphInputs } from './verify.js';
  *
  * Recognition is structural, then numeric:
  *  1. from a DFL Softmax (read by a 1×1 conv with constant [1, bins, 1, 1] weights) and from
- *     the score Sigmoid, walk upstream through data movement to the per-level sources;
+ *     the score Sigmoid, walk upstream through data movement to the per-level sources; without
+ *     a DFL (reg_max 1), from a score Sigmoid that reaches the output through no conv, and
+ *     from the anchor arithmetic (an Add or Sub of a [.., 2, A] constant) to the box maps;
  *  2. the region is every node between those sources and the graph output; none of its values
  *     may be read outside it;
  *  3. the attributes come from the sources' shapes and the region's constants: the anchor
  *     constants must be the grid cell centres (offset 0.5), the per-anchor stride constant
  *     one value per level;
  *  4. the region (interpreted) and YoloDecode's semantics must agree on seeded random sources,
- *     so a look-alike that computes something else (xywh boxes, no sigmoid, …) stays as it is.
+ *     with xyxy boxes or else with xywh boxes, so a look-alike that computes something else
+ *     (other box arithmetic, no sigmoid, …) stays as it is.
  */
 
 const CELL_OFFSET = 0.5;
@@ -117,10 +123,12 @@ interface Region {
   readonly nodes: Set<Node>;
   /** Per level in anchor order: the box map and the class map. */
   readonly levels: readonly { box: Value; cls: Value }[];
+  /** DFL bins; 1: no DFL. */
+  readonly regMax: number;
 }
 
-/** Steps 1 and 2: the sources, the region between them and the output, and its closure. */
-function findRegion(graph: Graph, softmax: Node, uses: Uses): Region {
+/** Steps 1 and 2 from a DFL Softmax: the sources, the region between them and the output, and its closure. */
+function dflRegion(graph: Graph, softmax: Node, uses: Uses): Region {
   const out = decoderOutput(graph, softmax, uses);
   const boxSide = sourcesAbove(softmax.input(0));
   let cone = coneAbove(out, new Set(boxSide));
@@ -142,16 +150,64 @@ function findRegion(graph: Graph, softmax: Node, uses: Uses): Region {
     scoreSide = boxSide; // concatenated layout: both walks meet the same maps
   }
   if (!graph.nodes.some((n) => cone.nodes.has(n) && isOnnxOp(n, 'Sigmoid'))) leave('it has no score Sigmoid');
+  const regMax = binsOf(softmax, graph.opset(softmax.domain));
+  requireClosed(out, cone.nodes, uses);
+  return { out, nodes: cone.nodes, levels: pairLevels(boxSide, scoreSide, 4 * regMax), regMax };
+}
 
-  for (const n of cone.nodes) {
+/** Ops a score Sigmoid never crosses on its way to the decoder's output. */
+const LAYERS = new Set(['Conv', 'DwPw', 'ConvTranspose', 'MatMul', 'Gemm']);
+
+/** A score Sigmoid's output reaches a graph output (or an appended YoloNms) through no conv. */
+function reachesOutputPastNoLayer(graph: Graph, sigmoid: Node, uses: Uses): boolean {
+  const targets = new Set([...graph.outputs, ...graph.nodes.filter((n) => isYhcOp(n, 'YoloNms')).map((n) => n.input(0))]);
+  const seen = new Set<Node>([sigmoid]);
+  const stack = [sigmoid];
+  while (stack.length > 0) {
+    for (const v of stack.pop()!.outputs) {
+      if (targets.has(v)) return true;
+      for (const r of uses.of(v)) if (!seen.has(r) && !LAYERS.has(r.opType) && !isYhcOp(r, 'YoloNms')) (seen.add(r), stack.push(r));
+    }
+  }
+  return false;
+}
+
+/** dist2bbox's anchor arithmetic: an Add or Sub of a [.., 2, A] constant (the anchor points) and a computed value. */
+function isAnchorArithmetic(n: Node): boolean {
+  if (!isOnnxOp(n, 'Sub') && !isOnnxOp(n, 'Add')) return false;
+  const points = n.inputs.find((v) => v?.constant);
+  return !!points && points.shape.length >= 2 && points.shape[points.shape.length - 2] === 2 && n.inputs.some((v) => v && !v.constant);
+}
+
+/**
+ * Steps 1 and 2 from a score Sigmoid of a decoder without DFL (reg_max 1): the box maps are what
+ * the anchor arithmetic's distances are moved from. null: not a decoder (no anchor arithmetic
+ * between the Sigmoid and the output, or a DFL, whose Softmax is the entry).
+ */
+function noDflRegion(graph: Graph, sigmoid: Node, uses: Uses): Region | null {
+  if (!reachesOutputPastNoLayer(graph, sigmoid, uses)) return null;
+  const out = decoderOutput(graph, sigmoid, uses);
+  const scoreSide = sourcesAbove(sigmoid.input(0));
+  const wide = coneAbove(out, new Set(scoreSide));
+  const arithmetic = [...wide.nodes].filter(isAnchorArithmetic);
+  if (arithmetic.length === 0 || [...wide.nodes].some((n) => isOnnxOp(n, 'Softmax'))) return null;
+  const boxSide = [...new Set(arithmetic.flatMap((n) => n.inputs.filter((v): v is Value => !!v && !v.constant).flatMap((v) => sourcesAbove(v))))];
+  const cone = coneAbove(out, new Set([...boxSide, ...scoreSide]));
+  if (cone.open.length > 0) leave(`it also reads ${q(cone.open[0]!.name)}, which reaches it through neither the anchor arithmetic nor the score Sigmoid`);
+  requireClosed(out, cone.nodes, uses);
+  return { out, nodes: cone.nodes, levels: pairLevels(boxSide, scoreSide, 4), regMax: 1 };
+}
+
+/** Step 2's closure: none of the region's values but its output may be read outside it. */
+function requireClosed(out: Value, nodes: Set<Node>, uses: Uses): void {
+  for (const n of nodes) {
     for (const v of n.outputs) {
       if (v === out) continue;
       if (uses.isGraphOutput(v)) leave(`its intermediate ${q(v.name)} is also a graph output`);
-      const outside = uses.of(v).find((r) => !cone.nodes.has(r));
+      const outside = uses.of(v).find((r) => !nodes.has(r));
       if (outside) leave(`its intermediate ${q(v.name)} is also read by ${describeNode(outside)}`);
     }
   }
-  return { out, nodes: cone.nodes, levels: pairLevels(boxSide, scoreSide, 4 * binsOf(softmax, graph.opset(softmax.domain))) };
 }
 
 /**
@@ -191,8 +247,8 @@ function constantsOf(region: Region, op: string, size: number): Value[] {
 }
 
 /** Step 3: the op's attributes, from the maps' shapes and the region's constants. */
-function decodeAttributes(region: Region, regMax: number): Attrs {
-  const { levels, out } = region;
+function decodeAttributes(region: Region): Attrs {
+  const { levels, out, regMax } = region;
   const boxChannels = 4 * regMax;
   const nc = levels[0]!.cls.shape[1]!;
   for (const { box, cls } of levels) {
@@ -280,20 +336,23 @@ function regionGraph(graph: Graph, region: Region, sources: readonly Value[]): G
   return sub;
 }
 
-/** Step 4: null when the region and the op agree on seeded random sources, else why not. */
-function disagreement(graph: Graph, region: Region, decode: Node): string | null {
-  const sources = decode.inputs as Value[];
+/** The region interpreted on seeded random sources: its inputs and its output, or why it could not run. */
+function regionReference(graph: Graph, region: Region, sources: readonly Value[]): { inputs: Tensor[]; expected: Tensor } | string {
   const sub = regionGraph(graph, region, sources);
-  const inputs = seededGraphInputs(sub, CHECK_SEED);
-  let expected: Tensor;
+  const feeds = seededGraphInputs(sub, CHECK_SEED);
+  try {
+    return { inputs: sub.inputs.map((v) => feeds[v.name]!), expected: runGraph(sub, feeds)['decoded']! };
+  } catch (e) {
+    return `it could not be evaluated: ${(e as Error).message}`;
+  }
+}
+
+/** Step 4: null when the region and the op agree on the region's random sources, else why not. */
+function disagreement(decode: Node, reference: { inputs: Tensor[]; expected: Tensor }): string | null {
+  const { expected } = reference;
   let got: Tensor;
   try {
-    expected = runGraph(sub, inputs)['decoded']!;
-    got = YoloDecode.evaluate(
-      decode,
-      sub.inputs.map((v) => inputs[v.name]!),
-      1,
-    )[0]!;
+    got = YoloDecode.evaluate(decode, reference.inputs, 1)[0]!;
   } catch (e) {
     return `it could not be evaluated: ${(e as Error).message}`;
   }
@@ -315,9 +374,11 @@ function disagreement(graph: Graph, region: Region, decode: Node): string | null
   return null;
 }
 
-function recognize(graph: Graph, softmax: Node, uses: Uses): Node {
-  const region = findRegion(graph, softmax, uses);
-  const attrs = decodeAttributes(region, binsOf(softmax, graph.opset(softmax.domain)));
+/** Box formats tried in order; xyxy is the op's default and is not written. */
+const BOX_FORMATS: readonly YoloDecodeBoxes[] = ['xyxy', 'xywh'];
+
+function recognize(graph: Graph, region: Region): Node {
+  const attrs = decodeAttributes(region);
   const producer = region.out.producer!;
   const sources = region.levels.flatMap(({ box, cls }) => [box, cls]);
   const decode = graph.newNode('YoloDecode', YHC_DOMAIN, producer.name, attrs, sources, [...region.nodes]);
@@ -330,33 +391,68 @@ function recognize(graph: Graph, softmax: Node, uses: Uses): Node {
     leave(`YoloDecode rejects what was read from it: ${e.message}`);
   }
   if (shape.join(',') !== region.out.shape.join(',')) leave(`YoloDecode would compute [${shape.join(',')}], not [${region.out.shape.join(',')}]`);
-  const why = disagreement(graph, region, decode);
-  if (why) leave(why);
-  // The op produces the old output Value itself: graph output names are the engine's contract.
-  removeNodes(graph, region.nodes);
-  graph.appendNode(decode, [region.out]);
-  return decode;
+  const reference = regionReference(graph, region, sources);
+  if (typeof reference === 'string') leave(reference);
+  const reasons: string[] = [];
+  for (const boxes of BOX_FORMATS) {
+    if (boxes !== 'xyxy') attrs.set('boxes', { type: 'string', value: boxes });
+    const why = disagreement(decode, reference as Exclude<typeof reference, string>);
+    if (!why) {
+      // The op produces the old output Value itself: graph output names are the engine's contract.
+      removeNodes(graph, region.nodes);
+      graph.appendNode(decode, [region.out]);
+      return decode;
+    }
+    reasons.push(`as ${boxes}: ${why}`);
+  }
+  return leave(reasons.join('; '));
+}
+
+/** The report line of a recognized decoder: the family its form belongs to and what was folded. */
+function firedLine(decode: Node): string {
+  const l = yoloDecodeLayout(decode);
+  const family = l.regMax === 1 ? 'YOLO26' : l.boxes === 'xywh' ? 'YOLOv8/YOLO11' : 'YOLOv10';
+  const parts = [
+    l.regMax === 1 ? 'no DFL' : 'DFL',
+    l.boxes === 'xywh' ? 'dist2bbox xywh' : 'dist2bbox',
+    'sigmoid',
+    ...(l.output === 'detections' ? ['two-stage top-k'] : []),
+  ];
+  return `${family} decoder (${parts.join(', ')}) → ai.yhc.YoloDecode`;
+}
+
+/** Try to fold the region found from `entry`; a near-miss is a note. */
+function attempt(graph: Graph, log: PassLog, entry: Node, find: () => Region | null): boolean {
+  try {
+    const region = find();
+    if (!region) return false;
+    const decode = recognize(graph, region);
+    graph.toposort();
+    log.count(firedLine(decode));
+    return true;
+  } catch (e) {
+    if (!(e instanceof LeftAlone)) throw e;
+    log.note(`decoder at ${describeNode(entry)} left alone: ${e.message}`);
+    return false;
+  }
 }
 
 function recognizeDecoders(graph: Graph, log: PassLog): void {
   let uses = new Uses(graph);
+  // Heads with a DFL, from its Softmax; then heads without (reg_max 1), from their score Sigmoid.
   for (const softmax of [...graph.nodes]) {
     if (!graph.nodes.includes(softmax) || !isDflSoftmax(softmax, uses, graph.opset(softmax.domain))) continue;
-    try {
-      const decode = recognize(graph, softmax, uses);
-      graph.toposort();
-      uses = new Uses(graph);
-      log.count(`YOLOv10 decoder (DFL, dist2bbox, sigmoid${yoloDecodeOutput(decode) === 'detections' ? ', two-stage top-k' : ''}) → ai.yhc.YoloDecode`);
-    } catch (e) {
-      if (!(e instanceof LeftAlone)) throw e;
-      log.note(`decoder at ${describeNode(softmax)} left alone: ${e.message}`);
-    }
+    if (attempt(graph, log, softmax, () => dflRegion(graph, softmax, uses))) uses = new Uses(graph);
+  }
+  for (const sigmoid of [...graph.nodes]) {
+    if (!graph.nodes.includes(sigmoid) || !isOnnxOp(sigmoid, 'Sigmoid')) continue;
+    if (attempt(graph, log, sigmoid, () => noDflRegion(graph, sigmoid, uses))) uses = new Uses(graph);
   }
 }
 
 export const recognizeDecoder: Pass = {
   name: 'recognize-decoder',
-  rule: '[v10postprocess](concat((anchors -/+ dfl(box)) * strides, sigmoid(cls))) => yolo_decode(box_0, cls_0, box_1, cls_1, ...)',
+  rule: '[v10postprocess](concat(xyxy|xywh(anchors -/+ dfl?(box)) * strides, sigmoid(cls))) => yolo_decode(box_0, cls_0, box_1, cls_1, ...)',
   run(graph, log) {
     recognizeDecoders(graph, log);
   },

@@ -47,6 +47,8 @@ export interface CompileOptions {
   readonly horizontalFusion?: boolean;
   /** false: no graph passes (one kernel per ONNX op). */
   readonly passes?: boolean;
+  /** Passes of the pipeline not to run (`--skip-pass`), e.g. recognize-decoder. */
+  readonly skipPasses?: readonly string[];
   /** Translation-validate every pass on seeded random inputs (`--verify`). */
   readonly verify?: boolean;
   /** IR text after these passes goes to onPrint (`--print-after`). */
@@ -124,7 +126,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
  */
 export function optimizeGraph(
   graph: Graph,
-  options: Pick<CompileOptions, 'passes' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx'>,
+  options: Pick<CompileOptions, 'passes' | 'skipPasses' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx'>,
   progress: (e: CompileProgress) => void = () => {},
 ): PipelineReport | null {
   let report: PipelineReport | null = null;
@@ -133,6 +135,7 @@ export function optimizeGraph(
     report = runPipeline(graph, PASSES, {
       ...(options.verify ? { verify: true } : {}),
       ...(options.printAfter ? { printAfter: options.printAfter } : {}),
+      ...(options.skipPasses ? { skip: options.skipPasses } : {}),
       ...(options.onPrint ? { onPrint: options.onPrint } : {}),
     });
   }

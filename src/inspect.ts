@@ -60,6 +60,8 @@ export interface InspectOptions {
   readonly decode?: DecodeOptions;
   /** Run the pass pipeline (default true). */
   readonly passes?: boolean;
+  /** Passes not to run (`--skip-pass`). */
+  readonly skipPasses?: readonly string[];
   readonly verify?: boolean;
   readonly printAfter?: readonly string[] | 'all';
   readonly onPrint?: (pass: string, ir: string) => void;

@@ -14,6 +14,7 @@ import { REDUCE_OPS, reduceKernel } from './reduce.js';
 import { resizeKernel } from './resize.js';
 import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
+import { argExtremeKernel, clipKernel } from './postprocess_ops.js';
 import { simamKernel } from './simam.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
@@ -40,6 +41,9 @@ const ONNX_GENERATORS = new Map<string, KernelGenerator>([
   ['GatherElements', gatherElementsKernel],
   ['GatherND', gatherNdKernel],
   ['TopK', topkKernel],
+  ['ArgMax', argExtremeKernel],
+  ['ArgMin', argExtremeKernel],
+  ['Clip', clipKernel],
   ['MaxPool', maxPoolKernel],
   ['Resize', resizeKernel],
   ['MatMul', matmulKernel],

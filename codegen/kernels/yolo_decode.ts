@@ -1,5 +1,5 @@
 import { describeNode, type Node, type Value } from '../../src/ir/graph.js';
-import { yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
+import { yoloAnchorFlops, yoloDecodeLayout, type YoloDecodeLayout } from '../../src/ops/yhc/yolo_decode.js';
 import { floatLiteral, intLiteral } from '../c_text.js';
 import {
   boolParam,
@@ -20,12 +20,14 @@ import { selectFlops, selectLaunch, selectScratch } from './topk_select.js';
 
 /**
  * ai.yhc.YoloDecode → three kernels (yolo_decode.cuh):
- *   yolo_decode_anchors      per (image, anchor): DFL, xyxy box · stride, the best sigmoid score
+ *   yolo_decode_anchors      per (image, anchor): DFL (none with reg_max 1), xyxy or xywh box ·
+ *                            stride, the best sigmoid score
  *   yolo_select_anchors      per image, one block: the max_det best anchors (topk_select.cuh:
  *                            radix select, ties to the lower index, then sorted)
  *   yolo_select_detections   per image, one block: the max_det best of their max_det × nc class
  *                            scores (from the logits), written as rows x1, y1, x2, y2, score, class
- * Output 'preds' needs only the first, writing [B, 4 + nc, A].
+ * Output 'preds' needs only the first, writing [B, 4 + nc, A]: the raw YOLOv8 / YOLO11 output
+ * (boxes xywh) in one launch.
  */
 
 /** The level table `yhc::YoloLevels<L, T>`, initialized from the launcher's tensor parameters. */
@@ -51,14 +53,20 @@ function anchorsSpec(node: Node, l: YoloDecodeLayout, out: { boxes: Value; best?
     family: 'yolodecode',
     template: 'yolo_decode.cuh',
     kernel: 'yhc::yolo_decode_anchors',
-    params: [...levelParams(node, l), intParam('reg_max', l.regMax), floatParam('grid_cell_offset', l.cellOffset), boolParam('preds_layout', preds)],
+    params: [
+      ...levelParams(node, l),
+      intParam('reg_max', l.regMax),
+      floatParam('grid_cell_offset', l.cellOffset),
+      boolParam('preds_layout', preds),
+      boolParam('xywh', l.boxes === 'xywh'),
+    ],
     tensors: [...levelInputs(node, l), write('boxes', out.boxes), ...(out.best ? [write('best', out.best)] : [])],
     locals: [levelTable(node, l)],
     callArgs: ['levels', 'boxes', preds ? 'nullptr' : 'best'],
     ...imageMajorThreads(l.batch, l.anchors),
     nodes: [node],
-    // Per anchor: DFL ≈ 9 per bin and side (the exponentials twice), 8 for the box, ≈5 per class.
-    flops: l.batch * l.anchors * (4 * l.regMax * 9 + 8 + 5 * l.nc),
+    // Per anchor: DFL ≈ 9 per bin and side (the exponentials twice), the box, ≈5 per class.
+    flops: l.batch * l.anchors * yoloAnchorFlops(l),
     halfStorage: true,
   };
 }

@@ -32,6 +32,8 @@ export interface CheckOptions {
   readonly conf?: number;
   /** `--outputs efficientnms`: the engine's four outputs are put back into detections to compare. */
   readonly outputs?: OutputFormat;
+  /** Passes not to run (`--skip-pass`): e.g. the decoder as generic kernels. */
+  readonly skipPasses?: readonly string[];
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
@@ -89,6 +91,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
       ...(options.outputs ? { outputs: options.outputs } : {}),
+      ...(options.skipPasses ? { skipPasses: options.skipPasses } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

@@ -1,5 +1,6 @@
 // yolo_decode.cuh — ai.yhc.YoloDecode, the YOLOv10 NMS-free decoder, in three kernels:
-//   yolo_decode_anchors     one thread per (image, anchor): DFL distances, xyxy box · stride and
+//   yolo_decode_anchors     one thread per (image, anchor): DFL distances (reg_max 1: the box
+//                           channels themselves), xyxy or xywh box · stride and
 //                           the best sigmoid class score (the [B, A, nc] scores are not written)
 //   yolo_select_anchors     one block per image: the max_det anchors with the best scores, in
 //                           ONNX TopK order (topk_select.cuh: radix select, then a sort)
@@ -53,8 +54,9 @@ template <int LEVELS, class T> __device__ __forceinline__ AnchorSite<T> locate_a
   return site;
 }
 
-// P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout, using Input (the
+// P: batch, anchors, levels, nc, reg_max, grid_cell_offset, preds_layout, xywh, using Input (the
 //    element type of the level tensors)
+// xywh: boxes as centre and size ((x1y1 + x2y2) / 2, x2y2 - x1y1), the raw YOLOv8 / YOLO11 output.
 // preds_layout: write boxes and scores to `boxes` as [B, 4 + nc, A] (best unused);
 // otherwise boxes [B, A, 4] and best [B, A] (the best class score of each anchor).
 template <class P>
@@ -75,6 +77,10 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
 #pragma unroll
   for (int k = 0; k < 4; ++k) {
     const typename P::Input* bins = box + int64_t(k) * P::reg_max * plane;
+    if (P::reg_max == 1) {  // no DFL: the channel is the distance
+      distance[k] = to_float(bins[0]);
+      continue;
+    }
     float m = to_float(bins[0]);
     for (int j = 1; j < P::reg_max; ++j) {
       const float v = to_float(bins[j * plane]);
@@ -88,18 +94,31 @@ __global__ void yolo_decode_anchors(YoloLevels<P::levels, typename P::Input> lv,
   }
   const float ax = float(cell % width) + P::grid_cell_offset;
   const float ay = float(cell / width) + P::grid_cell_offset;
-  const float xyxy[4] = {(ax - distance[0]) * s, (ay - distance[1]) * s, (ax + distance[2]) * s, (ay + distance[3]) * s};
+  const float x1 = ax - distance[0], y1 = ay - distance[1], x2 = ax + distance[2], y2 = ay + distance[3];
+  // Rounded as the exported graph rounds: corners, then the sum, / 2 and the difference, then * stride.
+  float box_out[4];
+  if (P::xywh) {
+    box_out[0] = (x1 + x2) / 2.0f * s;
+    box_out[1] = (y1 + y2) / 2.0f * s;
+    box_out[2] = (x2 - x1) * s;
+    box_out[3] = (y2 - y1) * s;
+  } else {
+    box_out[0] = x1 * s;
+    box_out[1] = y1 * s;
+    box_out[2] = x2 * s;
+    box_out[3] = y2 * s;
+  }
 
   const typename P::Input* cls = level_cls + b * P::nc * plane + cell;
   if (P::preds_layout) {
     float* out = boxes + b * (4 + P::nc) * int64_t(P::anchors) + anchor;
 #pragma unroll
-    for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = xyxy[k];
+    for (int k = 0; k < 4; ++k) out[int64_t(k) * P::anchors] = box_out[k];
     for (int c = 0; c < P::nc; ++c) out[int64_t(4 + c) * P::anchors] = sigmoid(to_float(cls[c * plane]));
     return;
   }
 #pragma unroll
-  for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = xyxy[k];
+  for (int k = 0; k < 4; ++k) boxes[i * 4 + k] = box_out[k];
   float top = __uint_as_float(0x7fc00000u);  // NaN: no number seen yet
   for (int c = 0; c < P::nc; ++c) {
     const float v = sigmoid(to_float(cls[c * plane]));

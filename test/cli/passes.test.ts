@@ -50,6 +50,20 @@ describe('yhc pass flags', () => {
     expect(yhc('inspect', model, '--no-passes').stdout).not.toMatch(/^passes/m);
   });
 
+  it('skip_pass_runs_the_pipeline_without_the_pass_and_says_so', () => {
+    const r = yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognize-decoder');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/recognize-decoder +skipped \(--skip-pass\)/);
+    expect(r.stdout).not.toMatch(/ai\.yhc\.YoloDecode/);
+    expect(r.stdout).toMatch(/fold-repconv +3 parallel branches folded into one conv x3/);
+    const unknown = yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognise-decoder');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are canonicalize, .*recognize-decoder/);
+    expect(yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognize-decoder', '--no-passes').stderr).toMatch(
+      /--skip-pass takes effect only without --no-passes/,
+    );
+  });
+
   it('compile_verify_reports_the_error_of_every_pass', () => {
     const r = yhc('compile', fixture('tiny_head'), '-o', join(dir, 'verified'), '--no-build', '--verify');
     expect(r.status).toBe(0);

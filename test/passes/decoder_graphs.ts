@@ -4,9 +4,10 @@ import { int, ints } from '../helpers/attrs.js';
 import { f32 } from '../helpers/tensors.js';
 
 /**
- * Small YOLOv10 decoders written node by node the way torch exports them (ultralytics'
- * v10Detect: DFL, dist2bbox, sigmoid, v10postprocess), with the variants the negative tests
- * need. The same GraphBuilder gives the pass tests IR graphs (build()) and the op tests ONNX
+ * Small YOLO decoders written node by node the way torch exports them (ultralytics' v10Detect:
+ * DFL, dist2bbox, sigmoid, v10postprocess; the raw YOLOv8 / YOLO11 output with xywh boxes;
+ * YOLO26: reg_max 1, no DFL, and its own top-k arrangement), with the variants the negative
+ * tests need. The same GraphBuilder gives the pass tests IR graphs (build()) and the op tests ONNX
  * models for onnxruntime (spec()).
  */
 
@@ -24,8 +25,12 @@ export interface DecoderVariant {
   /** [H, W, stride] per level. */
   readonly levels?: readonly (readonly [number, number, number])[];
   readonly maxDet?: number;
-  /** Box format of the decoded boxes (the op decodes xyxy). */
+  /** Box format of the decoded boxes (xywh: the raw YOLOv8 / YOLO11 output). */
   readonly boxes?: 'xyxy' | 'xywh';
+  /** The xywh centre as (x1y1 + x2y2) · 0.5 instead of / 2 (the same numbers), or as x1y1 + x2y2 (wrong: not halved). */
+  readonly centre?: 'half' | 'unhalved';
+  /** The top-k as YOLOv10 exports it (default), or as YOLO26 does (the winners' anchors gathered from the first TopK's indices). */
+  readonly postprocess?: 'v10' | 'yolo26';
   /** Anchor centre within its cell (the op's grid has 0.5). */
   readonly cellOffset?: number;
   /** Scores through Sigmoid (default) or raw logits. */
@@ -94,18 +99,21 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
     );
   }
 
-  // DFL: softmax over the bins, then a 1×1 conv with weights 0..R-1.
-  const bins = b.op('Transpose', [b.op('Reshape', [box, shape([0, 4, R, A])])], { perm: ints([0, 2, 1, 3]) });
-  const expectation = b.op('Conv', [
-    b.op('Softmax', [bins], { axis: int(1) }),
-    b.constant(
-      f32(
-        [1, R, 1, 1],
-        Array.from({ length: R }, (_, i) => i),
+  // DFL: softmax over the bins, then a 1×1 conv with weights 0..R-1; none with reg_max 1 (YOLO26).
+  let distance = box;
+  if (R > 1) {
+    const bins = b.op('Transpose', [b.op('Reshape', [box, shape([0, 4, R, A])])], { perm: ints([0, 2, 1, 3]) });
+    const expectation = b.op('Conv', [
+      b.op('Softmax', [bins], { axis: int(1) }),
+      b.constant(
+        f32(
+          [1, R, 1, 1],
+          Array.from({ length: R }, (_, i) => i),
+        ),
       ),
-    ),
-  ]);
-  const distance = b.op('Reshape', [expectation, shape([0, 4, A])]);
+    ]);
+    distance = b.op('Reshape', [expectation, shape([0, 4, A])]);
+  }
 
   // dist2bbox with anchor centres and per-anchor strides.
   const offset = v.cellOffset ?? 0.5;
@@ -126,7 +134,7 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
   const decoded =
     (v.boxes ?? 'xyxy') === 'xyxy'
       ? b.op('Concat', [x1y1, x2y2], { axis: int(1) })
-      : b.op('Concat', [b.op('Div', [b.op('Add', [x1y1, x2y2]), b.constant(Tensor.scalar('float32', 2))]), b.op('Sub', [x2y2, x1y1])], { axis: int(1) });
+      : b.op('Concat', [centre(b, b.op('Add', [x1y1, x2y2]), v.centre), b.op('Sub', [x2y2, x1y1])], { axis: int(1) });
   const dbox = b.op('Mul', [decoded, b.constant(f32([1, A], strides))]);
   const scores = v.sigmoid === false ? cls : b.op('Sigmoid', [cls]);
   const preds = b.op('Concat', [dbox, scores], { axis: int(1) });
@@ -150,6 +158,10 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
   const ranked3 = b.op('Unsqueeze', [ranked, b.constant(i64([-1]))]);
   const gather = (data: string, index3: string, width: number) =>
     b.op('GatherElements', [data, b.op('Tile', [index3, b.constant(i64([1, 1, width]))])], { axis: int(1) });
+  if (v.postprocess === 'yolo26') {
+    writeYolo26TopK(b, { boxes, classes, ranked3, k, nc, gather });
+    return;
+  }
   const topBoxes = gather(boxes, ranked3, 4);
   const topScores = b.op('Flatten', [gather(classes, ranked3, nc)], { axis: int(1) });
   const [score, picked] = b.node('TopK', [topScores, k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 }) as [string, string];
@@ -160,4 +172,29 @@ export function writeDecoder(b: GraphBuilder, v: DecoderVariant = {}): void {
   const unsqueeze = (x: string) => b.op('Unsqueeze', [x, b.constant(i64([-1]))]);
   const rows = gather(topBoxes, unsqueeze(rank), 4);
   b.output(b.op('Concat', [rows, unsqueeze(score), b.op('Cast', [unsqueeze(label)], { to: int(1) })], { axis: int(-1) }));
+}
+
+/** The xywh centre from x1y1 + x2y2: / 2 as exported, · 0.5 (the same numbers), or left unhalved (a wrong head). */
+function centre(b: GraphBuilder, sum: string, how: DecoderVariant['centre']): string {
+  if (how === 'unhalved') return sum;
+  if (how === 'half') return b.op('Mul', [sum, b.constant(Tensor.scalar('float32', 0.5))]);
+  return b.op('Div', [sum, b.constant(Tensor.scalar('float32', 2))]);
+}
+
+/**
+ * YOLO26's top-k (ultralytics Detect.get_topk_index, then postprocess): the class scores of the
+ * first TopK's anchors, flattened, TopK again; the winners' anchors are gathered from the first
+ * TopK's indices (index // nc), and the boxes with them; labels are index % nc as float.
+ */
+function writeYolo26TopK(
+  b: GraphBuilder,
+  t: { boxes: string; classes: string; ranked3: string; k: string; nc: number; gather: (data: string, index3: string, width: number) => string },
+): void {
+  const flat = b.op('Flatten', [t.gather(t.classes, t.ranked3, t.nc)], { axis: int(1) });
+  const [score, picked] = b.node('TopK', [flat, t.k], { axis: int(-1), largest: int(1), sorted: int(1) }, { outputs: 2 }) as [string, string];
+  const ncConst = b.constant(i64([t.nc], []));
+  const unsqueeze = (x: string) => b.op('Unsqueeze', [x, b.constant(i64([-1]))]);
+  const anchor = b.op('GatherElements', [t.ranked3, unsqueeze(b.op('Div', [picked, ncConst]))], { axis: int(1) });
+  const label = b.op('Cast', [unsqueeze(b.op('Mod', [picked, ncConst], { fmod: int(0) }))], { to: int(1) });
+  b.output(b.op('Concat', [t.gather(t.boxes, anchor, 4), unsqueeze(score), label], { axis: int(-1) }));
 }

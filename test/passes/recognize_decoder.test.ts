@@ -35,6 +35,7 @@ function expectedDecode(v: DecoderVariant = {}): Graph {
     strides: floats(g.levels.map(([, , s]) => s)),
     grid_cell_offset: float(0.5),
     output: str(output),
+    ...(v.boxes === 'xywh' ? { boxes: str('xywh') } : {}),
     ...(output === 'detections' ? { max_det: int(g.maxDet) } : {}),
   };
   b.output(b.op('YoloDecode', inputs, attrs, { domain: 'ai.yhc' }));
@@ -92,9 +93,62 @@ describe('recognize-decoder', () => {
     expectRecognized({ layout: 'concat', nc: 16 });
   });
 
-  it('leaves_decoder_with_xywh_boxes', () => {
-    expectLeftAlone({ boxes: 'xywh' }, /computes other detections than YoloDecode/);
-    expectLeftAlone({ boxes: 'xywh', output: 'preds' }, /its boxes differ from YoloDecode's/);
+  it('folds_raw_yolov8_head_with_xywh_boxes_into_yolo_decode_preds', () => {
+    expectRecognized({ boxes: 'xywh', output: 'preds', layout: 'separate' });
+    expectRecognized({ boxes: 'xywh', output: 'preds', layout: 'concat', batch: 2 });
+    // The centre as · 0.5: other nodes, the same numbers.
+    expectRecognized({ boxes: 'xywh', output: 'preds', centre: 'half' });
+  });
+
+  it('folds_xywh_decoder_with_top_k', () => {
+    expectRecognized({ boxes: 'xywh' });
+  });
+
+  it('names_the_recognized_form_in_the_report', () => {
+    const line = (v: DecoderVariant) => Object.keys(apply(decoder(v)).passes[0]!.fired)[0];
+    expect(line({ output: 'preds' })).toBe('YOLOv10 decoder (DFL, dist2bbox, sigmoid) → ai.yhc.YoloDecode');
+    expect(line({ boxes: 'xywh', output: 'preds' })).toBe('YOLOv8/YOLO11 decoder (DFL, dist2bbox xywh, sigmoid) → ai.yhc.YoloDecode');
+    expect(line({ regMax: 1, postprocess: 'yolo26' })).toBe('YOLO26 decoder (no DFL, dist2bbox, sigmoid, two-stage top-k) → ai.yhc.YoloDecode');
+  });
+
+  it('leaves_xywh_head_whose_centre_is_not_halved', () => {
+    expectLeftAlone({ boxes: 'xywh', output: 'preds', centre: 'unhalved' }, /as xyxy: its boxes differ .*; as xywh: its boxes differ from YoloDecode's/);
+  });
+
+  it('folds_reg_max_1_decoder_without_dfl', () => {
+    expectRecognized({ regMax: 1, layout: 'separate' });
+    expectRecognized({ regMax: 1, layout: 'concat' });
+    expectRecognized({ regMax: 1, output: 'preds', layout: 'separate' });
+    // nc = 4 = 4·reg_max: the export order tells the maps apart.
+    expectRecognized({ regMax: 1, layout: 'concat', nc: 4 });
+  });
+
+  it('folds_yolo26_top_k_arrangement', () => {
+    expectRecognized({ regMax: 1, postprocess: 'yolo26' });
+    expectRecognized({ regMax: 1, postprocess: 'yolo26', layout: 'separate', batch: 2 });
+    expectRecognized({ postprocess: 'yolo26' }); // the same top-k after a DFL
+  });
+
+  it('leaves_reg_max_1_decoder_whose_anchors_are_not_grid_centres', () => {
+    expectLeftAlone({ regMax: 1, cellOffset: 0 }, /anchor constant .* is not the grid cell centres/);
+  });
+
+  it('leaves_reg_max_1_decoder_whose_intermediate_is_read_elsewhere', () => {
+    expectLeftAlone({ regMax: 1, leak: 'reader' }, /intermediate .* is also read by node/);
+  });
+
+  it('leaves_yolo26_decoder_that_swaps_anchor_rank_and_class', () => {
+    expectLeftAlone({ regMax: 1, swapAnchorAndClass: true }, /computes other detections than YoloDecode/);
+  });
+
+  it('ignores_sigmoid_that_is_not_a_decoder', () => {
+    // A gate: Sigmoid · x reaching the output past no conv, but no anchor arithmetic.
+    const b = new GraphBuilder();
+    const x = b.input('x', 'float32', [1, 4, 8]);
+    b.output(b.op('Mul', [b.op('Sigmoid', [x]), x]));
+    const report = apply(b.build());
+    expect(fired(report)).toBe(0);
+    expect(notes(report)).toBe('');
   });
 
   it('leaves_decoder_whose_anchors_are_not_grid_centres', () => {

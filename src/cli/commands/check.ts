@@ -16,6 +16,7 @@ import {
   decodeOptions,
   outputsOption,
 } from '../decode_flags.js';
+import { skipPassOption } from '../pass_flags.js';
 
 /**
  * One line per output, led by what its verdict rests on: for detections, the rows matched and
@@ -51,6 +52,7 @@ const OPTIONS = {
   out: { type: 'string', short: 'o' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'skip-pass': { type: 'string', multiple: true },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
   ...OUTPUTS_OPTIONS,
@@ -78,6 +80,7 @@ Options:
 ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
+  --skip-pass PASS     compile without graph pass PASS (repeatable), e.g. recognize-decoder
   --json               print one JSON document on stdout
   --quiet              no progress output (the report still prints)
 `,
@@ -101,6 +104,7 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs:
       ...decode,
       ...conf,
       ...outputsOption(values),
+      ...skipPassOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

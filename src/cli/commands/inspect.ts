@@ -34,7 +34,7 @@ export function renderPasses(report: PipelineReport): string[] {
     const fired = Object.entries(p.fired)
       .map(([what, k]) => `${what} x${k}`)
       .join('; ');
-    lines.push(`  ${p.name.padEnd(18)} ${fired || 'nothing matched'}`);
+    lines.push(`  ${p.name.padEnd(18)} ${p.skipped ? 'skipped (--skip-pass)' : fired || 'nothing matched'}`);
     for (const note of p.notes) lines.push(`  ${''.padEnd(18)} left alone: ${note}`);
   }
   return lines;

@@ -6,20 +6,24 @@ import { checkNode, requireDType, requiredTensor } from '../util/checks.js';
 import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '../util/errors.js';
 
 /**
- * ai.yhc.YoloDecode(box_0, cls_0, box_1, cls_1, …) — the YOLOv10 one-to-one head's NMS-free
- * decoder as ONE op: DFL, dist2bbox, sigmoid scores and the two-stage top-k.
+ * ai.yhc.YoloDecode(box_0, cls_0, box_1, cls_1, …) — a YOLO head's decoder as ONE op: DFL,
+ * dist2bbox, sigmoid scores and (YOLOv10 / YOLO26 one-to-one heads) the NMS-free two-stage
+ * top-k; without the top-k (output 'preds') it is the raw YOLOv8 / YOLO11 output.
  *
  * Inputs, two per level, levels in anchor order:
  *   box_l  [B, 4·reg_max, H_l, W_l]   DFL logits: channel k·reg_max + i is bin i of side k
- *                                      (sides left, top, right, bottom)
+ *                                      (sides left, top, right, bottom); with reg_max 1 (YOLO26)
+ *                                      channel k is the distance of side k itself
  *   cls_l  [B, nc, H_l, W_l]          class logits
  * Anchors run level by level, row-major within a level (a = y·W_l + x); A = Σ H_l·W_l.
  *
  * Attributes:
- *   nc, reg_max         class count, DFL bins
+ *   nc, reg_max         class count, DFL bins (1: no DFL)
  *   strides             floats, one per level (pixels per cell)
  *   grid_cell_offset    anchor centre within its cell (default 0.5): anchor = (x + o, y + o)
  *   output              'detections' (default) or 'preds'
+ *   boxes               'xyxy' (default: corners) or 'xywh' (centre, size: the raw YOLOv8 /
+ *                       YOLO11 output)
  *   max_det             detections kept (output 'detections' only; 1 ≤ max_det ≤ A)
  *   conf                optional score threshold (output 'detections' only, `--conf`): rows
  *                       scoring under it are zeros, and a second output num_dets [B] (int32)
@@ -27,7 +31,10 @@ import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '
  *
  * Per image and anchor, in float32 like the exported graph:
  *   d_k    = Σ_i softmax_i(box[k·reg_max + i]) · i                          (DFL, k = 0..3)
- *   box    = (ax − d_0, ay − d_1, ax + d_2, ay + d_3) · stride_l           (xyxy, input pixels)
+ *          = box[k]                                                        (reg_max 1)
+ *   x1y1   = (ax − d_0, ay − d_1),  x2y2 = (ax + d_2, ay + d_3)
+ *   box    = (x1y1, x2y2) · stride_l                                       (xyxy, input pixels)
+ *          = ((x1y1 + x2y2) / 2, x2y2 − x1y1) · stride_l                   (xywh)
  *   scores = sigmoid(cls)
  * Output 'preds': [B, 4 + nc, A] = box rows then score rows (the raw head's output).
  * Output 'detections': [B, max_det, 6] = x1, y1, x2, y2, score, class (as float), the exported
@@ -44,6 +51,8 @@ import { attributeError, invalidError, shapeError, shapeStr, valueLabel } from '
 
 export const YOLO_DECODE_OUTPUTS = ['detections', 'preds'] as const;
 export type YoloDecodeOutput = (typeof YOLO_DECODE_OUTPUTS)[number];
+const YOLO_DECODE_BOXES = ['xyxy', 'xywh'] as const;
+export type YoloDecodeBoxes = (typeof YOLO_DECODE_BOXES)[number];
 
 /** What the decoder writes (attribute `output`, default detections). */
 export function yoloDecodeOutput(node: Node): YoloDecodeOutput {
@@ -52,6 +61,15 @@ export function yoloDecodeOutput(node: Node): YoloDecodeOutput {
     throw attributeError(node, `output ${JSON.stringify(output)} is not one of ${YOLO_DECODE_OUTPUTS.join(', ')}`);
   }
   return output as YoloDecodeOutput;
+}
+
+/** The box format (attribute `boxes`, default xyxy). */
+function yoloDecodeBoxes(node: Node): YoloDecodeBoxes {
+  const boxes = attrString(node, 'boxes', 'xyxy');
+  if (!(YOLO_DECODE_BOXES as readonly string[]).includes(boxes)) {
+    throw attributeError(node, `boxes ${JSON.stringify(boxes)} is not one of ${YOLO_DECODE_BOXES.join(', ')}`);
+  }
+  return boxes as YoloDecodeBoxes;
 }
 
 export interface YoloLevel {
@@ -71,6 +89,7 @@ export interface YoloDecodeLayout {
   readonly anchors: number;
   readonly cellOffset: number;
   readonly output: YoloDecodeOutput;
+  readonly boxes: YoloDecodeBoxes;
   /** 0 with output 'preds'. */
   readonly maxDet: number;
   /** The score threshold (`conf`), or null: no threshold and no num_dets output. */
@@ -90,6 +109,7 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
   const cellOffset = attrFloat(node, 'grid_cell_offset', 0.5);
   if (!Number.isFinite(cellOffset)) throw attributeError(node, `grid_cell_offset must be finite, got ${cellOffset}`);
   const output = yoloDecodeOutput(node);
+  const boxes = yoloDecodeBoxes(node);
 
   const batch = node.input(0).shape[0]!;
   const levels: YoloLevel[] = [];
@@ -123,7 +143,7 @@ export function yoloDecodeLayout(node: Node): YoloDecodeLayout {
     conf = attrFloat(node, 'conf');
     if (!Number.isFinite(conf)) throw attributeError(node, `conf must be a number, got ${conf}`);
   }
-  return { batch, nc, regMax, levels, anchors, cellOffset, output, maxDet, conf };
+  return { batch, nc, regMax, levels, anchors, cellOffset, output, boxes, maxDet, conf };
 }
 
 /** The output shape of a layout. */
@@ -131,9 +151,14 @@ export function yoloDecodeShape(l: YoloDecodeLayout): number[] {
   return l.output === 'preds' ? [l.batch, 4 + l.nc, l.anchors] : [l.batch, l.maxDet, 6];
 }
 
+/** FLOPs of one anchor's decode: DFL ≈ 9 per bin and side (none with reg_max 1), the box, ≈5 per class. */
+export function yoloAnchorFlops(l: YoloDecodeLayout): number {
+  return (l.regMax > 1 ? 4 * l.regMax * 9 : 0) + (l.boxes === 'xyxy' ? 8 : 14) + 5 * l.nc;
+}
+
 const f32 = Math.fround;
 
-/** Per image and anchor: xyxy boxes [B, A, 4] and sigmoid scores [B, A, nc], rounded as the graph rounds. */
+/** Per image and anchor: boxes [B, A, 4] (xyxy or xywh) and sigmoid scores [B, A, nc], rounded as the graph rounds. */
 function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes: Float32Array; scores: Float32Array } {
   const { batch, nc, regMax, anchors } = l;
   const boxes = new Float32Array(batch * anchors * 4);
@@ -148,8 +173,12 @@ function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes:
         const a = level.firstAnchor + p;
         const distance = [0, 0, 0, 0];
         for (let k = 0; k < 4; k++) {
-          // Softmax over the bins (float64, each probability rounded to float32), then · arange.
           const at = (i: number) => box[((b * 4 + k) * regMax + i) * plane + p]!;
+          if (regMax === 1) {
+            distance[k] = at(0); // no DFL: the box channels are the distances
+            continue;
+          }
+          // Softmax over the bins (float64, each probability rounded to float32), then · arange.
           let max = -Infinity;
           for (let i = 0; i < regMax; i++) if (at(i) > max || at(i) !== at(i)) max = at(i);
           let sum = 0;
@@ -162,10 +191,12 @@ function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes:
         const ay = f32(Math.floor(p / level.width) + l.cellOffset);
         const s = level.stride;
         const o = (b * anchors + a) * 4;
-        boxes[o] = f32(f32(ax - distance[0]!) * s);
-        boxes[o + 1] = f32(f32(ay - distance[1]!) * s);
-        boxes[o + 2] = f32(f32(ax + distance[2]!) * s);
-        boxes[o + 3] = f32(f32(ay + distance[3]!) * s);
+        const x1 = f32(ax - distance[0]!);
+        const y1 = f32(ay - distance[1]!);
+        const x2 = f32(ax + distance[2]!);
+        const y2 = f32(ay + distance[3]!);
+        const box4 = l.boxes === 'xyxy' ? [x1, y1, x2, y2] : [f32(f32(x1 + x2) / 2), f32(f32(y1 + y2) / 2), f32(x2 - x1), f32(y2 - y1)];
+        for (let k = 0; k < 4; k++) boxes[o + k] = f32(box4[k]! * s);
         for (let c = 0; c < nc; c++) {
           const x = cls[(b * nc + c) * plane + p]!;
           scores[(b * anchors + a) * nc + c] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
@@ -223,7 +254,7 @@ function detect(l: YoloDecodeLayout, boxes: Float32Array, scores: Float32Array, 
 export const YoloDecode: OpDef = {
   opType: 'YoloDecode',
   domain: 'ai.yhc',
-  attributes: ['nc', 'reg_max', 'strides', 'grid_cell_offset', 'output', 'max_det', 'conf'],
+  attributes: ['nc', 'reg_max', 'strides', 'grid_cell_offset', 'output', 'boxes', 'max_det', 'conf'],
   inputs: [2, 64],
   outputs: [1, 2],
   infer(node) {
@@ -257,8 +288,8 @@ export const YoloDecode: OpDef = {
   },
   flops(node) {
     const l = yoloDecodeLayout(node);
-    // Per anchor: DFL (max, exp≈4, sum, divide, multiply-add per bin), 8 for the box, sigmoid≈4 and a max per class.
-    const perAnchor = 4 * l.regMax * 9 + 8 + 5 * l.nc;
+    // Per anchor: DFL (max, exp≈4, sum, divide, multiply-add per bin), 8 for the box (12 for xywh), sigmoid≈4 and a max per class.
+    const perAnchor = yoloAnchorFlops(l);
     const decode = l.batch * l.anchors * perAnchor;
     if (l.output === 'preds') return decode;
     const log2 = (n: number) => Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));

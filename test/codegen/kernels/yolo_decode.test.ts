@@ -215,3 +215,39 @@ it('max_det = every anchor of a full-size grid: 2,100 winners per stage, sorted 
   await expectSameDetections(built, 9, (rng) => 3 * rng.normal(), false);
   await expectSameDetections(built, 10, (rng) => [-1, 0, 1][Math.floor(rng.uniform() * 3)]!, true);
 }, 300_000);
+
+/**
+ * The box forms of yolo_decode_anchors: xywh (the raw YOLOv8 / YOLO11 output, one launch) and
+ * reg_max 1 (YOLO26: the box channels are the distances, no DFL), on random maps against
+ * onnxruntime running the exported decoder graph.
+ */
+describe.each([
+  { name: 'raw xywh preds', variant: { boxes: 'xywh', output: 'preds', batch: 2 }, kernels: ['yolodecode'] },
+  { name: 'raw xywh preds, reg_max 1', variant: { boxes: 'xywh', output: 'preds', regMax: 1, layout: 'separate' }, kernels: ['yolodecode'] },
+  { name: 'reg_max 1, YOLO26 top-k', variant: { regMax: 1, postprocess: 'yolo26', batch: 2 }, kernels: ['yolodecode', 'yoloselect', 'yolodetections'] },
+  { name: 'xywh detections', variant: { boxes: 'xywh', maxDet: 8 }, kernels: ['yolodecode', 'yoloselect', 'yolodetections'] },
+] as const)('yolo_decode_anchors box forms: $name (host emulation vs onnxruntime)', ({ name, variant, kernels }) => {
+  it('compiles to the decoder kernels and matches onnxruntime on two random inputs', async () => {
+    const b = new GraphBuilder();
+    writeDecoder(b, variant);
+    const model = join(dir, `forms_${name.replace(/[^a-z0-9]+/gi, '_')}.onnx`);
+    writeFileSync(model, encodeModel(b.spec()));
+    const outDir = model.replace(/\.onnx$/, '');
+    const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
+    expect(manifest.kernels.map((k) => k.id.replace(/^k\d+_/, ''))).toEqual(kernels);
+    await withEngine(outDir, async (engine) => {
+      const m = engine.manifest;
+      for (const seed of [41, 42]) {
+        const given = inputsFor(m.inputs, seed, (rng) => 3 * rng.normal());
+        const [got] = engine.runPositional(
+          m.inputs.map((i) => given[i.name]!),
+          poisonedOutputs(m.outputs),
+        );
+        const feeds = Object.fromEntries(m.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: given[i.name]! }]));
+        const ref = (await runReference(model, feeds))[m.outputs[0]!.name]!;
+        const result = checkOutput(m.outputs[0]!, got!, ref);
+        expect(result.ok, result.detail).toBe(true);
+      }
+    });
+  });
+});
