@@ -1,12 +1,13 @@
 import { YhcError } from '../src/errors.js';
 import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
 import { valueBytes } from '../src/ir/tensor_info.js';
-import { isViewOp } from '../src/ops/index.js';
+import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { kernelGeneratorFor } from './kernels/index.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
+import { planViews, resolveAlias, type ViewDecision } from './views.js';
 
 /**
  * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
@@ -63,6 +64,10 @@ export interface Plan {
   storageOf(v: Value): Storage;
   /** The value whose storage `v` uses: `v` itself, or the source of the view chain `v` ends. */
   rootOf(v: Value): Value;
+  /** Elements from the start of rootOf(v)'s storage to v's first element (channel-range views, codegen/views.ts). */
+  offsetOf(v: Value): number;
+  /** Every Concat and Split: planned as a view (no kernel), or copied and why. */
+  readonly views: readonly ViewDecision[];
 }
 
 export const BUFFER_ALIGNMENT = 256;
@@ -73,12 +78,15 @@ export { valueBytes };
 export interface PlanOptions {
   /** Run independent kernels of one dependency depth in one launch (default true). */
   readonly horizontalFusion?: boolean;
+  /** Concat and Split as channel-range views where the layout allows (default true). */
+  readonly views?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
-  // 1. Kernels, and the alias map of view ops.
-  const rootOf = new Map<Value, Value>();
-  const root = (v: Value): Value => rootOf.get(v) ?? v;
+  // 1. Kernels, and the alias map of views (view ops, Concat and Split as channel ranges).
+  const views = planViews(graph, { enabled: options.views !== false });
+  const root = (v: Value): Value => resolveAlias(views.aliases, v).base;
+  const offsetOf = (v: Value): number => resolveAlias(views.aliases, v).offset;
   const specs: KernelSpec[] = [];
   const stateValues: Value[] = [];
   const kernels: PlannedKernel[] = [];
@@ -86,11 +94,9 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
   for (const node of graph.nodes) {
-    // A view (the OpDef says): no kernel, the output aliases the input's buffer.
-    if (isViewOp(node)) {
-      rootOf.set(node.outputs[0]!, root(node.input(0)));
-      continue;
-    }
+    // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
+    // inputs are ranges of its output's.
+    if (views.viewNodes.has(node)) continue;
     const generate = kernelGeneratorFor(node);
     if (!generate) {
       throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
@@ -117,7 +123,10 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       specs.push(spec);
     }
   }
-  const launches = options.horizontalFusion === false ? specs : fuseHorizontally(specs, root);
+  const launches = options.horizontalFusion === false ? specs : fuseHorizontally(specs, (v) => {
+          const start = offsetOf(v);
+          return { base: root(v), start, end: start + numel(v.shape) };
+        });
   // A dynamic batch: every launch image-major, and every tensor but the weights (and every
   // engine input and output) with the batch as its leading dim.
   const batch = graph.inputs[0]?.shape[0] ?? 1;
@@ -136,12 +145,14 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const storage = new Map<Value, Storage>();
   graph.inputs.forEach((v, index) => storage.set(v, { kind: 'input', index }));
   const producedByKernel = new Set<Value>();
-  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'write') producedByKernel.add(t.value);
+  // A Concat planned as a view is written by its inputs' kernels: record roots.
+  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'write') producedByKernel.add(root(t.value));
 
   const copies: Step[] = [];
   graph.outputs.forEach((out, index) => {
     const r = root(out);
-    if (producedByKernel.has(r) && !storage.has(r)) storage.set(r, { kind: 'output', index });
+    const whole = offsetOf(out) === 0 && valueBytes(r) === valueBytes(out);
+    if (producedByKernel.has(r) && !storage.has(r) && whole) storage.set(r, { kind: 'output', index });
     else copies.push({ kind: 'copy', from: out, toOutput: index, bytes: valueBytes(out) });
   });
 
@@ -188,6 +199,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     arenaBytes,
     stateBytes,
     rootOf: root,
+    offsetOf,
+    views: views.decisions,
     storageOf(v: Value): Storage {
       const s = storage.get(root(v));
       if (!s) throw new Error(`internal: value ${v.id} has no storage`);
