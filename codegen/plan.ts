@@ -4,6 +4,7 @@ import { valueBytes } from '../src/ir/tensor_info.js';
 import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { kernelGeneratorFor } from './kernels/index.js';
+import { sppfChains, sppfKernel } from './kernels/sppf.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
@@ -80,6 +81,8 @@ export interface PlanOptions {
   readonly horizontalFusion?: boolean;
   /** Concat and Split as channel-range views where the layout allows (default true). */
   readonly views?: boolean;
+  /** SPPF's three chained MaxPools as one kernel (default true). */
+  readonly sppf?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
@@ -93,10 +96,18 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
+  const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   for (const node of graph.nodes) {
     // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
     // inputs are ranges of its output's.
     if (views.viewNodes.has(node)) continue;
+    // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
+    const chain = sppf.get(node);
+    if (chain === null) continue;
+    if (chain) {
+      specs.push(sppfKernel(chain));
+      continue;
+    }
     const generate = kernelGeneratorFor(node);
     if (!generate) {
       throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
