@@ -9,6 +9,7 @@ import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
 import { planViews, resolveAlias, type ViewDecision } from './views.js';
+import { planUpsampleViews } from './upsample_views.js';
 
 /**
  * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
@@ -96,11 +97,13 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
+  // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
+  const upsampled = planUpsampleViews(graph, views, handoffs);
   const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   for (const node of graph.nodes) {
     // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
     // inputs are ranges of its output's.
-    if (views.viewNodes.has(node)) continue;
+    if (views.viewNodes.has(node) || upsampled.elided.has(node)) continue;
     // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
     const chain = sppf.get(node);
     if (chain === null) continue;
@@ -121,7 +124,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         return v;
       },
       constant: (tensor) => graph.newConstant('', tensor),
-      inputHandoff: (v) => handoffs.inputs.get(v),
+      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v),
       planeStats: (v) => handoffs.planeStats.get(v),
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
@@ -134,7 +137,10 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       specs.push(spec);
     }
   }
-  const launches = options.horizontalFusion === false ? specs : fuseHorizontally(specs, (v) => {
+  const launches =
+    options.horizontalFusion === false
+      ? specs
+      : fuseHorizontally(specs, (v) => {
           const start = offsetOf(v);
           return { base: root(v), start, end: start + numel(v.shape) };
         });

@@ -14,8 +14,8 @@
 namespace yhc {
 
 template <class P>
-__device__ __forceinline__ void sppf_block(int block, const typename P::T* __restrict__ x, typename P::T* __restrict__ y5, typename P::T* __restrict__ y9,
-                                           typename P::T* __restrict__ y13) {
+__device__ __forceinline__ void sppf_block(int block, const typename P::T* __restrict__ x, typename P::T* __restrict__ y5,
+                                           typename P::T* __restrict__ y9, typename P::T* __restrict__ y13) {
   constexpr int kHalo = 6;
   constexpr int kRows = P::tile_h + 2 * kHalo;
   constexpr int kCols = P::tile_w + 2 * kHalo;
@@ -65,7 +65,8 @@ __device__ __forceinline__ void sppf_block(int block, const typename P::T* __res
 }
 
 template <class P>
-__global__ void sppf(const typename P::T* __restrict__ x, typename P::T* __restrict__ y5, typename P::T* __restrict__ y9, typename P::T* __restrict__ y13) {
+__global__ void sppf(const typename P::T* __restrict__ x, typename P::T* __restrict__ y5, typename P::T* __restrict__ y9,
+                     typename P::T* __restrict__ y13) {
   sppf_block<P>(int(blockIdx.x), x, y5, y9, y13);
 }
 

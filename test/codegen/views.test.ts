@@ -138,9 +138,7 @@ describe('channel-range views in the memory plan', () => {
           const r = b.op('Relu', [img]);
           return b.op('Concat', [r, r], { axis: int(1) });
         }),
-      ).toEqual([
-        'input 1 shares its buffer with an earlier input at another position, copied',
-      ]);
+      ).toEqual(['input 1 shares its buffer with an earlier input at another position, copied']);
     });
     it('split outputs in reversed order', () => {
       expect(
