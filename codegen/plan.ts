@@ -5,6 +5,7 @@ import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { kernelGeneratorFor } from './kernels/index.js';
 import { sppfChains, sppfKernel } from './kernels/sppf.js';
+import { concatCopyKernel } from './kernels/data_movement.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
@@ -103,6 +104,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   for (const node of graph.nodes) {
     // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
     // inputs are ranges of its output's.
+    // Inputs of a Concat planned as a view that cannot be written in place: copied into their range.
+    for (const c of views.copies.get(node) ?? []) specs.push(concatCopyKernel(node, c.from, c.into));
     if (views.viewNodes.has(node) || upsampled.elided.has(node)) continue;
     // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
     const chain = sppf.get(node);

@@ -2,6 +2,7 @@ import { describeNode, type Graph, type Node, type Value } from '../src/ir/graph
 import { isViewOp } from '../src/ops/index.js';
 import { concatAxis, splitAxis } from '../src/ops/concat_split.js';
 import { sizeOfRange } from '../src/ops/util/axes.js';
+import { numel } from '../src/tensor.js';
 
 /**
  * Channel-range views: Concat and Split cost no launch and no copy. A Split's outputs are ranges
@@ -28,6 +29,17 @@ export interface ViewDecision {
   readonly view: boolean;
   /** Why the node is still copied by a kernel (view false). */
   readonly reason?: string;
+  /** A Concat planned as a view: the inputs still copied into their range, each with why. */
+  readonly copies: readonly ConcatCopy[];
+}
+
+/** An input of a Concat planned as a view that cannot be written in place: one copy kernel into its range. */
+export interface ConcatCopy {
+  readonly input: number;
+  readonly from: Value;
+  /** A new value: the input's range of the concat's output. */
+  readonly into: Value;
+  readonly reason: string;
 }
 
 export interface ViewPlan {
@@ -36,6 +48,8 @@ export interface ViewPlan {
   /** Nodes that need no kernel: view ops and Concat/Split planned as views. */
   readonly viewNodes: ReadonlySet<Node>;
   readonly decisions: readonly ViewDecision[];
+  /** By Concat node: the inputs copied into their range. */
+  readonly copies: ReadonlyMap<Node, readonly ConcatCopy[]>;
 }
 
 /** The storage a value ends in, and its element offset there. */
@@ -72,8 +86,9 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
   // A kernel writes v, or (a Concat planned as a view) kernels write all of it.
   const kernelWrites = (v: Value) =>
     v.producer !== null && v.constant === null && !graphInputs.has(v) && (!viewNodes.has(v.producer) || v.producer.opType === 'Concat');
-  const decide = (node: Node, reason: string | undefined) => {
-    decisions.push(reason === undefined ? { node, view: true } : { node, view: false, reason });
+  const copies = new Map<Node, readonly ConcatCopy[]>();
+  const decide = (node: Node, reason: string | undefined, partCopies: readonly ConcatCopy[] = []) => {
+    decisions.push(reason === undefined ? { node, view: true, copies: partCopies } : { node, view: false, reason, copies: [] });
     if (reason === undefined) viewNodes.add(node);
   };
 
@@ -101,52 +116,79 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
       }
       decide(node, undefined);
     } else if (node.opType === 'Concat') {
-      const y = node.outputs[0]!;
-      const reason = placeConcat(node, y, aliases, kernelWrites);
-      decide(node, reason);
+      const placed = placeConcat(graph, node, aliases, kernelWrites);
+      if ('reason' in placed) decide(node, placed.reason);
+      else {
+        decide(node, undefined, placed.copies);
+        if (placed.copies.length) copies.set(node, placed.copies);
+      }
     }
   }
-  return { aliases, viewNodes, decisions };
+  return { aliases, viewNodes, decisions, copies };
 }
 
-/** Places every input's storage inside the concat's output, or says why not (nothing placed then). */
-function placeConcat(node: Node, y: Value, aliases: Map<Value, Alias>, kernelWrites: (v: Value) => boolean): string | undefined {
+interface Part {
+  readonly x: Value;
+  readonly base: Value;
+  /** Element range of the input in the concat's output. */
+  readonly here: number;
+  readonly size: number;
+  /** Where the input's root would start in the concat's output. */
+  readonly start: number;
+}
+
+/**
+ * Places each input's storage inside the concat's output where it can; the others are copied
+ * into their range (one small copy kernel each: ConcatCopy). The whole Concat stays a kernel
+ * when its ranges are not contiguous, or when no input can be placed.
+ */
+function placeConcat(graph: Graph, node: Node, aliases: Map<Value, Alias>, kernelWrites: (v: Value) => boolean): { reason: string } | { copies: ConcatCopy[] } {
+  const y = node.outputs[0]!;
   const axis = concatAxis(node, y.shape.length);
   const why = notContiguous(y.shape, axis);
-  if (why) return why;
+  if (why) return { reason: why };
   const inner = sizeOfRange(y.shape, axis + 1);
   const total = sizeOfRange(y.shape, 0);
-  // Each distinct root of the inputs goes at one element offset of y.
-  const placed = new Map<Value, number>();
   let at = 0;
-  for (let i = 0; i < node.inputs.length; i++) {
+  const parts: Part[] = node.inputs.map((_, i) => {
     const x = node.input(i);
     const { base, offset } = resolveAlias(aliases, x);
     const here = at * inner;
     at += x.shape[axis]!;
-    if (!kernelWrites(base)) {
-      const what = base.constant ? 'a constant' : base.producer === null ? 'a graph input' : 'not written by a kernel';
-      return `input ${i} is ${what}, copied`;
+    return { x, base, here, size: numel(x.shape), start: here - offset };
+  });
+  // Why input i cannot be placed, or undefined: its root is written by kernels, and the root's
+  // whole extent lies in y, where every input it overlaps is the same root at the same place.
+  const refuse = (i: number): string | undefined => {
+    const p = parts[i]!;
+    if (!kernelWrites(p.base)) return p.base.constant ? 'is a constant' : p.base.producer === null ? 'is a graph input' : 'is not written by a kernel';
+    if (p.base === y) return "is the concat's own output";
+    if (p.base.dtype !== y.dtype) return `is stored as ${p.base.dtype}`;
+    const first = parts.findIndex((q) => q.base === p.base);
+    if (parts[first]!.start !== p.start) return `is the tensor of input ${first} at another position`;
+    const end = p.start + numel(p.base.shape);
+    if (p.start < 0 || end > total) return "is a range of a tensor that extends past the concat's";
+    const clash = parts.findIndex((q) => q.here < end && p.start < q.here + q.size && (q.base !== p.base || q.start !== p.start));
+    if (clash >= 0) return `is a range of a tensor that would overlap input ${clash}`;
+    return undefined;
+  };
+  const reasons = parts.map((_, i) => refuse(i));
+  if (reasons.every((r) => r !== undefined)) return { reason: `no input can be written in place (input 0 ${reasons[0]}), copied` };
+  const copies: ConcatCopy[] = [];
+  parts.forEach((p, i) => {
+    const reason = reasons[i];
+    if (reason === undefined) {
+      if (p.base !== y) aliases.set(p.base, { base: y, offset: p.start });
+      return;
     }
-    if (base === y) return `input ${i} is the concat's own output, copied`;
-    if (base.dtype !== y.dtype) return `input ${i} is stored as ${base.dtype}, copied`;
-    const start = here - offset;
-    const prev = placed.get(base);
-    if (prev !== undefined && prev !== start) return `input ${i} shares its buffer with an earlier input at another position, copied`;
-    placed.set(base, start);
-  }
-  // The bases' whole extents must lie in y and not overlap one another.
-  const extents = [...placed].map(([base, start]) => ({ start, end: start + sizeOfRange(base.shape, 0) })).sort((a, b) => a.start - b.start);
-  for (let k = 0; k < extents.length; k++) {
-    const e = extents[k]!;
-    if (e.start < 0 || e.end > total) return `an input's buffer extends past the concat's range, copied`;
-    if (k > 0 && e.start < extents[k - 1]!.end) return `two inputs' buffers would overlap, copied`;
-  }
-  for (const [base, start] of placed) aliases.set(base, { base: y, offset: start });
-  return undefined;
+    const into = graph.newValue('', p.x.dtype, p.x.shape);
+    aliases.set(into, { base: y, offset: p.here });
+    copies.push({ input: i, from: p.x, into, reason: `input ${i} ${reason}, copied into its range` });
+  });
+  return { copies };
 }
 
 /** One line per copied Concat/Split for reports (node text escaped by describeNode). */
 export function viewReport(decisions: readonly ViewDecision[]): string[] {
-  return decisions.filter((d) => !d.view).map((d) => `${describeNode(d.node)}: ${d.reason}`);
+  return decisions.flatMap((d) => (d.view ? d.copies.map((c) => `${describeNode(d.node)}: ${c.reason}`) : [`${describeNode(d.node)}: ${d.reason}`]));
 }
