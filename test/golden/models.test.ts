@@ -33,11 +33,22 @@ beforeAll(async () => {
 describe(`${NAME} (fp32, host emulation)`, () => {
   it('lowers every op, with the decoder recognized as ai.yhc.YoloDecode', () => {
     const ops = manifest.kernels.flatMap((k) => k.nodes.map((n) => n.opType));
-    for (const op of ['MaxPool', 'Resize', 'MatMul', 'YoloDecode'])
+    for (const op of ['MaxPool', 'MatMul', 'YoloDecode'])
       expect(
         ops.some((o) => o.endsWith(op)),
         op,
       ).toBe(true);
+  });
+
+  it('runs no kernel for Resize, no Concat kernel but the copy of one PSA input, SPPF in one kernel (channel-range views)', () => {
+    const kernelsOf = (op: string) => manifest.kernels.filter((k) => k.nodes.some((n) => n.opType === op));
+    expect(kernelsOf('Resize')).toEqual([]);
+    expect(kernelsOf('Concat').map((k) => k.template)).toEqual(['data_movement.cuh']);
+    expect(kernelsOf('MaxPool')).toHaveLength(1);
+    expect(kernelsOf('MaxPool')[0]!.template).toContain('sppf.cuh');
+    expect(manifest.kernels.some((k) => k.template.includes('max_pool.cuh'))).toBe(false);
+    // Split: only attention's q/k/v split (a non-leading axis) is copied.
+    expect(kernelsOf('Split')).toHaveLength(1);
   });
 
   it('matches onnxruntime on the recorded input', async () => {
