@@ -92,6 +92,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const views = planViews(graph, { enabled: options.views !== false });
   const root = (v: Value): Value => resolveAlias(views.aliases, v).base;
   const offsetOf = (v: Value): number => resolveAlias(views.aliases, v).offset;
+  const overlaps = (a: Value, b: Value) => offsetOf(a) < offsetOf(b) + numel(b.shape) && offsetOf(b) < offsetOf(a) + numel(a.shape);
   const specs: KernelSpec[] = [];
   const stateValues: Value[] = [];
   const kernels: PlannedKernel[] = [];
@@ -138,6 +139,15 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         }
       }
       specs.push(spec);
+    }
+  }
+  // A kernel never reads a range another of its tensors writes (views overlap only where a
+  // tensor overwrites a dead one: codegen/views.ts).
+  for (const spec of specs) {
+    const writes = spec.tensors.filter((t) => t.access === 'write');
+    for (const r of spec.tensors.filter((t) => t.access === 'read')) {
+      const clash = writes.find((w) => w.value !== r.value && root(w.value) === root(r.value) && overlaps(w.value, r.value));
+      if (clash) throw new Error(`internal: kernel ${spec.family} reads ${r.name} where it writes ${clash.name}`);
     }
   }
   const launches =

@@ -116,7 +116,7 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
       }
       decide(node, undefined);
     } else if (node.opType === 'Concat') {
-      const placed = placeConcat(graph, node, aliases, kernelWrites);
+      const placed = placeConcat(graph, node, aliases, viewNodes, kernelWrites);
       if ('reason' in placed) decide(node, placed.reason);
       else {
         decide(node, undefined, placed.copies);
@@ -142,7 +142,13 @@ interface Part {
  * into their range (one small copy kernel each: ConcatCopy). The whole Concat stays a kernel
  * when its ranges are not contiguous, or when no input can be placed.
  */
-function placeConcat(graph: Graph, node: Node, aliases: Map<Value, Alias>, kernelWrites: (v: Value) => boolean): { reason: string } | { copies: ConcatCopy[] } {
+function placeConcat(
+  graph: Graph,
+  node: Node,
+  aliases: Map<Value, Alias>,
+  viewNodes: ReadonlySet<Node>,
+  kernelWrites: (v: Value) => boolean,
+): { reason: string } | { copies: ConcatCopy[] } {
   const y = node.outputs[0]!;
   const axis = concatAxis(node, y.shape.length);
   const why = notContiguous(y.shape, axis);
@@ -168,9 +174,30 @@ function placeConcat(graph: Graph, node: Node, aliases: Map<Value, Alias>, kerne
     if (parts[first]!.start !== p.start) return `is the tensor of input ${first} at another position`;
     const end = p.start + numel(p.base.shape);
     if (p.start < 0 || end > total) return "is a range of a tensor that extends past the concat's";
-    const clash = parts.findIndex((q) => q.here < end && p.start < q.here + q.size && (q.base !== p.base || q.start !== p.start));
-    if (clash >= 0) return `is a range of a tensor that would overlap input ${clash}`;
+    const clash = clashes(i).find((j) => !overwrites(i, j));
+    if (clash !== undefined) return `is a range of a tensor that would overlap input ${clash}`;
     return undefined;
+  };
+  // Inputs j whose range lies in the extent of input i's root (other than i's own tensor).
+  const clashes = (i: number): number[] => {
+    const p = parts[i]!;
+    const end = p.start + numel(p.base.shape);
+    return parts.flatMap((q, j) => (q.here < end && p.start < q.here + q.size && (q.base !== p.base || q.start !== p.start) ? [j] : []));
+  };
+  // Input j may overwrite its range of input i's root in place (PSA: cat(a, b + attn(b)) with a, b
+  // the halves of one tensor: the sum overwrites b) when j is a whole tensor written by a kernel
+  // that can itself be placed, and every reader of the overwritten range runs before j's producer
+  // (a strict ancestor of it in the graph: launches follow dependencies).
+  const overwrites = (i: number, j: number): boolean => {
+    const p = parts[i]!;
+    const q = parts[j]!;
+    if (q.start !== q.here || numel(q.base.shape) !== q.size || !kernelWrites(q.base) || q.base.dtype !== y.dtype || q.base.producer === null) return false;
+    if (clashes(j).length > 0) return false;
+    const region = { start: q.here - p.start, end: q.here - p.start + q.size };
+    const readers = rangeReaders(graph, aliases, viewNodes, p.base, region);
+    if (readers === null) return false;
+    const before = ancestors(q.base.producer);
+    return readers.every((n) => before.has(n));
   };
   const reasons = parts.map((_, i) => refuse(i));
   if (reasons.every((r) => r !== undefined)) return { reason: `no input can be written in place (input 0 ${reasons[0]}), copied` };
@@ -186,6 +213,62 @@ function placeConcat(graph: Graph, node: Node, aliases: Map<Value, Alias>, kerne
     copies.push({ input: i, from: p.x, into, reason: `input ${i} ${reason}, copied into its range` });
   });
   return { copies };
+}
+
+/**
+ * The nodes that read elements [region.start, region.end) of `root`'s storage through any view of
+ * it (later views followed through their consumers), or null when a Concat reads them (its
+ * placement would move them) or they are a graph output (read at the end).
+ */
+function rangeReaders(
+  graph: Graph,
+  aliases: ReadonlyMap<Value, Alias>,
+  viewNodes: ReadonlySet<Node>,
+  root: Value,
+  region: { start: number; end: number },
+): Node[] | null {
+  const consumers = graph.consumers();
+  const outputs = new Set(graph.outputs);
+  const readers: Node[] = [];
+  const seen = new Set<Value>();
+  const visit = (v: Value): boolean => {
+    if (seen.has(v)) return true;
+    seen.add(v);
+    if (outputs.has(v)) return false; // the engine returns it at the end
+    for (const n of consumers.get(v) ?? []) {
+      if (n.opType === 'Concat') return false;
+      if (viewNodes.has(n) || isViewOp(n)) {
+        for (const o of n.outputs) if (o && inRegion(o) && !visit(o)) return false;
+      } else readers.push(n);
+    }
+    return true;
+  };
+  // Whether a view's elements may lie in the region (a view planned later: assume so).
+  function inRegion(v: Value): boolean {
+    if (!aliases.has(v)) return true;
+    const { base, offset } = resolveAlias(aliases, v);
+    return base === root && offset < region.end && offset + numel(v.shape) > region.start;
+  }
+  for (const v of [root, ...aliases.keys()]) {
+    if ((v === root || inRegion(v)) && resolveAlias(aliases, v).base === root && !visit(v)) return null;
+  }
+  return readers;
+}
+
+/** Every node `node` depends on, not itself. */
+function ancestors(node: Node): Set<Node> {
+  const found = new Set<Node>();
+  const stack = [node];
+  while (stack.length) {
+    for (const v of stack.pop()!.inputs) {
+      const p = v?.producer;
+      if (p && !found.has(p)) {
+        found.add(p);
+        stack.push(p);
+      }
+    }
+  }
+  return found;
 }
 
 /** One line per copied Concat/Split for reports (node text escaped by describeNode). */

@@ -144,13 +144,23 @@ describe('channel-range views in the memory plan', () => {
       });
       expect(got.reasons).toEqual(['input 1 is the tensor of input 0 at another position, copied into its range']);
     });
-    it('a split output beside another producer that would overwrite the rest of the split input (PSA)', () => {
+    it('a split output beside another producer that would overwrite the rest of the split input while it is read', () => {
       const got = planned((b, img) => {
-        const [y0] = b.node('Split', [b.op('Relu', [img])], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
-        return b.op('Concat', [y0, b.op('Sigmoid', [img])], { axis: int(1) });
+        const [y0, y1] = b.node('Split', [b.op('Relu', [img])], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
+        // y1 is read by the Neg after the Sigmoid that would overwrite it has run (not its ancestor).
+        const s = b.op('Sigmoid', [img]);
+        b.output(b.op('Neg', [y1]));
+        return b.op('Concat', [y0, s], { axis: int(1) });
       });
       expect(got.reasons).toEqual(['input 0 is a range of a tensor that would overlap input 1, copied into its range']);
       expect(got.families.filter((f) => f === 'copy')).toHaveLength(1);
+    });
+    it('the overwriting producer reads the range it would overwrite: copied (a kernel never reads where it writes)', () => {
+      const got = planned((b, img) => {
+        const [y0, y1] = b.node('Split', [b.op('Relu', [img])], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
+        return b.op('Concat', [y0, b.op('Sigmoid', [y1])], { axis: int(1) });
+      });
+      expect(got.reasons).toEqual(['input 0 is a range of a tensor that would overlap input 1, copied into its range']);
     });
     it('no input placeable (split outputs in reversed order): the Concat kernel copies all', () => {
       const got = planned((b, img) => {
@@ -165,6 +175,26 @@ describe('channel-range views in the memory plan', () => {
         'a range of axis 2 of [1, 4, 6, 3] is not contiguous, copied',
       ]);
     });
+  });
+
+  it('PSA: cat(a, b + f(b)) with a, b the halves of one tensor: the sum overwrites b in place once b is dead', () => {
+    const b = new GraphBuilder(18);
+    const img = b.input('img', 'float32', [1, 2 * C, 3, 3]);
+    const x = b.op('Relu', [img]);
+    const [a, half] = b.node('Split', [x], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
+    const b1 = b.op('Add', [half, b.op('Sigmoid', [half])]);
+    const b2 = b.op('Add', [b1, b.op('Neg', [b1])]);
+    const cat = b.op('Concat', [a, b2], { axis: int(1) });
+    b.output(b.op('Sigmoid', [cat]));
+    const graph = b.build();
+    const plan = planGraph(graph);
+    expect(families(plan)).not.toContain('copy');
+    expect(families(plan)).not.toContain('concat');
+    const [vx, vb1, vb2, vcat] = [x, b1, b2, cat].map((n) => byName(graph, n));
+    expect(plan.rootOf(vx!)).toBe(vcat);
+    expect(plan.rootOf(vb2!)).toBe(vcat);
+    expect(plan.offsetOf(vb2!)).toBe(C * 9);
+    expect(plan.rootOf(vb1!)).not.toBe(vcat);
   });
 
   it('SPPF: one sppf kernel writes the three pools into the concat buffer', () => {
