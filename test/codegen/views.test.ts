@@ -5,6 +5,11 @@ import { planGraph, type Plan } from '../../codegen/plan.js';
 import type { Graph, Value } from '../../src/ir/graph.js';
 import { Tensor } from '../../src/tensor.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
+import { join } from 'node:path';
+import { applyPrecision } from '../../codegen/precision.js';
+import { optimizeGraph } from '../../src/compile.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { REPO } from '../helpers/paths.js';
 import { int, ints } from '../helpers/attrs.js';
 
 /**
@@ -211,5 +216,22 @@ describe('channel-range views in the memory plan', () => {
     expect(families(plan)).toEqual(['relu', 'sppf', 'sigmoid']);
     const sppf = plan.kernels[1]!;
     expect(sppf.spec.tensors.map((t) => plan.offsetOf(t.value))).toEqual([0, C * 49, 2 * C * 49, 3 * C * 49]);
+  });
+
+  it("yolov10n_e2e_320 (fp16): engine.cu launches no Concat, Resize or Split kernel but attention's q/k/v split, and SPPF once", () => {
+    const graph = loadModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'));
+    optimizeGraph(graph, {});
+    applyPrecision(graph, 'fp16');
+    const plan = planGraph(graph);
+    const launchedOps = (op: string) => plan.kernels.filter((k) => k.spec.nodes.some((n) => n.opType === op));
+    expect(launchedOps('Concat')).toEqual([]);
+    expect(launchedOps('Resize')).toEqual([]);
+    expect(launchedOps('Split').map((k) => k.spec.nodes[0]!.name)).toEqual(['/model.10/attn/Split']);
+    expect(launchedOps('MaxPool').map((k) => k.spec.nodes.length)).toEqual([3]);
+    const engine = engineSource(plan, { buildId: 'x', modelName: 'm' });
+    const launched = [...engine.matchAll(/YHC_CHECK_LAUNCH\("(\w+)"\)/g)].map((m) => m[1]!);
+    expect(launched.filter((id) => /_(concat|resize|copy|maxpool)$/.test(id))).toEqual([]);
+    expect(launched.filter((id) => id.endsWith('_sppf'))).toHaveLength(1);
+    expect(plan.views.filter((d) => !d.view).map((d) => d.reason)).toEqual(['a range of axis 2 of [1, 2, 128, 100] is not contiguous, copied']);
   });
 });
