@@ -56,6 +56,8 @@ export function planUpsampleViews(graph: Graph, views: ViewPlan, handoffs: Hando
     const users = readers.get(up) ?? [];
     const cat = users[0];
     if (users.length !== 1 || outputs.has(up) || !cat || cat.opType !== 'Concat' || !views.viewNodes.has(cat)) continue;
+    // Copied into its range (codegen/views.ts ConcatCopy): the copy reads it, so it must exist.
+    if (views.copies.get(cat)?.some((c) => c.from === up)) continue;
     const y = cat.outputs[0]!;
     const position = cat.inputs.indexOf(up);
     if (cat.inputs.lastIndexOf(up) !== position || outputs.has(y) || views.aliases.has(y) || inputs.has(y) || handoffs.inputs.has(y)) continue;
