@@ -12,18 +12,35 @@ import { THREADS_PER_BLOCK, type KernelSpec, type TensorArg } from './kernel_spe
  * The memory plan then sees a fused launch as one step, so no two parts' buffers overlap.
  */
 
-/** The kernels in launch order: by depth, then as generated; same-depth fusable kernels merged. */
-export function fuseHorizontally(specs: readonly KernelSpec[], root: (v: Value) => Value): KernelSpec[] {
-  const writer = new Map<Value, number>();
+/** Where a tensor lives: its storage's root value and its element range there (channel-range views share a root). */
+interface Region {
+  readonly base: Value;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The kernels in launch order: by depth, then as generated; same-depth fusable kernels merged.
+ * A kernel depends on every earlier kernel that wrote an overlapping range of a tensor it reads.
+ */
+export function fuseHorizontally(specs: readonly KernelSpec[], region: (v: Value) => Region): KernelSpec[] {
+  const writers = new Map<Value, { start: number; end: number; kernel: number }[]>();
   const depth: number[] = [];
   specs.forEach((spec, i) => {
     let d = 0;
     for (const t of spec.tensors) {
-      const w = t.access === 'read' ? writer.get(root(t.value)) : undefined;
-      if (w !== undefined) d = Math.max(d, depth[w]! + 1);
+      if (t.access !== 'read') continue;
+      const r = region(t.value);
+      for (const w of writers.get(r.base) ?? []) if (w.start < r.end && r.start < w.end) d = Math.max(d, depth[w.kernel]! + 1);
     }
     depth.push(d);
-    for (const t of spec.tensors) if (t.access === 'write') writer.set(root(t.value), i);
+    for (const t of spec.tensors) {
+      if (t.access !== 'write') continue;
+      const r = region(t.value);
+      const list = writers.get(r.base) ?? [];
+      list.push({ start: r.start, end: r.end, kernel: i });
+      writers.set(r.base, list);
+    }
   });
 
   const order = specs.map((_, i) => i).sort((a, b) => depth[a]! - depth[b]! || a - b);

@@ -1,12 +1,16 @@
 import { YhcError } from '../src/errors.js';
 import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
 import { valueBytes } from '../src/ir/tensor_info.js';
-import { isViewOp } from '../src/ops/index.js';
+import { numel } from '../src/tensor.js';
 import type { KernelSpec } from './kernel_spec.js';
 import { kernelGeneratorFor } from './kernels/index.js';
+import { sppfChains, sppfKernel } from './kernels/sppf.js';
+import { concatCopyKernel } from './kernels/data_movement.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
+import { planViews, resolveAlias, type ViewDecision } from './views.js';
+import { planUpsampleViews } from './upsample_views.js';
 
 /**
  * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
@@ -63,6 +67,10 @@ export interface Plan {
   storageOf(v: Value): Storage;
   /** The value whose storage `v` uses: `v` itself, or the source of the view chain `v` ends. */
   rootOf(v: Value): Value;
+  /** Elements from the start of rootOf(v)'s storage to v's first element (channel-range views, codegen/views.ts). */
+  offsetOf(v: Value): number;
+  /** Every Concat and Split: planned as a view (no kernel), or copied and why. */
+  readonly views: readonly ViewDecision[];
 }
 
 export const BUFFER_ALIGNMENT = 256;
@@ -73,22 +81,38 @@ export { valueBytes };
 export interface PlanOptions {
   /** Run independent kernels of one dependency depth in one launch (default true). */
   readonly horizontalFusion?: boolean;
+  /** Concat and Split as channel-range views where the layout allows (default true). */
+  readonly views?: boolean;
+  /** SPPF's three chained MaxPools as one kernel (default true). */
+  readonly sppf?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
-  // 1. Kernels, and the alias map of view ops.
-  const rootOf = new Map<Value, Value>();
-  const root = (v: Value): Value => rootOf.get(v) ?? v;
+  // 1. Kernels, and the alias map of views (view ops, Concat and Split as channel ranges).
+  const views = planViews(graph, { enabled: options.views !== false });
+  const root = (v: Value): Value => resolveAlias(views.aliases, v).base;
+  const offsetOf = (v: Value): number => resolveAlias(views.aliases, v).offset;
+  const overlaps = (a: Value, b: Value) => offsetOf(a) < offsetOf(b) + numel(b.shape) && offsetOf(b) < offsetOf(a) + numel(a.shape);
   const specs: KernelSpec[] = [];
   const stateValues: Value[] = [];
   const kernels: PlannedKernel[] = [];
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
+  // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
+  const upsampled = planUpsampleViews(graph, views, handoffs);
+  const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   for (const node of graph.nodes) {
-    // A view (the OpDef says): no kernel, the output aliases the input's buffer.
-    if (isViewOp(node)) {
-      rootOf.set(node.outputs[0]!, root(node.input(0)));
+    // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
+    // inputs are ranges of its output's.
+    // Inputs of a Concat planned as a view that cannot be written in place: copied into their range.
+    for (const c of views.copies.get(node) ?? []) specs.push(concatCopyKernel(node, c.from, c.into));
+    if (views.viewNodes.has(node) || upsampled.elided.has(node)) continue;
+    // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
+    const chain = sppf.get(node);
+    if (chain === null) continue;
+    if (chain) {
+      specs.push(sppfKernel(chain));
       continue;
     }
     const generate = kernelGeneratorFor(node);
@@ -104,7 +128,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         return v;
       },
       constant: (tensor) => graph.newConstant('', tensor),
-      inputHandoff: (v) => handoffs.inputs.get(v),
+      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v),
       planeStats: (v) => handoffs.planeStats.get(v),
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
@@ -117,7 +141,22 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       specs.push(spec);
     }
   }
-  const launches = options.horizontalFusion === false ? specs : fuseHorizontally(specs, root);
+  // A kernel never reads a range another of its tensors writes (views overlap only where a
+  // tensor overwrites a dead one: codegen/views.ts).
+  for (const spec of specs) {
+    const writes = spec.tensors.filter((t) => t.access === 'write');
+    for (const r of spec.tensors.filter((t) => t.access === 'read')) {
+      const clash = writes.find((w) => w.value !== r.value && root(w.value) === root(r.value) && overlaps(w.value, r.value));
+      if (clash) throw new Error(`internal: kernel ${spec.family} reads ${r.name} where it writes ${clash.name}`);
+    }
+  }
+  const launches =
+    options.horizontalFusion === false
+      ? specs
+      : fuseHorizontally(specs, (v) => {
+          const start = offsetOf(v);
+          return { base: root(v), start, end: start + numel(v.shape) };
+        });
   // A dynamic batch: every launch image-major, and every tensor but the weights (and every
   // engine input and output) with the batch as its leading dim.
   const batch = graph.inputs[0]?.shape[0] ?? 1;
@@ -136,12 +175,14 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const storage = new Map<Value, Storage>();
   graph.inputs.forEach((v, index) => storage.set(v, { kind: 'input', index }));
   const producedByKernel = new Set<Value>();
-  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'write') producedByKernel.add(t.value);
+  // A Concat planned as a view is written by its inputs' kernels: record roots.
+  for (const k of kernels) for (const t of k.spec.tensors) if (t.access === 'write') producedByKernel.add(root(t.value));
 
   const copies: Step[] = [];
   graph.outputs.forEach((out, index) => {
     const r = root(out);
-    if (producedByKernel.has(r) && !storage.has(r)) storage.set(r, { kind: 'output', index });
+    const whole = offsetOf(out) === 0 && valueBytes(r) === valueBytes(out);
+    if (producedByKernel.has(r) && !storage.has(r) && whole) storage.set(r, { kind: 'output', index });
     else copies.push({ kind: 'copy', from: out, toOutput: index, bytes: valueBytes(out) });
   });
 
@@ -188,6 +229,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     arenaBytes,
     stateBytes,
     rootOf: root,
+    offsetOf,
+    views: views.decisions,
     storageOf(v: Value): Storage {
       const s = storage.get(root(v));
       if (!s) throw new Error(`internal: value ${v.id} has no storage`);

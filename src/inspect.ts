@@ -17,6 +17,7 @@ import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
 import { modelMetadata, type ModelMetadata } from './ir/model_metadata.js';
 import { planGraph } from '../codegen/plan.js';
+import { viewReport } from '../codegen/views.js';
 import { applyPrecision, type Precision } from '../codegen/precision.js';
 import { planCost, type PlanCost } from '../codegen/cost_model.js';
 
@@ -52,6 +53,8 @@ export interface CostSummary {
   readonly unoptimized: PlanCost;
   /** plan.bytes / unoptimized.bytes: the share of global-memory traffic the passes and fused kernels leave. */
   readonly trafficRatio: number;
+  /** Concat and Split nodes planned as channel-range views (no kernel), and one line per one still copied, with why. */
+  readonly views: { readonly count: number; readonly copied: readonly string[] };
 }
 
 export interface InspectOptions {
@@ -136,13 +139,15 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
-  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false })) : null;
+  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false, views: false, sppf: false })) : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
   const planned = options.passes === false ? cloneGraph(graph) : graph;
   applyPrecision(planned, options.precision ?? 'fp32');
-  const plan = planCost(planGraph(planned));
-  return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes } };
+  const fullPlan = planGraph(planned);
+  const plan = planCost(fullPlan);
+  const views = { count: fullPlan.views.filter((d) => d.view).length, copied: viewReport(fullPlan.views) };
+  return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes, views } };
 }
 
 /** The graph as compile optimizes it: passes, --conf, --emit-onnx (compile's own optimizeGraph). */

@@ -54,20 +54,27 @@ export function nameBuffers(plan: Plan): BufferNames {
     expr(v: Value, access: 'read' | 'write'): string {
       const c = dtypeInfo(v.dtype).cType;
       const { name, storage } = byRoot.get(plan.rootOf(v))!;
-      switch (storage.kind) {
-        case 'input':
-          return `b.input<${c}>(${name})`;
-        case 'output':
-          return access === 'read' ? `static_cast<const ${c}*>(b.output<${c}>(${name}))` : `b.output<${c}>(${name})`;
-        case 'weight':
-          return `b.weight<const ${c}>(${name})`;
-        case 'arena':
-          return `b.arena_at<${c}>(${name})`;
-        case 'state':
-          return `b.state_at<${c}>(${name})`;
-      }
+      // A channel-range view (codegen/views.ts): its elements start `offset` into the buffer.
+      const offset = plan.offsetOf(v);
+      return offset === 0 ? pointer(storage.kind, c, name, access) : `${pointer(storage.kind, c, name, access)} + ${offset}`;
     },
   };
+}
+
+/** The first element of a buffer, as a launch passes it. */
+function pointer(kind: Storage['kind'], c: string, name: string, access: 'read' | 'write'): string {
+  switch (kind) {
+    case 'input':
+      return `b.input<${c}>(${name})`;
+    case 'output':
+      return access === 'read' ? `static_cast<const ${c}*>(b.output<${c}>(${name}))` : `b.output<${c}>(${name})`;
+    case 'weight':
+      return `b.weight<const ${c}>(${name})`;
+    case 'arena':
+      return `b.arena_at<${c}>(${name})`;
+    case 'state':
+      return `b.state_at<${c}>(${name})`;
+  }
 }
 
 /** The declaration of a buffer's name: its index or offset, and a comment naming its tensor. */

@@ -7,6 +7,7 @@ import { activationOf } from '../../src/ops/yhc/activation.js';
 import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
 import { conv2dDirectSpec } from './conv_direct.js';
+import { conv2dTiledUpsampledSpec } from './conv_tiled.js';
 import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
 
 /**
@@ -43,5 +44,6 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   if (simam) return conv2dTiledSimamStatsSpec(step, planeStatsOutput(ctx, y.shape, simam), input?.kind === 'groupnorm' ? input : null);
   if (input?.kind === 'groupnorm') return conv2dTiledNormedSpec(step, input);
   if (input?.kind === 'simam') return conv2dTiledSimamSpec({ ...step, x: input.source }, input.stats);
+  if (input?.kind === 'upsampled') return conv2dTiledUpsampledSpec(step, input);
   return conv2dTiledSpec(step);
 }

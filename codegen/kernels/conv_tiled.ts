@@ -6,6 +6,7 @@ import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
 import { NORMED_CALL_ARGS, normalizeOnLoadFlops, normedTensors, type NormalizedInput } from './conv_statistics.js';
 import type { LoweringContext } from './lowering.js';
 import type { SimamHandoff } from '../norm_handoff.js';
+import type { UpsampledHandoff } from '../upsample_views.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
 
@@ -60,6 +61,19 @@ export function conv2dTiledSpec(s: ConvStep): KernelSpec {
     staticSharedBytes: tileProductSharedBytes(s.w),
     launch: { grid: s.y.shape[0]! * channelTiles(s.y.shape) * pixelTiles(s.y.shape), block: THREADS_PER_BLOCK, sharedBytes: 0, barriers: true },
     imageBlocks: channelTiles(s.y.shape) * pixelTiles(s.y.shape),
+  };
+}
+
+/** conv2d_tiled_upsampled: the tiled dense conv reading a concat with a nearest x2 Resize in it (codegen/upsample_views.ts). */
+export function conv2dTiledUpsampledSpec(s: ConvStep, up: UpsampledHandoff): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_upsampled',
+    blockFunction: 'yhc::conv2d_tiled_upsampled_block',
+    params: [...tiled.params, intParam('up_begin', up.begin), intParam('up_end', up.end)],
+    tensors: [read('x', s.x), read('up', up.source), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
+    callArgs: ['x', 'up', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
   };
 }
 

@@ -56,6 +56,11 @@ export function tileKernel(node: Node): KernelSpec {
   return stridedGather('tile', node, x, node.outputs[0]!, tileView(x.shape, constantInts(node, 1)));
 }
 
+/** One input of a Concat planned as a view (codegen/views.ts) that cannot be written in place, copied into its range `into`. */
+export function concatCopyKernel(node: Node, from: Value, into: Value): KernelSpec {
+  return stridedGather('copy', node, from, into, broadcastView(from.shape, from.shape));
+}
+
 /** Concat → concat_axis: each output element finds the input its axis coordinate falls in. */
 export function concatKernel(node: Node): KernelSpec {
   const y = node.outputs[0]!;

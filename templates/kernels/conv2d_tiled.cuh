@@ -114,6 +114,24 @@ __global__ void conv2d_tiled(const typename P::Input* __restrict__ x, const type
   conv2d_tiled_block<P>(int(blockIdx.x), x, w, bias, y);
 }
 
+// The input a Concat with a nearest x2 Resize in it (UpsampledInput, conv_inputs.cuh): P adds
+// up_begin, up_end.
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_upsampled_block(int block, const typename P::Input* __restrict__ x,
+                                                             const typename P::Input* __restrict__ up,
+                                                             const typename P::Weight* __restrict__ w,
+                                                             const typename P::Weight* __restrict__ bias,
+                                                             typename P::Output* __restrict__ y) {
+  conv_tiled_body<P>(block, UpsampledInput<P>{x, up}, w, bias, y);
+}
+
+template <class P>
+__global__ void conv2d_tiled_upsampled(const typename P::Input* __restrict__ x, const typename P::Input* __restrict__ up,
+                                       const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                       typename P::Output* __restrict__ y) {
+  conv2d_tiled_upsampled_block<P>(int(blockIdx.x), x, up, w, bias, y);
+}
+
 // The input through a GroupNorm whose statistics its producer left (conv_inputs.cuh): P adds
 // in_groups, using InAct.
 template <class P>

@@ -39,6 +39,33 @@ template <class P> struct PlainInput {
   }
 };
 
+// A Concat whose channels [up_begin, up_end) are a nearest x2 upsampling (Resize asymmetric,
+// floor) of `up` [N, up_end - up_begin, in_h / 2, in_w / 2]: those channels read up[y / 2][x / 2]
+// and are never stored; the others read x (the concat's buffer, in_channels per image) as it
+// is. codegen/upsample_views.ts. P adds: up_begin, up_end.
+template <class P> struct UpsampledInput {
+  static constexpr int kRunLength = run_length<typename P::Input>();
+  const typename P::Input* __restrict__ x;
+  const typename P::Input* __restrict__ up;
+  __device__ __forceinline__ bool upsampled(int c) const { return c >= P::up_begin && c < P::up_end; }
+  __device__ __forceinline__ float from_up(int n, int c, int iy, int ix) const {
+    constexpr int uh = P::in_h / 2, uw = P::in_w / 2;
+    return to_float(up[((int64_t(n) * (P::up_end - P::up_begin) + (c - P::up_begin)) * uh + iy / 2) * uw + ix / 2]);
+  }
+  __device__ __forceinline__ float operator()(int n, int c, int iy, int ix) const {
+    if (upsampled(c)) return from_up(n, c, iy, ix);
+    return to_float(x[((int64_t(n) * P::in_channels + c) * P::in_h + iy) * P::in_w + ix]);
+  }
+  __device__ __forceinline__ void run(int n, int c, int pixel, float (&out)[kRunLength]) const {
+    if (!upsampled(c)) {
+      load_run(x + (int64_t(n) * P::in_channels + c) * P::in_h * P::in_w + pixel, out);
+      return;
+    }
+#pragma unroll
+    for (int j = 0; j < kRunLength; ++j) out[j] = from_up(n, c, (pixel + j) / P::in_w, (pixel + j) % P::in_w);
+  }
+};
+
 // A GroupNorm applied on load. P adds: in_groups, using InAct. stats[2 * (n * in_groups + g)] = {mean, rstd}.
 template <class P> struct NormalizedInput {
   static constexpr int kRunLength = run_length<typename P::Input>();

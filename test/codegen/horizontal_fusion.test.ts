@@ -164,7 +164,7 @@ it('fuseHorizontally leaves a single fusable kernel per depth alone', () => {
   const x = b.input('x', 'float32', [1, 3, 4, 4]);
   b.output(b.op('Conv', [b.op('Conv', [x, b.constant(randomTensor([3, 3, 3, 3], 1))], CONV3), b.constant(randomTensor([2, 3, 3, 3], 2))], CONV3));
   const specs = planGraph(b.build(), { horizontalFusion: false }).kernels.map((k) => k.spec);
-  expect(fuseHorizontally(specs, (v) => v)).toEqual(specs);
+  expect(fuseHorizontally(specs, (v) => ({ base: v, start: 0, end: 1 }))).toEqual(specs);
 });
 
 it("splits a depth's kernels into launches whose static shared memory fits a block", () => {

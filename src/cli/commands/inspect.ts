@@ -70,6 +70,8 @@ export function renderCost(c: CostSummary): string[] {
     `  ${label.padEnd(34)} ${String(p.launches).padStart(4)} launches  ${mb(p.bytes).padStart(10)} moved  ${us(p.floorMicros).padStart(10)} floor  ${mb(p.arenaBytes)} activations`;
   lines.push(total('this plan', c.plan), total('one kernel per ONNX op (no passes)', c.unoptimized));
   lines.push(`  traffic ${(100 * c.trafficRatio).toFixed(1)}% of the one-kernel-per-op plan`);
+  lines.push(`  views   ${c.views.count} Concat/Split as channel-range views (no kernel), ${c.views.copied.length} copied`);
+  for (const why of c.views.copied) lines.push(`          copied: ${why}`);
   return lines;
 }
 
