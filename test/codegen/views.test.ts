@@ -218,7 +218,7 @@ describe('channel-range views in the memory plan', () => {
     expect(sppf.spec.tensors.map((t) => plan.offsetOf(t.value))).toEqual([0, C * 49, 2 * C * 49, 3 * C * 49]);
   });
 
-  it("yolov10n_e2e_320 (fp16): engine.cu launches no Concat, Resize or Split kernel but attention's q/k/v split, and SPPF once", () => {
+  it('yolov10n_e2e_320 (fp16): engine.cu launches no Concat, Resize or Split kernel (the attention kernel reads q/k/v by index), and SPPF once', () => {
     const graph = loadModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'));
     optimizeGraph(graph, {});
     applyPrecision(graph, 'fp16');
@@ -226,12 +226,12 @@ describe('channel-range views in the memory plan', () => {
     const launchedOps = (op: string) => plan.kernels.filter((k) => k.spec.nodes.some((n) => n.opType === op));
     expect(launchedOps('Concat')).toEqual([]);
     expect(launchedOps('Resize')).toEqual([]);
-    expect(launchedOps('Split').map((k) => k.spec.nodes[0]!.name)).toEqual(['/model.10/attn/Split']);
+    expect(launchedOps('Split')).toEqual([]);
     expect(launchedOps('MaxPool').map((k) => k.spec.nodes.length)).toEqual([3]);
     const engine = engineSource(plan, { buildId: 'x', modelName: 'm' });
     const launched = [...engine.matchAll(/YHC_CHECK_LAUNCH\("(\w+)"\)/g)].map((m) => m[1]!);
     expect(launched.filter((id) => /_(concat|resize|copy|maxpool)$/.test(id))).toEqual([]);
     expect(launched.filter((id) => id.endsWith('_sppf'))).toHaveLength(1);
-    expect(plan.views.filter((d) => !d.view).map((d) => d.reason)).toEqual(['a range of axis 2 of [1, 2, 128, 100] is not contiguous, copied']);
+    expect(plan.views.filter((d) => !d.view).map((d) => d.reason)).toEqual([]);
   });
 });
