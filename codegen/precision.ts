@@ -2,21 +2,33 @@ import { roundToHalf } from '../src/dtype.js';
 import { YhcError } from '../src/errors.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { isYhcOp } from '../src/ir/rewrite.js';
+import { movesDataOnly } from '../src/ops/index.js';
 import { DW, PW } from '../src/ops/yhc/dwpw.js';
 import { Tensor } from '../src/tensor.js';
 
 /**
  * Storage precision. `--precision fp16` stores activations and weights in half; every kernel
- * still computes in float32 (conversion on load and store), and statistics, normalization
- * parameters and the decoder's intermediates stay float32. This step only decides which tensors
- * are half — by rewriting their dtype in the optimized graph before planning, so the plan, the
- * launchers and weights.bin follow from the dtypes alone:
+ * still computes in float32 (conversion on load and store, fp32 accumulators), and statistics,
+ * normalization parameters, attention's scores and the decoder's intermediates stay float32.
+ * This step only decides which tensors are half — by rewriting their dtype in the optimized graph
+ * before planning, so the plan, the launchers and weights.bin follow from the dtypes alone:
  *
- *   - an activation is stored in half when its producer and every reader are kernels that store
- *     half (the convs, DwPw, SimAM, Attention) — or, for the decoder, when ALL of YoloDecode's level inputs
- *     can be (its level table has one element type) — and it is neither a graph input nor a
- *     graph output: the engine's inputs and outputs stay float32;
- *   - those nodes' conv weights and biases become float16 constants (rounded to nearest even).
+ *   - storage classes: an op whose kernel has one element type for its float tensors (views and
+ *     rearrangements — Reshape, Transpose, Concat, Split, Slice — and MaxPool, Resize, MatMul)
+ *     puts its float inputs and outputs in one class; every other tensor is a class of its own.
+ *     A class is half or float32 as a whole, so a Concat's parts share its buffer's type;
+ *   - a class is stored in half when none of its tensors is a constant, a graph input or a graph
+ *     output, every producer is a same-type op or a kernel that stores half (the convs, DwPw,
+ *     SimAM, the fused Attention, a residual Add of two activations), and every reader is a same-type op or a kernel
+ *     that reads half there (those, in their activation slots, and YoloDecode). Anything read by
+ *     a float-only kernel (Softmax, Sigmoid, Mul by a constant: attention, the decoder) keeps
+ *     its whole class float32;
+ *   - YoloDecode's level table has one element type: all of its inputs in half, or none;
+ *   - the half-storing nodes' conv weights and biases become float16 constants (rounded to
+ *     nearest even).
+ *
+ * The engine's inputs and outputs stay float32. How far fp16 storage moves a model's outputs,
+ * and the tolerance that follows: docs/golden_rules.md.
  */
 
 export type Precision = 'fp32' | 'fp16';
@@ -37,11 +49,21 @@ export interface PrecisionReport {
 
 const isConv = (n: Node) => n.opType === 'Conv' && (n.domain === YHC_DOMAIN || n.domain === ONNX_DOMAIN);
 
-/** The input slot a half-storing node reads its activation from, or -1 if it stores no half. */
-function activationSlot(n: Node): number {
-  if (isConv(n) || isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return 0;
-  if (isYhcOp(n, 'DwPw')) return DW.x;
-  return -1;
+/** A residual Add: two activations (no constant operand), float math on float or half storage. */
+const isResidualAdd = (n: Node) => n.opType === 'Add' && n.domain === ONNX_DOMAIN && n.inputs.length === 2 && n.inputs.every((v) => v !== null && !v.constant);
+
+const isDecoder = (n: Node) => n.domain === YHC_DOMAIN && n.opType === 'YoloDecode';
+
+/** Ops whose kernel has one element type for all of its float tensors. */
+const SAME_TYPE_OPS = new Set(['MaxPool', 'Resize', 'MatMul']);
+const isSameType = (n: Node) => movesDataOnly(n) || (n.domain === ONNX_DOMAIN && SAME_TYPE_OPS.has(n.opType));
+
+/** The input slots a half-storing node reads activations from (none: it stores no half). */
+function activationSlots(n: Node): readonly number[] {
+  if (isConv(n) || isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return [0];
+  if (isYhcOp(n, 'DwPw')) return [DW.x];
+  if (isResidualAdd(n)) return [0, 1];
+  return [];
 }
 
 /** The weight slots a half-storing node reads in half (weights and biases, kept together). */
@@ -51,31 +73,72 @@ function weightSlots(n: Node): readonly number[] {
   return [];
 }
 
+/** Storage classes: the float data tensors of one same-type op (not Resize's scales, Split's sizes, ...) share a class (union-find). */
+function storageClasses(graph: Graph): (v: Value) => Value {
+  const parent = new Map<Value, Value>();
+  const find = (v: Value): Value => {
+    let r = v;
+    while (parent.has(r)) r = parent.get(r)!;
+    if (r !== v) parent.set(v, r);
+    return r;
+  };
+  for (const n of graph.nodes) {
+    if (!isSameType(n)) continue;
+    const data = n.opType === 'Concat' ? n.inputs : n.inputs.slice(0, n.opType === 'MatMul' ? 2 : 1);
+    const floats = [...data, ...n.outputs].filter((v): v is Value => v !== null && v.dtype === 'float32');
+    for (const v of floats.slice(1)) {
+      const [a, b] = [find(floats[0]!), find(v)];
+      if (a !== b) parent.set(b, a);
+    }
+  }
+  return find;
+}
+
 export function applyPrecision(graph: Graph, precision: Precision): PrecisionReport {
   if (precision === 'fp32') return { precision, halfActivations: 0, halfWeights: 0 };
   const readers = graph.consumers();
   const boundary = new Set<Value>([...graph.inputs, ...graph.outputs]);
-  const storesHalf = (n: Node | null): n is Node => n !== null && activationSlot(n) >= 0;
-  const readsAsActivation = (n: Node, v: Value) => n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhcOp(n, 'YoloDecode'));
+  const classOf = storageClasses(graph);
+  const storesHalf = (n: Node) => activationSlots(n).length > 0;
+  const producesHalf = (n: Node | null) => n !== null && (isSameType(n) || storesHalf(n));
+  // Every slot in which `n` reads `v` takes half there.
+  const readsHalf = (n: Node, v: Value): boolean => {
+    if (isSameType(n) || isDecoder(n)) return true;
+    const slots = activationSlots(n);
+    return n.inputs.every((input, i) => input !== v || slots.includes(i));
+  };
 
-  const half = new Set<Value>();
+  const members = new Map<Value, Value[]>();
   for (const v of graph.values()) {
-    if (v.dtype !== 'float32' || v.constant || boundary.has(v) || !storesHalf(v.producer)) continue;
-    const users = readers.get(v) ?? [];
-    if (users.length > 0 && users.every((n) => (storesHalf(n) || isYhcOp(n, 'YoloDecode')) && readsAsActivation(n, v))) half.add(v);
+    if (v.dtype !== 'float32') continue;
+    const c = classOf(v);
+    members.set(c, [...(members.get(c) ?? []), v]);
+  }
+  const halfClasses = new Set<Value>();
+  for (const [c, vs] of members) {
+    const ok = vs.every((v) => !v.constant && !boundary.has(v) && producesHalf(v.producer) && (readers.get(v) ?? []).every((n) => readsHalf(n, v)));
+    // A class nobody reads and nothing half produces (a dead same-type chain) gains nothing.
+    if (ok && vs.some((v) => storesHalf(v.producer!))) halfClasses.add(c);
   }
   // The decoder's level table has one element type: all of its inputs in half, or none.
-  for (const n of graph.nodes) {
-    if (!isYhcOp(n, 'YoloDecode')) continue;
-    const levels = n.inputs.filter((v): v is Value => v !== null);
-    if (!levels.every((v) => half.has(v))) for (const v of levels) half.delete(v);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const n of graph.nodes) {
+      if (!isDecoder(n)) continue;
+      const levels = n.inputs.filter((v): v is Value => v !== null).map(classOf);
+      if (levels.some((c) => !halfClasses.has(c)) && levels.some((c) => halfClasses.delete(c))) changed = true;
+    }
   }
-  for (const v of half) v.dtype = 'float16';
+  let halfActivations = 0;
+  for (const [c, vs] of members) {
+    if (!halfClasses.has(c)) continue;
+    for (const v of vs) v.dtype = 'float16';
+    halfActivations += vs.length;
+  }
 
   // Weights: one float16 copy per float32 constant, shared by every reader that had it.
   const halfCopies = new Map<Value, Value>();
   for (const n of graph.nodes) {
-    if (!storesHalf(n)) continue;
     for (const slot of weightSlots(n)) {
       const w = n.inputs[slot];
       if (!w?.constant || w.dtype !== 'float32') continue;
@@ -87,5 +150,5 @@ export function applyPrecision(graph: Graph, precision: Precision): PrecisionRep
       n.inputs[slot] = copy;
     }
   }
-  return { precision, halfActivations: half.size, halfWeights: halfCopies.size };
+  return { precision, halfActivations, halfWeights: halfCopies.size };
 }

@@ -33,6 +33,8 @@ function stridedGather(family: string, node: Node, x: Value, y: Value, view: Str
     launch: oneThreadPerElement(n),
     nodes: [node],
     flops: 0,
+    // Copies only: any element type, half included.
+    halfStorage: true,
   };
 }
 
@@ -83,6 +85,8 @@ export function concatKernel(node: Node): KernelSpec {
     launch: oneThreadPerElement(n),
     nodes: [node],
     flops: 0,
+    // Copies only: any element type, half included.
+    halfStorage: true,
   };
 }
 
@@ -108,5 +112,7 @@ export function splitKernel(node: Node): KernelSpec {
     launch: oneThreadPerElement(n),
     nodes: [node],
     flops: 0,
+    // Copies only: any element type, half included.
+    halfStorage: true,
   };
 }

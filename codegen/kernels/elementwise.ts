@@ -38,6 +38,9 @@ const BINARY: Record<string, string> = {
   Min: 'Min',
 };
 
+/** Binary ops computed in float on half storage (codegen/precision.ts stores a residual Add in half). */
+const HALF_ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min']);
+
 export const UNARY_OPS = [...Object.keys(UNARY), 'Cast'];
 export const BINARY_OPS = [...Object.keys(BINARY), 'Mod'];
 
@@ -99,6 +102,8 @@ export function binaryKernel(node: Node): KernelSpec {
     launch: oneThreadPerElement(n),
     nodes: [node],
     flops: n,
+    // binary_broadcast widens half operands to float and rounds a half result once.
+    halfStorage: HALF_ARITHMETIC.has(name),
   };
 }
 

@@ -9,7 +9,7 @@ import type { DecodeOptions } from '../onnx/decode_options.js';
 import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import { checkOutput, type OutputCheck } from '../golden/check_output.js';
-import { FP16_RTOL, FP32_RTOL, NUM_DETS_OUTPUT } from '../golden/compare.js';
+import { FP16_RTOL, FP16_SCORE_RTOL, FP32_RTOL, NUM_DETS_OUTPUT } from '../golden/compare.js';
 import { checkNumDets, detectionsOf, thresholdReference, type Reference } from '../golden/num_dets.js';
 import { randomInputs } from '../golden/random_inputs.js';
 import { tensorInfo, type TensorInfo } from '../ir/tensor_info.js';
@@ -107,6 +107,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     }
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
+    const scoreRtol = precision === 'fp16' ? FP16_SCORE_RTOL : FP32_RTOL;
     const refModel = decoded ? referenceModel(decoded) : null;
     const raw = await runReference(refModel ? refModel.bytes() : modelPath, feeds);
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
@@ -122,8 +123,8 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       const ref = reference[info.name];
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
       if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
-        return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
-      return checkOutput(info, outputs[i]!, ref, rtol);
+        return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, scoreRtol);
+      return checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
     });
     return {
       ok: checks.every((c) => c.ok),

@@ -23,15 +23,15 @@ export interface ReferenceTensor {
 
 export const toNumbers = (a: TypedArray): ArrayLike<number> => (a instanceof BigInt64Array || a instanceof BigUint64Array ? Array.from(a, Number) : a);
 
-/** Compare one output with the reference by the rule its shape calls for. */
-export function checkOutput(info: TensorInfo, got: TypedArray, ref: ReferenceTensor, rtol = FP32_RTOL): OutputCheck {
+/** Compare one output with the reference by the rule its shape calls for (detection scores at scoreRtol). */
+export function checkOutput(info: TensorInfo, got: TypedArray, ref: ReferenceTensor, rtol = FP32_RTOL, scoreRtol = rtol): OutputCheck {
   const base = { name: info.name, dtype: info.dtype, shape: info.shape };
   if (ref.dims.join(',') !== info.shape.join(',')) {
     return { ...base, rule: 'dense', maxAbs: Infinity, maxRel: Infinity, tolerance: 0, ok: false, detail: `reference shape is [${ref.dims.join(', ')}]` };
   }
   const dense = compareDense(toNumbers(got), toNumbers(ref.data), rtol);
   if (looksLikeDetections(info.shape, info.dtype)) {
-    const det = compareDetections(toNumbers(got), toNumbers(ref.data), info.shape, rtol);
+    const det = compareDetections(toNumbers(got), toNumbers(ref.data), info.shape, rtol, scoreRtol);
     const detail = det.ok
       ? `${det.matched}/${det.rows} rows matched${det.replacedAtCutoff ? `, ${det.replacedAtCutoff} replaced at the cut-off` : ''}; max score diff ${det.maxScoreDiff.toExponential(2)}, max box diff ${det.maxBoxDiff.toExponential(2)}`
       : det.problem!;

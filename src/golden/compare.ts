@@ -10,11 +10,17 @@
  * score and box within tolerance — rows whose scores lie within tolerance of each other may
  * therefore swap places — except that reference rows whose score is within tolerance of the
  * cut-off (the lowest kept score) may be replaced by another output row that is also within
- * tolerance of the cut-off.
+ * tolerance of the cut-off. Scores may have a tolerance of their own (fp16: FP16_SCORE_RTOL).
  */
 
 export const FP32_RTOL = 1e-4;
 export const FP16_RTOL = 1e-2;
+/**
+ * Detection scores of fp16 builds: half storage through ~60 layers moves the whole-model fixtures'
+ * scores by up to 0.0175 on its own (onnxruntime with the half roundings inserted, no yhc kernel
+ * involved; measurements in docs/golden_rules.md), so 1e-2 would fail a correct fp16 engine.
+ */
+export const FP16_SCORE_RTOL = 3e-2;
 
 export interface DenseComparison {
   readonly ok: boolean;
@@ -89,8 +95,14 @@ function rowsOf(data: ArrayLike<number>, batch: number, k: number): DetectionRow
     .map((x) => x.r);
 }
 
-/** Compare detection tensors of shape [batch, k, 6] by the rule above. */
-export function compareDetections(got: ArrayLike<number>, ref: ArrayLike<number>, shape: readonly number[], rtol = FP32_RTOL): DetectionComparison {
+/** Compare detection tensors of shape [batch, k, 6] by the rule above; scores at scoreRtol (default: rtol). */
+export function compareDetections(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  shape: readonly number[],
+  rtol = FP32_RTOL,
+  scoreRtol = rtol,
+): DetectionComparison {
   const [batches, k] = [shape[0]!, shape[1]!];
   let boxMax = 0;
   let scoreMax = 0;
@@ -99,7 +111,7 @@ export function compareDetections(got: ArrayLike<number>, ref: ArrayLike<number>
     if (Number.isFinite(ref[i + 4]!)) scoreMax = Math.max(scoreMax, Math.abs(ref[i + 4]!));
   }
   const boxTolerance = rtol * Math.max(1, boxMax);
-  const scoreTolerance = rtol * Math.max(1, scoreMax);
+  const scoreTolerance = scoreRtol * Math.max(1, scoreMax);
   let matched = 0;
   let replacedAtCutoff = 0;
   let maxScoreDiff = 0;

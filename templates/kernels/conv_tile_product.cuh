@@ -184,12 +184,10 @@ __device__ __forceinline__ void tile_product_mma(int image, int m0, int p0, Load
     MmaA a;  // A = W rows wm.., k0..k0 + 7
     a.a[0] = *reinterpret_cast<const __half2*>(&w_tile[wm + group][2 * pair]);
     a.a[1] = *reinterpret_cast<const __half2*>(&w_tile[wm + group + 8][2 * pair]);
+    MmaB b[4];  // b[s] = X_col rows k0..k0 + 7, columns wn + 8s..
 #pragma unroll
-    for (int s = 0; s < 4; ++s) {
-      MmaB b;  // B = X_col rows k0..k0 + 7, columns wn + 8s..
-      b.b = *reinterpret_cast<const __half2*>(&x_tile[wn + 8 * s + group][2 * pair]);
-      mma_m16n8k8(c[s], a, b, c[s]);
-    }
+    for (int s = 0; s < 4; ++s) b[s].b = *reinterpret_cast<const __half2*>(&x_tile[wn + 8 * s + group][2 * pair]);
+    mma_m16n8k8_x4(c, a, b, c);
     __syncthreads();
   }
 

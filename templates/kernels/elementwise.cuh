@@ -7,6 +7,8 @@
 //   static constexpr int rank;                 rank of the output iteration space (>= 1)
 //   static constexpr bool same_shapes;         every operand has the output's shape: no index math
 #pragma once
+#include <utility>
+
 #include "yhc_common.cuh"
 
 namespace yhc {
@@ -125,19 +127,35 @@ template <class P> __global__ void unary_map(const typename P::In* __restrict__ 
   y[i] = static_cast<typename P::Out>(typename P::Op()(x[i]));
 }
 
+// Half operands are widened to float, and a half result is rounded once (to nearest even):
+// arithmetic on half storage happens in float, as in every other yhc kernel.
+template <class T> __device__ __forceinline__ auto widen(T v) {
+  if constexpr (std::is_same<T, __half>::value)
+    return __half2float(v);
+  else
+    return v;
+}
+template <class Out, class T> __device__ __forceinline__ Out narrow(T v) {
+  if constexpr (std::is_same<Out, __half>::value)
+    return __float2half_rn(float(v));
+  else
+    return static_cast<Out>(v);
+}
+
 // y[i] = Op(a[broadcast(i)], b[broadcast(i)])
 template <class P>
 __global__ void binary_broadcast(const typename P::InA* __restrict__ a, const typename P::InB* __restrict__ b,
                                  typename P::Out* __restrict__ y, Dims<P::rank> dims, Strides<P::rank> a_strides,
                                  Strides<P::rank> b_strides) {
+  using A = decltype(widen(std::declval<typename P::InA>()));
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   if constexpr (P::same_shapes) {
-    y[i] = static_cast<typename P::Out>(typename P::Op()(a[i], static_cast<typename P::InA>(b[i])));
+    y[i] = narrow<typename P::Out>(typename P::Op()(widen(a[i]), static_cast<A>(widen(b[i]))));
   } else {
     // Pow may take an exponent of another type; every other op has InA == InB.
-    const typename P::InA rhs = static_cast<typename P::InA>(b[offset_of(i, dims, b_strides)]);
-    y[i] = static_cast<typename P::Out>(typename P::Op()(a[offset_of(i, dims, a_strides)], rhs));
+    const A rhs = static_cast<A>(widen(b[offset_of(i, dims, b_strides)]));
+    y[i] = narrow<typename P::Out>(typename P::Op()(widen(a[offset_of(i, dims, a_strides)]), rhs));
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPrecision, parsePrecision } from '../../codegen/precision.js';
 import { planGraph } from '../../codegen/plan.js';
 import { roundToHalf } from '../../src/dtype.js';
+import { Tensor } from '../../src/tensor.js';
 import { YhcError } from '../../src/errors.js';
 import type { Attr, Graph, Value } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
@@ -139,6 +140,64 @@ describe('applyPrecision', () => {
     const mixed = b.build();
     applyPrecision(mixed, 'fp16');
     expect(mixed.nodes.at(-1)!.inputs.map((v) => v!.dtype)).toEqual(['float32', 'float32', 'float32', 'float32']);
+  });
+});
+
+/**
+ * A C2f-like block: conv → Split → (conv → residual Add) → Concat of the three → MaxPool →
+ * Resize ×2 → conv. `floatReader` also reads one Split part with a float-only kernel (Sigmoid).
+ */
+function block(options: { floatReader?: boolean; constantAdd?: boolean } = {}) {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', 'float32', [1, 4, 8, 8]);
+  const pw = (cin: number, cout: number, seed: number) => [b.constant(randomTensor([cout, cin, 1, 1], seed, 0.3)), b.constant(randomTensor([cout], seed + 1))];
+  const conv1 = { ...conv3x3, kernel_shape: ints([1, 1]), pads: ints([0, 0, 0, 0]) };
+  const stem = b.op('Conv', [x, ...pw(4, 8, 1)], conv1, YHC);
+  const [p0, p1] = b.node('Split', [stem, b.constant(Tensor.from('int64', [2], [4, 4]))], { axis: { type: 'int', value: 1 } }, { outputs: 2 }) as [
+    string,
+    string,
+  ];
+  const inner = b.op('Conv', [p1, ...pw(4, 4, 3)], conv1, YHC);
+  const add = b.op('Add', [options.constantAdd ? b.constant(randomTensor([1, 4, 8, 8], 9)) : p1, inner]);
+  const cat = b.op('Concat', [p0, p1, add], { axis: { type: 'int', value: 1 } });
+  const pool = b.op('MaxPool', [cat], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
+  const up = b.op('Resize', [pool, '', b.constant(Tensor.from('float32', [4], [1, 1, 2, 2]))], { mode: str('nearest') });
+  b.output(b.op('Conv', [up, ...pw(12, 2, 5)], conv1, YHC));
+  if (options.floatReader) b.output(b.op('Sigmoid', [p0]));
+  return { graph: b.build(), names: { stem, p0, p1, inner, add, cat, pool, up } };
+}
+
+describe('applyPrecision: storage classes', () => {
+  const dtypes = (g: Graph, names: Record<string, string>) => Object.fromEntries(Object.entries(names).map(([k, n]) => [k, valueNamed(g, n).dtype]));
+
+  it('Split, residual Add, Concat, MaxPool and Resize between convs store half, and their kernels are planned in half', () => {
+    const { graph, names } = block();
+    applyPrecision(graph, 'fp16');
+    expect(Object.values(dtypes(graph, names))).toEqual(Array(8).fill('float16'));
+    const plan = planGraph(graph);
+    const typeOf = (family: string, param: string) => {
+      const p = plan.kernels.find((k) => k.spec.family === family)!.spec.params.find((q) => q.name === param);
+      return p?.kind === 'type' ? p.cType : undefined;
+    };
+    expect([typeOf('split', 'T'), typeOf('concat', 'T'), typeOf('maxpool', 'T'), typeOf('resize', 'T')]).toEqual(['__half', '__half', '__half', '__half']);
+    expect([typeOf('add', 'InA'), typeOf('add', 'InB'), typeOf('add', 'Out')]).toEqual(['__half', '__half', '__half']);
+  });
+
+  it('negative: a float-only reader of one Concat part keeps the whole class (parts, Concat, MaxPool, Resize) float32', () => {
+    const { graph, names } = block({ floatReader: true });
+    applyPrecision(graph, 'fp16');
+    const d = dtypes(graph, names);
+    // p0 is read by Sigmoid; p0's class holds the Split's input and outputs, the Concat and what follows it.
+    expect([d['stem'], d['p0'], d['p1'], d['add'], d['cat'], d['pool'], d['up']]).toEqual(Array(7).fill('float32'));
+    // The inner conv's output is its own class, read by the Add (which reads half there).
+    expect(d['inner']).toBe('float16');
+  });
+
+  it('negative: an Add with a constant operand is no residual Add: it stores float32', () => {
+    const { graph, names } = block({ constantAdd: true });
+    applyPrecision(graph, 'fp16');
+    expect(dtypes(graph, names)['add']).toBe('float32');
+    expect(dtypes(graph, names)['inner']).toBe('float32');
   });
 });
 

@@ -5,7 +5,8 @@ import { compareDense, compareDetections, looksLikeDetections } from '../../src/
 import { REPO } from '../helpers/paths.js';
 
 interface Cases {
-  detections: { name: string; shape: number[]; ref: (number | string)[][]; got: (number | string)[][]; ok: boolean }[];
+  /** rtol / score_rtol: absent means the fp32 rule (1e-4). */
+  detections: { name: string; shape: number[]; ref: (number | string)[][]; got: (number | string)[][]; ok: boolean; rtol?: number; score_rtol?: number }[];
   dense: { name: string; ref: (number | string)[]; got: (number | string)[]; ok: boolean }[];
 }
 
@@ -16,7 +17,7 @@ const caseValues = (xs: (number | string)[]) => Float32Array.from(xs.map(num));
 describe('detections rule', () => {
   for (const c of cases.detections) {
     it(c.name, () => {
-      const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
+      const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape, c.rtol, c.score_rtol);
       expect(r.ok, r.problem ?? 'passed').toBe(c.ok);
       if (!c.ok) expect(r.problem).toMatch(/batch \d+: (reference|output) row \d+/);
     });

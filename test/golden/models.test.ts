@@ -75,3 +75,22 @@ describe(`${NAME} (fp32, host emulation)`, () => {
     await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 5)));
   });
 });
+
+describe(`${NAME} (fp16 storage, host emulation)`, () => {
+  const fp16Dir = join(dir, `${NAME}_fp16`);
+  let fp16: Awaited<ReturnType<typeof compileModel>>;
+  beforeAll(async () => {
+    fp16 = await compileModel(model, { outDir: fp16Dir, target: 'host', precision: 'fp16', cacheDir: TEST_CACHE });
+  }, 600_000);
+
+  it('stores the body in half: Split, Concat, MaxPool, Resize and residual Adds read and write __half too', () => {
+    const half = (k: (typeof fp16.plan.kernels)[number]) => k.spec.params.some((p) => p.kind === 'type' && p.cType === '__half');
+    const families = new Set(fp16.plan.kernels.filter(half).map((k) => k.spec.family));
+    for (const f of ['maxpool', 'concat', 'split', 'resize', 'add']) expect(families.has(f), f).toBe(true);
+    expect(fp16.manifest.precision.halfActivations).toBeGreaterThan(100);
+  });
+
+  it('matches onnxruntime on the recorded input (1e-2 rule, detection scores 3e-2: docs/golden_rules.md)', async () => {
+    await withEngine(fp16Dir, (engine) => expectMatchesOnnxRuntime(model, engine, { images: floats(join(MODELS, `${NAME}.input.images.bin`)) }));
+  });
+});

@@ -36,7 +36,7 @@ sys.path.insert(0, HERE)
 from budget import Budget, OutOfBudget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
 from build import build  # noqa: E402,F401  (gpu_bench.py imports build from here too)
 from report import Column, RowLog, first_line, fixed, sci  # noqa: E402
-from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
+from yhc_compare import FP16_RTOL, FP16_SCORE_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
 from yhc_engine import Engine  # noqa: E402
 
 STRUCT = {"float32": "f", "float64": "d", "int8": "b", "uint8": "B", "bool": "?", "int16": "h", "uint16": "H",
@@ -97,7 +97,7 @@ def compare(info, got, ref, rtol):
     g, r = unpack(got, info["dtype"]), unpack(ref, info["dtype"])
     dense = compare_dense(g, r, rtol)
     if looks_like_detections(info["shape"], info["dtype"]):
-        det = compare_detections(g, r, info["shape"], rtol)
+        det = compare_detections(g, r, info["shape"], rtol, FP16_SCORE_RTOL if rtol == FP16_RTOL else None)
         basis = f"{det['matched']}/{det['rows']} rows matched"
         if det["replaced_at_cutoff"]:
             basis += f" ({det['replaced_at_cutoff']} replaced at the cut-off)"

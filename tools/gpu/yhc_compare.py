@@ -15,6 +15,7 @@ import sys
 
 FP32_RTOL = 1e-4
 FP16_RTOL = 1e-2  # builds with --precision fp16
+FP16_SCORE_RTOL = 3e-2  # their detection scores (docs/golden_rules.md: fp16 storage alone moves scores ~0.01-0.02)
 
 
 def _diff(g, r):
@@ -40,12 +41,12 @@ def _rows(data, batch, k):
     return sorted(rows, key=lambda row: -row[0][4])
 
 
-def compare_detections(got, ref, shape, rtol=FP32_RTOL):
+def compare_detections(got, ref, shape, rtol=FP32_RTOL, score_rtol=None):
     batches, k = shape[0], shape[1]
     boxes = [abs(v) for i in range(0, len(ref), 6) for v in ref[i : i + 4] if math.isfinite(v)]
     scores = [abs(ref[i + 4]) for i in range(0, len(ref), 6) if math.isfinite(ref[i + 4])]
     box_tol = rtol * max([1.0] + boxes)
-    score_tol = rtol * max([1.0] + scores)
+    score_tol = (rtol if score_rtol is None else score_rtol) * max([1.0] + scores)
     result = {"ok": True, "matched": 0, "replaced_at_cutoff": 0, "rows": batches * k, "max_score_diff": 0.0,
               "max_box_diff": 0.0, "problem": None}
     if len(got) != len(ref):
@@ -112,7 +113,7 @@ def run_cases(path):
     num = lambda xs: [float(x) for x in xs]  # noqa: E731  ("NaN", "Infinity" strings included)
     failures = []
     for c in cases["detections"]:
-        got = compare_detections(num(sum(c["got"], [])), num(sum(c["ref"], [])), c["shape"])
+        got = compare_detections(num(sum(c["got"], [])), num(sum(c["ref"], [])), c["shape"], c.get("rtol", FP32_RTOL), c.get("score_rtol"))
         if got["ok"] != c["ok"]:
             failures.append(f"detections/{c['name']}: got ok={got['ok']} ({got['problem']})")
     for c in cases["dense"]:
