@@ -30,7 +30,7 @@ export function rebatchGraph(graph: Graph, batch: number): void {
   }
   // Values whose rows are the images' rows one after another: [1, R, ...] flattened to [R, ...]
   // (torch's `x[arange(B)[:, None], idx]`), read by a Gather at idx + image·R. Value → R.
-  const merged = new Map<Value, number>();
+  const merged = new Map<Value, Merged>();
   for (const node of graph.nodes) {
     if (node.inputs.some((v) => v !== null && merged.has(v))) {
       gatherMergedRows(graph, node, merged, batched, batch);
@@ -43,7 +43,7 @@ export function rebatchGraph(graph: Graph, batch: number): void {
       if (node.opType === 'Reshape') node.inputs[1] = graph.newConstant(`${node.inputs[1]!.name}:batch${batch}`, int64([batch * rows, ...before[0]!.slice(1)]));
       inferAt(graph, node, batch);
       node.outputs[0]!.shape = [batch * rows, ...before[0]!.slice(1)];
-      merged.set(node.outputs[0]!, rows);
+      merged.set(node.outputs[0]!, { rows, by: node, shape: before[0]! });
       continue;
     }
     for (const [i, v] of before.entries()) {
@@ -65,6 +65,13 @@ export function rebatchGraph(graph: Graph, batch: number): void {
   for (const v of graph.outputs) {
     if (merged.has(v)) throw new YhcError('BATCH', `cannot re-batch the model: output ${q(v.name)} holds the images' rows merged into one axis`);
   }
+}
+
+/** A value whose leading dim holds the rows of every image in turn: made by `by`, shape at batch 1. */
+interface Merged {
+  readonly rows: number;
+  readonly by: Node;
+  readonly shape: readonly number[];
 }
 
 /** The op's shape inference at the new batch; its errors name the node as a re-batching failure. */
@@ -97,9 +104,10 @@ function splitsBatch(node: Node, rows: number): boolean {
  * at batch 1 (image · R, written by the export at batch 1): the offset becomes image · R, and
  * the result is an ordinary batched value. Anything else reading merged rows is refused.
  */
-function gatherMergedRows(graph: Graph, node: Node, merged: ReadonlyMap<Value, number>, batched: Set<Value>, batch: number): void {
+function gatherMergedRows(graph: Graph, node: Node, merged: ReadonlyMap<Value, Merged>, batched: Set<Value>, batch: number): void {
   const data = node.inputs[0]!;
-  const rows = merged.get(data);
+  const from = merged.get(data) ?? [...merged].find(([v]) => node.inputs.includes(v))![1];
+  const rows = merged.get(data)?.rows;
   if (rows !== undefined && node.opType === 'Reshape' && splitsBatch(node, rows)) {
     const want = [batch, ...node.outputs[0]!.shape.slice(1)];
     node.inputs[1] = graph.newConstant(`${node.inputs[1]!.name}:batch${batch}`, int64(want));
@@ -108,7 +116,12 @@ function gatherMergedRows(graph: Graph, node: Node, merged: ReadonlyMap<Value, n
     batched.add(node.outputs[0]!);
     return;
   }
-  const refuse = () => rebatchError(node, 'it reads rows of several images merged into one axis, and is not a Gather of one image\'s rows at index + image·rows');
+  const refuse = () =>
+    rebatchError(
+      from.by,
+      `its output has shape [${from.shape.join(', ')}] at batch 1: the batch folded into the leading dimension, which ${describeNode(node)} reads as a whole ` +
+        '(only a Gather at index + image·rows, or a Reshape back to [1, rows, ...], reads it one image at a time)',
+    );
   if (rows === undefined || node.opType !== 'Gather' || attrInt(node, 'axis', 0) !== 0 || node.inputs.slice(1).some((v) => v && merged.has(v))) throw refuse();
   const index = node.input(1);
   const add = index.producer;
@@ -232,10 +245,7 @@ function rewriteSlice(node: Node, replace: (i: number, t: Tensor) => void): void
   if (steps[k] !== 1 || !(starts[k]! === 0 || starts[k]! <= -1) || ends[k]! < 1) {
     throw rebatchError(node, `it slices the batch axis (start ${starts[k]}, end ${ends[k]}, step ${steps[k]})`);
   }
-  replace(
-    2,
-    int64(ends.map((e, i) => (i === k ? INT64_MAX : e))),
-  );
+  replace(2, int64(ends.map((e, i) => (i === k ? INT64_MAX : e))));
   if (starts[k]! !== 0) replace(1, int64(starts.map((s, i) => (i === k ? 0 : s))));
 }
 
