@@ -68,6 +68,12 @@ describe('re-batching a static batch-1 export', () => {
     expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
   }, 300_000);
 
+  it('yhc check --decode nms --batch 2 on a static raw head: onnxruntime NMS per image, assembled per image', async () => {
+    const raw = join(REPO, 'test', 'data', 'fixtures', 'tiny_head_raw.onnx');
+    const report = await checkModel(raw, { batch: 2, seed: 3, decode: { format: 'nms', maxDet: 20 }, outDir: join(dir, 'nms2'), cacheDir: TEST_CACHE });
+    expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
+  }, 300_000);
+
   it('names_the_reshape_that_folds_the_batch_into_another_axis', () => {
     expectBatchError(() => loadModel(model('rebatch_bad'), { batch: 2 }), /node "fold_batch" \(Reshape\).*\[4, 64\] at batch 1/);
     expect(loadModel(model('rebatch_bad')).outputs[0]!.shape).toEqual([4, 64]);
