@@ -28,14 +28,16 @@ async function versionOf(path: string): Promise<string> {
   let v = versions.get(path);
   if (!v) {
     // execa is imported when a compiler first runs: loading it costs a quarter second of every `yhc` start.
-    v = import('execa').then(({ execa }) => execa(path, ['--version'], { reject: false })).then((r) => {
-      const lines = `${r.stdout}`
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      // nvcc's last line carries the build ("Build cuda_13.0.r13.0/compiler..."); g++'s first line the release.
-      return (path.endsWith('nvcc') ? lines.slice(-2).join(' ') : lines[0]) ?? 'unknown';
-    });
+    v = import('execa')
+      .then(({ execa }) => execa(path, ['--version'], { reject: false }))
+      .then((r) => {
+        const lines = `${r.stdout}`
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        // nvcc's last line carries the build ("Build cuda_13.0.r13.0/compiler..."); g++'s first line the release.
+        return (path.endsWith('nvcc') ? lines.slice(-2).join(' ') : lines[0]) ?? 'unknown';
+      });
     versions.set(path, v);
   }
   return v;
