@@ -18,6 +18,7 @@ export type YhcErrorCode =
   | 'DANGLING_INPUT' // a node input no node, initializer or graph input produces
   | 'SHAPE' // shape inference failed (incompatible shapes, bad attribute values)
   | 'DYNAMIC_SHAPE' // a dimension yhc cannot make static
+  | 'BATCH' // --batch N on a static batch-1 model whose graph cannot be re-batched
   | 'EVAL' // the interpreter cannot evaluate a node with the given inputs
   | 'CODEGEN' // no kernel for an op, or a lowering limit
   | 'TOOLCHAIN' // nvcc / g++ missing or too old

@@ -1,4 +1,3 @@
-import { IndentationText, Project, QuoteKind, Scope, VariableDeclarationKind } from 'ts-morph';
 import type { DType } from '../../src/dtype.js';
 import type { Graph, Value } from '../../src/ir/graph.js';
 import { commentName } from '../c_text.js';
@@ -52,19 +51,10 @@ export function wrapperFieldNames(names: readonly string[], prefix: 'input' | 'o
  * engine.ts: a typed wrapper over the generic Engine for this build. Properties follow the
  * model's input and output names where those are plain identifiers (wrapperFieldNames), else
  * are positional (input0, output0 ...); each carries its ONNX name, dtype and shape in an
- * escaped doc comment.
+ * escaped doc comment. Written as text (no TypeScript compiler at compile time: loading one
+ * cost about a second of every `yhc compile`); test/codegen/emit/ts_wrapper.test.ts type-checks it.
  */
 export function typedWrapperSource(graph: Graph): string {
-  const project = new Project({
-    useInMemoryFileSystem: true,
-    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
-  });
-  const file = project.createSourceFile('engine.ts');
-  file.addStatements([`// engine.ts — ${GENERATED_BANNER}`, '// Typed wrapper for this build; needs the yhc package (npm install yhc).']);
-  file.addImportDeclaration({ moduleSpecifier: 'yhc', namedImports: ['Engine'] });
-  file.addImportDeclaration({ moduleSpecifier: 'node:path', namedImports: ['dirname'] });
-  file.addImportDeclaration({ moduleSpecifier: 'node:url', namedImports: ['fileURLToPath'] });
-
   const inputNames = wrapperFieldNames(
     graph.inputs.map((v) => v.name),
     'input',
@@ -73,56 +63,50 @@ export function typedWrapperSource(graph: Graph): string {
     graph.outputs.map((v) => v.name),
     'output',
   );
-  const member = (v: Value, name: string) => ({
-    name,
-    type: ARRAY_TYPE[v.dtype],
-    docs: [`ONNX ${commentName(v.name)}: ${typeText(v)}`],
-  });
-  file.addInterface({
-    name: 'ModelInputs',
-    isExported: true,
-    docs: ['Inputs, in the order of manifest.json.'],
-    properties: graph.inputs.map((v, i) => member(v, inputNames[i]!)),
-  });
-  file.addInterface({
-    name: 'ModelOutputs',
-    isExported: true,
-    docs: ['Outputs, in the order of manifest.json.'],
-    properties: graph.outputs.map((v, i) => member(v, outputNames[i]!)),
-  });
+  const members = (vs: readonly Value[], names: readonly string[]) =>
+    vs.flatMap((v, i) => [`  /** ONNX ${commentName(v.name)}: ${typeText(v)} */`, `  ${names[i]}: ${ARRAY_TYPE[v.dtype]};`]);
   const shapes = (vs: readonly Value[]) => `[${vs.map((v) => `[${v.shape.join(', ')}]`).join(', ')}] as const`;
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: 'INPUT_SHAPES', initializer: shapes(graph.inputs) }],
-  });
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: 'OUTPUT_SHAPES', initializer: shapes(graph.outputs) }],
-  });
-
-  const cls = file.addClass({ name: 'ModelEngine', isExported: true, docs: ['This build, loaded and ready to run.'] });
-  cls.addConstructor({ parameters: [{ name: 'engine', type: 'Engine', isReadonly: true, scope: Scope.Private }] });
-  cls.addMethod({
-    name: 'load',
-    isStatic: true,
-    docs: ["Load the engine library and weights of the build directory (default: this file's directory)."],
-    parameters: [{ name: 'dir', type: 'string', initializer: 'dirname(fileURLToPath(import.meta.url))' }],
-    returnType: 'ModelEngine',
-    statements: ['return new ModelEngine(Engine.load(dir));'],
-  });
-  cls.addMethod({
-    name: 'run',
-    docs: ['One inference.'],
-    parameters: [{ name: 'inputs', type: 'ModelInputs' }],
-    returnType: 'ModelOutputs',
-    statements: [
-      `const out = this.engine.runPositional([${inputNames.map((n) => `inputs.${n}`).join(', ')}]);`,
-      `return { ${graph.outputs.map((v, i) => `${outputNames[i]}: out[${i}] as ${ARRAY_TYPE[v.dtype]}`).join(', ')} };`,
-    ],
-  });
-  cls.addMethod({ name: 'dispose', docs: ['Free the engine.'], statements: ['this.engine.dispose();'] });
-  file.formatText({ indentSize: 2 });
-  return file.getFullText();
+  return [
+    "import { Engine } from 'yhc';",
+    "import { dirname } from 'node:path';",
+    "import { fileURLToPath } from 'node:url';",
+    '',
+    `// engine.ts — ${GENERATED_BANNER}`,
+    '// Typed wrapper for this build; needs the yhc package (npm install yhc).',
+    '/** Inputs, in the order of manifest.json. */',
+    'export interface ModelInputs {',
+    ...members(graph.inputs, inputNames),
+    '}',
+    '',
+    '/** Outputs, in the order of manifest.json. */',
+    'export interface ModelOutputs {',
+    ...members(graph.outputs, outputNames),
+    '}',
+    '',
+    `export const INPUT_SHAPES = ${shapes(graph.inputs)};`,
+    `export const OUTPUT_SHAPES = ${shapes(graph.outputs)};`,
+    '',
+    '/** This build, loaded and ready to run. */',
+    'export class ModelEngine {',
+    '  constructor(private readonly engine: Engine) {',
+    '  }',
+    '',
+    "  /** Load the engine library and weights of the build directory (default: this file's directory). */",
+    '  static load(dir: string = dirname(fileURLToPath(import.meta.url))): ModelEngine {',
+    '    return new ModelEngine(Engine.load(dir));',
+    '  }',
+    '',
+    '  /** One inference. */',
+    '  run(inputs: ModelInputs): ModelOutputs {',
+    `    const out = this.engine.runPositional([${inputNames.map((n) => `inputs.${n}`).join(', ')}]);`,
+    `    return { ${graph.outputs.map((v, i) => `${outputNames[i]}: out[${i}] as ${ARRAY_TYPE[v.dtype]}`).join(', ')} };`,
+    '  }',
+    '',
+    '  /** Free the engine. */',
+    '  dispose() {',
+    '    this.engine.dispose();',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }

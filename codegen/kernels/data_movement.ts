@@ -8,7 +8,8 @@ import { constantInts } from '../../src/ops/util/checks.js';
 import { broadcastView, tileView, transposeView, type StridedView } from '../../src/ops/util/strided.js';
 import { numel } from '../../src/tensor.js';
 import { intLiteral } from '../c_text.js';
-import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { int64Array, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { flatLaunch } from './flat_launch.js';
 import { kernelView } from './kernel_view.js';
 
 /**
@@ -30,12 +31,18 @@ function stridedGather(family: string, node: Node, x: Value, y: Value, view: Str
       { cType: `yhc::Strides<${rank}>`, name: 'src_strides', init: int64Array(map.strides) },
     ],
     callArgs: ['x', 'y', 'dims', 'src_strides', intLiteral(map.base)],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, y.shape[0] ?? 1, viewPerImage(x, y, view)),
     nodes: [node],
     flops: 0,
     // Copies only: any element type, half included.
     halfStorage: true,
   };
+}
+
+/** Output image k reads input image k only: axis 0 kept whole, its stride one input image, the start inside image 0. */
+function viewPerImage(x: Value, y: Value, view: StridedView): boolean {
+  const image = x.shape.length > 0 ? numel(x.shape) / x.shape[0]! : 0;
+  return y.shape.length > 0 && view.shape[0] === y.shape[0] && x.shape[0] === y.shape[0] && view.strides[0] === image && view.base >= 0 && view.base < image;
 }
 
 export function transposeKernel(node: Node): KernelSpec {
@@ -82,7 +89,7 @@ export function concatKernel(node: Node): KernelSpec {
     tensors: [...parts.map((p, i) => read(names[i]!, p)), write('y', y)],
     locals: [{ cType: `yhc::ConcatInputs<${parts.length}, ${T}>`, name: 'parts', init: `{{${names.join(', ')}}, ${int64Array(begins).slice(1, -1)}}` }],
     callArgs: ['parts', 'y'],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, y.shape[0] ?? 1, axis > 0 && parts.every((p) => p.shape[0] === y.shape[0])),
     nodes: [node],
     flops: 0,
     // Copies only: any element type, half included.
@@ -109,7 +116,7 @@ export function splitKernel(node: Node): KernelSpec {
     tensors: [read('x', x), ...outs.map((o, i) => write(names[i]!, o))],
     locals: [{ cType: `yhc::SplitOutputs<${outs.length}, ${T}>`, name: 'parts', init: `{{${names.join(', ')}}, ${int64Array(begins).slice(1, -1)}}` }],
     callArgs: ['x', 'parts'],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, x.shape[0] ?? 1, axis > 0),
     nodes: [node],
     flops: 0,
     // Copies only: any element type, half included.

@@ -1,9 +1,10 @@
 import { dtypeInfo } from '../../src/dtype.js';
 import type { Node } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
-import { boolParam, int64Array, intParam, oneThreadPerElement, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, int64Array, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { modIsFmod } from '../../src/ops/elementwise_binary.js';
 import { broadcastView } from '../../src/ops/util/strided.js';
+import { flatLaunch, readsPerImage } from './flat_launch.js';
 import { kernelView } from './kernel_view.js';
 
 /** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
@@ -61,7 +62,7 @@ export function unaryKernel(node: Node): KernelSpec {
     params: [typeParam('In', cType(x)), typeParam('Out', cType(y)), typeParam('Op', functor), intParam('count', n)],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [x])),
     nodes: [node],
     flops: n,
   };
@@ -99,7 +100,7 @@ export function binaryKernel(node: Node): KernelSpec {
       { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(bMap.strides) },
     ],
     callArgs: ['a', 'b', 'y', 'dims', 'a_strides', 'b_strides'],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [a, b])),
     nodes: [node],
     flops: n,
     // binary_broadcast widens half operands to float and rounds a half result once.
@@ -127,7 +128,7 @@ export function whereKernel(node: Node): KernelSpec {
       { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(maps[2]!.strides) },
     ],
     callArgs: ['cond', 'a', 'b', 'y', 'dims', 'cond_strides', 'a_strides', 'b_strides'],
-    launch: oneThreadPerElement(n),
+    ...flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [c, a, b])),
     nodes: [node],
     flops: n,
   };

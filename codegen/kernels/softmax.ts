@@ -1,7 +1,8 @@
 import type { Node } from '../../src/ir/graph.js';
 import { softmaxLayout } from '../../src/ops/softmax.js';
 import { numel } from '../../src/tensor.js';
-import { intParam, oneThreadPerElement, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
+import { flatLaunch } from './flat_launch.js';
+import { intParam, read, requireFloat32, write, type KernelSpec } from '../kernel_spec.js';
 
 /**
  * Softmax → softmax_axis: one thread per lane along the axis — one axis from opset 13, before it
@@ -19,7 +20,8 @@ export function softmaxKernel(node: Node, opset: number): KernelSpec {
     params: [intParam('outer', outer), intParam('axis_len', len), intParam('inner', inner)],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],
-    launch: oneThreadPerElement(outer * inner),
+    // Lanes in row-major order: per image when the batch is a factor of `outer` (axis ≥ 1).
+    ...flatLaunch(outer * inner, x.shape[0] ?? 1, x.shape.length > 1 && outer % x.shape[0]! === 0),
     nodes: [node],
     flops: 4 * numel(x.shape),
   };

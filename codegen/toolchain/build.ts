@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { execa } from 'execa';
 import { YhcError } from '../../src/errors.js';
 import { inParallel } from '../../src/util/pool.js';
 import { BuildCache } from './cache.js';
@@ -105,6 +104,7 @@ function kernelChunks(kernelFiles: readonly string[], jobs: number): string[][] 
 }
 
 async function runCompiler(compiler: Compiler, args: string[], cwd: string, what: string, cache: BuildCache): Promise<string> {
+  const { execa } = await import('execa'); // loaded on first use (see toolchain.ts)
   const r = await execa(compiler.path, args, { cwd, reject: false, all: true, stdin: 'ignore' });
   const log = `${r.all ?? ''}`;
   if (r.exitCode !== 0 || r.failed) {

@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { execa } from 'execa';
 import { YhcError } from '../../src/errors.js';
 
 /** A compiler found on this machine, with the version line that goes into cache keys. */
@@ -28,14 +27,17 @@ const versions = new Map<string, Promise<string>>();
 async function versionOf(path: string): Promise<string> {
   let v = versions.get(path);
   if (!v) {
-    v = execa(path, ['--version'], { reject: false }).then((r) => {
-      const lines = `${r.stdout}`
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      // nvcc's last line carries the build ("Build cuda_13.0.r13.0/compiler..."); g++'s first line the release.
-      return (path.endsWith('nvcc') ? lines.slice(-2).join(' ') : lines[0]) ?? 'unknown';
-    });
+    // execa is imported when a compiler first runs: loading it costs a quarter second of every `yhc` start.
+    v = import('execa')
+      .then(({ execa }) => execa(path, ['--version'], { reject: false }))
+      .then((r) => {
+        const lines = `${r.stdout}`
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
+        // nvcc's last line carries the build ("Build cuda_13.0.r13.0/compiler..."); g++'s first line the release.
+        return (path.endsWith('nvcc') ? lines.slice(-2).join(' ') : lines[0]) ?? 'unknown';
+      });
     versions.set(path, v);
   }
   return v;

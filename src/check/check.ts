@@ -21,6 +21,7 @@ import { runReference } from './oracle.js';
 import { referenceModel } from './reference_model.js';
 import { assembleEfficientNms } from './efficientnms.js';
 import type { OutputFormat } from '../../passes/efficientnms_outputs.js';
+import { perImageReference } from './per_image.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -108,10 +109,16 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
     const scoreRtol = precision === 'fp16' ? FP16_SCORE_RTOL : FP32_RTOL;
-    const refModel = decoded ? referenceModel(decoded) : null;
-    const raw = await runReference(refModel ? refModel.bytes() : modelPath, feeds);
+    // A re-batched static export (graph.staticBatch): onnxruntime runs the original model per image.
+    const perImage = graph.staticBatch !== null && (options.batch ?? 1) > 1;
+    const refModel = decoded ? referenceModel(perImage && decoded.nms ? { ...decoded, nms: { ...decoded.nms, batch: 1 } } : decoded) : null;
+    const refBytes = refModel ? refModel.bytes() : null;
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
-    const assembled = (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
+    const reference1 = async (f: typeof feeds) => {
+      const raw = await runReference(refBytes ?? modelPath, f);
+      return (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
+    };
+    const assembled = perImage ? await perImageReference(feeds, options.batch!, reference1) : await reference1(feeds);
     const thresholded = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
     const compared =
       options.outputs === 'efficientnms'

@@ -8,6 +8,7 @@ import { Graph, type Node, type Value } from './graph.js';
 export function cloneGraph(g: Graph): Graph {
   const copy = new Graph(g.name, new Map(g.opsetImports));
   copy.metadataProps = g.metadataProps;
+  copy.staticBatch = g.staticBatch;
   const values = new Map<Value, Value>();
   const v = (old: Value): Value => {
     let n = values.get(old);

@@ -127,6 +127,8 @@ export class Graph {
   nodes: Node[] = [];
   /** The model's metadata_props (untrusted text; manifest.json only, never generated code). */
   metadataProps: ReadonlyMap<string, string> = new Map();
+  /** Set when `--batch N` re-batched a static export (src/onnx/rebatch.ts): the batch it was exported with. */
+  staticBatch: number | null = null;
   private nextId = 0;
 
   constructor(name: string, opsetImports: Map<string, number>) {

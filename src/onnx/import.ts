@@ -10,6 +10,7 @@ import { exactInt64, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxVal
 import { checkedElementCount, DEFAULT_MAX_TENSOR_BYTES, tensorFromProto, type TensorDecodeOptions } from './tensor_proto.js';
 import type { ExternalDataRoot } from './external_data.js';
 import { readMetadataProps } from './metadata.js';
+import { rebatchGraph } from './rebatch.js';
 
 export const MIN_ONNX_OPSET = 13;
 /** Newest opset accepted. 13–21 is what exporters write and the fixtures test; 22–25 only add
@@ -61,7 +62,7 @@ export function importModel(model: OnnxModel, options: ImportOptions = {}): Grap
   for (const [name, tensor] of Object.entries(options.constantInputs ?? {})) {
     scope.set(name, graph.newConstant(name, tensor));
   }
-  importInputs(graph, g, scope, options, maxBytes);
+  const rebatch = importInputs(graph, g, scope, options, maxBytes);
 
   for (const n of orderNodes(g, scope)) importNode(graph, n, scope, tensorOptions, maxBytes);
 
@@ -73,6 +74,10 @@ export function importModel(model: OnnxModel, options: ImportOptions = {}): Grap
   }
   if (graph.outputs.length === 0) throw new YhcError('ONNX_INVALID', 'the graph has no outputs');
   graph.removeDeadNodes();
+  if (rebatch) {
+    rebatchGraph(graph, rebatch);
+    graph.staticBatch = 1;
+  }
   return graph;
 }
 
@@ -102,7 +107,8 @@ function tensorTypeOf(vi: OnnxValueInfo, what: string): { dtype: DType; dims: (n
   return { dtype, dims };
 }
 
-function importInputs(graph: Graph, g: OnnxGraph, scope: Map<string, Value>, options: ImportOptions, maxBytes: number): void {
+/** Binds the inputs' shapes; returns the batch to re-batch a static batch-1 model to (--batch N on it), or null. */
+function importInputs(graph: Graph, g: OnnxGraph, scope: Map<string, Value>, options: ImportOptions, maxBytes: number): number | null {
   const batch = options.batch ?? 1;
   if (!Number.isSafeInteger(batch) || batch < 1) throw new YhcError('USAGE', `batch must be a positive integer, got ${batch}`);
   let sawSymbolicBatch = false;
@@ -134,9 +140,8 @@ function importInputs(graph: Graph, g: OnnxGraph, scope: Map<string, Value>, opt
     scope.set(name, v);
     graph.inputs.push(v);
   }
-  if (options.batch !== undefined && options.batch !== 1 && !sawSymbolicBatch && !options.inputShapes) {
-    throw new YhcError('USAGE', `the model has no symbolic batch dimension, so batch ${options.batch} cannot be bound; export it with a dynamic batch axis`);
-  }
+  // A static export: imported at its batch 1, then re-batched (src/onnx/rebatch.ts).
+  return options.batch !== undefined && options.batch !== 1 && !sawSymbolicBatch && !options.inputShapes ? batch : null;
 }
 
 /** The nodes in an order where every input is defined first; names dangling inputs and cycles. */

@@ -23,7 +23,7 @@ afterAll(cleanup);
 const CONV3: Record<string, Attr> = { kernel_shape: { type: 'ints', value: [3, 3] }, pads: { type: 'ints', value: [1, 1, 1, 1] } };
 
 /** Three levels, each Conv3x3 → Conv3x3, and one Relu of level 0 (a kernel without a block function). */
-function threeLevels(options: { relu?: boolean } = {}): GraphBuilder {
+function threeLevels(options: { relu?: boolean; mixImages?: boolean } = {}): GraphBuilder {
   const b = new GraphBuilder(17);
   [8, 4, 2].forEach((hw, l) => {
     const x = b.input(`p${l}`, 'float32', [1, 3, hw, hw]);
@@ -31,6 +31,8 @@ function threeLevels(options: { relu?: boolean } = {}): GraphBuilder {
     const c2 = b.op('Conv', [c1, b.constant(randomTensor([2, 4, 3, 3], 10 * l + 2, 0.3))], CONV3);
     b.output(c2);
     if (l === 0 && options.relu !== false) b.output(b.op('Relu', [x]));
+    // A Transpose that moves the batch axis: its output's leading dim is not the images.
+    if (l === 0 && options.mixImages) b.output(b.op('Transpose', [x], { perm: { type: 'ints', value: [1, 0, 2, 3] } }));
   });
   return b;
 }
@@ -102,8 +104,11 @@ describe('horizontal fusion', () => {
   });
 
   it('negative: a plan with a kernel that is not image-major launches fixed grids', () => {
-    const plan = planGraph(threeLevels().build()); // the Relu's elementwise kernel has a flat grid
+    // The Relu's elementwise kernel is image-major (codegen/kernels/flat_launch.ts); the Transpose that moves the batch is not.
+    expect(planGraph(threeLevels().build()).dynamicBatch).toBe(true);
+    const plan = planGraph(threeLevels({ mixImages: true }).build());
     expect(plan.dynamicBatch).toBe(false);
+    expect(plan.kernels.find((k) => k.spec.nodes[0]!.opType === 'Transpose')!.spec.imageBlocks).toBeUndefined();
     const k = plan.kernels[0]!;
     expect(kernelSource(k)).toContain(`YHC_LAUNCH(\n      kernel,\n      dim3(${k.spec.launch.grid}),\n      dim3(256),\n      0,\n      stream,\n      p0_x,`);
   });

@@ -2,14 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
-import { expectMatchesOnnxRuntime, withEngine } from '../helpers/golden.js';
+import { expectMatchesOnnxRuntime, expectMatchesPerImage, randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
 /**
  * The 640-pixel whole-model fixtures (YOLOv10-N and its dynamo export, YOLOv10-S with the
  * improved head, YOLOv8-N and YOLO11-N raw), read from the shared fixture folder — too large for
  * the repository — and checked under host emulation against onnxruntime on their recorded inputs
- * (fp32, and fp16 storage). The folder is `../shared/fixtures/models` beside the checkout, or $YHC_MODEL_FIXTURES;
+ * (fp32, and fp16 storage), and compiled with --batch 2 (re-batched static exports) on the recorded input and a
+ * seeded random one in one run, each image against onnxruntime on the batch-1 model. The folder is `../shared/fixtures/models` beside the checkout, or $YHC_MODEL_FIXTURES;
  * when it is missing every test here FAILS naming it: these checks are not optional.
  */
 const DIR = resolve(process.env['YHC_MODEL_FIXTURES'] ?? join(REPO, '..', 'shared', 'fixtures', 'models'));
@@ -38,6 +39,17 @@ describe('640-pixel whole models (fp32 and fp16, host emulation)', () => {
   // fp16 storage: the 1e-2 rule, detection scores at 3e-2 (docs/golden_rules.md says why).
   it.each(MODELS)('%s with fp16 storage matches onnxruntime on its recorded input', async (name) => {
     await checkRecorded(name, 'fp16');
+  });
+
+  it.each(MODELS)('%s at --batch 2 matches onnxruntime per image (recorded + seeded random)', async (name) => {
+    const model = requireFixture(`${name}.onnx`);
+    const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
+    const recorded = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const random = randomInputs([{ name: 'images', dtype: 'float32', shape: [1, 3, 640, 640], bytes: bytes.byteLength }], 5)['images'] as Float32Array;
+    const outDir = join(dir, `${name}_b2`);
+    const { manifest } = await compileModel(model, { outDir, target: 'host', batch: 2, cacheDir: TEST_CACHE });
+    expect(manifest.dynamicBatch).toBe(true);
+    await withEngine(outDir, (engine) => expectMatchesPerImage(model, engine, 'images', [recorded, random]));
   });
 });
 

@@ -54,3 +54,27 @@ export async function withEngine<T>(outDir: string, use: (engine: Engine) => Pro
     engine.dispose();
   }
 }
+
+/**
+ * A static batch-1 model compiled with `--batch N` (re-batched): run the engine on `images`
+ * (n ≤ N images of one input, outputs poisoned) with `{ batch: n }`, and compare each image's
+ * outputs with onnxruntime running the ORIGINAL batch-1 model on that image alone.
+ */
+export async function expectMatchesPerImage(modelPath: string, engine: Engine, input: string, images: readonly Float32Array[]): Promise<void> {
+  const m = engine.manifest;
+  const n = images.length;
+  const all = new Float32Array(images.reduce((k, a) => k + a.length, 0));
+  images.forEach((a, b) => all.set(a, b * a.length));
+  const ofBatch = m.outputs.map((o) => ({ ...o, shape: [n, ...o.shape.slice(1)] }));
+  const outputs = engine.runPositional([all], poisonedOutputs(ofBatch), n);
+  for (let b = 0; b < n; b++) {
+    const shape = [1, ...m.inputs[0]!.shape.slice(1)];
+    const ref = await runReference(modelPath, { [input]: { dtype: 'float32', shape, data: images[b]! } });
+    m.outputs.forEach((info, k) => {
+      const per = outputs[k]!.length / n;
+      const one = { ...info, shape: [1, ...info.shape.slice(1)], bytes: info.bytes / m.batch };
+      const result = checkOutput(one, outputs[k]!.subarray(b * per, (b + 1) * per), ref[info.name]!, m.precision.storage === 'fp16' ? FP16_RTOL : FP32_RTOL);
+      expect(result.ok, `image ${b} of ${n}, ${info.name}: ${result.detail}`).toBe(true);
+    });
+  }
+}

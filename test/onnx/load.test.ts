@@ -70,8 +70,13 @@ describe('decoding', () => {
     expect(loadModel(fixture('v10head_n_dynbatch')).outputs[0]!.shape).toEqual([1, 300, 6]);
   });
 
-  it('rejects_batch_for_a_static_model', () => {
-    expectError(() => loadModel(fixture('tiny_head'), { batch: 2 }), 'USAGE', /no symbolic batch/);
+  it('rebatches_a_static_batch_1_model', () => {
+    // tiny_head is exported with a static batch 1 (hard-coded GroupNorm/decoder Reshapes): see test/onnx/rebatch.test.ts.
+    const g = loadModel(fixture('tiny_head'), { batch: 2 });
+    expect(g.inputs.map((v) => v.shape[0])).toEqual([2, 2, 2]);
+    expect(g.outputs[0]!.shape).toEqual([2, 20, 6]);
+    expect(g.staticBatch).toBe(1);
+    expect(loadModel(fixture('v10head_n_dynbatch'), { batch: 2 }).staticBatch).toBeNull();
   });
 });
 

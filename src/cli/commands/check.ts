@@ -74,7 +74,9 @@ Exit status 0 when every output passes, 1 on a mismatch, 2 on error.
 Options:
   --target host|cuda   host (default): CPU emulation, no GPU needed; cuda needs a GPU
   --arch LIST          GPU architectures for --target cuda (default sm_90)
-  --batch N            value of a symbolic batch dimension (default 1)
+  --batch N            images (default 1): binds a symbolic batch dimension, or re-batches
+                       a static batch-1 export (onnxruntime then runs the batch-1 model
+                       on each image)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
 ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input

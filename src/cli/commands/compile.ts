@@ -1,4 +1,6 @@
-import { compileModel } from '../../compile.js';
+import { resolve } from 'node:path';
+import { compileModel, type CompileOptions } from '../../compile.js';
+import { compileCacheKey, fetchCompile, storeCompile } from '../../compile_cache.js';
 import { YhcError } from '../../errors.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 import { archList, onePositional, parse, positiveInt, target } from '../args.js';
@@ -46,7 +48,9 @@ recognition), fuses kernels (DW+PW in one kernel, GroupNorm statistics across ke
 independent kernels of the pyramid levels in one launch), emits CUDA C++ kernels
 (kernels/*.cu), the host plan (engine.cu, a CUDA graph on GPUs), the C ABI header
 (include/yhc_engine.h), weights.bin, manifest.json and a typed TypeScript wrapper (engine.ts),
-then builds lib/libyhc_<model>.so. DIR is replaced only when everything succeeded.
+then builds lib/libyhc_<model>.so. DIR is replaced only when everything succeeded. A
+repeated build of the same model file with the same options (and the same yhc) copies the
+earlier build directory from the build cache ($YHC_CACHE_DIR, default ~/.cache/yhc).
 
 Options:
   -o, --out DIR        build directory to create (default: build/<model name>)
@@ -54,7 +58,10 @@ Options:
                        compiled by g++ against yhc's CUDA emulation, runs on the CPU
   --arch LIST          GPU architectures for --target cuda, comma-separated (default sm_90);
                        several build a fatbin
-  --batch N            value of a symbolic batch dimension (default 1)
+  --batch N            images per run (default 1): binds a symbolic batch dimension, or
+                       re-batches a static batch-1 export (hard-coded batch-1 Reshape/Expand
+                       targets rewritten; error[BATCH] names a node that mixes images);
+                       the engine then runs 1..N images
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
 ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --no-build           emit sources only; run no compiler
@@ -75,7 +82,7 @@ ${PASS_HELP}`,
     if (jobs !== undefined && values['no-build']) throw new YhcError('USAGE', '--jobs takes effect only without --no-build (it runs no compiler)');
     const decode = decodeOptions(values);
     const conf = confOption(values);
-    const result = await compileModel(model, {
+    const options: CompileOptions = {
       outDir,
       ...(t ? { target: t } : {}),
       ...(arch ? { arch } : {}),
@@ -88,7 +95,12 @@ ${PASS_HELP}`,
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),
-    });
+    };
+    // A repeated compile of the same model and options copies the earlier build (src/compile_cache.ts).
+    const key = compileCacheKey(model, options);
+    const cached = key ? await fetchCompile(key, model, options) : null;
+    const result = cached ? { outDir: resolve(outDir), manifest: cached, passes: null } : await compileModel(model, options);
+    if (key && !cached) storeCompile(key, result.outDir, undefined);
     if (result.passes?.verifySeed !== undefined && !values.json) io.out(renderVerify(result.passes));
     const m = result.manifest;
     if (values.json) {

@@ -168,7 +168,8 @@ The model options below shape the graph exactly as yhc compile does with the sam
 Options:
   --json               print one JSON document on stdout
 Models only:
-  --batch N            value of a symbolic batch dimension (default 1)
+  --batch N            images (default 1): binds a symbolic batch dimension, or re-batches
+                       a static batch-1 export
   --cost               plan the kernels and print each one's FLOPs, minimum bytes and roofline
                        floor time on an H100 (measured ~3.0 TB/s copy, ~800 TFLOP/s bf16), and
                        the totals against the one-kernel-per-op plan

@@ -168,21 +168,24 @@ function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes:
     const box = inputs[2 * li]!.data;
     const cls = inputs[2 * li + 1]!.data;
     const plane = level.height * level.width;
+    const distance = new Float64Array(4);
     for (let b = 0; b < batch; b++) {
       for (let p = 0; p < plane; p++) {
         const a = level.firstAnchor + p;
-        const distance = [0, 0, 0, 0];
         for (let k = 0; k < 4; k++) {
-          const at = (i: number) => box[((b * 4 + k) * regMax + i) * plane + p]!;
+          // Softmax over the bins (float64, each probability rounded to float32), then · arange.
+          const first = (b * 4 + k) * regMax * plane + p;
           if (regMax === 1) {
-            distance[k] = at(0); // no DFL: the box channels are the distances
+            distance[k] = box[first]!; // no DFL: the box channels are the distances
             continue;
           }
-          // Softmax over the bins (float64, each probability rounded to float32), then · arange.
           let max = -Infinity;
-          for (let i = 0; i < regMax; i++) if (at(i) > max || at(i) !== at(i)) max = at(i);
+          for (let i = 0, at = first; i < regMax; i++, at += plane) {
+            const v = box[at]!;
+            if (v > max || v !== v) max = v;
+          }
           let sum = 0;
-          for (let i = 0; i < regMax; i++) sum += exps[i] = Math.exp(at(i) - max);
+          for (let i = 0, at = first; i < regMax; i++, at += plane) sum += exps[i] = Math.exp(box[at]! - max);
           let d = 0;
           for (let i = 0; i < regMax; i++) d += f32(exps[i]! / sum) * i;
           distance[k] = f32(d);
@@ -197,9 +200,10 @@ function decodeAnchors(l: YoloDecodeLayout, inputs: readonly Tensor[]): { boxes:
         const y2 = f32(ay + distance[3]!);
         const box4 = l.boxes === 'xyxy' ? [x1, y1, x2, y2] : [f32(f32(x1 + x2) / 2), f32(f32(y1 + y2) / 2), f32(x2 - x1), f32(y2 - y1)];
         for (let k = 0; k < 4; k++) boxes[o + k] = f32(box4[k]! * s);
-        for (let c = 0; c < nc; c++) {
-          const x = cls[(b * nc + c) * plane + p]!;
-          scores[(b * anchors + a) * nc + c] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+        const row = (b * anchors + a) * nc;
+        for (let c = 0, at = b * nc * plane + p; c < nc; c++, at += plane) {
+          const x = cls[at]!;
+          scores[row + c] = x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
         }
       }
     }
