@@ -19,6 +19,13 @@ import type { Precision } from '../../codegen/precision.js';
 import { readInputDir } from './inputs.js';
 import { runReference } from './oracle.js';
 import { referenceModel } from './reference_model.js';
+import { dequantize, quantizedNodes } from '../../passes/dequantize.js';
+import { runPipeline } from '../../passes/index.js';
+import { cloneGraph } from '../ir/clone.js';
+import { encodeModel, graphToModelSpec } from '../onnx/write.js';
+import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
+import { looksLikeDetections } from '../golden/compare.js';
+import type { ReferenceInput } from './oracle.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -30,6 +37,8 @@ export interface CheckOptions {
   readonly conf?: number;
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
+  /** `--dequantize`: the engine runs the quantized model in float; onnxruntime still runs it quantized. */
+  readonly dequantize?: boolean;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
   readonly inputsDir?: string;
   readonly inputs?: Record<string, TypedArray>;
@@ -47,6 +56,12 @@ export interface CheckReport {
   readonly precision: Precision;
   readonly inputs: string;
   readonly outputs: readonly OutputCheck[];
+  /**
+   * With --dequantize: the outputs were compared with onnxruntime running the dequantized graph
+   * (float, the rule above); this is how far each detections output moved from onnxruntime's
+   * int8 result on the original model (graph optimizations off).
+   */
+  readonly dequantized?: readonly { readonly name: string; readonly shift: DetectionShift }[];
 }
 
 /** Poison output buffers so an element the engine never writes cannot pass by accident. */
@@ -70,6 +85,12 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   const decoded = options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }) : null;
   const graph = decoded?.graph ?? loadModel(modelPath, batch);
   const infos = graph.inputs.map(tensorInfo);
+  // A quantized model's reference runs the ONNX semantics op by op (docs/golden_rules.md).
+  const quantized = quantizedNodes(graph).length > 0;
+  if (options.dequantize && options.decode) throw new YhcError('USAGE', '--dequantize cannot be combined with --decode in yhc check');
+  // --dequantize: the float graph the engine runs is the reference, as ONNX for onnxruntime.
+  const dequantizedGraph = options.dequantize ? cloneGraph(graph) : null;
+  if (dequantizedGraph) runPipeline(dequantizedGraph, [dequantize]);
   const seed = options.seed ?? 0;
   const inputs =
     options.inputs ?? (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
@@ -84,6 +105,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
+      ...(options.dequantize ? { dequantize: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -100,7 +122,9 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
     const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
     const refModel = decoded ? referenceModel(decoded) : null;
-    const raw = await runReference(refModel ? refModel.bytes() : modelPath, feeds);
+    const raw = dequantizedGraph
+      ? await runReference(encodeModel(graphToModelSpec(dequantizedGraph)), feeds)
+      : await runReference(refModel ? refModel.bytes() : modelPath, feeds, quantized ? { optimizations: 'disabled' } : {});
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
     const assembled = (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
     const reference = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
@@ -111,7 +135,9 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
         return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, rtol);
       return checkOutput(info, outputs[i]!, ref, rtol);
     });
+    const dequantized = dequantizedGraph ? await int8Shift(modelPath, feeds, manifest.outputs, outputs) : undefined;
     return {
+      ...(dequantized ? { dequantized } : {}),
       ok: checks.every((c) => c.ok),
       model: modelPath,
       target,
@@ -122,4 +148,19 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** How far each detections output of a --dequantize engine moved from onnxruntime's int8 result. */
+async function int8Shift(
+  modelPath: string,
+  feeds: Record<string, ReferenceInput>,
+  infos: readonly TensorInfo[],
+  outputs: readonly TypedArray[],
+): Promise<{ name: string; shift: DetectionShift }[]> {
+  const int8 = await runReference(modelPath, feeds, { optimizations: 'disabled' });
+  return infos.flatMap((info, i) => {
+    const ref = int8[info.name];
+    if (!ref || !looksLikeDetections(info.shape, info.dtype)) return [];
+    return [{ name: info.name, shift: detectionShift(outputs[i] as Float32Array, ref.data as Float32Array, info.shape) }];
+  });
 }

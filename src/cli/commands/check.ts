@@ -6,6 +6,7 @@ import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } f
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 
 /**
  * One line per output, led by what its verdict rests on: for detections, the rows matched and
@@ -24,8 +25,13 @@ export function renderOutputCheck(o: OutputCheck): string {
 
 function renderReport(r: CheckReport): string {
   return [
-    `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU):`,
+    `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU)${r.dequantized ? ' on the dequantized graph' : ''}:`,
     ...r.outputs.map(renderOutputCheck),
+    ...(r.dequantized ?? []).map(
+      ({ name, shift: s }) =>
+        `  ${q(name)} --dequantize against onnxruntime's int8 result (not the rule): ${s.matched} of its ${s.reference} detections scoring >= 0.25 ` +
+        `matched (same class, IoU >= 0.5; this run has ${s.output}), mean IoU ${s.meanIou.toFixed(3)}, min IoU ${s.minIou.toFixed(3)}, max score difference ${s.maxScoreDiff.toFixed(3)}`,
+    ),
     r.ok ? 'PASS' : 'FAIL',
     '',
   ].join('\n');
@@ -43,6 +49,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
+  ...QUANT_OPTIONS,
 } as const;
 
 export const checkCommand: Command = {
@@ -64,7 +71,7 @@ Options:
   --batch N            value of a symbolic batch dimension (default 1)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${DECODE_HELP}${CONF_HELP}${QUANT_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --json               print one JSON document on stdout
@@ -89,6 +96,7 @@ ${DECODE_HELP}${CONF_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...decode,
       ...conf,
+      ...quantOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 import { renderVerify } from './inspect.js';
 
 const OPTIONS = {
@@ -20,6 +21,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
+  ...QUANT_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -46,7 +48,7 @@ Options:
   --batch N            value of a symbolic batch dimension (default 1)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}${CONF_HELP}  --no-build           emit sources only; run no compiler
+${DECODE_HELP}${CONF_HELP}${QUANT_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              print nothing but errors (and --json / --verify results)
@@ -73,6 +75,7 @@ ${PASS_HELP}`,
       ...(jobs !== undefined ? { jobs } : {}),
       ...decode,
       ...conf,
+      ...quantOption(values),
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),

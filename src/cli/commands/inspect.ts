@@ -8,6 +8,7 @@ import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
 import { CONF_HELP, CONF_OPTIONS, DECODE_HELP, DECODE_OPTIONS, confOption, decodeOptions } from '../decode_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -95,6 +96,7 @@ function renderModel(m: ModelSummary): string {
     `compiled ${m.nodes} nodes after folding compile-time values: ${counts(m.ops)}`,
     `params   ${n(m.parameters)} constant elements`,
     `FLOPs    ${n(m.flops)} per run`,
+    ...m.warnings.map((w) => `warning  ${w}`),
     ...(m.passes ? [...renderPasses(m.passes), `optimized ${m.optimizedNodes} nodes: ${counts(m.optimizedOps!)}`] : []),
     ...(m.cost ? renderCost(m.cost) : []),
   ];
@@ -136,6 +138,7 @@ const OPTIONS = {
   precision: { type: 'string' },
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
+  ...QUANT_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -161,7 +164,7 @@ Models only:
                        the totals against the one-kernel-per-op plan
   --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
                        it is compared with stays fp32)
-${DECODE_HELP}${CONF_HELP}${PASS_HELP}`,
+${DECODE_HELP}${CONF_HELP}${QUANT_HELP}${PASS_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
@@ -179,6 +182,7 @@ ${DECODE_HELP}${CONF_HELP}${PASS_HELP}`,
       ...(batch !== undefined ? { batch } : {}),
       ...decodeOptions(values),
       ...confOption(values),
+      ...quantOption(values),
       ...passOptions(values, io),
       ...(values.cost ? { cost: true } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),

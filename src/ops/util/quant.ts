@@ -62,7 +62,8 @@ export function quantLayout(
   axisAttr: number,
   block: number,
 ): QuantLayout {
-  if (zp && shapeStr(zp) !== shapeStr(scale)) {
+  const oneValue = (s: readonly number[]) => s.length <= 1 && numel(s) === 1;
+  if (zp && shapeStr(zp) !== shapeStr(scale) && !(oneValue(zp) && oneValue(scale))) {
     throw shapeError(node, `zero point shape ${shapeStr(zp)} does not match scale shape ${shapeStr(scale)}`);
   }
   if (block < 0) throw shapeError(node, `block_size ${block} is negative`);
