@@ -1,6 +1,7 @@
 import { YhcError } from '../src/errors.js';
 import { describeNode, ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, canRedirect, isOnnxOp, otherInput, redirect } from '../src/ir/rewrite.js';
+import { Uses, canRedirect, isOnnxOp, redirect } from '../src/ir/rewrite.js';
+import { matchDynamicConv } from './quant_patterns.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -69,51 +70,6 @@ function dropFakeQuant(graph: Graph, log: PassLog): void {
   }
 }
 
-/** Per-output-channel values of a scale or zero point (scalar, [M], [M,1,1], [1,M,1,1]), or null. */
-function perChannel(v: Value | null | undefined, m: number, fallback: number): number[] | null {
-  if (!v) return Array.from({ length: m }, () => fallback);
-  const t = v.constant;
-  if (!t) return null;
-  if (t.size === 1) return Array.from({ length: m }, () => t.data[0]!);
-  const nonUnit = t.shape.filter((d) => d !== 1);
-  if (t.size !== m || nonUnit.length !== 1) return null;
-  if (t.shape.length >= 3 && t.shape[t.shape.length - 3] !== m) return null;
-  return Array.from(t.data);
-}
-
-/** The dynamic chain from `conv` (a ConvInteger), or a reason it is not one. */
-function matchDynamicConv(conv: Node, uses: Uses): { nodes: Node[]; x: Value; out: Value; w: Float32Array; bias: number[] | null } | string {
-  const dql = conv.input(0).producer;
-  if (!isOnnxOp(dql, 'DynamicQuantizeLinear')) return 'its input is not quantized by a DynamicQuantizeLinear';
-  if (conv.inputs[2] && conv.inputs[2] !== dql.outputs[2]) return "its input zero point is not the quantizer's";
-  const w = conv.input(1).constant;
-  if (!w) return 'its weights are not constant';
-  const m = w.shape[0]!;
-  const wzp = perChannel(conv.inputs[3], m, 0);
-  if (!wzp) return 'its weight zero point is not a constant per tensor or per output channel';
-  const cast = uses.soleReader(conv.outputs[0]!);
-  if (!isOnnxOp(cast, 'Cast')) return 'its result is not read by one Cast';
-  const mul = uses.soleReader(cast.outputs[0]!);
-  const s = mul && isOnnxOp(mul, 'Mul') ? otherInput(mul, cast.outputs[0]!) : null;
-  if (!mul || !s) return 'the Cast is not read by one Mul';
-  const sm = s.producer;
-  const xs = dql.outputs[1]!;
-  const ws = isOnnxOp(sm, 'Mul') ? otherInput(sm, xs) : null;
-  const wscale = perChannel(ws, m, 1);
-  if (!ws || !wscale) return "the Mul's factor is not the input scale times a constant weight scale";
-  const add = uses.soleReader(mul.outputs[0]!);
-  const b = add && isOnnxOp(add, 'Add') ? otherInput(add, mul.outputs[0]!) : null;
-  const bias = b ? perChannel(b, m, 0) : null;
-  const per = w.size / m;
-  const wf = new Float32Array(w.size);
-  for (let i = 0; i < w.size; i++) {
-    const oc = Math.floor(i / per);
-    wf[i] = Math.fround((w.data[i]! - wzp[oc]!) * wscale[oc]!);
-  }
-  const withAdd = add && bias;
-  return { nodes: [conv, cast, mul, ...(withAdd ? [add] : [])], x: dql.input(0), out: (withAdd ? add : mul).outputs[0]!, w: wf, bias: withAdd ? bias : null };
-}
-
 function dequantizeDynamicConvs(graph: Graph, log: PassLog): void {
   const uses = new Uses(graph);
   for (const conv of [...graph.nodes]) {
@@ -124,7 +80,9 @@ function dequantizeDynamicConvs(graph: Graph, log: PassLog): void {
       continue;
     }
     const w = conv.input(1).constant!;
-    const inputs = [m.x, graph.newConstant(`${conv.name}_w_dequantized`, f32(w.shape, m.w))];
+    const per = w.size / w.shape[0]!;
+    const wf = Array.from(w.data, (q, i) => Math.fround((q - m.wzp[Math.floor(i / per)]!) * m.wscale[Math.floor(i / per)]!));
+    const inputs = [m.x, graph.newConstant(`${conv.name}_w_dequantized`, f32(w.shape, wf))];
     if (m.bias) inputs.push(graph.newConstant(`${conv.name}_b`, f32([w.shape[0]!], m.bias)));
     const node = graph.newNode('Conv', ONNX_DOMAIN, conv.name, new Map(conv.attrs), inputs, m.nodes);
     const y = graph.newValue(`${conv.name}_dequantized`, 'float32', m.out.shape);
