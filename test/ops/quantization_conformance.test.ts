@@ -28,7 +28,7 @@ const CASES = [
   'test_dynamicquantizelinear_min_adjusted_expanded',
 ];
 
-function loadAtOpset13(path: string, options: ImportOptions) {
+function loadAtOpset13(path: string, options: ImportOptions = {}) {
   const model = decodeModel(readFileSync(path), path);
   for (const o of model.opsetImport ?? []) if (!o.domain || o.domain === 'ai.onnx') o.version = Math.max(13, Number(o.version));
   return importModel(model, options);
