@@ -24,7 +24,7 @@ import { runPipeline } from '../../passes/index.js';
 import { cloneGraph } from '../ir/clone.js';
 import { encodeModel, graphToModelSpec } from '../onnx/write.js';
 import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
-import { looksLikeDetections } from '../golden/compare.js';
+import { compareDense, looksLikeDetections, type DenseComparison } from '../golden/compare.js';
 import type { ReferenceInput } from './oracle.js';
 
 export interface CheckOptions {
@@ -61,7 +61,7 @@ export interface CheckReport {
    * (float, the rule above); this is how far each detections output moved from onnxruntime's
    * int8 result on the original model (graph optimizations off).
    */
-  readonly dequantized?: readonly { readonly name: string; readonly shift: DetectionShift }[];
+  readonly dequantized?: readonly Int8Distance[];
 }
 
 /** Poison output buffers so an element the engine never writes cannot pass by accident. */
@@ -150,17 +150,22 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   }
 }
 
-/** How far each detections output of a --dequantize engine moved from onnxruntime's int8 result. */
+/** How far one output of a --dequantize engine is from onnxruntime's int8 result: detections matched, or dense max abs / rel. */
+export type Int8Distance = { readonly name: string; readonly shift: DetectionShift } | { readonly name: string; readonly dense: DenseComparison };
+
+/** How far each output of a --dequantize engine moved from onnxruntime's int8 result. */
 async function int8Shift(
   modelPath: string,
   feeds: Record<string, ReferenceInput>,
   infos: readonly TensorInfo[],
   outputs: readonly TypedArray[],
-): Promise<{ name: string; shift: DetectionShift }[]> {
+): Promise<Int8Distance[]> {
   const int8 = await runReference(modelPath, feeds, { optimizations: 'disabled' });
-  return infos.flatMap((info, i) => {
+  return infos.flatMap((info, i): Int8Distance[] => {
     const ref = int8[info.name];
-    if (!ref || !looksLikeDetections(info.shape, info.dtype)) return [];
-    return [{ name: info.name, shift: detectionShift(outputs[i] as Float32Array, ref.data as Float32Array, info.shape) }];
+    if (!ref) return [];
+    const got = outputs[i] as Float32Array;
+    if (!looksLikeDetections(info.shape, info.dtype)) return [{ name: info.name, dense: compareDense(got, ref.data as Float32Array) }];
+    return [{ name: info.name, shift: detectionShift(got, ref.data as Float32Array, info.shape) }];
   });
 }

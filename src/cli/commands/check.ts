@@ -27,11 +27,15 @@ function renderReport(r: CheckReport): string {
   return [
     `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU)${r.dequantized ? ' on the dequantized graph' : ''}:`,
     ...r.outputs.map(renderOutputCheck),
-    ...(r.dequantized ?? []).map(
-      ({ name, shift: s }) =>
-        `  ${q(name)} --dequantize against onnxruntime's int8 result (not the rule): ${s.matched} of its ${s.reference} detections scoring >= 0.25 ` +
-        `matched (same class, IoU >= 0.5; this run has ${s.output}), mean IoU ${s.meanIou.toFixed(3)}, min IoU ${s.minIou.toFixed(3)}, max score difference ${s.maxScoreDiff.toFixed(3)}`,
-    ),
+    ...(r.dequantized ?? []).map((d) => {
+      const head = `  ${q(d.name)} --dequantize against onnxruntime's int8 result (not the rule): `;
+      if ('dense' in d) return `${head}max abs ${d.dense.maxAbs.toExponential(2)}, max rel ${d.dense.maxRel.toExponential(2)}`;
+      const s = d.shift;
+      return (
+        `${head}${s.matched} of its ${s.reference} detections scoring >= 0.25 matched (same class, IoU >= 0.5; this run has ${s.output}), ` +
+        `mean IoU ${s.meanIou.toFixed(3)}, min IoU ${s.minIou.toFixed(3)}, max score difference ${s.maxScoreDiff.toFixed(3)}`
+      );
+    }),
     r.ok ? 'PASS' : 'FAIL',
     '',
   ].join('\n');
