@@ -7,15 +7,18 @@ import { groupDwPw } from './group_dw_pw.js';
 import { inlineSimam } from './inline_simam.js';
 import type { Pass } from './pass.js';
 import { recognizeDecoder } from './recognize_decoder.js';
+import { recognizeQuant } from './recognize_quant.js';
 
 export type { Pass } from './pass.js';
 export { runPipeline, type PipelineReport } from './pipeline.js';
 
 /**
- * The optimization pipeline, in order. canonicalize runs again once BatchNorms are folded and
+ * The optimization pipeline, in order. recognize-quant first, while the quantization chains are
+ * as the exporter wrote them. canonicalize runs again once BatchNorms are folded and
  * norms fused (their producers can then absorb SiLU), and last to drop what became dead.
  */
 export const PASSES: readonly Pass[] = [
+  recognizeQuant,
   canonicalize,
   foldBatchnorm,
   foldRepconv,

@@ -11,6 +11,7 @@ import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
 import { PassLog } from '../passes/pass.js';
 import { confidenceThreshold } from '../passes/confidence_threshold.js';
 import { efficientNmsOutputs, type OutputFormat } from '../passes/efficientnms_outputs.js';
+import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph } from './ir/graph.js';
@@ -49,6 +50,8 @@ export interface CompileOptions {
   readonly passes?: boolean;
   /** Passes of the pipeline not to run (`--skip-pass`), e.g. recognize-decoder. */
   readonly skipPasses?: readonly string[];
+  /** `--dequantize`: run a quantized model in float (passes/dequantize.ts). */
+  readonly dequantize?: boolean;
   /** Translation-validate every pass on seeded random inputs (`--verify`). */
   readonly verify?: boolean;
   /** IR text after these passes goes to onPrint (`--print-after`). */
@@ -88,6 +91,8 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = optimizeGraph(graph, options, progress);
+  const quantized = quantizedOpsError(graph);
+  if (quantized) throw quantized;
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
@@ -126,10 +131,12 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
  */
 export function optimizeGraph(
   graph: Graph,
-  options: Pick<CompileOptions, 'passes' | 'skipPasses' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx'>,
+  options: Pick<CompileOptions, 'passes' | 'skipPasses' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx' | 'dequantize'>,
   progress: (e: CompileProgress) => void = () => {},
 ): PipelineReport | null {
   let report: PipelineReport | null = null;
+  // --dequantize changes what the graph computes on purpose: it runs first, never verified.
+  const pre = options.dequantize ? runPipeline(graph, [dequantize]) : null;
   if (options.passes !== false) {
     progress({ phase: 'passes', message: options.verify ? 'optimizing, verifying every pass' : 'optimizing' });
     report = runPipeline(graph, PASSES, {
@@ -139,6 +146,7 @@ export function optimizeGraph(
       ...(options.onPrint ? { onPrint: options.onPrint } : {}),
     });
   }
+  if (pre) report = report ? { ...report, passes: [...pre.passes, ...report.passes], opsBefore: pre.opsBefore } : pre;
   if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
   if (options.outputs === 'efficientnms') efficientNmsOutputs().run(graph, new PassLog());
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);

@@ -13,6 +13,9 @@ import { numel } from './tensor.js';
 import { dirname } from 'node:path';
 import type { PipelineReport } from '../passes/index.js';
 import { optimizeGraph } from './compile.js';
+import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
+import { runPipeline } from '../passes/index.js';
+import { quantizationWarnings } from '../passes/quant_warnings.js';
 import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
 import { modelMetadata, type ModelMetadata } from './ir/model_metadata.js';
@@ -46,6 +49,8 @@ export interface ModelSummary {
   readonly optimizedNodes: number | null;
   /** With `cost`: the roofline floor of the plan, and of the one-kernel-per-op plan (no passes, no horizontal fusion). */
   readonly cost?: CostSummary;
+  /** Problems of the model itself, one line each (passes/quant_warnings.ts). */
+  readonly warnings: readonly string[];
 }
 
 export interface CostSummary {
@@ -73,6 +78,8 @@ export interface InspectOptions {
   readonly conf?: number;
   /** `--outputs`, as compile applies it after --conf. */
   readonly outputs?: OutputFormat;
+  /** `--dequantize`, as compile applies it before the passes. */
+  readonly dequantize?: boolean;
   /** Plan the kernels and cost them against the one-kernel-per-op plan (`--cost`). */
   readonly cost?: boolean;
   /** Storage precision of the costed plan (the one-kernel-per-op baseline stays fp32). */
@@ -131,6 +138,7 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
     nodes: graph.nodes.length,
     parameters: graphParameters(graph),
     flops: graphFlops(graph),
+    warnings: quantizationWarnings(graph),
   };
   const optimizedSummary = withCost(graph, options);
   // The outputs an engine compiled with the same options has (--conf adds num_dets).
@@ -139,7 +147,7 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
-  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false, views: false, sppf: false })) : null;
+  const unoptimized = options.cost ? planCost(planGraph(plannable(cloneGraph(graph), options), { horizontalFusion: false, views: false, sppf: false })) : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
   const planned = options.passes === false ? cloneGraph(graph) : graph;
@@ -148,6 +156,14 @@ function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'pa
   const plan = planCost(fullPlan);
   const views = { count: fullPlan.views.filter((d) => d.view).length, copied: viewReport(fullPlan.views) };
   return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes, views } };
+}
+
+/** A copy to plan one kernel per op: dequantized with --dequantize; a quantized graph is refused as compile refuses it. */
+function plannable(graph: Graph, options: InspectOptions): Graph {
+  if (options.dequantize) runPipeline(graph, [dequantize]);
+  const refused = quantizedOpsError(graph);
+  if (refused) throw refused;
+  return graph;
 }
 
 /** The graph as compile optimizes it: passes, --conf, --emit-onnx (compile's own optimizeGraph). */

@@ -22,6 +22,13 @@ import { referenceModel } from './reference_model.js';
 import { assembleEfficientNms } from './efficientnms.js';
 import type { OutputFormat } from '../../passes/efficientnms_outputs.js';
 import { perImageReference } from './per_image.js';
+import { dequantize, quantizedNodes } from '../../passes/dequantize.js';
+import { runPipeline } from '../../passes/index.js';
+import { cloneGraph } from '../ir/clone.js';
+import { encodeModel, graphToModelSpec } from '../onnx/write.js';
+import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
+import { compareDense, looksLikeDetections, type DenseComparison } from '../golden/compare.js';
+import type { ReferenceInput } from './oracle.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -37,6 +44,8 @@ export interface CheckOptions {
   readonly skipPasses?: readonly string[];
   /** Append a postprocess to a raw-output model; onnxruntime runs the same extended model. */
   readonly decode?: DecodeOptions;
+  /** `--dequantize`: the engine runs the quantized model in float; onnxruntime still runs it quantized. */
+  readonly dequantize?: boolean;
   /** Directory with recorded inputs; otherwise seeded random inputs. */
   readonly inputsDir?: string;
   readonly inputs?: Record<string, TypedArray>;
@@ -54,6 +63,12 @@ export interface CheckReport {
   readonly precision: Precision;
   readonly inputs: string;
   readonly outputs: readonly OutputCheck[];
+  /**
+   * With --dequantize: the outputs were compared with onnxruntime running the dequantized graph
+   * (float, the rule above); this is how far each detections output moved from onnxruntime's
+   * int8 result on the original model (graph optimizations off).
+   */
+  readonly dequantized?: readonly Int8Distance[];
 }
 
 /** Poison output buffers so an element the engine never writes cannot pass by accident. */
@@ -77,6 +92,12 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   const decoded = options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }) : null;
   const graph = decoded?.graph ?? loadModel(modelPath, batch);
   const infos = graph.inputs.map(tensorInfo);
+  // A quantized model's reference runs the ONNX semantics op by op (docs/golden_rules.md).
+  const quantized = quantizedNodes(graph).length > 0;
+  if (options.dequantize && options.decode) throw new YhcError('USAGE', '--dequantize cannot be combined with --decode in yhc check');
+  // --dequantize: the float graph the engine runs is the reference, as ONNX for onnxruntime.
+  const dequantizedGraph = options.dequantize ? cloneGraph(graph) : null;
+  if (dequantizedGraph) runPipeline(dequantizedGraph, [dequantize]);
   const seed = options.seed ?? 0;
   const inputs =
     options.inputs ?? (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
@@ -93,6 +114,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
       ...(options.outputs ? { outputs: options.outputs } : {}),
       ...(options.skipPasses ? { skipPasses: options.skipPasses } : {}),
+      ...(options.dequantize ? { dequantize: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -112,10 +134,12 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     // A re-batched static export (graph.staticBatch): onnxruntime runs the original model per image.
     const perImage = graph.staticBatch !== null && (options.batch ?? 1) > 1;
     const refModel = decoded ? referenceModel(perImage && decoded.nms ? { ...decoded, nms: { ...decoded.nms, batch: 1 } } : decoded) : null;
-    const refBytes = refModel ? refModel.bytes() : null;
+    // --dequantize: onnxruntime runs the float graph the engine runs; a quantized model otherwise runs op by op.
+    const refBytes = dequantizedGraph ? encodeModel(graphToModelSpec(dequantizedGraph)) : refModel ? refModel.bytes() : null;
+    const refOptions = quantized && !dequantizedGraph ? { optimizations: 'disabled' as const } : {};
     // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
     const reference1 = async (f: typeof feeds) => {
-      const raw = await runReference(refBytes ?? modelPath, f);
+      const raw = await runReference(refBytes ?? modelPath, f, refOptions);
       return (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
     };
     const assembled = perImage ? await perImageReference(feeds, options.batch!, reference1) : await reference1(feeds);
@@ -133,7 +157,9 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
         return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, scoreRtol);
       return checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
     });
+    const dequantized = dequantizedGraph ? await int8Shift(modelPath, feeds, manifest.outputs, outputs) : undefined;
     return {
+      ...(dequantized ? { dequantized } : {}),
       ok: checks.every((c) => c.ok),
       model: modelPath,
       target,
@@ -144,4 +170,24 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** How far one output of a --dequantize engine is from onnxruntime's int8 result: detections matched, or dense max abs / rel. */
+export type Int8Distance = { readonly name: string; readonly shift: DetectionShift } | { readonly name: string; readonly dense: DenseComparison };
+
+/** How far each output of a --dequantize engine moved from onnxruntime's int8 result. */
+async function int8Shift(
+  modelPath: string,
+  feeds: Record<string, ReferenceInput>,
+  infos: readonly TensorInfo[],
+  outputs: readonly TypedArray[],
+): Promise<Int8Distance[]> {
+  const int8 = await runReference(modelPath, feeds, { optimizations: 'disabled' });
+  return infos.flatMap((info, i): Int8Distance[] => {
+    const ref = int8[info.name];
+    if (!ref) return [];
+    const got = outputs[i] as Float32Array;
+    if (!looksLikeDetections(info.shape, info.dtype)) return [{ name: info.name, dense: compareDense(got, ref.data as Float32Array) }];
+    return [{ name: info.name, shift: detectionShift(got, ref.data as Float32Array, info.shape) }];
+  });
 }

@@ -33,8 +33,21 @@ const ORT_TYPES: Partial<Record<DType, string>> = {
 
 const DTYPE_OF = Object.fromEntries(Object.entries(ORT_TYPES).map(([d, t]) => [t, d as DType]));
 
+export interface ReferenceOptions {
+  /**
+   * onnxruntime's graph optimizations: 'all' (default) or 'disabled'. Quantized models are run
+   * with them disabled, so the reference computes the ONNX semantics op by op rather than a
+   * fused QLinear kernel with its own rounding (docs/golden_rules.md).
+   */
+  readonly optimizations?: 'all' | 'disabled';
+}
+
 /** Run a model (a file, or encoded bytes) on onnxruntime's CPU provider. */
-export async function runReference(model: string | Uint8Array, inputs: Record<string, ReferenceInput>): Promise<Record<string, ReferenceTensor>> {
+export async function runReference(
+  model: string | Uint8Array,
+  inputs: Record<string, ReferenceInput>,
+  reference: ReferenceOptions = {},
+): Promise<Record<string, ReferenceTensor>> {
   const what = typeof model === 'string' ? q(model) : 'the model';
   let ort: typeof import('onnxruntime-node');
   try {
@@ -44,7 +57,7 @@ export async function runReference(model: string | Uint8Array, inputs: Record<st
   }
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
   try {
-    const options = { graphOptimizationLevel: 'all', intraOpNumThreads: 0 } as const;
+    const options = { graphOptimizationLevel: reference.optimizations ?? 'all', intraOpNumThreads: 0 } as const;
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   } catch (e) {
     throw new YhcError('RUNTIME', `onnxruntime cannot load ${what}: ${(e as Error).message}`);

@@ -54,7 +54,8 @@ export function importModel(model: OnnxModel, options: ImportOptions = {}): Grap
   };
 
   for (const t of g.initializer ?? []) {
-    define(t.name ?? '', graph.newConstant(t.name ?? '', tensorFromProto(t, 'initializer', tensorOptions)), 'an initializer');
+    const tensor = withReader(g, t.name ?? '', () => tensorFromProto(t, 'initializer', tensorOptions));
+    define(t.name ?? '', graph.newConstant(t.name ?? '', tensor), 'an initializer');
   }
   if ((g.sparseInitializer ?? []).length > 0) {
     throw new YhcError('UNSUPPORTED_DTYPE', 'the model has sparse initializers, which yhc does not support');
@@ -97,6 +98,21 @@ function readOpsets(model: OnnxModel): Map<string, number> {
   return opsets;
 }
 
+/**
+ * Run `f`; an UNSUPPORTED_DTYPE error about value `name` (an int4 zero point, a float8 input)
+ * then also names the first node that reads it, so the message says which op is at fault.
+ */
+function withReader<T>(g: OnnxGraph, name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const reader = (g.node ?? []).find((n) => (n.input ?? []).includes(name));
+    if (!(e instanceof YhcError) || e.code !== 'UNSUPPORTED_DTYPE' || !reader || name === '') throw e;
+    const node = describeNode({ name: reader.name ?? '', opType: reader.opType ?? '', domain: reader.domain ?? '' });
+    throw new YhcError('UNSUPPORTED_DTYPE', `${e.message} (read by ${node})`);
+  }
+}
+
 function tensorTypeOf(vi: OnnxValueInfo, what: string): { dtype: DType; dims: (number | null)[] | null } {
   const tt = vi.type?.tensorType;
   if (!tt) throw new YhcError('UNSUPPORTED_DTYPE', `${what} ${q(vi.name ?? '')} is not a tensor (sequences, maps and optionals are not supported)`);
@@ -115,7 +131,7 @@ function importInputs(graph: Graph, g: OnnxGraph, scope: Map<string, Value>, opt
   for (const vi of g.input ?? []) {
     const name = vi.name ?? '';
     if (scope.has(name)) continue; // an initializer listed as an input (IR < 4) stays a constant
-    const { dtype, dims } = tensorTypeOf(vi, 'input');
+    const { dtype, dims } = withReader(g, name, () => tensorTypeOf(vi, 'input'));
     let shape: number[];
     const given = options.inputShapes?.[name];
     if (given) {

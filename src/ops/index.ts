@@ -22,6 +22,10 @@ import { Slice } from './slice.js';
 import { LogSoftmax, Softmax } from './softmax.js';
 import { TopK } from './topk.js';
 import { Where } from './where.js';
+import { DequantizeLinear, QuantizeLinear } from './quantize_linear.js';
+import { DynamicQuantizeLinear } from './dynamic_quantize.js';
+import { ConvInteger, MatMulInteger } from './integer_ops.js';
+import { QLinearConv, QLinearMatMul } from './qlinear.js';
 
 export type { OpDef } from './op.js';
 import { YHC_OPS } from './yhc/index.js';
@@ -61,6 +65,13 @@ export const ONNX_OPS: readonly OpDef[] = [
   MatMul,
   Gemm,
   Resize,
+  QuantizeLinear,
+  DequantizeLinear,
+  DynamicQuantizeLinear,
+  ConvInteger,
+  MatMulInteger,
+  QLinearConv,
+  QLinearMatMul,
 ];
 
 let table: Map<string, OpDef> | null = null;

@@ -49,7 +49,7 @@ interface MatMulShape {
   readonly outShape: number[];
 }
 
-function matmulShape(node: Node, a: readonly number[], b: readonly number[]): MatMulShape {
+export function matmulShape(node: Node, a: readonly number[], b: readonly number[]): MatMulShape {
   if (a.length === 0 || b.length === 0) throw shapeError(node, 'MatMul operands must have rank ≥ 1');
   const a2 = a.length === 1 ? [1, a[0]!] : [...a];
   const b2 = b.length === 1 ? [b[0]!, 1] : [...b];

@@ -84,7 +84,7 @@ describe('yhc pass flags', () => {
     expect(r.stderr).not.toMatch(/BatchNormalization/);
     const bad = yhc('inspect', fixture('tiny_head'), '--print-after', 'fold-everything');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--print-after "fold-everything": no such pass; the passes are canonicalize, fold-batchnorm/);
+    expect(bad.stderr).toMatch(/--print-after "fold-everything": no such pass; the passes are recognize-quant, canonicalize, fold-batchnorm/);
   });
 
   it('emit_onnx_writes_the_optimized_graph_that_computes_what_the_model_does', () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
+import { checkModel } from '../../src/check/check.js';
 import { expectMatchesOnnxRuntime, expectMatchesPerImage, randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
@@ -61,3 +62,17 @@ async function checkRecorded(name: string, precision: 'fp32' | 'fp16'): Promise<
   await compileModel(model, { outDir, target: 'host', precision, cacheDir: TEST_CACHE });
   await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, { images }));
 }
+
+/** The quantized exports of the same models, run in float with --dequantize (docs/golden_rules.md, "Quantized models"). */
+const QUANTIZED = ['yolov10n_e2e_qdq', 'yolov8n_raw_qdq', 'yolov8n_raw_uint8_dynamic'];
+
+describe('640-pixel quantized models with --dequantize (fp32, host emulation)', () => {
+  it.each(QUANTIZED)('%s matches onnxruntime on the dequantized graph', async (name) => {
+    const model = requireFixture(`${name}.onnx`);
+    const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
+    const images = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const report = await checkModel(model, { dequantize: true, inputs: { images }, outDir: join(dir, name), cacheDir: TEST_CACHE });
+    expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
+    expect(report.dequantized?.length).toBe(1);
+  });
+});

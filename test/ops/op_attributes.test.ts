@@ -153,7 +153,7 @@ describe('traits', () => {
   });
 
   it('the yhc ops with an `activation` attribute take a fused activation', () => {
-    expect(named((o) => o.takesActivation === true)).toEqual(['ai.yhc.Affine', 'ai.yhc.Conv', 'ai.yhc.GroupNorm']);
+    expect(named((o) => o.takesActivation === true)).toEqual(['ai.yhc.Affine', 'ai.yhc.Conv', 'ai.yhc.GroupNorm', 'ai.yhc.QConv']);
     for (const o of ops) expect(o.takesActivation === true, o.opType).toBe(o.attributes.includes('activation'));
     expect(takesActivation(node('Conv', '', {}))).toBe(false);
     expect(takesActivation(node('Conv', YHC_DOMAIN, {}))).toBe(true);

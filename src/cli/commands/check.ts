@@ -17,6 +17,7 @@ import {
   outputsOption,
 } from '../decode_flags.js';
 import { skipPassOption } from '../pass_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 
 /**
  * One line per output, led by what its verdict rests on: for detections, the rows matched and
@@ -35,8 +36,17 @@ export function renderOutputCheck(o: OutputCheck): string {
 
 function renderReport(r: CheckReport): string {
   return [
-    `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU):`,
+    `check ${q(r.model)} on ${r.target}, ${r.precision} storage, inputs ${r.inputs}, reference onnxruntime (CPU)${r.dequantized ? ' on the dequantized graph' : ''}:`,
     ...r.outputs.map(renderOutputCheck),
+    ...(r.dequantized ?? []).map((d) => {
+      const head = `  ${q(d.name)} --dequantize against onnxruntime's int8 result (not the rule): `;
+      if ('dense' in d) return `${head}max abs ${d.dense.maxAbs.toExponential(2)}, max rel ${d.dense.maxRel.toExponential(2)}`;
+      const s = d.shift;
+      return (
+        `${head}${s.matched} of its ${s.reference} detections scoring >= 0.25 matched (same class, IoU >= 0.5; this run has ${s.output}), ` +
+        `mean IoU ${s.meanIou.toFixed(3)}, min IoU ${s.minIou.toFixed(3)}, max score difference ${s.maxScoreDiff.toFixed(3)}`
+      );
+    }),
     r.ok ? 'PASS' : 'FAIL',
     '',
   ].join('\n');
@@ -56,6 +66,7 @@ const OPTIONS = {
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
   ...OUTPUTS_OPTIONS,
+  ...QUANT_OPTIONS,
 } as const;
 
 export const checkCommand: Command = {
@@ -79,7 +90,7 @@ Options:
                        on each image)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --skip-pass PASS     compile without graph pass PASS (repeatable), e.g. recognize-decoder
@@ -107,6 +118,7 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --inputs DIR         recorded inputs:
       ...conf,
       ...outputsOption(values),
       ...skipPassOption(values),
+      ...quantOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

@@ -18,6 +18,7 @@ import {
   decodeOptions,
   outputsOption,
 } from '../decode_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 import { renderVerify } from './inspect.js';
 
 const OPTIONS = {
@@ -33,6 +34,7 @@ const OPTIONS = {
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
   ...OUTPUTS_OPTIONS,
+  ...QUANT_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -64,7 +66,7 @@ Options:
                        the engine then runs 1..N images
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}  --no-build           emit sources only; run no compiler
+${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              print nothing but errors (and --json / --verify results)
@@ -92,6 +94,7 @@ ${PASS_HELP}`,
       ...decode,
       ...conf,
       ...outputsOption(values),
+      ...quantOption(values),
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),

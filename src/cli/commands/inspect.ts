@@ -18,6 +18,7 @@ import {
   decodeOptions,
   outputsOption,
 } from '../decode_flags.js';
+import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -107,6 +108,7 @@ function renderModel(m: ModelSummary): string {
     `compiled ${m.nodes} nodes after folding compile-time values: ${counts(m.ops)}`,
     `params   ${n(m.parameters)} constant elements`,
     `FLOPs    ${n(m.flops)} per run`,
+    ...m.warnings.map((w) => `warning  ${w}`),
     ...(m.passes ? [...renderPasses(m.passes), `optimized ${m.optimizedNodes} nodes: ${counts(m.optimizedOps!)}`] : []),
     ...(m.cost ? renderCost(m.cost) : []),
   ];
@@ -149,6 +151,7 @@ const OPTIONS = {
   ...DECODE_OPTIONS,
   ...CONF_OPTIONS,
   ...OUTPUTS_OPTIONS,
+  ...QUANT_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -175,7 +178,7 @@ Models only:
                        the totals against the one-kernel-per-op plan
   --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
                        it is compared with stays fp32)
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${PASS_HELP}`,
+${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}${PASS_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
@@ -194,6 +197,7 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${PASS_HELP}`,
       ...decodeOptions(values),
       ...confOption(values),
       ...outputsOption(values),
+      ...quantOption(values),
       ...passOptions(values, io),
       ...(values.cost ? { cost: true } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
