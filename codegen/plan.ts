@@ -7,6 +7,8 @@ import { kernelGeneratorFor } from './kernels/index.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
+import { findElementwiseClusters } from './elementwise_fusion.js';
+import { fusedElementwiseKernel } from './kernels/fused_elementwise.js';
 
 /**
  * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
@@ -73,6 +75,8 @@ export { valueBytes };
 export interface PlanOptions {
   /** Run independent kernels of one dependency depth in one launch (default true). */
   readonly horizontalFusion?: boolean;
+  /** Fuse trees of elementwise ops into one kernel each (default true; elementwise_fusion.ts). */
+  readonly elementwiseFusion?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
@@ -85,10 +89,18 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
   const handoffs = findHandoffs(graph);
+  const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
   for (const node of graph.nodes) {
     // A view (the OpDef says): no kernel, the output aliases the input's buffer.
     if (isViewOp(node)) {
       rootOf.set(node.outputs[0]!, root(node.input(0)));
+      continue;
+    }
+    // Elementwise trees: one kernel at the root, none for the nodes inside.
+    if (fusion?.absorbed.has(node)) continue;
+    const cluster = fusion?.byRoot.get(node);
+    if (cluster) {
+      specs.push(fusedElementwiseKernel(cluster.nodes, node));
       continue;
     }
     const generate = kernelGeneratorFor(node);

@@ -2,6 +2,7 @@ import { roundToHalf } from '../src/dtype.js';
 import { YhcError } from '../src/errors.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { isYhcOp } from '../src/ir/rewrite.js';
+import { RESIDUAL } from '../src/ops/yhc/conv.js';
 import { DW, PW } from '../src/ops/yhc/dwpw.js';
 import { Tensor } from '../src/tensor.js';
 
@@ -56,7 +57,9 @@ export function applyPrecision(graph: Graph, precision: Precision): PrecisionRep
   const readers = graph.consumers();
   const boundary = new Set<Value>([...graph.inputs, ...graph.outputs]);
   const storesHalf = (n: Node | null): n is Node => n !== null && activationSlot(n) >= 0;
-  const readsAsActivation = (n: Node, v: Value) => n.inputs.every((input, i) => input !== v || i === activationSlot(n) || isYhcOp(n, 'YoloDecode'));
+  // A conv's residual (slot 3) is read like its activation, in the template's Residual type.
+  const readsAsActivation = (n: Node, v: Value) =>
+    n.inputs.every((input, i) => input !== v || i === activationSlot(n) || (isConv(n) && i === RESIDUAL) || isYhcOp(n, 'YoloDecode'));
 
   const half = new Set<Value>();
   for (const v of graph.values()) {

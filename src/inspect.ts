@@ -131,7 +131,7 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
-  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false })) : null;
+  const unoptimized = options.cost ? planCost(planGraph(cloneGraph(graph), { horizontalFusion: false, elementwiseFusion: false })) : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
   const planned = options.passes === false ? cloneGraph(graph) : graph;
