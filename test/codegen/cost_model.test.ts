@@ -65,10 +65,11 @@ describe('cost model', () => {
     expect(fp16.plan.bytes).toBeGreaterThan(0.5 * fp32.plan.bytes);
   }, 60_000);
 
-  it('with passes off, differs from the one-kernel-per-op plan only by horizontal fusion', () => {
+  it('with passes off, differs from the one-kernel-per-op plan only by horizontal and elementwise fusion', () => {
     const { cost } = inspectModel(fixture('tiny_head'), { cost: true, passes: false });
     expect(cost!.plan.launches).toBeLessThan(cost!.unoptimized.launches);
-    expect(cost!.plan.bytes).toBe(cost!.unoptimized.bytes);
-    expect(cost!.trafficRatio).toBe(1);
+    // Elementwise trees keep their intermediates in registers: less traffic, never more.
+    expect(cost!.plan.bytes).toBeLessThan(cost!.unoptimized.bytes);
+    expect(cost!.trafficRatio).toBeLessThan(1);
   });
 });
