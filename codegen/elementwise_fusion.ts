@@ -3,7 +3,7 @@ import { fusedStepKey, isFusableElementwise } from './kernels/fused_elementwise.
 
 /**
  * Vertical fusion of elementwise ops: a tree of elementwise nodes (unary maps, broadcasting
- * binary ops, Where, Cast) whose intermediate values each have one reader, that reader in the
+ * binary ops, Where, Cast, Clip) whose intermediate values each have one reader, that reader in the
  * tree, and the shape of the tree's result, becomes one kernel (kernels/fused_elementwise.ts)
  * — the intermediates live in registers and are never stored.
  *
@@ -30,7 +30,7 @@ export interface ElementwiseCluster {
 }
 
 export interface ElementwiseFusion {
-  /** Clusters of two or more nodes, by root. */
+  /** Clusters of two or more nodes (or a lone Clip), by root. */
   readonly byRoot: ReadonlyMap<Node, ElementwiseCluster>;
   /** Nodes inside a cluster that are not its root: they get no kernel of their own. */
   readonly absorbed: ReadonlySet<Node>;
@@ -88,7 +88,8 @@ export function findElementwiseClusters(graph: Graph): ElementwiseFusion {
         }
       }
     }
-    if (members.length < 2) continue;
+    // One node keeps its own kernel, unless it has none but this one (Clip).
+    if (members.length < 2 && root.opType !== 'Clip') continue;
     members.sort((a, b) => order.get(a)! - order.get(b)!);
     byRoot.set(root, { root, nodes: members });
   }

@@ -9,7 +9,8 @@ import { BINARY_OPS, UNARY_OPS, binaryFunctor, unaryFunctor } from './elementwis
 import { kernelView } from './kernel_view.js';
 
 /**
- * A tree of elementwise nodes (codegen/elementwise_fusion.ts) as one kernel: `yhc::fused_map`
+ * A tree of elementwise nodes (codegen/elementwise_fusion.ts; also a lone Clip, which has no
+ * kernel of its own) as one kernel: `yhc::fused_map`
  * (elementwise.cuh) with a generated body — one statement per node into a named temporary
  * (`t3`), a run of one unary op repeated as a loop, the inputs loaded once each (`a0`, `a1`;
  * through their broadcast strides when they are smaller than the result). Arithmetic is in each
@@ -23,12 +24,29 @@ const BINARY = new Set(BINARY_OPS);
 
 /** Whether a node may be part of a fused elementwise kernel. */
 export function isFusableElementwise(n: Node): boolean {
-  if (n.outputs.length !== 1 || n.inputs.some((v) => v === null)) return false;
+  if (n.outputs.length !== 1) return false;
+  if (n.opType === 'Clip') return clipHasBounds(n);
+  if (n.inputs.some((v) => v === null)) return false;
   if (n.opType === 'Where' || BINARY.has(n.opType) || n.opType === 'Cast') return true;
   if (!UNARY.has(n.opType)) return false;
   // Float-math functors take float (float16 computes in float): another type keeps the op's own kernel and its error.
   const floatish = (d: DType) => d === 'float32' || d === 'float16';
   return !unaryFunctor(n).floatOnly || (floatish(n.input(0).dtype) && floatish(n.outputs[0]!.dtype));
+}
+
+/**
+ * Clip's bounds: optional scalar inputs (yhc imports opset 13 on, so never the old attributes); a
+ * missing one is ±infinity, or the integer type's range. A Clip with neither has no kernel (it
+ * keeps the CODEGEN error).
+ */
+const clipHasBounds = (n: Node) => n.inputs.slice(1).some((v) => v !== null);
+
+/** Clip's two bounds as expressions in the compute type `t`; `args` holds the present bound inputs' operands. */
+function clipBounds(t: string, args: readonly (string | null)[]): [string, string] {
+  const isFloat = t === 'float' || t === 'double';
+  const lowest = isFloat ? `-std::numeric_limits<${t}>::infinity()` : `std::numeric_limits<${t}>::lowest()`;
+  const highest = isFloat ? `std::numeric_limits<${t}>::infinity()` : `std::numeric_limits<${t}>::max()`;
+  return [args[1] ?? lowest, args[2] ?? highest];
 }
 
 /** Unary steps with equal keys applied in a row become one loop (null: never merged). */
@@ -45,10 +63,11 @@ const storageType = (d: DType) => dtypeInfo(d).cType;
 /** A float16 intermediate is rounded to half, as the interpreter stores it. */
 const rounded = (d: DType, expr: string) => (d === 'float16' ? `yhc::to_float(yhc::from_float<__half>(${expr}))` : expr);
 
-function stepExpression(n: Node, args: readonly string[]): string {
+function stepExpression(n: Node, args: readonly (string | null)[]): string {
   const y = n.outputs[0]!;
   const out = computeType(y.dtype);
   if (n.opType === 'Where') return `${args[0]} ? ${args[1]} : ${args[2]}`;
+  if (n.opType === 'Clip') return `yhc::op::Clip()(${[args[0], ...clipBounds(out, args)].join(', ')})`;
   if (n.opType === 'Cast') return `yhc::op::Cast<${out}>()(${args[0]})`;
   const left = computeType(n.input(0).dtype);
   const cast = (expr: string) => (out === left ? expr : `static_cast<${out}>(${expr})`);
@@ -104,7 +123,7 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
       temps.set(v, s.temp);
       continue;
     }
-    const args = m.inputs.map((x) => operand(x!));
+    const args = m.inputs.map((x) => (x ? operand(x) : null));
     const temp = `t${statements.length}`;
     const expr = stepExpression(m, args);
     const s: Statement = { temp, type: computeType(v.dtype), expr: rounded(v.dtype, expr), loop: rounded(v.dtype, stepExpression(m, [temp])), nodes: [m] };

@@ -116,6 +116,15 @@ struct Min {
   template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a < b ? a : b); }
 };
 
+// Clip as the interpreter has it: below lo -> lo, then above hi -> hi (lo > hi gives hi); NaN stays NaN.
+struct Clip {
+  template <class T> __device__ T operator()(T x, T lo, T hi) const {
+    if (x < lo) x = lo;
+    if (x > hi) x = hi;
+    return x;
+  }
+};
+
 }  // namespace op
 
 // y[i] = Op(x[i])

@@ -99,6 +99,15 @@ describe('elementwise fusion: what shares a kernel', () => {
     expect(() => planGraph(c.build())).toThrow(/Sqrt kernel takes float32 tensors, got float64/);
   });
 
+  it('a lone Clip (no kernel of its own) is a fused kernel of one node; a missing bound is infinity', () => {
+    const b = new GraphBuilder(17);
+    const x = b.input('x', 'float32', [6]);
+    b.output(b.op('Clip', [x, '', b.constant(Tensor.scalar('float32', 6))]));
+    const plan = planGraph(b.build());
+    expect(opsOf(plan)).toEqual(['Clip']);
+    expect(kernelSource(plan.kernels[0]!)).toContain('yhc::op::Clip()(a0, -std::numeric_limits<float>::infinity(), a1)');
+  });
+
   it(`splits a chain of distinct ops every ${MAX_STATEMENTS} statements`, () => {
     const b = new GraphBuilder(17);
     let v = b.input('x', 'float32', [8]);

@@ -12,7 +12,7 @@ import { tempDir } from '../../helpers/paths.js';
  * Fused elementwise kernels (codegen/kernels/fused_elementwise.ts, elementwise.cuh fused_map)
  * under host emulation against the interpreter and onnxruntime: SiLU with a broadcast bias, a
  * leaky ReLU written with Where, a 300-node Relu chain (one loop), an integer round trip through
- * Cast, and a float16 chain (half loads, rounding of half intermediates as the graph has them).
+ * Cast, Clip (with both bounds; alone, with only a max), and a float16 chain (half loads, rounding of half intermediates as the graph has them).
  */
 const { dir, cleanup } = tempDir('yhc-fused-elementwise-');
 afterAll(cleanup);
@@ -35,6 +35,8 @@ for (let i = 0; i < 300; i++) chain = b.op('Relu', [chain]);
 out('relu_chain_300', b.op('Tanh', [chain]));
 const ints = b.op('Add', [b.op('Cast', [b.op('Mul', [x, f32(10)])], { to: int(6) }), b.constant(Tensor.scalar('int32', 3))]);
 out('int32_round_trip', b.op('Cast', [ints], { to: int(1) }));
+out('relu6_clip', b.op('Clip', [b.op('Mul', [x, f32(4)]), f32(0), f32(6)]));
+out('clip_max_only', b.op('Clip', [x, '', f32(0.5)]));
 const halfBias = b.constant(new Tensor('float16', [3, 1, 1], Float32Array.from([0.5, -1.25, 2], roundToHalf)));
 out('float16_silu_bias', b.op('Cast', [b.op('Add', [b.op('Mul', [h, b.op('Sigmoid', [h])]), halfBias])], { to: int(1) }));
 
