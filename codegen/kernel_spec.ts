@@ -49,6 +49,11 @@ export interface KernelSpec {
    * arithmetic in float), so --precision fp16 may store them in half (codegen/precision.ts).
    */
   readonly halfStorage?: boolean;
+  /**
+   * Generated device code the Params refer to (a fused elementwise body), emitted in the kernel's
+   * namespace before Params: built from op types only, model names only in escaped comments.
+   */
+  readonly deviceCode?: readonly string[];
 }
 
 export type ParamField =

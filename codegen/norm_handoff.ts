@@ -1,6 +1,7 @@
 import { YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { isYhcOp } from '../src/ir/rewrite.js';
 import { convGroups } from '../src/ops/conv.js';
+import { RESIDUAL } from '../src/ops/yhc/conv.js';
 import { PW, dwEpilogue, pwEpilogue } from '../src/ops/yhc/dwpw.js';
 import { simamAttrs } from '../src/ops/yhc/simam.js';
 import type { Activation } from '../src/ops/yhc/activation.js';
@@ -50,7 +51,8 @@ export interface Handoffs {
   readonly planeStats: ReadonlyMap<Value, SimamHandoff>;
 }
 
-const isDenseYhcConv = (n: Node | null | undefined): n is Node => isYhcOp(n, 'Conv') && convGroups(n) === 1;
+// A conv adding a residual (its `_residual` kernel) neither loads through a normalization nor gathers one's statistics.
+const isDenseYhcConv = (n: Node | null | undefined): n is Node => isYhcOp(n, 'Conv') && convGroups(n) === 1 && !n.inputs[RESIDUAL];
 const readsAsInput = (n: Node, v: Value) => isDenseYhcConv(n) && n.input(0) === v && !n.inputs.slice(1).includes(v);
 
 export function findHandoffs(graph: Graph): Handoffs {

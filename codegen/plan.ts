@@ -11,6 +11,8 @@ import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
 import { planViews, resolveAlias, type ViewDecision } from './views.js';
 import { planUpsampleViews } from './upsample_views.js';
+import { findElementwiseClusters } from './elementwise_fusion.js';
+import { fusedElementwiseKernel } from './kernels/fused_elementwise.js';
 
 /**
  * Lowering: the graph becomes an ordered list of kernels (one per node here; view ops such as
@@ -85,6 +87,8 @@ export interface PlanOptions {
   readonly views?: boolean;
   /** SPPF's three chained MaxPools as one kernel (default true). */
   readonly sppf?: boolean;
+  /** Fuse trees of elementwise ops into one kernel each (default true; elementwise_fusion.ts). */
+  readonly elementwiseFusion?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
@@ -102,6 +106,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
   const upsampled = planUpsampleViews(graph, views, handoffs);
   const sppf = options.sppf === false ? new Map() : sppfChains(graph);
+  const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
   for (const node of graph.nodes) {
     // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
     // inputs are ranges of its output's.
@@ -113,6 +118,13 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     if (chain === null) continue;
     if (chain) {
       specs.push(sppfKernel(chain));
+      continue;
+    }
+    // Elementwise trees: one kernel at the root, none for the nodes inside.
+    if (fusion?.absorbed.has(node)) continue;
+    const cluster = fusion?.byRoot.get(node);
+    if (cluster) {
+      specs.push(fusedElementwiseKernel(cluster.nodes, node));
       continue;
     }
     const generate = kernelGeneratorFor(node);

@@ -3,6 +3,7 @@ import { YhcError } from '../src/errors.js';
 import { ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { isYhcOp } from '../src/ir/rewrite.js';
 import { movesDataOnly } from '../src/ops/index.js';
+import { RESIDUAL } from '../src/ops/yhc/conv.js';
 import { DW, PW } from '../src/ops/yhc/dwpw.js';
 import { Tensor } from '../src/tensor.js';
 
@@ -60,7 +61,9 @@ const isSameType = (n: Node) => movesDataOnly(n) || (n.domain === ONNX_DOMAIN &&
 
 /** The input slots a half-storing node reads activations from (none: it stores no half). */
 function activationSlots(n: Node): readonly number[] {
-  if (isConv(n) || isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return [0];
+  // A conv's residual (fuse-residual's fourth input) is read like its activation, in the template's Residual type.
+  if (isConv(n)) return n.inputs.length > RESIDUAL ? [0, RESIDUAL] : [0];
+  if (isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return [0];
   if (isYhcOp(n, 'DwPw')) return [DW.x];
   if (isResidualAdd(n)) return [0, 1];
   return [];

@@ -441,11 +441,12 @@ function recognizeDecoders(graph: Graph, log: PassLog): void {
   let uses = new Uses(graph);
   // Heads with a DFL, from its Softmax; then heads without (reg_max 1), from their score Sigmoid.
   for (const softmax of [...graph.nodes]) {
-    if (!graph.nodes.includes(softmax) || !isDflSoftmax(softmax, uses, graph.opset(softmax.domain))) continue;
+    // The op test first: `includes` is a scan of the graph (a 50,000-node chain made this quadratic).
+    if (!isOnnxOp(softmax, 'Softmax') || !graph.nodes.includes(softmax) || !isDflSoftmax(softmax, uses, graph.opset(softmax.domain))) continue;
     if (attempt(graph, log, softmax, () => dflRegion(graph, softmax, uses))) uses = new Uses(graph);
   }
   for (const sigmoid of [...graph.nodes]) {
-    if (!graph.nodes.includes(sigmoid) || !isOnnxOp(sigmoid, 'Sigmoid')) continue;
+    if (!isOnnxOp(sigmoid, 'Sigmoid') || !graph.nodes.includes(sigmoid)) continue;
     if (attempt(graph, log, sigmoid, () => noDflRegion(graph, sigmoid, uses))) uses = new Uses(graph);
   }
 }

@@ -147,7 +147,9 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
-  const unoptimized = options.cost ? planCost(planGraph(plannable(cloneGraph(graph), options), { horizontalFusion: false, views: false, sppf: false })) : null;
+  const unoptimized = options.cost
+    ? planCost(planGraph(plannable(cloneGraph(graph), options), { horizontalFusion: false, views: false, sppf: false, elementwiseFusion: false }))
+    : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
   const planned = options.passes === false ? cloneGraph(graph) : graph;

@@ -1,5 +1,5 @@
 import { dtypeInfo } from '../../src/dtype.js';
-import type { Value } from '../../src/ir/graph.js';
+import type { Node, Value } from '../../src/ir/graph.js';
 import { grouped } from '../c_text.js';
 import { renderParam, type KernelSpec, type ParamField } from '../kernel_spec.js';
 import { partTensorName } from '../horizontal_fusion.js';
@@ -35,10 +35,20 @@ export function kernelBytes(spec: KernelSpec): number {
   return spec.tensors.reduce((n, t) => n + valueBytes(t.value), 0);
 }
 
+/** Nodes a header names in full; a kernel implementing more (a fused chain of thousands) names the first and last few. */
+const HEADER_NODES = 24;
+
+function implementsLines(nodes: readonly Node[]): string[] {
+  if (nodes.length <= HEADER_NODES) return provenanceLines(nodes);
+  const head = nodes.slice(0, HEADER_NODES - 4);
+  const tail = nodes.slice(-4);
+  return [...provenanceLines(head), `//   … ${grouped(nodes.length - head.length - tail.length)} more nodes …`, ...provenanceLines(tail)];
+}
+
 /** The header comment: which nodes (and the ONNX nodes they replaced), tensors, FLOPs, bytes — names escaped. */
 function headerComment(k: PlannedKernel): string[] {
   const s = k.spec;
-  const lines = [`// ${k.id} — ${GENERATED_BANNER}`, '//', '// Implements:', ...provenanceLines(s.nodes), '//', '// Tensors:'];
+  const lines = [`// ${k.id} — ${GENERATED_BANNER}`, '//', '// Implements:', ...implementsLines(s.nodes), '//', '// Tensors:'];
   const width = Math.max(8, ...s.tensors.map((t) => t.name.length));
   for (const t of s.tensors) {
     const code = `//   ${t.access === 'read' ? 'in ' : 'out'} ${t.name.padEnd(width)} ${typeText(t.value)}`;
@@ -108,6 +118,7 @@ export function kernelSource(k: PlannedKernel): string {
     '#include "kernels.h"',
     '',
     `namespace ${k.id} {`,
+    ...(s.deviceCode ?? []),
     ...paramsStruct('Params', `${s.kernel}'s named parameters.`, s.kernel, s.params),
     ...shared.decl,
     `}  // namespace ${k.id}`,

@@ -4,8 +4,10 @@ import { describeNode, YHC_DOMAIN } from '../../src/ir/graph.js';
 import { convGroups } from '../../src/ops/conv.js';
 import { windowGeometry } from '../../src/ops/util/window.js';
 import { activationOf } from '../../src/ops/yhc/activation.js';
+import { RESIDUAL } from '../../src/ops/yhc/conv.js';
 import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
+import { withResidual } from './conv_residual.js';
 import { conv2dDirectSpec } from './conv_direct.js';
 import { conv2dTiledUpsampledSpec } from './conv_tiled.js';
 import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
@@ -20,7 +22,7 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   const w = node.input(1);
   const bias = node.inputs[2] ?? null;
   const y = node.outputs[0]!;
-  requireFloatStorage(node, [x, w, ...(bias ? [bias] : []), y]);
+  requireFloatStorage(node, [x, w, ...(bias ? [bias] : []), ...(node.inputs[RESIDUAL] ? [node.input(RESIDUAL)] : []), y]);
   if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D convolutions have a kernel (input rank ${x.shape.length})`);
   const groups = convGroups(node);
   const step = {
@@ -35,6 +37,9 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
     family: groups === x.shape[1] && groups > 1 ? 'dwconv' : 'conv',
     node,
   };
+  // A residual Add in the epilogue (norm_handoff.ts hands no normalization to or from such a conv).
+  const residual = node.inputs[RESIDUAL] ?? null;
+  if (residual) return withResidual(groups !== 1 ? conv2dDirectSpec(step) : conv2dTiledSpec(step), residual);
   // Dense convs are GEMMs: tiled. Grouped and depthwise ones have too little reuse for it.
   if (groups !== 1) return conv2dDirectSpec(step);
   // Normalizations handed across nodes (norm_handoff.ts): read the input through one, leave

@@ -47,6 +47,17 @@ export const BINARY_OPS = [...Object.keys(BINARY), 'Mod'];
 
 const cType = (v: { dtype: Parameters<typeof dtypeInfo>[0] }) => dtypeInfo(v.dtype).cType;
 
+/** The device functor of a unary node other than Cast (yhc::op::...), and whether it is float math only. */
+export function unaryFunctor(node: Node): { readonly functor: string; readonly floatOnly: boolean } {
+  const name = UNARY[node.opType]!;
+  return { functor: `yhc::op::${name}`, floatOnly: FLOAT_ONLY.has(name) };
+}
+
+/** The device functor of a binary node (yhc::op::...). */
+export function binaryFunctor(node: Node): string {
+  return `yhc::op::${node.opType === 'Mod' ? (modIsFmod(node) ? 'FMod' : 'Mod') : BINARY[node.opType]!}`;
+}
+
 /** y[i] = f(x[i]) */
 export function unaryKernel(node: Node): KernelSpec {
   const x = node.input(0);
@@ -73,8 +84,8 @@ export function binaryKernel(node: Node): KernelSpec {
   const a = node.input(0);
   const b = node.input(1);
   const y = node.outputs[0]!;
-  const name = node.opType === 'Mod' ? (modIsFmod(node) ? 'FMod' : 'Mod') : BINARY[node.opType]!;
-  const functor = `yhc::op::${name}`;
+  const functor = binaryFunctor(node);
+  const name = functor.slice('yhc::op::'.length);
   const n = numel(y.shape);
   const same = numel(a.shape) === n && numel(b.shape) === n;
   const aMap = kernelView(broadcastView(a.shape, y.shape));

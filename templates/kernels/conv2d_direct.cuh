@@ -21,6 +21,7 @@
 //   conv2d_normed_group_stats  both: one GroupNorm applied on load, the next one's statistics
 //                        gathered on store.
 #pragma once
+#include "conv_epilogue.cuh"
 #include "conv_inputs.cuh"
 #include "group_moments.cuh"
 
@@ -69,6 +70,26 @@ template <class P>
 __global__ void conv2d_direct(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
                               const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
   conv2d_direct_block<P>(int(blockIdx.x), x, w, bias, y);
+}
+
+// ---- A residual Add in the epilogue (conv_epilogue.cuh): P adds using Residual ------------------
+template <class P>
+__device__ __forceinline__ void conv2d_direct_residual_block(int block, const typename P::Input* __restrict__ x,
+                                                             const typename P::Weight* __restrict__ w,
+                                                             const typename P::Weight* __restrict__ bias,
+                                                             const typename P::Residual* __restrict__ residual,
+                                                             typename P::Output* __restrict__ y) {
+  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  if (i < 0) return;
+  const float v = typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x}));
+  y[i] = from_float<typename P::Output>(Residual<typename P::Residual>{residual}(i, v));
+}
+
+template <class P>
+__global__ void conv2d_direct_residual(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                       const typename P::Weight* __restrict__ bias, const typename P::Residual* __restrict__ residual,
+                                       typename P::Output* __restrict__ y) {
+  conv2d_direct_residual_block<P>(int(blockIdx.x), x, w, bias, residual, y);
 }
 
 // ---- GroupNorm statistics in the epilogue ---------------------------------------------------------

@@ -12,8 +12,10 @@
 //    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half),
 //    tile_m, tile_n, tile_k, block_threads, tile_shared_bytes (the tile: 64, 64, 8, 256)
 // Launch: batch * ceil(out_channels / tile_m) * ceil(out_h * out_w / tile_n) blocks of block_threads.
-// conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh).
+// conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh); conv2d_tiled_residual
+// adds a residual tensor in the epilogue (conv_epilogue.cuh).
 #pragma once
+#include "conv_epilogue.cuh"
 #include "conv_inputs.cuh"
 #include "conv_tile_product.cuh"
 #include "group_moments.cuh"
@@ -37,10 +39,10 @@ struct PlaneStats {
   float lambda;
 };
 
-template <class P, class Load, class Stats = NoPlaneStats>
+template <class P, class Load, class Stats = NoPlaneStats, class Epilogue = NoResidual>
 __device__ __forceinline__ void conv_tiled_body(int block, Load load, const typename P::Weight* __restrict__ w,
                                                 const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y,
-                                                Stats plane_stats = Stats{}) {
+                                                Stats plane_stats = Stats{}, Epilogue epilogue = Epilogue{}) {
   using S = TiledConvShape<P>;
   const int n_tile = block % S::n_tiles;
   const int m_tile = (block / S::n_tiles) % S::m_tiles;
@@ -65,7 +67,8 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
     for (int j = 0; j < 4; ++j) {
       const int p = p0 + tn + j;
       if (p >= S::pixels) continue;
-      const typename P::Output v = from_float<typename P::Output>(typename P::Act()(acc[i][j] + b0));
+      const int64_t index = (int64_t(image) * P::out_channels + oc) * S::pixels + p;
+      const typename P::Output v = from_float<typename P::Output>(epilogue(index, typename P::Act()(acc[i][j] + b0)));
       row[p] = v;
       if constexpr (Stats::enabled) mine[i] = merge(mine[i], Moments{1.0f, to_float(v), 0.0f});  // of what is stored
     }
@@ -130,6 +133,23 @@ __global__ void conv2d_tiled_upsampled(const typename P::Input* __restrict__ x, 
                                        const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                        typename P::Output* __restrict__ y) {
   conv2d_tiled_upsampled_block<P>(int(blockIdx.x), x, up, w, bias, y);
+}
+
+// The residual Add in the epilogue (conv_epilogue.cuh): P adds using Residual, its element type.
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_residual_block(int block, const typename P::Input* __restrict__ x,
+                                                            const typename P::Weight* __restrict__ w,
+                                                            const typename P::Weight* __restrict__ bias,
+                                                            const typename P::Residual* __restrict__ residual,
+                                                            typename P::Output* __restrict__ y) {
+  conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, NoPlaneStats{}, Residual<typename P::Residual>{residual});
+}
+
+template <class P>
+__global__ void conv2d_tiled_residual(const typename P::Input* __restrict__ x, const typename P::Weight* __restrict__ w,
+                                      const typename P::Weight* __restrict__ bias, const typename P::Residual* __restrict__ residual,
+                                      typename P::Output* __restrict__ y) {
+  conv2d_tiled_residual_block<P>(int(blockIdx.x), x, w, bias, residual, y);
 }
 
 // The input through a GroupNorm whose statistics its producer left (conv_inputs.cuh): P adds

@@ -118,6 +118,15 @@ struct Min {
   template <class T> __device__ T operator()(T a, T b) const { return a != a ? a : (a < b ? a : b); }
 };
 
+// Clip as the interpreter has it: below lo -> lo, then above hi -> hi (lo > hi gives hi); NaN stays NaN.
+struct Clip {
+  template <class T> __device__ T operator()(T x, T lo, T hi) const {
+    if (x < lo) x = lo;
+    if (x > hi) x = hi;
+    return x;
+  }
+};
+
 }  // namespace op
 
 // y[i] = Op(x[i])
@@ -167,6 +176,32 @@ __global__ void where_select(const bool* __restrict__ cond, const typename P::Ou
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
   y[i] = cond[offset_of(i, dims, cond_strides)] ? a[offset_of(i, dims, a_strides)] : b[offset_of(i, dims, b_strides)];
+}
+
+// ---- Fused elementwise trees (codegen/kernels/fused_elementwise.ts) ------------------------------
+// The generated P::Body computes one output element from the kernel's inputs: a pointer table and
+// each input's strides over the output's iteration space (0 on broadcast dims).
+template <int N, int RANK> struct FusedInputs {
+  const void* ptr[N];
+  Dims<RANK> dims;
+  Strides<RANK> strides[N];
+};
+
+// Element i of input k, which has the output's shape.
+template <class T, int N, int RANK> __device__ __forceinline__ T fused_at(const FusedInputs<N, RANK>& in, int k, int64_t i) {
+  return static_cast<const T*>(in.ptr[k])[i];
+}
+
+// The element of input k that broadcasts to output element i.
+template <class T, int N, int RANK> __device__ __forceinline__ T fused_gather(const FusedInputs<N, RANK>& in, int k, int64_t i) {
+  return static_cast<const T*>(in.ptr[k])[offset_of(i, in.dims, in.strides[k])];
+}
+
+// P: using Out, using Body; count, inputs, rank.
+template <class P> __global__ void fused_map(FusedInputs<P::inputs, P::rank> in, typename P::Out* __restrict__ y) {
+  const int64_t i = global_thread_index();
+  if (i >= P::count) return;
+  y[i] = typename P::Body()(in, i);
 }
 
 }  // namespace yhc
