@@ -34,6 +34,8 @@ export interface CheckOptions {
   readonly inputsDir?: string;
   readonly inputs?: Record<string, TypedArray>;
   readonly seed?: number;
+  /** The checked host build (`--check`, docs/checker.md): a checker report fails the run. */
+  readonly check?: boolean;
   /** Keep the build here instead of a temporary directory. */
   readonly outDir?: string;
   readonly cacheDir?: string;
@@ -84,6 +86,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.batch !== undefined ? { batch: options.batch } : {}),
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
+      ...(options.check ? { check: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
