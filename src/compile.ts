@@ -40,6 +40,8 @@ export interface CompileOptions {
   readonly decode?: DecodeOptions;
   /** The checked host build (`--check`): races, bounds, uninitialized reads, alignment, divergent syncs (docs/checker.md). */
   readonly check?: boolean;
+  /** Host target: the engine built with -fsanitize=address,undefined (for tests; no CLI flag). */
+  readonly sanitize?: boolean;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
   /** false: one launch per kernel (no horizontal fusion of independent kernels). */
@@ -108,6 +110,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         cache: new BuildCache(options.cacheDir),
         ...(options.jobs ? { jobs: options.jobs } : {}),
         ...(options.check ? { check: true } : {}),
+        ...(options.sanitize ? { sanitize: true } : {}),
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }

@@ -26,6 +26,8 @@ export interface BuildOptions {
   readonly onProgress?: (p: BuildProgress) => void;
   /** The checked host build (`--check`): kernels instrumented for templates/host_emu/yhc_check.cpp. */
   readonly check?: boolean;
+  /** Host target: every unit built and linked with -fsanitize=address,undefined (tests run engines so). */
+  readonly sanitize?: boolean;
 }
 
 export interface BuildResult {
@@ -72,6 +74,7 @@ function compileFlags(target: Target, arch: readonly string[], includeDirs: read
  * -fno-tree-sra: a float4 load stays one 16-byte access (its alignment is checked).
  */
 export const CHECK_FLAGS = ['-DYHC_CHECK=1'];
+const SANITIZE_FLAGS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-g1'];
 export const CHECK_KERNEL_FLAGS = ['-fsanitize=thread', '--param', 'tsan-instrument-func-entry-exit=0', '-g', '-fno-tree-sra'];
 
 /** Flags that make g++ read a file as C++ (kernels are .cu) or as assembly. */
@@ -144,7 +147,12 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   const compiler = target === 'cuda' ? await cudaCompiler() : await hostCompiler();
   const cudaInclude = target === 'host' ? cudaIncludeDir() : null;
   if (options.check && target !== 'host') throw new YhcError('USAGE', '--check needs --target host (it checks the CPU emulation)');
-  const flags = [...compileFlags(target, options.arch, ['.', 'include', ...(cudaInclude ? [cudaInclude] : [])]), ...(options.check ? CHECK_FLAGS : [])];
+  if (options.sanitize && target !== 'host') throw new YhcError('USAGE', 'sanitizers need --target host');
+  const flags = [
+    ...compileFlags(target, options.arch, ['.', 'include', ...(cudaInclude ? [cudaInclude] : [])]),
+    ...(options.check ? CHECK_FLAGS : []),
+    ...(options.sanitize ? SANITIZE_FLAGS : []),
+  ];
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
 
   const objDir = join(buildDir, 'obj');
@@ -204,7 +212,9 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   mkdirSync(join(buildDir, 'lib'), { recursive: true });
   const library = `lib/${libName}`;
   const linkFlags =
-    target === 'cuda' ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic'] : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined'];
+    target === 'cuda'
+      ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic']
+      : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined', ...(options.sanitize ? SANITIZE_FLAGS.slice(0, 1) : [])];
   const linkKey = BuildCache.key('yhc-link-1', compiler.version, linkFlags.join(' '), ...objectKeys);
   const linkCached = cache.fetch(linkKey, 'library.so', join(buildDir, library));
   if (linkCached) {

@@ -200,10 +200,8 @@ struct LaunchState {
   size_t dropped = 0;
   std::string all;  // every report of the process, one per line
 };
-LaunchState& launch_state() {
-  static LaunchState* s = new LaunchState();
-  return *s;
-}
+LaunchState* const the_launch = new LaunchState();
+inline LaunchState& launch_state() { return *the_launch; }
 
 void report(const char* kind, const void* pc, std::string text, const void* pc2 = nullptr) {
   LaunchState& L = launch_state();
@@ -266,6 +264,7 @@ struct Worker {
   const Lane* stack_lane = nullptr;
   uintptr_t stack_lo = 0, stack_hi = 0;
   Region* last_region = nullptr;
+  uintptr_t emu_slot0 = 0, emu_slot1 = 0;
 };
 
 int find_tls(struct dl_phdr_info* info, size_t, void* data) {
@@ -302,25 +301,33 @@ struct WorkerHandle {
   ~WorkerHandle();  // at thread exit: finalize the last block, give the state back
 };
 thread_local WorkerHandle tls_handle;
+thread_local Worker* tls_worker = nullptr;  // trivial: no TLS wrapper call on the hot path
 
-Worker& worker() {
-  if (!tls_handle.w) {
-    {
-      std::lock_guard<std::mutex> lock(pool_mutex);
-      if (!worker_pool.empty()) {
-        tls_handle.w = worker_pool.back();
-        worker_pool.pop_back();
-      }
+__attribute__((noinline)) Worker& new_worker() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex);
+    if (!worker_pool.empty()) {
+      tls_handle.w = worker_pool.back();
+      worker_pool.pop_back();
     }
-    if (!tls_handle.w) tls_handle.w = new Worker();
-    Worker* w = tls_handle.w;
-    w->tls_lo = w->tls_hi = 0;
-    dl_iterate_phdr(&find_tls, w);  // this thread's copy of the module's TLS (where __shared__ lives)
-    if (w->tls_cells.size() < w->tls_hi - w->tls_lo) w->tls_cells.assign(w->tls_hi - w->tls_lo, SharedCell{});
-    w->stack_lane = nullptr;
-    w->last_region = nullptr;
   }
-  return *tls_handle.w;
+  if (!tls_handle.w) tls_handle.w = new Worker();
+  Worker* w = tls_handle.w;
+  w->tls_lo = w->tls_hi = 0;
+  dl_iterate_phdr(&find_tls, w);  // this thread's copy of the module's TLS (where __shared__ lives)
+  if (w->tls_cells.size() < w->tls_hi - w->tls_lo) w->tls_cells.assign(w->tls_hi - w->tls_lo, SharedCell{});
+  // The emulator's own thread_locals live there too; kernel code reads them (threadIdx, ...).
+  w->emu_slot0 = reinterpret_cast<uintptr_t>(&current_lane);
+  w->emu_slot1 = reinterpret_cast<uintptr_t>(&yhc_emu_dyn_smem);
+  w->stack_lane = nullptr;
+  w->last_region = nullptr;
+  tls_worker = w;
+  return *w;
+}
+
+__attribute__((always_inline)) inline Worker& worker() {
+  Worker* w = tls_worker;
+  return w ? *w : new_worker();
 }
 
 unsigned linear_thread(const Lane& l) { return l.thread_idx.x + l.block_dim.x * (l.thread_idx.y + l.block_dim.y * l.thread_idx.z); }
@@ -435,13 +442,13 @@ void global_access(Worker& w, const Lane& lane, Region& r, uintptr_t a, size_t n
   const LaunchState& L = launch_state();
   const unsigned t = linear_thread(lane);
   const Extent* e = extent_at(r, a);
-  const std::string who = fmt("thread %s of block %s", thread_text(t).c_str(), block_text(w.block).c_str());
+  auto who_text = [&]() { return fmt("thread %s of block %s", thread_text(t).c_str(), block_text(w.block).c_str()); };
   if (!e) {
     const Extent* near = nearest_extent(r, a, L.any_arg);
     if (!near) near = nearest_extent(r, a, false);
     const char* where = !near ? "" : a >= near->hi ? ", past the end of " : ", before the start of ";
     report("bounds", pc,
-           fmt("out-of-bounds access in kernel '%s': %s %s %zu bytes at %s%s%s (%zu bytes)", L.name, who.c_str(), verb(kind), n,
+           fmt("out-of-bounds access in kernel '%s': %s %s %zu bytes at %s%s%s (%zu bytes)", L.name, who_text().c_str(), verb(kind), n,
                near ? element_text(*near, a).c_str() : fmt("%p", reinterpret_cast<void*>(a)).c_str(), where, near ? near->name.c_str() : "",
                near ? size_t(near->hi - near->lo) : size_t(0)));
     return;
@@ -450,14 +457,14 @@ void global_access(Worker& w, const Lane& lane, Region& r, uintptr_t a, size_t n
     const Extent* near = nearest_extent(r, a, true);
     report("bounds", pc,
            fmt("out-of-bounds access in kernel '%s': %s %s %zu bytes at %s, a tensor that is not an argument of the launch%s%s", L.name,
-               who.c_str(), verb(kind), n, element_text(*e, a).c_str(), near ? " (nearest argument: " : "",
+               who_text().c_str(), verb(kind), n, element_text(*e, a).c_str(), near ? " (nearest argument: " : "",
                near ? (element_text(*near, a) + ")").c_str() : ""));
     return;
   }
   if (aligned && n > 1 && (a % n) != 0) {
     report("misaligned", pc,
            fmt("misaligned %zu-byte %s in kernel '%s': %s at %s, address %p is not %zu-byte aligned", n, kind == kRead ? "load" : "store",
-               L.name, who.c_str(), element_text(*e, a).c_str(), reinterpret_cast<void*>(a), n));
+               L.name, who_text().c_str(), element_text(*e, a).c_str(), reinterpret_cast<void*>(a), n));
   }
   std::atomic<std::uint64_t>* s = &r.shadow[a - r.lo];
   const size_t count = std::min<size_t>(n, r.hi - a);
@@ -465,7 +472,7 @@ void global_access(Worker& w, const Lane& lane, Region& r, uintptr_t a, size_t n
     for (size_t i = 0; i < count; ++i) {
       if (s[i].load(std::memory_order_relaxed) == 0) {
         report("uninitialized", pc,
-               fmt("uninitialized read in kernel '%s': %s reads %s, which nothing has written in this run", L.name, who.c_str(),
+               fmt("uninitialized read in kernel '%s': %s reads %s, which nothing has written in this run", L.name, who_text().c_str(),
                    element_text(*e, a + i).c_str()));
         break;
       }
@@ -483,7 +490,7 @@ void global_access(Worker& w, const Lane& lane, Region& r, uintptr_t a, size_t n
     if ((old >> 32) == L.seq && other != 0 && other != std::uint32_t(w.block + 1)) {
       report("global-race", pc,
              fmt("write-write race on global memory in kernel '%s': %s writes %s, which block %s also wrote in this launch (not atomics)",
-                 L.name, who.c_str(), element_text(*e, a + i).c_str(), block_text(other - 1).c_str()));
+                 L.name, who_text().c_str(), element_text(*e, a + i).c_str(), block_text(other - 1).c_str()));
       break;
     }
   }
@@ -571,6 +578,7 @@ __attribute__((always_inline)) inline void access(const void* addr, size_t n, in
     w.stack_hi = w.stack_lo + bytes;
   }
   if (a >= w.stack_lo && a < w.stack_hi) return;
+  if (a - reinterpret_cast<uintptr_t>(lane) < sizeof(Lane) || a == w.emu_slot0 || a == w.emu_slot1) return;  // threadIdx, ...
   if (a >= w.tls_lo && a + n <= w.tls_hi)
     return shared_access(w, *lane, w.tls_cells.data(), a - w.tls_lo, n, kind, aligned, a, pc, "__shared__");
   const uintptr_t dyn = reinterpret_cast<uintptr_t>(yhc_emu_dyn_smem);
@@ -587,6 +595,7 @@ __attribute__((always_inline)) inline void access(const void* addr, size_t n, in
 
 WorkerHandle::~WorkerHandle() {
   if (!w) return;
+  tls_worker = nullptr;
   if (w->has_block && in_launch && w->launch == launch_state().seq) finalize_block(*w);
   w->launch = 0;
   std::lock_guard<std::mutex> lock(pool_mutex);
