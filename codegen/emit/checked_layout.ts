@@ -3,7 +3,7 @@ import type { NamedBuffer } from './buffer_names.js';
 import { valueBytes } from '../plan.js';
 
 /** Bytes between two tensors of a checked arena: an overrun lands in them and is reported. */
-export const CHECK_GUARD_BYTES = 1024;
+const CHECK_GUARD_BYTES = 1024;
 const ALIGNMENT = 256;
 
 /**

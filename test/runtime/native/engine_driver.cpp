@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < ni; ++i) {
     ins[i].resize(input_bytes(i));
     FILE* f = std::fopen(argv[3 + i], "rb");
-    if (!f || std::fread(ins[i].data(), 1, ins[i].size(), f) != ins[i].size()) return std::fprintf(stderr, "cannot read %s\n", argv[3 + i]), 1;
+    if (!f || std::fread(ins[i].data(), 1, ins[i].size(), f) != ins[i].size())
+      return std::fprintf(stderr, "cannot read %s\n", argv[3 + i]), 1;
     std::fclose(f);
     in_ptrs.push_back(ins[i].data());
   }
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < no; ++i) {
     const char* path = argv[4 + ni + i];
     FILE* f = std::fopen(path, "wb");
-    if (!f || std::fwrite(outs[i].data(), 1, outs[i].size(), f) != outs[i].size()) return std::fprintf(stderr, "cannot write %s\n", path), 1;
+    if (!f || std::fwrite(outs[i].data(), 1, outs[i].size(), f) != outs[i].size())
+      return std::fprintf(stderr, "cannot write %s\n", path), 1;
     std::fclose(f);
   }
   dlclose(lib);
