@@ -509,6 +509,11 @@ void shared_access(Worker& w, const Lane& lane, SharedCell* cells, uintptr_t bas
   }
   for (size_t i = 0; i < n; ++i) {
     SharedCell& c = cells[base_offset + i];
+    // Fast path: a read of a byte this thread (or several) already read in this interval, that no
+    // other thread wrote in it.
+    if (kind == kRead && c.gen == w.gen && c.repoch == ep && (c.reader == t || c.reader == kMany) &&
+        (c.writer == kNone || c.writer == t || c.wepoch != ep))
+      continue;
     if (c.gen != w.gen) c = SharedCell{w.gen, kNone, kNone, false, 0, 0, 0, 0, nullptr, nullptr};
     // The writer is ordered before this access if it passed a barrier since (epoch) or, in the
     // same warp, a warp sync since (its warp-sync count moved on).

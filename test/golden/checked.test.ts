@@ -42,8 +42,8 @@ describe.each(CASES)('$name under --check (batch $batch, $precision)', ({ name, 
     try {
       const inputs = recorded ? recordedInputs(name, engine.manifest) : randomInputs(engine.manifest.inputs, 31);
       await expectMatchesOnnxRuntime(model, engine, inputs);
-      // A second run: activations are unwritten again at its start, and it is clean too.
-      await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 32));
+      // A second run (once: checked runs are slow): activations are unwritten again at its start.
+      if (name === 'tiny_head') await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 32));
     } finally {
       engine.dispose();
     }
