@@ -42,6 +42,10 @@ export interface CompileOptions {
   readonly conf?: number;
   /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
   readonly decode?: DecodeOptions;
+  /** The checked host build (`--check`): races, bounds, uninitialized reads, alignment, divergent syncs (docs/checker.md). */
+  readonly check?: boolean;
+  /** Host target: the engine built with -fsanitize=address,undefined (for tests; no CLI flag). */
+  readonly sanitize?: boolean;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
   /** false: one launch per kernel (no horizontal fusion of independent kernels). */
@@ -85,6 +89,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   if (target !== 'cuda' && target !== 'host') throw new YhcError('USAGE', `--target must be cuda or host, got ${JSON.stringify(target)}`);
   const arch = options.arch ?? DEFAULT_ARCH;
   if (target === 'cuda') validateArch(arch);
+  if (options.check && target !== 'host') throw new YhcError('USAGE', '--check needs --target host (it checks the CPU emulation)');
   const progress = options.onProgress ?? (() => {});
 
   progress({ phase: 'load', message: `reading ${modelPath}` });
@@ -106,7 +111,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
 
   const manifest = await withStagedDirectory(options.outDir, 'manifest.json', async (stage) => {
     progress({ phase: 'emit', message: `${plan.kernels.length} kernels` });
-    const emitted = emitBuildDirectory(plan, stage, modelName);
+    const emitted = emitBuildDirectory(plan, stage, modelName, options.check === true);
     let build: BuildResult | null = null;
     if (options.build !== false) {
       build = await buildEngine(stage, libName, {
@@ -114,6 +119,8 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         arch,
         cache: new BuildCache(options.cacheDir),
         ...(options.jobs ? { jobs: options.jobs } : {}),
+        ...(options.check ? { check: true } : {}),
+        ...(options.sanitize ? { sanitize: true } : {}),
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }

@@ -86,6 +86,42 @@ inline std::string cuda_message(const char* what, cudaError_t e) {
   return m;
 }
 
+// The checked build (yhc compile --target host --check; templates/host_emu/yhc_check.h): run()
+// names its tensors to the checker, and each run starts with every activation unwritten.
+struct CheckedTensor {
+  const char* name;  // buffer name and shape, e.g. "t3 float32[1,64,80,80]"
+  char kind;         // 'w' weights, 'a' arena, 's' state
+  size_t offset;
+  size_t bytes;
+  size_t elem_bytes;
+};
+
+class CheckedRun {
+ public:
+#if defined(YHC_CHECK) && defined(YHC_HOST_EMU)
+  CheckedRun(const Buffers& b, int batch, const CheckedTensor* tensors, size_t n) {
+    if (!yhc_check_knows(b.arena)) {
+      for (size_t i = 0; i < n; ++i) {
+        const CheckedTensor& t = tensors[i];
+        unsigned char* base = t.kind == 'w' ? b.weights : t.kind == 'a' ? b.arena : b.state;
+        if (t.bytes) yhc_check_tensor(t.name, t.kind, base + t.offset, t.bytes, t.elem_bytes);
+      }
+    }
+    yhc_check_run_begin();
+    const size_t images = size_t(batch), max_images = size_t(yhc_plan::kMaxBatch);
+    for (int i = 0; i < yhc_plan::kNumInputs; ++i)
+      yhc_check_tensor(("in" + std::to_string(i)).c_str(), 'i', b.inputs[i], yhc_plan::kInputBytes[i] / max_images * images, 1);
+    for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
+      yhc_check_tensor(("out" + std::to_string(i)).c_str(), 'o', b.outputs[i], yhc_plan::kOutputBytes[i] / max_images * images, 1);
+  }
+  ~CheckedRun() { yhc_check_forget_io(); }
+#else
+  CheckedRun(const Buffers&, int, const CheckedTensor*, size_t) {}
+#endif
+  CheckedRun(const CheckedRun&) = delete;
+  CheckedRun& operator=(const CheckedRun&) = delete;
+};
+
 }  // namespace yhc
 
 // Checked CUDA runtime call inside a function returning an int status.

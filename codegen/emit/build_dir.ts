@@ -21,7 +21,7 @@ export interface EmittedBuild {
  * Write the sources of a plan: kernels/*.cu + kernels.h, engine.cu, include/ (the device
  * templates, host emulation and C ABI header), weights.bin and the typed TS wrapper engine.ts.
  */
-export function emitBuildDirectory(plan: Plan, dir: string, modelName: string): EmittedBuild {
+export function emitBuildDirectory(plan: Plan, dir: string, modelName: string, check = false): EmittedBuild {
   const kernels = plan.kernels.map((k) => ({ file: `kernels/${k.id}.cu`, text: kernelSource(k) }));
   const header = kernelsHeader(plan.kernels);
   const payload = weightsPayload(plan);
@@ -31,13 +31,13 @@ export function emitBuildDirectory(plan: Plan, dir: string, modelName: string): 
   for (const k of kernels) h.update(`${k.file}\n${k.text}\n`);
   h.update(header);
   h.update(`weights ${payload.length} ${crc32(payload)}\n`);
-  h.update(engineSource(plan, { buildId: '0'.repeat(32), modelName }));
+  h.update(engineSource(plan, { buildId: '0'.repeat(32), modelName, check }));
   const buildId = h.digest('hex').slice(0, 32);
 
   mkdirSync(join(dir, 'kernels'), { recursive: true });
   for (const k of kernels) writeFileSync(join(dir, k.file), k.text);
   writeFileSync(join(dir, 'kernels', 'kernels.h'), header);
-  writeFileSync(join(dir, 'engine.cu'), engineSource(plan, { buildId, modelName }));
+  writeFileSync(join(dir, 'engine.cu'), engineSource(plan, { buildId, modelName, check }));
   cpSync(join(packageRoot(), 'templates'), join(dir, 'include'), { recursive: true });
   writeFileSync(join(dir, 'weights.bin'), weightsFile(payload, buildId));
   writeFileSync(join(dir, 'engine.ts'), typedWrapperSource(plan.graph));

@@ -6,10 +6,13 @@ import { bufferDeclaration, nameBuffers } from './buffer_names.js';
 import { GENERATED_BANNER, typeText } from './kernel_source.js';
 import { nodeText } from './provenance.js';
 import { MAX_LINE, annotated, callLines, shortName, wrapped } from './source_text.js';
+import { checkedArena, checkedTensorTable } from './checked_layout.js';
 
 export interface EngineSourceInfo {
   buildId: string;
   modelName: string;
+  /** The checked build (`--check`): arena tensors unshared, between guard bytes, named to the checker. */
+  check?: boolean;
 }
 
 /** engine.cu: the plan as straight-line host code, then the shared runtime and C ABI. */
@@ -21,10 +24,13 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     '  // in/out: engine input and output index; w: byte offset into the weights; t: byte offset into the',
     '  // activation arena, where tensors whose lifetimes do not overlap share bytes; s: engine state.',
   ];
+  const checked = info.check ? checkedArena(names.buffers) : null;
   for (const b of names.buffers) {
     const { code, comment } = bufferDeclaration(b);
-    run.push(...annotated(`  ${code}`, comment));
+    const offset = checked?.offsets.get(b.name);
+    run.push(...annotated(`  ${offset === undefined ? code : `constexpr size_t ${b.name} = ${offset};`}`, comment));
   }
+  if (info.check) run.push(...checkedTensorTable(names.buffers));
   for (const step of plan.steps) {
     run.push('');
     if (step.kind === 'launch') {
@@ -66,7 +72,7 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     'namespace yhc_plan {',
     `constexpr char kBuildId[] = "${info.buildId}";`,
     `constexpr size_t kWeightBytes = ${plan.weightBytes};`,
-    `constexpr size_t kArenaBytes = ${plan.arenaBytes};`,
+    `constexpr size_t kArenaBytes = ${checked ? checked.arenaBytes : plan.arenaBytes};`,
     `constexpr size_t kStateBytes = ${plan.stateBytes};`,
     `constexpr int kMaxBatch = ${plan.batch};`,
     `// Whether a run may take fewer images than kMaxBatch (every kernel's grid is image-major).`,

@@ -23,6 +23,10 @@ export interface BuildOptions {
   readonly cache: BuildCache;
   readonly jobs?: number;
   readonly onProgress?: (p: BuildProgress) => void;
+  /** The checked host build (`--check`): kernels instrumented for templates/host_emu/yhc_check.cpp. */
+  readonly check?: boolean;
+  /** Host target: every unit built and linked with -fsanitize=address,undefined (tests run engines so). */
+  readonly sanitize?: boolean;
 }
 
 export interface BuildResult {
@@ -62,6 +66,17 @@ function compileFlags(target: Target, arch: readonly string[], includeDirs: read
   return ['-std=c++17', '-O3', '--expt-relaxed-constexpr', '-Xcompiler', '-fPIC,-fvisibility=hidden', '-Xptxas', '-v', ...gencode, ...includes];
 }
 
+/**
+ * The checked host build: every unit defines YHC_CHECK; kernel units are compiled with g++'s
+ * ThreadSanitizer instrumentation but linked without libtsan, so each load and store calls the
+ * checker (templates/host_emu/yhc_check.cpp). -g: source lines of reports (inline frames);
+ * -fno-tree-sra: a float4 load stays one 16-byte access (its alignment is checked).
+ */
+export const CHECK_FLAGS = ['-DYHC_CHECK=1'];
+// -O1 after compileFlags' -O2: sanitized builds compile and run faster so.
+const SANITIZE_FLAGS = ['-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer', '-g1', '-O1'];
+export const CHECK_KERNEL_FLAGS = ['-fsanitize=thread', '--param', 'tsan-instrument-func-entry-exit=0', '-g', '-fno-tree-sra'];
+
 /** Flags that make g++ read a file as C++ (kernels are .cu) or as assembly. */
 function languageFlags(target: Target, file: string): string[] {
   if (target !== 'host') return [];
@@ -86,6 +101,8 @@ function treeKey(dir: string): string {
 interface TranslationUnit {
   readonly source: string;
   readonly inputs: readonly string[];
+  /** A unit of kernels (instrumented in a checked build). */
+  readonly kernels?: boolean;
 }
 
 /**
@@ -130,7 +147,13 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   if (target === 'cuda') validateArch(options.arch);
   const compiler = target === 'cuda' ? await cudaCompiler() : await hostCompiler();
   const cudaInclude = target === 'host' ? cudaIncludeDir() : null;
-  const flags = compileFlags(target, options.arch, ['.', 'include', ...(cudaInclude ? [cudaInclude] : [])]);
+  if (options.check && target !== 'host') throw new YhcError('USAGE', '--check needs --target host (it checks the CPU emulation)');
+  if (options.sanitize && target !== 'host') throw new YhcError('USAGE', 'sanitizers need --target host');
+  const flags = [
+    ...compileFlags(target, options.arch, ['.', 'include', ...(cudaInclude ? [cudaInclude] : [])]),
+    ...(options.check ? CHECK_FLAGS : []),
+    ...(options.sanitize ? SANITIZE_FLAGS : []),
+  ];
   const jobs = Math.max(1, options.jobs ?? availableParallelism());
 
   const objDir = join(buildDir, 'obj');
@@ -142,7 +165,7 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   const units: TranslationUnit[] = kernelChunks(kernelFiles, jobs).map((chunk, i) => {
     const source = `obj/kernels_${String(i).padStart(2, '0')}.cu`;
     writeFileSync(join(buildDir, source), chunk.map((f) => `#include "${f}"\n`).join(''));
-    return { source, inputs: [source, ...chunk, 'kernels/kernels.h'] };
+    return { source, inputs: [source, ...chunk, 'kernels/kernels.h'], kernels: true };
   });
   units.push({ source: 'engine.cu', inputs: ['engine.cu', 'kernels/kernels.h'] });
   if (target === 'host') {
@@ -160,7 +183,7 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   let done = 0;
   let hits = 0;
   const compileUnit = async (unit: TranslationUnit, i: number) => {
-    const args = [...flags, ...languageFlags(target, unit.source)];
+    const args = [...flags, ...(options.check && unit.kernels ? CHECK_KERNEL_FLAGS : []), ...languageFlags(target, unit.source)];
     const contents = unit.inputs.flatMap((f) => [f, readFileSync(join(buildDir, f))]);
     const key = BuildCache.key('yhc-object-2', compiler.version, args.join(' '), includesKey, ...contents);
     const obj = `obj/${String(i).padStart(3, '0')}_${basename(unit.source).replace(/\.[^.]+$/, '')}.o`;
@@ -190,7 +213,9 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
   mkdirSync(join(buildDir, 'lib'), { recursive: true });
   const library = `lib/${libName}`;
   const linkFlags =
-    target === 'cuda' ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic'] : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined'];
+    target === 'cuda'
+      ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic']
+      : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined', ...(options.sanitize ? SANITIZE_FLAGS.slice(0, 1) : [])];
   const linkKey = BuildCache.key('yhc-link-1', compiler.version, linkFlags.join(' '), ...objectKeys);
   const linkCached = cache.fetch(linkKey, 'library.so', join(buildDir, library));
   if (linkCached) {

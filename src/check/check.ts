@@ -50,6 +50,8 @@ export interface CheckOptions {
   readonly inputsDir?: string;
   readonly inputs?: Record<string, TypedArray>;
   readonly seed?: number;
+  /** The checked host build (`--check`, docs/checker.md): a checker report fails the run. */
+  readonly check?: boolean;
   /** Keep the build here instead of a temporary directory. */
   readonly outDir?: string;
   readonly cacheDir?: string;
@@ -115,6 +117,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.outputs ? { outputs: options.outputs } : {}),
       ...(options.skipPasses ? { skipPasses: options.skipPasses } : {}),
       ...(options.dequantize ? { dequantize: true } : {}),
+      ...(options.check ? { check: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

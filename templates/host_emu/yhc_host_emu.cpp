@@ -681,6 +681,18 @@ cudaError_t fail_launch(const LaunchSpec& s, cudaError_t code, const std::string
   return record(code);
 }
 
+}  // namespace
+
+// For the checked build (yhc_check.cpp): the stack a lane's fiber runs on, and a launch failure.
+void lane_stack(const Lane* lane, const void** lo, size_t* bytes) {
+  const Fiber* f = lane ? static_cast<const Fiber*>(lane->fiber) : nullptr;
+  *lo = f ? f->stack_lo : nullptr;
+  *bytes = f ? f->stack_bytes : 0;
+}
+cudaError_t fail_checked_launch(const LaunchSpec& spec, const char* why) { return fail_launch(spec, cudaErrorLaunchFailure, why); }
+
+namespace {
+
 // Same limits as an sm_90 GPU; a launch that breaks one runs nothing.
 cudaError_t validate(const LaunchSpec& s) {
   const dim3 g = s.grid, b = s.block;
@@ -912,7 +924,15 @@ cudaError_t allocate(std::unordered_map<void*, size_t>& table, void** ptr, size_
   if (size > (size_t(1) << 46)) return record(cudaErrorMemoryAllocation);
   // cudaMalloc aligns to 256 bytes; the exact size lets ASan see accesses past the end.
   void* p = nullptr;
-  if (posix_memalign(&p, 256, size) != 0) return record(cudaErrorMemoryAllocation);
+#if defined(YHC_CHECK)
+  const size_t guard = 256;  // checked builds: an overrun lands in guard bytes the checker knows
+#else
+  const size_t guard = 0;
+#endif
+  if (posix_memalign(&p, 256, size + guard) != 0) return record(cudaErrorMemoryAllocation);
+#if defined(YHC_CHECK)
+  yhc_emu::check::on_malloc(p, size, guard);
+#endif
   std::lock_guard<std::mutex> lock(allocation_mutex);
   table.emplace(p, size);
   *ptr = p;
@@ -927,6 +947,9 @@ cudaError_t release(std::unordered_map<void*, size_t>& table, void* ptr) {
     if (it == table.end()) return record(cudaErrorInvalidValue);
     table.erase(it);
   }
+#if defined(YHC_CHECK)
+  yhc_emu::check::on_free(ptr);
+#endif
   std::free(ptr);
   return cudaSuccess;
 }
@@ -1088,6 +1111,9 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpy
   if (count == 0) return cudaSuccess;
   if (!dst || !src) return record(cudaErrorInvalidValue);
   std::memmove(dst, src, count);
+#if defined(YHC_CHECK)
+  yhc_emu::check::on_host_write(dst, count);
+#endif
   return cudaSuccess;
 }
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind, cudaStream_t) {
@@ -1097,6 +1123,9 @@ cudaError_t cudaMemset(void* ptr, int value, size_t count) {
   if (count == 0) return cudaSuccess;
   if (!ptr) return record(cudaErrorInvalidValue);
   std::memset(ptr, value, count);
+#if defined(YHC_CHECK)
+  yhc_emu::check::on_host_write(ptr, count);
+#endif
   return cudaSuccess;
 }
 cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t) { return cudaMemset(ptr, value, count); }

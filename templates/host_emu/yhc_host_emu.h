@@ -25,6 +25,9 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#if defined(YHC_CHECK)
+#include <string>
+#endif
 
 #if defined(__has_include) && !defined(YHC_EMU_NO_CUDA_HEADERS)
 #if __has_include(<vector_types.h>) && __has_include(<cuda_fp16.h>) && __has_include(<cuda_runtime_api.h>)
@@ -73,6 +76,8 @@
 // Everything the emulator declares stays inside the shared library that links it, so two engines
 // loaded into one process (or an engine next to a real libcudart) never bind to each other's copy.
 #pragma GCC visibility push(hidden)
+
+#include "yhc_check.h"  // the checked build's hooks (empty unless YHC_CHECK)
 
 // ---- vector types and the CUDA runtime's types, when the toolkit is absent -------------------------
 #if !defined(YHC_EMU_HAVE_CUDA_HEADERS)
@@ -318,6 +323,9 @@ template <class... P> struct BoundCall {
   static void run(const void* self) {
     const BoundCall* call = static_cast<const BoundCall*>(self);
     std::apply(call->kernel, call->args);
+#if defined(YHC_CHECK)
+    ::yhc_emu::check::thread_exit();
+#endif
   }
 };
 
@@ -340,9 +348,47 @@ template <class... P> struct Launcher {
     const LaunchSpec spec{
         name, reinterpret_cast<const void*>(kernel), file, line, grid, block, smem_bytes, stream, barriers_allowed, &BoundCall<P...>::run,
         &call};
+#if defined(YHC_CHECK)
+    return checked_launch(spec, call.args);
+#else
     return launch(spec);
+#endif
   }
 };
+
+#if defined(YHC_CHECK)
+// The checked launch: the checker learns the kernel's pointer arguments (words of by-value structs
+// too), runs it, and fails the launch if it reported anything.
+cudaError_t fail_checked_launch(const LaunchSpec& spec, const char* why);
+template <class... T> inline cudaError_t checked_launch(const LaunchSpec& spec, const std::tuple<T...>& args) {
+  constexpr size_t kWords = 1 + sizeof...(T) + (size_t(0) + ... + (sizeof(T) / sizeof(void*)));
+  const void* pointers[kWords] = {};
+  int count = 0;
+  std::apply(
+      [&](const auto&... a) {
+        auto add = [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_pointer<V>::value) {
+            pointers[count++] = reinterpret_cast<const void*>(v);
+          } else if constexpr (std::is_class<V>::value && std::is_trivially_copyable<V>::value) {
+            for (size_t off = 0; off + sizeof(void*) <= sizeof(V); off += sizeof(void*)) {
+              const void* word;
+              __builtin_memcpy(static_cast<void*>(&word), reinterpret_cast<const char*>(&v) + off, sizeof word);
+              pointers[count++] = word;
+            }
+          }
+        };
+        (add(a), ...);
+      },
+      args);
+  check::launch_begin(spec.name, spec.file, spec.line, spec.grid.x, spec.grid.y, spec.grid.z, spec.block.x, spec.block.y, spec.block.z,
+                      spec.smem_bytes, pointers, count);
+  const cudaError_t e = launch(spec);
+  std::string why;
+  if (check::launch_end(why) && e == cudaSuccess) return fail_checked_launch(spec, why.c_str());
+  return e;
+}
+#endif
 
 template <class... P>
 inline Launcher<P...> make_launcher(void (*kernel)(P...), const char* name, const char* file, int line, dim3 grid, dim3 block,
@@ -365,31 +411,80 @@ template <class T> inline T from_bits(std::uint64_t bits) {
 }  // namespace yhc_emu
 
 // ---- synchronisation and warp intrinsics ------------------------------------------------------------
-inline void __syncthreads() { ::yhc_emu::sync_block(); }
-inline int __syncthreads_count(int p) { return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierCount); }
-inline int __syncthreads_and(int p) { return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierAnd); }
-inline int __syncthreads_or(int p) { return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierOr); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) { ::yhc_emu::sync_warp(mask); }
+#if defined(YHC_CHECK)
+// Checked builds tell the checker where each thread syncs (yhc_check.h).
+namespace yhc_emu {
+// Always inlined, so the hook's return address is the call site in the kernel.
+struct CheckedBarrier {
+  __attribute__((always_inline)) CheckedBarrier() { check::barrier_enter(); }
+  __attribute__((always_inline)) ~CheckedBarrier() { check::barrier_leave(); }
+};
+struct CheckedWarpOp {
+  __attribute__((always_inline)) CheckedWarpOp(int op, unsigned mask) { check::warp_enter(op, mask); }
+  __attribute__((always_inline)) ~CheckedWarpOp() { check::warp_leave(); }
+};
+}  // namespace yhc_emu
+#define YHC_EMU_CHECK_BARRIER() const ::yhc_emu::CheckedBarrier yhc_checked_barrier_
+#define YHC_EMU_CHECK_WARP(op, mask) const ::yhc_emu::CheckedWarpOp yhc_checked_warp_(::yhc_emu::check::op, mask)
+#define YHC_EMU_SYNC inline __attribute__((always_inline))
+#else
+#define YHC_EMU_CHECK_BARRIER() (void)0
+#define YHC_EMU_CHECK_WARP(op, mask) (void)0
+#define YHC_EMU_SYNC inline
+#endif
+YHC_EMU_SYNC void __syncthreads() {
+  YHC_EMU_CHECK_BARRIER();
+  ::yhc_emu::sync_block();
+}
+YHC_EMU_SYNC int __syncthreads_count(int p) {
+  YHC_EMU_CHECK_BARRIER();
+  return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierCount);
+}
+YHC_EMU_SYNC int __syncthreads_and(int p) {
+  YHC_EMU_CHECK_BARRIER();
+  return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierAnd);
+}
+YHC_EMU_SYNC int __syncthreads_or(int p) {
+  YHC_EMU_CHECK_BARRIER();
+  return ::yhc_emu::sync_block_reduce(p, ::yhc_emu::kBarrierOr);
+}
+YHC_EMU_SYNC void __syncwarp(unsigned mask = 0xffffffffu) {
+  YHC_EMU_CHECK_WARP(kOpSyncwarp, mask);
+  ::yhc_emu::sync_warp(mask);
+}
 
-template <class T> inline T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize) {
+template <class T> YHC_EMU_SYNC T __shfl_sync(unsigned mask, T var, int src_lane, int width = warpSize) {
+  YHC_EMU_CHECK_WARP(kOpShuffle, mask);
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
   return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflIdx, unsigned(src_lane), c));
 }
-template <class T> inline T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+template <class T> YHC_EMU_SYNC T __shfl_up_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+  YHC_EMU_CHECK_WARP(kOpShuffle, mask);
   const unsigned c = unsigned(warpSize - width) << 8;
   return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflUp, delta, c));
 }
-template <class T> inline T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+template <class T> YHC_EMU_SYNC T __shfl_down_sync(unsigned mask, T var, unsigned delta, int width = warpSize) {
+  YHC_EMU_CHECK_WARP(kOpShuffle, mask);
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
   return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflDown, delta, c));
 }
-template <class T> inline T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize) {
+template <class T> YHC_EMU_SYNC T __shfl_xor_sync(unsigned mask, T var, int lane_mask, int width = warpSize) {
+  YHC_EMU_CHECK_WARP(kOpShuffle, mask);
   const unsigned c = (unsigned(warpSize - width) << 8) | 0x1fu;
   return ::yhc_emu::from_bits<T>(::yhc_emu::shuffle(mask, ::yhc_emu::to_bits(var), ::yhc_emu::kShflXor, unsigned(lane_mask), c));
 }
-inline unsigned __ballot_sync(unsigned mask, int p) { return ::yhc_emu::vote(mask, p, ::yhc_emu::kVoteBallot); }
-inline int __any_sync(unsigned mask, int p) { return int(::yhc_emu::vote(mask, p, ::yhc_emu::kVoteAny)); }
-inline int __all_sync(unsigned mask, int p) { return int(::yhc_emu::vote(mask, p, ::yhc_emu::kVoteAll)); }
+YHC_EMU_SYNC unsigned __ballot_sync(unsigned mask, int p) {
+  YHC_EMU_CHECK_WARP(kOpVote, mask);
+  return ::yhc_emu::vote(mask, p, ::yhc_emu::kVoteBallot);
+}
+YHC_EMU_SYNC int __any_sync(unsigned mask, int p) {
+  YHC_EMU_CHECK_WARP(kOpVote, mask);
+  return int(::yhc_emu::vote(mask, p, ::yhc_emu::kVoteAny));
+}
+YHC_EMU_SYNC int __all_sync(unsigned mask, int p) {
+  YHC_EMU_CHECK_WARP(kOpVote, mask);
+  return int(::yhc_emu::vote(mask, p, ::yhc_emu::kVoteAll));
+}
 inline unsigned __activemask() { return ::yhc_emu::active_mask(); }
 inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 inline void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

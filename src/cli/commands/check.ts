@@ -57,6 +57,7 @@ const OPTIONS = {
   arch: { type: 'string' },
   batch: { type: 'string' },
   precision: { type: 'string' },
+  check: { type: 'boolean' },
   inputs: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string', short: 'o' },
@@ -90,6 +91,8 @@ Options:
                        on each image)
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
+  --check              checked host build: reports races, out-of-bounds and uninitialized
+                       accesses, misaligned vector accesses, divergent syncs (docs/checker.md)
 ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
@@ -114,6 +117,7 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --inputs DIR         rec
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
+      ...(values.check ? { check: true } : {}),
       ...decode,
       ...conf,
       ...outputsOption(values),

@@ -27,6 +27,7 @@ const OPTIONS = {
   arch: { type: 'string' },
   batch: { type: 'string' },
   precision: { type: 'string' },
+  check: { type: 'boolean' },
   'no-build': { type: 'boolean' },
   jobs: { type: 'string' },
   json: { type: 'boolean' },
@@ -66,6 +67,8 @@ Options:
                        the engine then runs 1..N images
   --precision fp32|fp16  storage of activations and weights (default fp32); fp16 keeps
                        float32 arithmetic, statistics and engine inputs/outputs
+  --check              checked host build: reports races, out-of-bounds and uninitialized
+                       accesses, misaligned vector accesses, divergent syncs (docs/checker.md)
 ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
@@ -90,6 +93,7 @@ ${PASS_HELP}`,
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
+      ...(values.check ? { check: true } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
       ...decode,
       ...conf,

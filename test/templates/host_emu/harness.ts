@@ -112,6 +112,21 @@ export class TestBuild {
     return lib;
   }
 
+  /** A kernel file built as the checked build does (kernels/<file>.cu instrumented with
+   * `kernelFlags`; the emulator and yhc_check.cpp with the flavor's flags). */
+  async checkedProgram(file: string, kernelFlags: readonly string[]): Promise<string> {
+    const checker = path.join(templatesDir, 'host_emu', 'yhc_check.cpp');
+    await inParallel([
+      () => this.compile(emulatorSource, 'yhc_host_emu', false),
+      () => this.compile(checker, 'yhc_check', false),
+      () => this.compile(path.join(kernelsDir, 'driver.cpp'), 'driver', false),
+      () => this.compile(path.join(kernelsDir, `${file}.cu`), file, true, [...kernelFlags]),
+    ]);
+    const exe = path.join(this.dir, file);
+    await gxx(['-pthread', ...['yhc_host_emu', 'yhc_check', 'driver', file].map((n) => this.objectPath(n)), '-o', exe]);
+    return exe;
+  }
+
   async executable(name: string, source: string, extra: string[] = []): Promise<string> {
     const exe = path.join(this.dir, name);
     await gxx(['-std=c++17', '-O2', source, '-o', exe, ...extra]);
