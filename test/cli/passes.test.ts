@@ -20,7 +20,7 @@ describe('yhc pass flags', () => {
   it('inspect_shows_the_pass_report', () => {
     const r = yhc('inspect', fixture('tiny_head'));
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/passes +10 run in \d+ ms/);
+    expect(r.stdout).toMatch(/passes +12 run in \d+ ms/);
     expect(r.stdout).toMatch(/fold-batchnorm +BatchNormalization folded into the conv before it x12; BatchNormalization → ai\.yhc\.Affine x3/);
     expect(r.stdout).toMatch(/fold-repconv +3 parallel branches folded into one conv x3/);
     expect(r.stdout).toMatch(/recognize-decoder +YOLOv10 decoder .* x1/);
@@ -58,7 +58,7 @@ describe('yhc pass flags', () => {
     expect(r.stdout).toMatch(/fold-repconv +3 parallel branches folded into one conv x3/);
     const unknown = yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognise-decoder');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are canonicalize, .*recognize-decoder/);
+    expect(unknown.stderr).toMatch(/error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are recognize-quant, canonicalize, .*recognize-decoder/);
     expect(yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognize-decoder', '--no-passes').stderr).toMatch(
       /--skip-pass takes effect only without --no-passes/,
     );
