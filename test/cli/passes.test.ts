@@ -58,7 +58,9 @@ describe('yhc pass flags', () => {
     expect(r.stdout).toMatch(/fold-repconv +3 parallel branches folded into one conv x3/);
     const unknown = yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognise-decoder');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are recognize-quant, canonicalize, .*recognize-decoder/);
+    expect(unknown.stderr).toMatch(
+      /error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are recognize-quant, canonicalize, .*recognize-decoder/,
+    );
     expect(yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognize-decoder', '--no-passes').stderr).toMatch(
       /--skip-pass takes effect only without --no-passes/,
     );
