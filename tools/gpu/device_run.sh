@@ -57,7 +57,9 @@ phase_log preflight $(($(elapsed) - t))
 
 # Weights carried once for builds that share them (prepare.sh's same_weights.txt).
 if [ -f "$CARRY/same_weights.txt" ]; then
-  while read -r name kept; do cp "$CARRY/builds/$kept/weights.bin" "$CARRY/builds/$name/weights.bin"; done <"$CARRY/same_weights.txt"
+  while read -r name kept; do
+    cat "$CARRY/builds/$name/weights.header" <(tail -c +65 "$CARRY/builds/$kept/weights.bin") >"$CARRY/builds/$name/weights.bin"
+  done <"$CARRY/same_weights.txt"
 fi
 
 # Build in list order (the first bench rows first), so a short build phase keeps the rows that matter.

@@ -5,9 +5,9 @@
 #   out/carry/models        models that are not in the repository (generated decoder models,
 #                           whole-model fixtures) and their recorded inputs
 #   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
-#   out/carry/same_weights.txt   "BUILD KEPT" for each build whose weights.bin equals an earlier
-#                           build's (same model and precision, another batch): carried once, put
-#                           back by device_run.sh before anything runs
+#   out/carry/same_weights.txt   "BUILD KEPT" for each build whose weights payload equals an
+#                           earlier build's (same model and precision, another batch): carried once
+#                           with the build's own 64-byte header, put back by device_run.sh
 # Recorded inputs over CARRY_INPUT_MAX bytes (default 2 MiB: a 640x640 image is 4.7 MiB) stay
 # behind; gpu_check then checks that model on seeded random inputs against onnxruntime.
 # Fails, printing the size, when out/carry is over the device tool's carry limit (64 MiB).
@@ -47,13 +47,16 @@ while read -r name model roles flags; do
   case ",$roles," in *,check,*) echo "$name" >>"$carry/check.txt" ;; esac
   case ",$roles," in *,bench,*) echo "$name" >>"$carry/bench.txt" ;; esac
 done <"$list"
-# One copy of each distinct weights.bin.
+# One copy of each distinct weights payload: a build whose payload (after the 64-byte header,
+# which holds its own build id and the payload's CRC) equals an earlier build's keeps its header only.
 : >"$carry/same_weights.txt"
 declare -A kept=()
 while read -r name; do
-  sum=$(sha256sum "$carry/builds/$name/weights.bin" | cut -d' ' -f1)
+  w=$carry/builds/$name/weights.bin
+  sum=$(tail -c +65 "$w" | sha256sum | cut -d' ' -f1)
   if [ -n "${kept[$sum]:-}" ]; then
-    rm "$carry/builds/$name/weights.bin"
+    head -c 64 "$w" >"$carry/builds/$name/weights.header"
+    rm "$w"
     echo "$name ${kept[$sum]}" >>"$carry/same_weights.txt"
   else
     kept[$sum]=$name
