@@ -38,7 +38,9 @@ __global__ void __launch_bounds__(P::block_threads)
   __shared__ float ks[P::key_dim][kKT];
   __shared__ float vs[P::head_dim][kKT];
   __shared__ float ps[kQ][kKT + 1];
-  __shared__ float row_max[kQ], row_sum[kQ], row_rescale[kQ];
+  // row_next_max: phase B's new running max, copied into row_max in phase C, so that phase B
+  // only reads row_max (no write-after-read within a warp between its lanes).
+  __shared__ float row_max[kQ], row_next_max[kQ], row_sum[kQ], row_rescale[kQ];
 
   const int tid = int(threadIdx.x);
   const int block = int(blockIdx.x);
@@ -105,11 +107,12 @@ __global__ void __launch_bounds__(P::block_threads)
         const float rescale = expf(old_max - new_max);  // 0 on the first tile
         row_rescale[qi] = rescale;
         row_sum[qi] = row_sum[qi] * rescale + sum;
-        row_max[qi] = new_max;
+        row_next_max[qi] = new_max;
       }
     }
     __syncthreads();
-    // C: rescale and accumulate p · v.
+    // C: rescale and accumulate p · v (and take the new running max for the next tile).
+    if (tid < kQ) row_max[tid] = row_next_max[tid];
 #pragma unroll
     for (int r = 0; r < kOut; ++r) {
       const int e = tid + r * kThreads;
