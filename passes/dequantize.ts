@@ -1,7 +1,7 @@
 import { YhcError } from '../src/errors.js';
 import { describeNode, ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { Uses, canRedirect, isOnnxOp, redirect } from '../src/ir/rewrite.js';
-import { matchDynamicConv } from './quant_patterns.js';
+import { canRedirect, isOnnxOp, redirect } from '../src/ir/rewrite.js';
+import { forEachDynamicConv } from './quant_patterns.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 
@@ -71,14 +71,7 @@ function dropFakeQuant(graph: Graph, log: PassLog): void {
 }
 
 function dequantizeDynamicConvs(graph: Graph, log: PassLog): void {
-  const uses = new Uses(graph);
-  for (const conv of [...graph.nodes]) {
-    if (!isOnnxOp(conv, 'ConvInteger')) continue;
-    const m = matchDynamicConv(conv, uses);
-    if (typeof m === 'string') {
-      log.note(`left alone: ${describeNode(conv)} is not a dynamic-quantization chain: ${m}`);
-      continue;
-    }
+  forEachDynamicConv(graph, log, (conv, m) => {
     const w = conv.input(1).constant!;
     const per = w.size / w.shape[0]!;
     const wf = Array.from(w.data, (q, i) => Math.fround((q - m.wzp[Math.floor(i / per)]!) * m.wscale[Math.floor(i / per)]!));
@@ -89,7 +82,7 @@ function dequantizeDynamicConvs(graph: Graph, log: PassLog): void {
     graph.appendNode(node, [y]);
     redirect(graph, m.out, y);
     log.count('DynamicQuantizeLinear → ConvInteger → Conv');
-  }
+  });
 }
 
 export const dequantize: Pass = {

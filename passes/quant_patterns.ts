@@ -1,5 +1,6 @@
-import { isOnnxOp, otherInput, type Uses } from '../src/ir/rewrite.js';
-import type { Node, Value } from '../src/ir/graph.js';
+import { isOnnxOp, otherInput, Uses } from '../src/ir/rewrite.js';
+import { describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
+import type { PassLog } from './pass.js';
 
 /**
  * onnxruntime's dynamic-quantization chain around one ConvInteger, as quantize_dynamic writes it:
@@ -67,4 +68,18 @@ export function matchDynamicConv(conv: Node, uses: Uses): DynamicConv | string {
     wscale,
     bias: withAdd ? bias : null,
   };
+}
+
+/**
+ * Call `rewrite` with each ConvInteger's dynamic chain, in graph order; a ConvInteger that is not
+ * one is left alone with its reason in the pass report.
+ */
+export function forEachDynamicConv(graph: Graph, log: PassLog, rewrite: (conv: Node, m: DynamicConv) => void): void {
+  const uses = new Uses(graph);
+  for (const conv of [...graph.nodes]) {
+    if (!isOnnxOp(conv, 'ConvInteger')) continue;
+    const m = matchDynamicConv(conv, uses);
+    if (typeof m === 'string') log.note(`left alone: ${describeNode(conv)} is not a dynamic-quantization chain: ${m}`);
+    else rewrite(conv, m);
+  }
 }

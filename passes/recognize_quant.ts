@@ -1,8 +1,8 @@
-import { describeNode, YHC_DOMAIN, type Graph } from '../src/ir/graph.js';
-import { Uses, isOnnxOp, redirect } from '../src/ir/rewrite.js';
+import { YHC_DOMAIN, type Graph } from '../src/ir/graph.js';
+import { redirect } from '../src/ir/rewrite.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass } from './pass.js';
-import { matchDynamicConv } from './quant_patterns.js';
+import { forEachDynamicConv } from './quant_patterns.js';
 
 /**
  * onnxruntime's dynamic-quantization chain (passes/quant_patterns.ts) → ai.yhc.QConv: one op that
@@ -16,14 +16,7 @@ export const recognizeQuant: Pass = {
   name: 'recognize-quant',
   rule: 'DynamicQuantizeLinear → ConvInteger → Cast → Mul(x_scale · w_scale) [→ Add bias] → ai.yhc.QConv',
   run(graph: Graph, log) {
-    const uses = new Uses(graph);
-    for (const conv of [...graph.nodes]) {
-      if (!isOnnxOp(conv, 'ConvInteger')) continue;
-      const m = matchDynamicConv(conv, uses);
-      if (typeof m === 'string') {
-        log.note(`left alone: ${describeNode(conv)} is not a dynamic-quantization chain: ${m}`);
-        continue;
-      }
+    forEachDynamicConv(graph, log, (conv, m) => {
       const w = conv.input(1).constant!;
       const channels = w.shape[0]!;
       const inputs = [
@@ -41,7 +34,7 @@ export const recognizeQuant: Pass = {
       graph.appendNode(node, [y]);
       redirect(graph, m.out, y);
       log.count('DynamicQuantizeLinear → ConvInteger chain → ai.yhc.QConv');
-    }
+    });
     graph.toposort();
     graph.removeDeadNodes();
   },
