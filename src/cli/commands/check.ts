@@ -5,19 +5,8 @@ import { YhcError, q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
-import {
-  CONF_HELP,
-  CONF_OPTIONS,
-  DECODE_HELP,
-  DECODE_OPTIONS,
-  OUTPUTS_HELP,
-  OUTPUTS_OPTIONS,
-  confOption,
-  decodeOptions,
-  outputsOption,
-} from '../decode_flags.js';
+import { MODEL_HELP, MODEL_OPTIONS, modelOptions } from '../model_flags.js';
 import { skipPassOption } from '../pass_flags.js';
-import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
 
 /**
  * One line per output, led by what its verdict rests on: for detections, the rows matched and
@@ -64,10 +53,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   'skip-pass': { type: 'string', multiple: true },
-  ...DECODE_OPTIONS,
-  ...CONF_OPTIONS,
-  ...OUTPUTS_OPTIONS,
-  ...QUANT_OPTIONS,
+  ...MODEL_OPTIONS,
 } as const;
 
 export const checkCommand: Command = {
@@ -93,7 +79,7 @@ Options:
                        float32 arithmetic, statistics and engine inputs/outputs
   --check              checked host build: reports races, out-of-bounds and uninitialized
                        accesses, misaligned vector accesses, divergent syncs (docs/checker.md)
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
+${MODEL_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.input.NAME.bin per input
   --seed N             seed of the N(0,1) random inputs used without --inputs (default 0)
   -o, --out DIR        keep the build here (default: a temporary directory)
   --skip-pass PASS     compile without graph pass PASS (repeatable), e.g. recognize-decoder
@@ -110,19 +96,15 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --inputs DIR         rec
     const arch = archList(values.arch);
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');
-    const decode = decodeOptions(values);
-    const conf = confOption(values);
+    const modelFlags = modelOptions(values);
     const report = await checkModel(model, {
       target: t,
       ...(arch ? { arch } : {}),
       ...(batch !== undefined ? { batch } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...(values.check ? { check: true } : {}),
-      ...decode,
-      ...conf,
-      ...outputsOption(values),
+      ...modelFlags,
       ...skipPassOption(values),
-      ...quantOption(values),
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),

@@ -7,18 +7,7 @@ import { archList, onePositional, parse, positiveInt, target } from '../args.js'
 import type { Command } from '../command.js';
 import { progressReporter } from '../progress.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
-import {
-  CONF_HELP,
-  CONF_OPTIONS,
-  DECODE_HELP,
-  DECODE_OPTIONS,
-  OUTPUTS_HELP,
-  OUTPUTS_OPTIONS,
-  confOption,
-  decodeOptions,
-  outputsOption,
-} from '../decode_flags.js';
-import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
+import { MODEL_HELP, MODEL_OPTIONS, modelOptions } from '../model_flags.js';
 import { renderVerify } from './inspect.js';
 
 const OPTIONS = {
@@ -32,10 +21,7 @@ const OPTIONS = {
   jobs: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
-  ...DECODE_OPTIONS,
-  ...CONF_OPTIONS,
-  ...OUTPUTS_OPTIONS,
-  ...QUANT_OPTIONS,
+  ...MODEL_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -69,7 +55,7 @@ Options:
                        float32 arithmetic, statistics and engine inputs/outputs
   --check              checked host build: reports races, out-of-bounds and uninitialized
                        accesses, misaligned vector accesses, divergent syncs (docs/checker.md)
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}  --no-build           emit sources only; run no compiler
+${MODEL_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
   --quiet              print nothing but errors (and --json / --verify results)
@@ -85,8 +71,7 @@ ${PASS_HELP}`,
     const batch = positiveInt(values.batch, '--batch');
     const jobs = positiveInt(values.jobs, '--jobs');
     if (jobs !== undefined && values['no-build']) throw new YhcError('USAGE', '--jobs takes effect only without --no-build (it runs no compiler)');
-    const decode = decodeOptions(values);
-    const conf = confOption(values);
+    const modelFlags = modelOptions(values);
     const options: CompileOptions = {
       outDir,
       ...(t ? { target: t } : {}),
@@ -95,10 +80,7 @@ ${PASS_HELP}`,
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...(values.check ? { check: true } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
-      ...decode,
-      ...conf,
-      ...outputsOption(values),
-      ...quantOption(values),
+      ...modelFlags,
       build: !values['no-build'],
       onProgress: progressReporter(io, Boolean(values.quiet)),
       ...passOptions(values, io),

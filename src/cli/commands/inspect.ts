@@ -7,18 +7,7 @@ import { onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
 import type { PipelineReport } from '../../../passes/index.js';
 import { PASS_HELP, PASS_OPTIONS, passOptions } from '../pass_flags.js';
-import {
-  CONF_HELP,
-  CONF_OPTIONS,
-  DECODE_HELP,
-  DECODE_OPTIONS,
-  OUTPUTS_HELP,
-  OUTPUTS_OPTIONS,
-  confOption,
-  decodeOptions,
-  outputsOption,
-} from '../decode_flags.js';
-import { QUANT_HELP, QUANT_OPTIONS, quantOption } from '../quant_flags.js';
+import { MODEL_HELP, MODEL_OPTIONS, modelOptions } from '../model_flags.js';
 import { parsePrecision } from '../../../codegen/precision.js';
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -148,10 +137,7 @@ const OPTIONS = {
   batch: { type: 'string' },
   cost: { type: 'boolean' },
   precision: { type: 'string' },
-  ...DECODE_OPTIONS,
-  ...CONF_OPTIONS,
-  ...OUTPUTS_OPTIONS,
-  ...QUANT_OPTIONS,
+  ...MODEL_OPTIONS,
   ...PASS_OPTIONS,
 } as const;
 
@@ -178,7 +164,7 @@ Models only:
                        the totals against the one-kernel-per-op plan
   --precision fp32|fp16  storage of the costed plan (with --cost; the one-kernel-per-op plan
                        it is compared with stays fp32)
-${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}${PASS_HELP}`,
+${MODEL_HELP}${PASS_HELP}`,
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, 'inspect');
     const path = onePositional(positionals, 'model or build directory', 'inspect');
@@ -194,10 +180,7 @@ ${DECODE_HELP}${CONF_HELP}${OUTPUTS_HELP}${QUANT_HELP}${PASS_HELP}`,
     const batch = positiveInt(values.batch, '--batch');
     const summary = inspectModel(path, {
       ...(batch !== undefined ? { batch } : {}),
-      ...decodeOptions(values),
-      ...confOption(values),
-      ...outputsOption(values),
-      ...quantOption(values),
+      ...modelOptions(values),
       ...passOptions(values, io),
       ...(values.cost ? { cost: true } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
