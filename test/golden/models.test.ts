@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
@@ -6,6 +5,7 @@ import type { Manifest } from '../../src/manifest.js';
 import { compareDetections } from '../../src/golden/compare.js';
 import { expectMatchesOnnxRuntime, randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { readFloats } from '../helpers/tensors.js';
 
 /**
  * A whole YOLO model — backbone (SCDown, C2f, C2fCIB, SPPF's MaxPools, PSA attention in one kernel),
@@ -16,10 +16,7 @@ import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 const MODELS = join(REPO, 'test', 'data', 'models');
 const NAME = 'yolov10n_e2e_320';
 const model = join(MODELS, `${NAME}.onnx`);
-const floats = (path: string) => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const floats = readFloats;
 
 const { dir, cleanup } = tempDir('yhc-models-');
 afterAll(cleanup);

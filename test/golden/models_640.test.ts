@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { checkModel } from '../../src/check/check.js';
 import { expectMatchesOnnxRuntime, expectMatchesPerImage, randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { readFloats } from '../helpers/tensors.js';
 
 /**
  * The 640-pixel whole-model fixtures (YOLOv10-N and its dynamo export, YOLOv10-S with the
@@ -44,9 +45,8 @@ describe('640-pixel whole models (fp32 and fp16, host emulation)', () => {
 
   it.each(MODELS)('%s at --batch 2 matches onnxruntime per image (recorded + seeded random)', async (name) => {
     const model = requireFixture(`${name}.onnx`);
-    const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
-    const recorded = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const random = randomInputs([{ name: 'images', dtype: 'float32', shape: [1, 3, 640, 640], bytes: bytes.byteLength }], 5)['images'] as Float32Array;
+    const recorded = readFloats(requireFixture(`${name}.input.images.bin`));
+    const random = randomInputs([{ name: 'images', dtype: 'float32', shape: [1, 3, 640, 640], bytes: recorded.byteLength }], 5)['images'] as Float32Array;
     const outDir = join(dir, `${name}_b2`);
     const { manifest } = await compileModel(model, { outDir, target: 'host', batch: 2, cacheDir: TEST_CACHE });
     expect(manifest.dynamicBatch).toBe(true);
@@ -56,8 +56,7 @@ describe('640-pixel whole models (fp32 and fp16, host emulation)', () => {
 
 async function checkRecorded(name: string, precision: 'fp32' | 'fp16'): Promise<void> {
   const model = requireFixture(`${name}.onnx`);
-  const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
-  const images = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const images = readFloats(requireFixture(`${name}.input.images.bin`));
   const outDir = join(dir, `${name}_${precision}`);
   await compileModel(model, { outDir, target: 'host', precision, cacheDir: TEST_CACHE });
   await withEngine(outDir, (engine) => expectMatchesOnnxRuntime(model, engine, { images }));
@@ -69,8 +68,7 @@ const QUANTIZED = ['yolov10n_e2e_qdq', 'yolov8n_raw_qdq', 'yolov8n_raw_uint8_dyn
 describe('640-pixel quantized models with --dequantize (fp32, host emulation)', () => {
   it.each(QUANTIZED)('%s matches onnxruntime on the dequantized graph', async (name) => {
     const model = requireFixture(`${name}.onnx`);
-    const bytes = readFileSync(requireFixture(`${name}.input.images.bin`));
-    const images = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const images = readFloats(requireFixture(`${name}.input.images.bin`));
     const report = await checkModel(model, { dequantize: true, inputs: { images }, outDir: join(dir, name), cacheDir: TEST_CACHE });
     expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
     expect(report.dequantized?.length).toBe(1);

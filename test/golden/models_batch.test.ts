@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import type { Manifest } from '../../src/manifest.js';
 import { expectMatchesPerImage, randomInputs, withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { readFloats } from '../helpers/tensors.js';
 
 /**
  * The static batch-1 YOLOv10-N export at 320 compiled with --batch 2 (re-batched,
@@ -16,10 +16,7 @@ import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 const MODELS = join(REPO, 'test', 'data', 'models');
 const NAME = 'yolov10n_e2e_320';
 const model = join(MODELS, `${NAME}.onnx`);
-const floats = (path: string) => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const floats = readFloats;
 
 const { dir, cleanup } = tempDir('yhc-models-batch-');
 afterAll(cleanup);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../src/check/check.js';
@@ -10,6 +9,7 @@ import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { Tensor } from '../../src/tensor.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { readFloats } from '../helpers/tensors.js';
 
 /**
  * The 320-pixel quantized fixtures (onnxruntime's quantize_dynamic and QDQ quantize_static of
@@ -21,10 +21,7 @@ import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
  */
 const MODELS = join(REPO, 'test', 'data', 'models');
 const NAMES = ['yolov10n_e2e_320_int8_dynamic', 'yolov10n_e2e_320_qdq'];
-const images = (name: string) => {
-  const b = readFileSync(join(MODELS, `${name}.input.images.bin`));
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const images = (name: string) => readFloats(join(MODELS, `${name}.input.images.bin`));
 const { dir, cleanup } = tempDir('yhc-quant-');
 
 describe.each(NAMES)('%s', (name) => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkModel } from '../../src/check/check.js';
@@ -6,6 +5,7 @@ import { compileModel, type CompileResult } from '../../src/compile.js';
 import { compareDetections } from '../../src/golden/compare.js';
 import { withEngine } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
+import { readFloats } from '../helpers/tensors.js';
 
 /**
  * A YOLO26-like model (test/data/yolo26/make_yolo26_tiny.py: reg_max 1, no DFL, the end-to-end
@@ -18,10 +18,7 @@ import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 const DATA = join(REPO, 'test', 'data', 'yolo26');
 const NAME = 'yolo26_tiny';
 const model = join(DATA, `${NAME}.onnx`);
-const floats = (path: string) => {
-  const b = readFileSync(path);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const floats = readFloats;
 const { dir, cleanup } = tempDir('yhc-yolo26-');
 afterAll(cleanup);
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { poisonedOutputs } from '../../src/check/check.js';
@@ -11,13 +10,13 @@ import type { Manifest } from '../../src/manifest.js';
 import { Engine } from '../../src/runtime/engine.js';
 import type { TypedArray } from '../../src/typed_arrays.js';
 import { FIXTURES, fixture } from './paths.js';
+import { readFloats } from './tensors.js';
 
 /** The recorded inputs of a fixture (raw float32 .bin files), in manifest order. */
 export function recordedInputs(name: string, manifest: Manifest): Record<string, TypedArray> {
   return Object.fromEntries(
     manifest.inputs.map((i) => {
-      const b = readFileSync(join(FIXTURES, `${name}.input.${i.name}.bin`));
-      return [i.name, new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))];
+      return [i.name, readFloats(join(FIXTURES, `${name}.input.${i.name}.bin`))];
     }),
   );
 }
