@@ -24,16 +24,14 @@ export function compileCacheKey(modelPath: string, options: CompileOptions): str
   }
   // External data lives in other files, which the key would not cover.
   if (bytes.includes('location')) return null;
+  // Every option that can change the build is in the key (a new option joins by default); only
+  // where the build goes, the cache, the parallelism and the callbacks stay out.
+  const { outDir: _outDir, cacheDir: _cacheDir, jobs: _jobs, onProgress: _onProgress, onPrint: _onPrint, ...semantic } = options;
   const settings = {
+    ...semantic,
     name: basename(modelPath, extname(modelPath)),
     target: options.target ?? 'cuda',
-    arch: options.arch ?? null,
-    batch: options.batch ?? null,
     precision: options.precision ?? 'fp32',
-    conf: options.conf ?? null,
-    decode: options.decode ?? null,
-    horizontalFusion: options.horizontalFusion ?? true,
-    passes: options.passes ?? true,
   };
   return createHash('sha256').update(codeStamp()).update(JSON.stringify(settings)).update(bytes).digest('hex');
 }

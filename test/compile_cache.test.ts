@@ -21,6 +21,12 @@ describe('compile cache', () => {
     expect(compileCacheKey(model, { ...base, outDir: join(dir, 'elsewhere') })).toBe(key);
     expect(compileCacheKey(model, { ...base, batch: 2 })).not.toBe(key);
     expect(compileCacheKey(model, { ...base, precision: 'fp16' })).not.toBe(key);
+    // Options added after the cache (--outputs, --dequantize, --skip-pass, --check) change the build too.
+    expect(compileCacheKey(model, { ...base, outputs: 'efficientnms' })).not.toBe(key);
+    expect(compileCacheKey(model, { ...base, dequantize: true })).not.toBe(key);
+    expect(compileCacheKey(model, { ...base, skipPasses: ['recognize-decoder'] })).not.toBe(key);
+    expect(compileCacheKey(model, { ...base, check: true })).not.toBe(key);
+    expect(compileCacheKey(model, { ...base, jobs: 1 })).toBe(key);
     expect(compileCacheKey(model, { ...base, build: false })).toBeNull();
     expect(compileCacheKey(model, { ...base, verify: true })).toBeNull();
   });
