@@ -56,6 +56,8 @@ export interface CheckOptions {
   readonly outDir?: string;
   readonly cacheDir?: string;
   readonly onProgress?: (event: CompileProgress) => void;
+  /** The step after the build that is now running (the engine, onnxruntime), for progress output. */
+  readonly onStep?: (label: string) => void;
 }
 
 export interface CheckReport {
@@ -121,6 +123,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    options.onStep?.(`running the engine (${target === 'host' ? 'host emulation' : 'GPU'})`);
     const engine = Engine.load(outDir);
     let outputs: TypedArray[];
     try {
@@ -145,6 +148,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       const raw = await runReference(refBytes ?? modelPath, f, refOptions);
       return (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
     };
+    options.onStep?.('running onnxruntime');
     const assembled = perImage ? await perImageReference(feeds, options.batch!, reference1) : await reference1(feeds);
     const thresholded = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
     const compared =

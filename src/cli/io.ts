@@ -5,10 +5,15 @@ export interface CliIO {
   err(text: string): void;
   /** Whether stderr is a terminal (progress then redraws one line). */
   readonly interactive: boolean;
+  /** The terminal's width, when stderr is one (progress lines are cut to fit). */
+  readonly columns?: number;
 }
 
 export const processIO: CliIO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   interactive: Boolean(process.stderr.isTTY),
+  get columns() {
+    return process.stderr.columns;
+  },
 };

@@ -47,6 +47,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     }
     return await command.run(rest, io);
   } catch (e) {
+    if (io.interactive) io.err('\r\x1b[K'); // a progress line may be drawn: the error starts a clean line
     if (isYhcError(e)) {
       io.err(`yhc: error[${e.code}]: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
     } else {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { convBlockSpec, writeModel } from '../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../helpers/paths.js';
-import { yhcHere } from './run_in_process.js';
+import { yhcHere, yhcOnTerminal } from './run_in_process.js';
 
 /** `yhc bench` (issue 13): latency statistics of a built engine, honest about the host target. */
 const { dir, cleanup } = tempDir('yhc-bench-');
@@ -47,6 +47,16 @@ describe('yhc bench', () => {
     expect(s.medianMs).toBeLessThanOrEqual(s.p90Ms);
     expect(s.p90Ms).toBeLessThanOrEqual(s.p99Ms);
     expect(s.imagesPerSecond).toBeCloseTo(1000 / s.medianMs, 6);
+  });
+
+  it('draws_a_progress_bar_on_a_terminal_only', async () => {
+    const shown = await yhcOnTerminal('bench', build, '--iterations', '3', '--warmup', '1');
+    expect(shown.status).toBe(0);
+    // The last redraw counts every run, and the line is cleared before the table prints.
+    expect(shown.stderr).toContain('\r\x1b[Khost emulation [████████████████████]  4/4  runs');
+    expect(shown.stderr.endsWith('\r\x1b[K')).toBe(true);
+    expect((await yhcOnTerminal('bench', build, '--iterations', '3', '--quiet')).stderr).toBe('');
+    expect((await yhcOnTerminal('bench', build, '--iterations', '3', '--json')).stderr).toBe('');
   });
 
   it('rejects_bad_counts_and_batches_in_one_line', async () => {

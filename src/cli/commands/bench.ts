@@ -7,6 +7,7 @@ import type { DType } from '../../dtype.js';
 import { readInputFile } from '../../check/inputs.js';
 import { namedFiles, nonNegativeInt, onePositional, parse, positiveInt } from '../args.js';
 import type { Command } from '../command.js';
+import { progressBar } from '../progress.js';
 
 const OPTIONS = {
   batch: { type: 'string' },
@@ -14,6 +15,7 @@ const OPTIONS = {
   warmup: { type: 'string' },
   input: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
 } as const;
 
 const DEFAULT_ITERATIONS = 100;
@@ -55,15 +57,25 @@ function summarize(mode: string, ms: number[], batch: number): Series {
 const ofBatch = (info: TensorInfo, batch: number): TensorInfo =>
   batch === info.shape[0] ? info : { ...info, shape: [batch, ...info.shape.slice(1)], bytes: (info.bytes / info.shape[0]!) * batch };
 
-/** Time `iterations` runs after `warmup` untimed ones, outputs preallocated. */
-function timeRuns(engine: Engine, inputs: TypedArray[], batch: number, warmup: number, iterations: number): number[] {
+/** Time `iterations` runs after `warmup` untimed ones, outputs preallocated; `progress` counts them. */
+function timeRuns(
+  engine: Engine,
+  inputs: TypedArray[],
+  batch: number,
+  runs: { warmup: number; iterations: number },
+  progress: (done: number) => void,
+): number[] {
   const outputs = engine.outputs.map((o) => allocateTypedArray(o.dtype as DType, ofBatch(o, batch).shape));
-  for (let i = 0; i < warmup; i++) engine.runPositional(inputs, outputs, batch);
+  for (let i = 0; i < runs.warmup; i++) {
+    engine.runPositional(inputs, outputs, batch);
+    progress(i + 1);
+  }
   const ms: number[] = [];
-  for (let i = 0; i < iterations; i++) {
+  for (let i = 0; i < runs.iterations; i++) {
     const t = performance.now();
     engine.runPositional(inputs, outputs, batch);
     ms.push(performance.now() - t);
+    progress(runs.warmup + i + 1);
   }
   return ms;
 }
@@ -101,6 +113,7 @@ Options:
   --warmup N        untimed runs first (default ${DEFAULT_WARMUP})
   --input NAME=FILE an input from a .bin or .npy file instead of random data (one per input)
   --json            print one JSON document on stdout
+  --quiet           no progress bar (shown on a terminal only)
 `,
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, 'bench');
@@ -126,13 +139,19 @@ Options:
         return file ? readInputFile(file, ofBatch(info, batch)) : random[info.name]!;
       });
       const series: Series[] = [];
+      const bar = progressBar(io, Boolean(values.quiet || values.json));
+      const timed = (mode: string, engine: Engine) => {
+        const runs = timeRuns(engine, inputs, batch, { warmup, iterations }, (done) => bar.update(mode, done, warmup + iterations, 'runs'));
+        bar.end();
+        series.push(summarize(mode, runs, batch));
+      };
       if (m.target === 'cuda') {
-        series.push(summarize('cuda graph', timeRuns(first, inputs, batch, warmup, iterations), batch));
+        timed('cuda graph', first);
         const plain = loadEngine(dir, false);
         engines.push(plain);
-        series.push(summarize('kernel by kernel', timeRuns(plain, inputs, batch, warmup, iterations), batch));
+        timed('kernel by kernel', plain);
       } else {
-        series.push(summarize('host emulation', timeRuns(first, inputs, batch, warmup, iterations), batch));
+        timed('host emulation', first);
       }
       const memory = { weightsBytes: m.weights.bytes, arenaBytes: m.arenaBytes };
       const note =

@@ -4,7 +4,7 @@ import { parsePrecision } from '../../../codegen/precision.js';
 import { YhcError, q } from '../../errors.js';
 import { archList, nonNegativeInt, onePositional, parse, positiveInt, target } from '../args.js';
 import type { Command } from '../command.js';
-import { progressReporter } from '../progress.js';
+import { progressBar, progressReporter } from '../progress.js';
 import { MODEL_HELP, MODEL_OPTIONS, modelOptions } from '../model_flags.js';
 import { skipPassOption } from '../pass_flags.js';
 
@@ -97,6 +97,8 @@ ${MODEL_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.inp
     const batch = positiveInt(values.batch, '--batch');
     const seed = nonNegativeInt(values.seed, '--seed');
     const modelFlags = modelOptions(values);
+    const quiet = Boolean(values.quiet || values.json);
+    const steps = progressBar(io, quiet);
     const report = await checkModel(model, {
       target: t,
       ...(arch ? { arch } : {}),
@@ -108,8 +110,10 @@ ${MODEL_HELP}  --inputs DIR         recorded inputs: NAME.bin, NAME.npy or *.inp
       ...(values.inputs ? { inputsDir: values.inputs } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.out ? { outDir: values.out } : {}),
-      onProgress: progressReporter(io, Boolean(values.quiet)),
+      onProgress: progressReporter(io, quiet),
+      onStep: (label) => steps.step(label),
     });
+    steps.end();
     io.out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     return report.ok ? 0 : 1;
   },
