@@ -41,8 +41,8 @@ export function annotate(image: RgbImage, detections: readonly Detection[]): Rgb
   const short = Math.min(width, height);
   const thickness = Math.max(1, Math.round(short / 320));
   const scale = Math.max(1, Math.round(short / 480));
-  // Lowest score first, so the best detections' boxes and labels end on top.
-  for (const d of [...detections].sort((a, b) => a.score - b.score)) {
+  // Lowest score first, so the best detections' boxes and labels end on top (of equal scores, the one listed first).
+  for (const d of [...detections].reverse().sort((a, b) => a.score - b.score)) {
     const color = classColor(d.class_id);
     const [x1, y1, x2, y2] = d.box.map((v) => Math.round(v)) as [number, number, number, number];
     fill(x1, y1, x2 + 1, y1 + thickness, color);

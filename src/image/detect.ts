@@ -34,7 +34,7 @@ export function networkSize(inputs: readonly TensorInfo[]): number {
 
 /** Shortest decimal that reads back as the same float32 (JSON without float32 noise digits). */
 export function float32Text(x: number): number {
-  for (let p = 1; p < 9; p++) {
+  for (let p = 1; p <= 9; p++) {
     const v = Number(x.toPrecision(p));
     if (Math.fround(v) === x) return v;
   }
