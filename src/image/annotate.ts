@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { drawText, GLYPH_HEIGHT, textWidth } from './font6x10.js';
-import type { RgbImage } from './read_image.js';
+import type { RgbImage } from './rgb_image.js';
 import type { Detection } from './detections.js';
 
 type Rgb = readonly [number, number, number];

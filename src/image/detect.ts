@@ -3,7 +3,8 @@ import type { TensorInfo } from '../manifest.js';
 import { boxesToFrame, letterbox, letterboxGeometry } from '../preprocess/letterbox.js';
 import type { Engine } from '../runtime/engine.js';
 import { detectionLayout, detectionRows, type Detection } from './detections.js';
-import { readImage, type RgbImage } from './read_image.js';
+import { readImage } from './read_image.js';
+import type { RgbImage } from './rgb_image.js';
 
 /** One image's result, as `yhc detect`'s JSON document writes it. */
 export interface ImageDetections {

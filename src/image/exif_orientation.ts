@@ -1,4 +1,4 @@
-import type { RgbImage } from './read_image.js';
+import type { RgbImage } from './rgb_image.js';
 
 /**
  * The EXIF Orientation tag (0x0112) of a JPEG's APP1 "Exif" payload (a TIFF structure, after the

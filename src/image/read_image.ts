@@ -3,13 +3,7 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { YhcError, q } from '../errors.js';
 import { exifOrientation, orient } from './exif_orientation.js';
-
-/** A decoded image: 8-bit RGB, rows of width*3 bytes, top row first. */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
+import type { RgbImage } from './rgb_image.js';
 
 /** What the file's first bytes say it is. */
 function formatOf(bytes: Uint8Array): 'png' | 'jpeg' | null {

@@ -2,11 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectCommand } from '../../src/cli/commands/detect.js';
 import { compileModel } from '../../src/compile.js';
 import { compareDetections } from '../../src/golden/compare.js';
 import { annotate } from '../../src/image/annotate.js';
 import type { Detection } from '../../src/image/detections.js';
-import { readImage, type RgbImage } from '../../src/image/read_image.js';
+import { readImage } from '../../src/image/read_image.js';
+import type { RgbImage } from '../../src/image/rgb_image.js';
 import { drawShapes, jpegBytes, writePng } from '../helpers/images.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
 import { MODEL_320, referenceDetections, rowsOf, type DetectDoc } from './detect_reference.js';
@@ -235,6 +237,12 @@ describe('yhc detect: errors', () => {
     expect(r.stderr).toMatch(
       /^yhc: error\[USAGE\]: this build takes "p3" float32\[1, \d+, \d+, \d+\], "p4" .*; yhc detect runs builds with one float32 image input \[B, 3, S, S\]\n$/,
     );
+  });
+
+  it('help_documents_exactly_the_flags_it_accepts', () => {
+    const accepted = new Set(Object.keys(detectCommand.options).map((o) => `--${o}`));
+    const documented = new Set(detectCommand.help.match(/(?<![\w-])--[a-z][a-z0-9-]*/g));
+    expect([...documented].sort()).toEqual([...accepted].sort());
   });
 
   it('rejects_bad_conf_and_missing_images', async () => {

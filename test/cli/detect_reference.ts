@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { runReference } from '../../src/check/oracle.js';
-import type { RgbImage } from '../../src/image/read_image.js';
+import type { RgbImage } from '../../src/image/rgb_image.js';
 import { boxesToFrame, letterbox, letterboxGeometry } from '../../src/preprocess/letterbox.js';
 import { REPO } from '../helpers/paths.js';
 

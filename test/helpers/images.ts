@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { SeededRandom } from '../../src/golden/random.js';
-import type { RgbImage } from '../../src/image/read_image.js';
+import type { RgbImage } from '../../src/image/rgb_image.js';
 
 /**
  * A test picture: a colour gradient with seeded filled rectangles and discs on it (RGB, 8 bits),

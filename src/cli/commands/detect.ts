@@ -65,9 +65,10 @@ export const detectCommand: Command = {
 Runs the engine of a build directory (from yhc compile) on PNG or JPEG images. Each image is
 decoded (pure JavaScript: jpeg-js, pngjs; a JPEG's EXIF orientation is applied, alpha is dropped),
 letterboxed on the CPU into the network input as ultralytics' predict does (keep aspect, pad 114,
-bilinear, RGB, /255), and run ${'`'}batch${'`'} images at a time; boxes are mapped back to the image's
-own pixels (padding and scale undone, clipped). The build must output detections [B, K, 6] (with
-num_dets) or --outputs efficientnms; a raw head needs --decode nms or --decode yolov10 at compile.
+bilinear, RGB, /255), and run as many at a time as the build's batch; boxes are mapped back to
+the image's own pixels (padding and scale undone, clipped). The build must output detections [B, K, 6]
+(with num_dets) or TensorRT EfficientNMS's four tensors; a raw head needs a decoder appended at
+compile time (yhc compile's decode flag: nms or yolov10).
 
 Writes DIR/NAME.png per image (boxes, class names from the model's names metadata or class ids,
 scores) and one JSON document, DIR/detections.json (stdout with --json):
