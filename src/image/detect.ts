@@ -25,6 +25,13 @@ export interface DetectOptions {
 export function networkSize(inputs: readonly TensorInfo[]): number {
   const takes = inputs.map((i) => `${q(i.name)} ${i.dtype}[${i.shape.join(', ')}]`).join(', ');
   const input = inputs[0];
+  const frames = inputs.find((i) => i.name === 'frames' && i.dtype === 'uint8');
+  if (frames && inputs.some((i) => i.name === 'frame_size')) {
+    throw new YhcError(
+      'USAGE',
+      `this build takes uint8 frames (${takes}: compiled with --input-format rgb8|bgr8); yhc detect runs float-input builds (one float32 image input [B, 3, S, S]), so compile the model without --input-format for it`,
+    );
+  }
   if (inputs.length !== 1 || !input || input.dtype !== 'float32' || input.shape.length !== 4 || input.shape[1] !== 3) {
     throw new YhcError('USAGE', `this build takes ${takes}; yhc detect runs builds with one float32 image input [B, 3, S, S]`);
   }
