@@ -8,12 +8,12 @@ const LAYERS = [
   {
     name: 'core',
     what: 'ONNX import/export, IR, op semantics, the interpreter, golden comparison rules',
-    paths: ['^src/(errors|dtype|tensor|tensor_bytes|typed_arrays)[.]ts$', '^src/(onnx|ir|ops|interp|golden|util)/'],
+    paths: ['^src/(errors|dtype|tensor|tensor_bytes|typed_arrays)[.]ts$', '^src/(onnx|ir|ops|interp|golden|util|preprocess)/'],
   },
   { name: 'passes', what: 'graph passes and their translation validation', paths: ['^passes/'] },
   { name: 'codegen', what: 'lowering, kernel generators, emitters, the compiler toolchain', paths: ['^codegen/'] },
   { name: 'runtime', what: 'the build directory format and the engine over its C ABI', paths: ['^src/runtime/', '^src/manifest[.]ts$'] },
-  { name: 'driver', what: 'compile, inspect, decode loading, yhc check', paths: ['^src/(compile|compile_cache|inspect|decode)[.]ts$', '^src/check/'] },
+  { name: 'driver', what: 'compile, inspect, decode loading, yhc check', paths: ['^src/(compile|compile_cache|inspect|decode)[.]ts$', '^src/check/', '^src/image/'] },
   { name: 'cli', what: 'the yhc command and the package entry point', paths: ['^src/cli/', '^src/index[.]ts$'] },
 ];
 

@@ -4,11 +4,12 @@ import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
 import { compileCommand } from './commands/compile.js';
+import { detectCommand } from './commands/detect.js';
 import { inspectCommand } from './commands/inspect.js';
 import { runCommand } from './commands/run.js';
 import { processIO, type CliIO } from './io.js';
 
-const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, checkCommand, benchCommand];
+const COMMANDS: readonly Command[] = [compileCommand, inspectCommand, runCommand, checkCommand, benchCommand, detectCommand];
 
 function usage(): string {
   return [
