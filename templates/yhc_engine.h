@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-/* 2: execution contexts (yhc_context_*), yhc_weight_bytes, yhc_context_bytes. Version 1's calls are unchanged. */
+/* 2 adds execution contexts (the yhc_context calls), yhc_weight_bytes and yhc_context_bytes; version 1's calls are unchanged. */
 #define YHC_ABI_VERSION 2
 
 /* Status codes; non-zero means failure and yhc_last_error() says why. */
@@ -86,6 +86,9 @@ YHC_API int yhc_context_run(yhc_context* context, const void* const* inputs, voi
 YHC_API int yhc_context_run_host(yhc_context* context, const void* const* host_inputs, void* const* host_outputs);
 YHC_API int yhc_context_run_batch(yhc_context* context, int batch, const void* const* inputs, void* const* outputs, void* stream);
 YHC_API int yhc_context_run_host_batch(yhc_context* context, int batch, const void* const* host_inputs, void* const* host_outputs);
+/* Why the context's last run failed, or "" if it succeeded (from any thread: for callers whose
+ * runs happen on worker threads). Valid until the context's next run; "" for a handle not live. */
+YHC_API const char* yhc_context_last_error(yhc_context* context);
 
 /* The last failure on this thread, or "" if none. Valid until the next yhc call on this thread. */
 YHC_API const char* yhc_last_error(void);

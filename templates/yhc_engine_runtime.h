@@ -158,6 +158,7 @@ struct yhc_context {
   int graph_batch = 0;
 #endif
   std::atomic<bool> running{false};  // a run in progress on some thread
+  std::string error;                 // why the last run failed (yhc_context_last_error)
 };
 
 struct yhc_engine {
@@ -413,22 +414,25 @@ inline int run_host_batch(yhc_context* c, int batch, const void* const* host_inp
 inline yhc_context* context_of(yhc_engine* e) { return e->own; }
 inline yhc_context* context_of(yhc_context* c) { return c; }
 
-template <class Handle> int run_entry(Handle* h, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+// The entry points of engines (their own context) and contexts alike: handle checks, then one
+// run at a time per context; the outcome is kept for yhc_context_last_error.
+template <class Handle, class Run> int run_entry(Handle* h, const void* inputs, const void* outputs, Run run) {
   last_error().clear();
   if (int s = check_call(h, inputs, outputs)) return s;
   yhc_context* c = context_of(h);
   const RunGuard guard(c);
   if (!guard.owned()) return busy(c == c->engine->own);
-  return run_batch(c, batch, inputs, outputs, stream);
+  const int status = run(c);
+  c->error = status ? last_error() : std::string();
+  return status;
 }
 
-template <class Handle> int run_host_entry(Handle* h, int batch, const void* const* host_inputs, void* const* host_outputs) {
-  last_error().clear();
-  if (int s = check_call(h, host_inputs, host_outputs)) return s;
-  yhc_context* c = context_of(h);
-  const RunGuard guard(c);
-  if (!guard.owned()) return busy(c == c->engine->own);
-  return run_host_batch(c, batch, host_inputs, host_outputs);
+template <class Handle> int run_device(Handle* h, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+  return run_entry(h, inputs, outputs, [&](yhc_context* c) { return run_batch(c, batch, inputs, outputs, stream); });
+}
+
+template <class Handle> int run_host(Handle* h, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  return run_entry(h, host_inputs, host_outputs, [&](yhc_context* c) { return run_host_batch(c, batch, host_inputs, host_outputs); });
 }
 
 }  // namespace yhc
@@ -519,29 +523,34 @@ YHC_API void yhc_context_destroy(yhc_context* c) {
 }
 
 YHC_API int yhc_engine_run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
-  return yhc::run_entry(e, batch, inputs, outputs, stream);
+  return yhc::run_device(e, batch, inputs, outputs, stream);
 }
 YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
-  return yhc::run_entry(e, yhc_plan::kMaxBatch, inputs, outputs, stream);
+  return yhc::run_device(e, yhc_plan::kMaxBatch, inputs, outputs, stream);
 }
 YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* const* host_inputs, void* const* host_outputs) {
-  return yhc::run_host_entry(e, batch, host_inputs, host_outputs);
+  return yhc::run_host(e, batch, host_inputs, host_outputs);
 }
 YHC_API int yhc_engine_run_host(yhc_engine* e, const void* const* host_inputs, void* const* host_outputs) {
-  return yhc::run_host_entry(e, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+  return yhc::run_host(e, yhc_plan::kMaxBatch, host_inputs, host_outputs);
 }
 
 YHC_API int yhc_context_run_batch(yhc_context* c, int batch, const void* const* inputs, void* const* outputs, void* stream) {
-  return yhc::run_entry(c, batch, inputs, outputs, stream);
+  return yhc::run_device(c, batch, inputs, outputs, stream);
 }
 YHC_API int yhc_context_run(yhc_context* c, const void* const* inputs, void* const* outputs, void* stream) {
-  return yhc::run_entry(c, yhc_plan::kMaxBatch, inputs, outputs, stream);
+  return yhc::run_device(c, yhc_plan::kMaxBatch, inputs, outputs, stream);
 }
 YHC_API int yhc_context_run_host_batch(yhc_context* c, int batch, const void* const* host_inputs, void* const* host_outputs) {
-  return yhc::run_host_entry(c, batch, host_inputs, host_outputs);
+  return yhc::run_host(c, batch, host_inputs, host_outputs);
 }
 YHC_API int yhc_context_run_host(yhc_context* c, const void* const* host_inputs, void* const* host_outputs) {
-  return yhc::run_host_entry(c, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+  return yhc::run_host(c, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+}
+
+YHC_API const char* yhc_context_last_error(yhc_context* c) {
+  if (!yhc::is_live(c)) return "";
+  return c->error.c_str();
 }
 
 }  // extern "C"
