@@ -71,7 +71,9 @@ describe('tools/gpu', () => {
     expect(r.out).toMatch(/tiny_head_raw +1 fp32 recorded +preds +dense +ok +max diff \S+ vs tol \S+/);
     expect(r.out).toMatch(/tiny_head_fp16 +1 fp16 recorded +detections detections ok +20\/20 rows matched/);
     // Two execution contexts of each engine at once (on a GPU: two streams), both outputs checked.
-    expect(r.out).toMatch(/tiny_head +1 fp32 2 contexts, 2 streams +all +detections ok +2\/2 outputs ok; worst: context \d \(recorded\) detections: 20\/20 rows matched/);
+    expect(r.out).toMatch(
+      /tiny_head +1 fp32 2 contexts, 2 streams +all +detections ok +2\/2 outputs ok; worst: context \d \(recorded\) detections: 20\/20 rows matched/,
+    );
     expect(r.out).toContain('PASS: 9 outputs checked in 3 builds, 0 mismatched, 0 builds skipped, 0 builds in error');
     expect(r.status, r.out).toBe(0);
     const doc = readRows(join(dir, 'rows.json'));
