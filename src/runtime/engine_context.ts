@@ -77,19 +77,22 @@ export class EngineContext {
   }
 
   /** The same run on a worker thread: the JavaScript thread stays free, and other contexts run meanwhile. Keep the arrays untouched until it settles. */
-  runAsync(inputs: Record<string, TypedArray>, options: { batch?: number } = {}): Promise<Record<string, TypedArray>> {
+  async runAsync(inputs: Record<string, TypedArray>, options: { batch?: number } = {}): Promise<Record<string, TypedArray>> {
+    return byName(this.manifest, await this.runPositionalAsync(orderInputs(this.manifest, inputs), undefined, options.batch));
+  }
+
+  /** runPositional on a worker thread. */
+  runPositionalAsync(inputs: readonly TypedArray[], outputs?: readonly TypedArray[], batch: number = this.manifest.batch): Promise<TypedArray[]> {
     return new Promise((resolve, reject) => {
-      const batch = options.batch ?? this.manifest.batch;
       const handle = this.live();
       if (this.inFlight) throw new YhcError('RUNTIME', 'the context is already running (one run at a time per context: create another)');
-      const ordered = orderInputs(this.manifest, inputs);
-      const outs = runArrays(this.manifest, ordered, undefined, batch);
+      const outs = runArrays(this.manifest, inputs, outputs, batch);
       this.inFlight = true;
-      this.abi.contextRunHostAsync(handle, batch, ordered, outs, (err, status) => {
+      this.abi.contextRunHostAsync(handle, batch, [...inputs], outs, (err, status) => {
         this.inFlight = false;
         if (err) reject(new YhcError('RUNTIME', `context run failed: ${String(err)}`));
         else if (status !== 0) reject(new YhcError('RUNTIME', `context run failed: ${this.abi.contextLastError(handle)}`));
-        else resolve(byName(this.manifest, outs));
+        else resolve(outs);
       });
     });
   }
