@@ -79,7 +79,8 @@ YHC_API int yhc_engine_run_host_batch(yhc_engine* engine, int batch, const void*
  * (yhc_engine_destroy destroys its contexts) or a pointer yhc_context_create never returned is
  * refused as "not live"; a run of a context while another thread is inside a run of the same
  * context returns YHC_ERROR_INVALID_ARGUMENT; yhc_context_destroy accepts NULL and ignores a
- * handle that is not live. Do not destroy a context while another thread is inside a call on it. */
+ * handle that is not live. Do not destroy a context while another thread is inside a call on it.
+ * A checked build (yhc compile --check) tracks one run at a time: run its contexts one after another. */
 YHC_API int yhc_context_create(yhc_engine* engine, yhc_context** context);
 YHC_API void yhc_context_destroy(yhc_context* context);
 YHC_API int yhc_context_run(yhc_context* context, const void* const* inputs, void* const* outputs, void* stream);
