@@ -501,8 +501,16 @@ YHC_API int yhc_context_create(yhc_engine* e, yhc_context** out) {
   if (int s = yhc::make_context(e, &c)) return s;
   {
     std::lock_guard<std::mutex> lock(yhc::live_mutex());
-    e->contexts.push_back(c);
-    yhc::live_contexts().insert(c);
+    if (yhc::live_engines().count(e)) {  // still live: not destroyed while the context was made
+      e->contexts.push_back(c);
+      yhc::live_contexts().insert(c);
+    } else {
+      c->engine = nullptr;
+    }
+  }
+  if (!c->engine) {
+    yhc::release(c);
+    return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "the engine was destroyed while the context was made");
   }
   *out = c;
   return YHC_OK;

@@ -7,6 +7,7 @@ import { compileModel } from '../../src/compile.js';
 import { compileCacheKey } from '../../src/compile_cache.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { readManifest } from '../../src/runtime/manifest_file.js';
+import { yhc } from '../helpers/cli.js';
 import { convBlockSpec, writeModel } from '../helpers/models.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
@@ -121,6 +122,16 @@ describe('--symbol-prefix', () => {
         `--symbol-prefix ${JSON.stringify(bad)} is not a C identifier prefix`,
       );
     }
+  });
+
+  it('is_a_compile_flag_whose_bad_value_is_a_one_line_usage_error', () => {
+    const bad = yhc('compile', small, '--target', 'host', '--no-build', '--symbol-prefix', '1det', '-o', at('cli'));
+    expect(bad.stderr).toMatch(/^yhc: error\[USAGE\]: --symbol-prefix "1det" is not a C identifier prefix [^\n]*\n$/);
+    expect(bad.status).toBe(2);
+    const good = yhc('compile', small, '--target', 'host', '--no-build', '--symbol-prefix', 'det_', '-o', at('cli'), '--quiet');
+    expect(good.status, good.stderr).toBe(0);
+    expect(readManifest(at('cli')).symbolPrefix).toBe('det_');
+    expect(readFileSync(join(at('cli'), 'engine.cu'), 'utf8')).toContain('#define yhc_engine_create det_yhc_engine_create');
   });
 
   it('is_part_of_the_compile_cache_key', () => {
