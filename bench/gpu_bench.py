@@ -118,7 +118,7 @@ class DeviceEngine(Engine):
         self.stream = stream
 
     def launch(self):
-        if self.lib.yhc_engine_run(self.handle, self.in_ptrs, self.out_ptrs, self.stream) != 0:
+        if self.fn["yhc_engine_run"](self.handle, self.in_ptrs, self.out_ptrs, self.stream) != 0:
             raise RuntimeError(self.last_error())
 
 

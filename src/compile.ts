@@ -5,6 +5,7 @@ import { buildEngine, validateArch, type BuildProgress, type BuildResult, type T
 import { BuildCache } from '../codegen/toolchain/cache.js';
 import { emitBuildDirectory } from '../codegen/emit/build_dir.js';
 import { kernelBytes, typeText } from '../codegen/emit/kernel_source.js';
+import { validateSymbolPrefix } from '../codegen/emit/symbol_prefix.js';
 import { planGraph, type Plan } from '../codegen/plan.js';
 import { applyPrecision, type Precision, type PrecisionReport } from '../codegen/precision.js';
 import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
@@ -46,6 +47,8 @@ export interface CompileOptions {
   readonly check?: boolean;
   /** Host target: the engine built with -fsanitize=address,undefined (for tests; no CLI flag). */
   readonly sanitize?: boolean;
+  /** `--symbol-prefix P`: the C ABI's names become P + name, nothing else exported (codegen/emit/symbol_prefix.ts). */
+  readonly symbolPrefix?: string;
   /** false: emit sources only (`--no-build`). */
   readonly build?: boolean;
   /** false: one launch per kernel (no horizontal fusion of independent kernels). */
@@ -90,6 +93,8 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const arch = options.arch ?? DEFAULT_ARCH;
   if (target === 'cuda') validateArch(arch);
   if (options.check && target !== 'host') throw new YhcError('USAGE', '--check needs --target host (it checks the CPU emulation)');
+  const symbolPrefix = options.symbolPrefix;
+  if (symbolPrefix !== undefined) validateSymbolPrefix(symbolPrefix);
   const progress = options.onProgress ?? (() => {});
 
   progress({ phase: 'load', message: `reading ${modelPath}` });
@@ -102,7 +107,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });
   const plan = planGraph(graph, options.horizontalFusion === false ? { horizontalFusion: false } : {});
   const modelName = basename(modelPath, extname(modelPath));
-  const libName = `libyhc_${
+  const libName = `lib${symbolPrefix ?? ''}yhc_${
     modelName
       .toLowerCase()
       .replace(/[^a-z0-9_]+/g, '_')
@@ -111,7 +116,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
 
   const manifest = await withStagedDirectory(options.outDir, 'manifest.json', async (stage) => {
     progress({ phase: 'emit', message: `${plan.kernels.length} kernels` });
-    const emitted = emitBuildDirectory(plan, stage, modelName, options.check === true);
+    const emitted = emitBuildDirectory(plan, stage, modelName, options.check === true, symbolPrefix);
     let build: BuildResult | null = null;
     if (options.build !== false) {
       build = await buildEngine(stage, libName, {
@@ -121,10 +126,23 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
         ...(options.jobs ? { jobs: options.jobs } : {}),
         ...(options.check ? { check: true } : {}),
         ...(options.sanitize ? { sanitize: true } : {}),
+        ...(symbolPrefix ? { exportsMap: true } : {}),
         onProgress: (p) => progress({ phase: 'build', ...p }),
       });
     }
-    const m = makeManifest({ modelPath, graph, plan, precision, target, arch, buildId: emitted.buildId, build, passes, decode: options.decode ?? null });
+    const m = makeManifest({
+      modelPath,
+      graph,
+      plan,
+      precision,
+      target,
+      arch,
+      buildId: emitted.buildId,
+      build,
+      passes,
+      decode: options.decode ?? null,
+      symbolPrefix,
+    });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
   });
@@ -185,6 +203,7 @@ function makeManifest(args: {
   build: BuildResult | null;
   passes: PipelineReport | null;
   decode: DecodeOptions | null;
+  symbolPrefix: string | undefined;
 }): Manifest {
   const { graph, plan, build } = args;
   const kernels: KernelInfo[] = plan.kernels.map((k) => {
@@ -238,6 +257,7 @@ function makeManifest(args: {
     outputs: graph.outputs.map(tensorInfo),
     passes: args.passes ? args.passes.passes.map((p) => ({ name: p.name, fired: p.fired })) : null,
     library: build ? build.library : null,
+    ...(args.symbolPrefix ? { symbolPrefix: args.symbolPrefix } : {}),
     weights: { file: 'weights.bin', bytes: plan.weightBytes },
     arenaBytes: plan.arenaBytes,
     stateBytes: plan.stateBytes,

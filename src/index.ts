@@ -13,6 +13,7 @@ export { runGraph } from './interp/interpreter.js';
 export { compileModel, type CompileOptions, type CompileProgress, type CompileResult } from './compile.js';
 export { inspectModel, readManifest, type ModelSummary } from './inspect.js';
 export { Engine } from './runtime/engine.js';
+export type { EngineContext } from './runtime/engine_context.js';
 export type { TypedArray } from './typed_arrays.js';
 export type { Manifest, KernelInfo, TensorInfo } from './manifest.js';
 export { modelMetadata, parseNamesDict, type ModelMetadata } from './ir/model_metadata.js';

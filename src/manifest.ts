@@ -61,6 +61,8 @@ export interface Manifest {
   readonly passes: readonly { readonly name: string; readonly fired: Record<string, number> }[] | null;
   /** Library path relative to the build directory; null for --no-build. */
   readonly library: string | null;
+  /** `--symbol-prefix`: the library's C ABI names all start with it (`det_yhc_engine_create`); absent without one. */
+  readonly symbolPrefix?: string;
   readonly weights: { readonly file: string; readonly bytes: number };
   readonly arenaBytes: number;
   /** Zero-initialized engine state kept across runs (GroupNorm statistics counters). */

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -138,14 +139,16 @@ class CheckedRun {
     if (yhc_err_ != cudaSuccess) return yhc::fail(YHC_ERROR_CUDA, yhc::cuda_message("kernel " kernel_id, yhc_err_)); \
   } while (0)
 
-struct yhc_engine {
-  unsigned char* weights = nullptr;  // device
+// One execution context: everything a run writes. The engine holds the weights, which its
+// contexts only read, and one context of its own (yhc_engine_run*).
+struct yhc_context {
+  yhc_engine* engine = nullptr;
   unsigned char* arena = nullptr;    // device
   unsigned char* state = nullptr;    // device, zeroed at creation, kept across runs
-  std::vector<void*> staged_inputs;  // device copies for yhc_engine_run_host (CUDA target)
+  std::vector<void*> staged_inputs;  // device copies for the _run_host calls (CUDA target)
   std::vector<void*> staged_outputs;
-  cudaStream_t stream = nullptr;
 #if defined(__CUDACC__)
+  cudaStream_t stream = nullptr;  // the stream of the _run_host calls
   // The whole run as a CUDA graph, captured on `capture_stream` with the pointers below.
   bool use_graph = true;
   cudaStream_t capture_stream = nullptr;
@@ -155,14 +158,21 @@ struct yhc_engine {
   int graph_batch = 0;
 #endif
   std::atomic<bool> running{false};  // a run in progress on some thread
+  std::string error;                 // why the last run failed (yhc_context_last_error)
+};
+
+struct yhc_engine {
+  unsigned char* weights = nullptr;    // device
+  yhc_context* own = nullptr;          // the context of yhc_engine_run*
+  std::vector<yhc_context*> contexts;  // made by yhc_context_create and live; guarded by live_mutex()
 };
 
 namespace yhc {
 
-// The engines alive in this process. Every call checks its handle here, so a destroyed handle
-// (or a pointer yhc_engine_create never returned) is an error instead of a use after free, and a
-// second destroy does nothing. A handle destroyed and later handed out again by a new create
-// names that new engine: drop handles when you destroy them.
+// The engines and contexts alive in this process. Every call checks its handle here, so a
+// destroyed handle (or a pointer yhc_engine_create / yhc_context_create never returned) is an
+// error instead of a use after free, and a second destroy does nothing. A handle destroyed and
+// later handed out again by a new create names that new object: drop handles when you destroy them.
 inline std::mutex& live_mutex() {
   static std::mutex m;
   return m;
@@ -171,37 +181,103 @@ inline std::unordered_set<const yhc_engine*>& live_engines() {
   static std::unordered_set<const yhc_engine*> engines;
   return engines;
 }
+inline std::unordered_set<const yhc_context*>& live_contexts() {
+  static std::unordered_set<const yhc_context*> contexts;
+  return contexts;
+}
 inline bool is_live(const yhc_engine* e) {
   std::lock_guard<std::mutex> lock(live_mutex());
   return live_engines().count(e) != 0;
 }
+inline bool is_live(const yhc_context* c) {
+  std::lock_guard<std::mutex> lock(live_mutex());
+  return live_contexts().count(c) != 0;
+}
 
-// Marks a run of one engine in progress; a second concurrent run of it is refused.
+// Marks a run of one context in progress; a second concurrent run of it is refused.
 class RunGuard {
  public:
-  explicit RunGuard(yhc_engine* e) : e_(e), owned_(!e->running.exchange(true)) {}
+  explicit RunGuard(yhc_context* c) : c_(c), owned_(!c->running.exchange(true)) {}
   ~RunGuard() {
-    if (owned_) e_->running.store(false);
+    if (owned_) c_->running.store(false);
   }
   bool owned() const { return owned_; }
 
  private:
-  yhc_engine* e_;
+  yhc_context* c_;
   bool owned_;
 };
 
+inline void release(yhc_context* c) {
+  if (!c) return;
+#if defined(__CUDACC__)
+  if (c->graph) cudaGraphExecDestroy(c->graph);
+  if (c->capture_stream) cudaStreamDestroy(c->capture_stream);
+  if (c->stream) cudaStreamDestroy(c->stream);
+#endif
+  cudaFree(c->arena);
+  cudaFree(c->state);
+  for (void* p : c->staged_inputs) cudaFree(p);
+  for (void* p : c->staged_outputs) cudaFree(p);
+  delete c;
+}
+
 inline void release(yhc_engine* e) {
   if (!e) return;
-#if defined(__CUDACC__)
-  if (e->graph) cudaGraphExecDestroy(e->graph);
-  if (e->capture_stream) cudaStreamDestroy(e->capture_stream);
-#endif
+  for (yhc_context* c : e->contexts) release(c);
+  release(e->own);
   cudaFree(e->weights);
-  cudaFree(e->arena);
-  cudaFree(e->state);
-  for (void* p : e->staged_inputs) cudaFree(p);
-  for (void* p : e->staged_outputs) cudaFree(p);
   delete e;
+}
+
+// Device bytes of one context (zero-sized buffers take one byte, as allocated).
+inline size_t context_bytes() {
+  size_t n = (yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1) + (yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1);
+#if defined(__CUDACC__)
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i) n += yhc_plan::kInputBytes[i];
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i) n += yhc_plan::kOutputBytes[i];
+#endif
+  return n;
+}
+
+inline int fail_cuda(const char* what, cudaError_t err) {
+  return fail(err == cudaErrorMemoryAllocation ? YHC_ERROR_OUT_OF_MEMORY : YHC_ERROR_CUDA, cuda_message(what, err));
+}
+
+// A new context of engine `e`: its arena, zeroed state, staged buffers, streams. Not yet live.
+inline int make_context(yhc_engine* e, yhc_context** out) {
+  *out = nullptr;
+  yhc_context* c = new (std::nothrow) yhc_context();
+  if (!c) return fail(YHC_ERROR_OUT_OF_MEMORY, "cannot allocate a context");
+  c->engine = e;
+  auto failed = [&](const char* what, cudaError_t err) {
+    release(c);
+    return fail_cuda(what, err);
+  };
+  cudaError_t err;
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&c->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess)
+    return failed("cudaMalloc(arena)", err);
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&c->state), yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1)) != cudaSuccess)
+    return failed("cudaMalloc(state)", err);
+  if (yhc_plan::kStateBytes && (err = cudaMemset(c->state, 0, yhc_plan::kStateBytes)) != cudaSuccess)
+    return failed("cudaMemset(state)", err);
+#if defined(__CUDACC__)
+  for (int i = 0; i < yhc_plan::kNumInputs; ++i) {
+    c->staged_inputs.push_back(nullptr);
+    if ((err = cudaMalloc(&c->staged_inputs.back(), yhc_plan::kInputBytes[i])) != cudaSuccess) return failed("cudaMalloc(input)", err);
+  }
+  for (int i = 0; i < yhc_plan::kNumOutputs; ++i) {
+    c->staged_outputs.push_back(nullptr);
+    if ((err = cudaMalloc(&c->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess) return failed("cudaMalloc(output)", err);
+  }
+  if ((err = cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking)) != cudaSuccess) return failed("cudaStreamCreateWithFlags", err);
+  const char* no_graph = std::getenv("YHC_NO_CUDA_GRAPH");
+  c->use_graph = !(no_graph && no_graph[0] && std::strcmp(no_graph, "0") != 0);
+  if (c->use_graph && (err = cudaStreamCreateWithFlags(&c->capture_stream, cudaStreamNonBlocking)) != cudaSuccess)
+    return failed("cudaStreamCreateWithFlags", err);
+#endif
+  *out = c;
+  return YHC_OK;
 }
 
 inline int read_weights(const char* path, std::vector<unsigned char>& payload) {
@@ -232,110 +308,41 @@ inline int read_weights(const char* path, std::vector<unsigned char>& payload) {
 #if defined(__CUDACC__)
 // The run as a CUDA graph: captured once (again when the caller's pointers change, updating
 // the instantiated graph in place when CUDA can), then replayed on the caller's stream.
-inline int run_graph(yhc_engine* e, const Buffers& b, int batch, cudaStream_t stream) {
+inline int run_graph(yhc_context* c, const Buffers& b, int batch, cudaStream_t stream) {
   const std::vector<const void*> ins(b.inputs, b.inputs + yhc_plan::kNumInputs);
   const std::vector<void*> outs(b.outputs, b.outputs + yhc_plan::kNumOutputs);
-  if (!e->graph || ins != e->graph_inputs || outs != e->graph_outputs || batch != e->graph_batch) {
+  if (!c->graph || ins != c->graph_inputs || outs != c->graph_outputs || batch != c->graph_batch) {
     cudaGraph_t captured = nullptr;
-    YHC_CUDA_OR_FAIL(cudaStreamBeginCapture(e->capture_stream, cudaStreamCaptureModeThreadLocal));
-    const int status = yhc_plan::run(b, batch, e->capture_stream);
-    const cudaError_t ended = cudaStreamEndCapture(e->capture_stream, &captured);
+    YHC_CUDA_OR_FAIL(cudaStreamBeginCapture(c->capture_stream, cudaStreamCaptureModeThreadLocal));
+    const int status = yhc_plan::run(b, batch, c->capture_stream);
+    const cudaError_t ended = cudaStreamEndCapture(c->capture_stream, &captured);
     if (status != YHC_OK) {
       if (captured) cudaGraphDestroy(captured);
       return status;
     }
     if (ended != cudaSuccess) return fail(YHC_ERROR_CUDA, cuda_message("cudaStreamEndCapture", ended));
     cudaGraphExecUpdateResultInfo info;
-    if (!e->graph || cudaGraphExecUpdate(e->graph, captured, &info) != cudaSuccess) {
+    if (!c->graph || cudaGraphExecUpdate(c->graph, captured, &info) != cudaSuccess) {
       cudaGetLastError();  // a failed update is not an error: instantiate afresh
-      if (e->graph) cudaGraphExecDestroy(e->graph);
-      e->graph = nullptr;
-      const cudaError_t made = cudaGraphInstantiate(&e->graph, captured, 0);
+      if (c->graph) cudaGraphExecDestroy(c->graph);
+      c->graph = nullptr;
+      const cudaError_t made = cudaGraphInstantiate(&c->graph, captured, 0);
       if (made != cudaSuccess) {
         cudaGraphDestroy(captured);
-        e->graph = nullptr;
+        c->graph = nullptr;
         return fail(YHC_ERROR_CUDA, cuda_message("cudaGraphInstantiate", made));
       }
     }
     cudaGraphDestroy(captured);
-    e->graph_inputs = ins;
-    e->graph_outputs = outs;
-    e->graph_batch = batch;
+    c->graph_inputs = ins;
+    c->graph_outputs = outs;
+    c->graph_batch = batch;
   }
-  YHC_CUDA_OR_FAIL(cudaGraphLaunch(e->graph, stream));
+  YHC_CUDA_OR_FAIL(cudaGraphLaunch(c->graph, stream));
   return YHC_OK;
 }
 #endif
 
-}  // namespace yhc
-
-extern "C" {
-
-YHC_API const char* yhc_last_error(void) { return yhc::last_error().c_str(); }
-YHC_API int yhc_abi_version(void) { return YHC_ABI_VERSION; }
-YHC_API int yhc_num_inputs(void) { return yhc_plan::kNumInputs; }
-YHC_API int yhc_num_outputs(void) { return yhc_plan::kNumOutputs; }
-YHC_API size_t yhc_input_bytes(int i) { return i >= 0 && i < yhc_plan::kNumInputs ? yhc_plan::kInputBytes[i] : 0; }
-YHC_API size_t yhc_output_bytes(int i) { return i >= 0 && i < yhc_plan::kNumOutputs ? yhc_plan::kOutputBytes[i] : 0; }
-YHC_API const char* yhc_build_id(void) { return yhc_plan::kBuildId; }
-YHC_API const char* yhc_target(void) { return YHC_TARGET_NAME; }
-YHC_API int yhc_max_batch(void) { return yhc_plan::kMaxBatch; }
-YHC_API int yhc_dynamic_batch(void) { return yhc_plan::kDynamicBatch ? 1 : 0; }
-
-YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
-  yhc::last_error().clear();
-  if (!out) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine out-pointer is NULL");
-  *out = nullptr;
-  std::vector<unsigned char> payload;
-  if (int s = yhc::read_weights(weights_path, payload)) return s;
-  yhc_engine* e = new yhc_engine();
-  auto fail_cuda = [&](const char* what, cudaError_t err) {
-    yhc::release(e);
-    return yhc::fail(err == cudaErrorMemoryAllocation ? YHC_ERROR_OUT_OF_MEMORY : YHC_ERROR_CUDA, yhc::cuda_message(what, err));
-  };
-  cudaError_t err;
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess)
-    return fail_cuda("cudaMalloc(weights)", err);
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->arena), yhc_plan::kArenaBytes ? yhc_plan::kArenaBytes : 1)) != cudaSuccess)
-    return fail_cuda("cudaMalloc(arena)", err);
-  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->state), yhc_plan::kStateBytes ? yhc_plan::kStateBytes : 1)) != cudaSuccess)
-    return fail_cuda("cudaMalloc(state)", err);
-  if (yhc_plan::kStateBytes && (err = cudaMemset(e->state, 0, yhc_plan::kStateBytes)) != cudaSuccess)
-    return fail_cuda("cudaMemset(state)", err);
-  if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess)
-    return fail_cuda("cudaMemcpy(weights)", err);
-#if defined(__CUDACC__)
-  for (int i = 0; i < yhc_plan::kNumInputs; ++i) {
-    e->staged_inputs.push_back(nullptr);
-    if ((err = cudaMalloc(&e->staged_inputs.back(), yhc_plan::kInputBytes[i])) != cudaSuccess) return fail_cuda("cudaMalloc(input)", err);
-  }
-  for (int i = 0; i < yhc_plan::kNumOutputs; ++i) {
-    e->staged_outputs.push_back(nullptr);
-    if ((err = cudaMalloc(&e->staged_outputs.back(), yhc_plan::kOutputBytes[i])) != cudaSuccess)
-      return fail_cuda("cudaMalloc(output)", err);
-  }
-  const char* no_graph = std::getenv("YHC_NO_CUDA_GRAPH");
-  e->use_graph = !(no_graph && no_graph[0] && std::strcmp(no_graph, "0") != 0);
-  if (e->use_graph && (err = cudaStreamCreateWithFlags(&e->capture_stream, cudaStreamNonBlocking)) != cudaSuccess)
-    return fail_cuda("cudaStreamCreateWithFlags", err);
-#endif
-  {
-    std::lock_guard<std::mutex> lock(yhc::live_mutex());
-    yhc::live_engines().insert(e);
-  }
-  *out = e;
-  return YHC_OK;
-}
-
-YHC_API void yhc_engine_destroy(yhc_engine* e) {
-  {
-    std::lock_guard<std::mutex> lock(yhc::live_mutex());
-    if (!yhc::live_engines().erase(e)) return;  // NULL, already destroyed, or not an engine
-  }
-  yhc::release(e);
-}
-
-namespace yhc {
 // Bytes of input or output i for a run of `batch` images (the compiled sizes hold kMaxBatch).
 inline size_t batch_bytes(size_t max_bytes, int batch) { return max_bytes / yhc_plan::kMaxBatch * size_t(batch); }
 
@@ -357,61 +364,201 @@ inline int check_call(const yhc_engine* e, const void* inputs, const void* outpu
   if (!is_live(e)) return fail(YHC_ERROR_INVALID_ARGUMENT, "the engine handle is not live (destroyed, or not made by yhc_engine_create)");
   return YHC_OK;
 }
-
-inline int busy() {
-  return fail(YHC_ERROR_INVALID_ARGUMENT, "the engine is already running on another thread (use one engine per thread)");
+inline int check_call(const yhc_context* c, const void* inputs, const void* outputs) {
+  if (!c || !inputs || !outputs) return fail(YHC_ERROR_INVALID_ARGUMENT, "context, inputs and outputs must not be NULL");
+  if (!is_live(c))
+    return fail(YHC_ERROR_INVALID_ARGUMENT,
+                "the context handle is not live (destroyed, its engine destroyed, or not made by yhc_context_create)");
+  return YHC_OK;
 }
 
-// One run with the caller's device (host target: host) pointers, on a handle check_call passed.
-inline int run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+inline int busy(bool own) {
+  return fail(YHC_ERROR_INVALID_ARGUMENT,
+              own ? "the engine is already running on another thread (use one context per thread: yhc_context_create)"
+                  : "the context is already running on another thread (use one context per thread)");
+}
+
+// One run with the caller's device (host target: host) pointers, on a context check_call passed.
+inline int run_batch(yhc_context* c, int batch, const void* const* inputs, void* const* outputs, void* stream) {
   if (int s = check_batch(batch)) return s;
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
     if (!inputs[i] && yhc_plan::kInputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     if (!outputs[i] && yhc_plan::kOutputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
-  const Buffers b{inputs, outputs, e->weights, e->arena, e->state};
+  const Buffers b{inputs, outputs, c->engine->weights, c->arena, c->state};
 #if defined(__CUDACC__)
-  if (e->use_graph) return run_graph(e, b, batch, static_cast<cudaStream_t>(stream));
+  if (c->use_graph) return run_graph(c, b, batch, static_cast<cudaStream_t>(stream));
 #endif
   return yhc_plan::run(b, batch, static_cast<cudaStream_t>(stream));
 }
-}  // namespace yhc
 
-YHC_API int yhc_engine_run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
-  yhc::last_error().clear();
-  if (int s = yhc::check_call(e, inputs, outputs)) return s;
-  const yhc::RunGuard guard(e);
-  if (!guard.owned()) return yhc::busy();
-  return yhc::run_batch(e, batch, inputs, outputs, stream);
-}
-
-YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
-  return yhc_engine_run_batch(e, yhc_plan::kMaxBatch, inputs, outputs, stream);
-}
-
-YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* const* host_inputs, void* const* host_outputs) {
-  yhc::last_error().clear();
-  if (int s = yhc::check_call(e, host_inputs, host_outputs)) return s;
-  const yhc::RunGuard guard(e);
-  if (!guard.owned()) return yhc::busy();
-  if (int s = yhc::check_batch(batch)) return s;
+// A run on host memory: on a GPU, copied through the context's staged buffers on its own stream.
+inline int run_host_batch(yhc_context* c, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  if (int s = check_batch(batch)) return s;
 #if defined(__CUDACC__)
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
-    YHC_CUDA_OR_FAIL(
-        cudaMemcpy(e->staged_inputs[i], host_inputs[i], yhc::batch_bytes(yhc_plan::kInputBytes[i], batch), cudaMemcpyHostToDevice));
-  if (int s = yhc::run_batch(e, batch, e->staged_inputs.data(), e->staged_outputs.data(), nullptr)) return s;
-  YHC_CUDA_OR_FAIL(cudaDeviceSynchronize());
+    YHC_CUDA_OR_FAIL(cudaMemcpyAsync(c->staged_inputs[i], host_inputs[i], batch_bytes(yhc_plan::kInputBytes[i], batch),
+                                     cudaMemcpyHostToDevice, c->stream));
+  if (int s = run_batch(c, batch, c->staged_inputs.data(), c->staged_outputs.data(), c->stream)) return s;
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
-    YHC_CUDA_OR_FAIL(
-        cudaMemcpy(host_outputs[i], e->staged_outputs[i], yhc::batch_bytes(yhc_plan::kOutputBytes[i], batch), cudaMemcpyDeviceToHost));
+    YHC_CUDA_OR_FAIL(cudaMemcpyAsync(host_outputs[i], c->staged_outputs[i], batch_bytes(yhc_plan::kOutputBytes[i], batch),
+                                     cudaMemcpyDeviceToHost, c->stream));
+  YHC_CUDA_OR_FAIL(cudaStreamSynchronize(c->stream));
   return YHC_OK;
 #else
-  return yhc::run_batch(e, batch, host_inputs, host_outputs, nullptr);
+  return run_batch(c, batch, host_inputs, host_outputs, nullptr);
 #endif
 }
 
+// The run entry points of engines (their own context) and contexts alike.
+inline yhc_context* context_of(yhc_engine* e) { return e->own; }
+inline yhc_context* context_of(yhc_context* c) { return c; }
+
+// The entry points of engines (their own context) and contexts alike: handle checks, then one
+// run at a time per context; the outcome is kept for yhc_context_last_error.
+template <class Handle, class Run> int run_entry(Handle* h, const void* inputs, const void* outputs, Run run) {
+  last_error().clear();
+  if (int s = check_call(h, inputs, outputs)) return s;
+  yhc_context* c = context_of(h);
+  const RunGuard guard(c);
+  if (!guard.owned()) return busy(c == c->engine->own);
+  const int status = run(c);
+  c->error = status ? last_error() : std::string();
+  return status;
+}
+
+template <class Handle> int run_device(Handle* h, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+  return run_entry(h, inputs, outputs, [&](yhc_context* c) { return run_batch(c, batch, inputs, outputs, stream); });
+}
+
+template <class Handle> int run_host(Handle* h, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  return run_entry(h, host_inputs, host_outputs, [&](yhc_context* c) { return run_host_batch(c, batch, host_inputs, host_outputs); });
+}
+
+}  // namespace yhc
+
+extern "C" {
+
+YHC_API const char* yhc_last_error(void) { return yhc::last_error().c_str(); }
+YHC_API int yhc_abi_version(void) { return YHC_ABI_VERSION; }
+YHC_API int yhc_num_inputs(void) { return yhc_plan::kNumInputs; }
+YHC_API int yhc_num_outputs(void) { return yhc_plan::kNumOutputs; }
+YHC_API size_t yhc_input_bytes(int i) { return i >= 0 && i < yhc_plan::kNumInputs ? yhc_plan::kInputBytes[i] : 0; }
+YHC_API size_t yhc_output_bytes(int i) { return i >= 0 && i < yhc_plan::kNumOutputs ? yhc_plan::kOutputBytes[i] : 0; }
+YHC_API const char* yhc_build_id(void) { return yhc_plan::kBuildId; }
+YHC_API const char* yhc_target(void) { return YHC_TARGET_NAME; }
+YHC_API int yhc_max_batch(void) { return yhc_plan::kMaxBatch; }
+YHC_API int yhc_dynamic_batch(void) { return yhc_plan::kDynamicBatch ? 1 : 0; }
+YHC_API size_t yhc_weight_bytes(void) { return yhc_plan::kWeightBytes ? yhc_plan::kWeightBytes : 1; }
+YHC_API size_t yhc_context_bytes(void) { return yhc::context_bytes(); }
+
+YHC_API int yhc_engine_create(const char* weights_path, yhc_engine** out) {
+  yhc::last_error().clear();
+  if (!out) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine out-pointer is NULL");
+  *out = nullptr;
+  std::vector<unsigned char> payload;
+  if (int s = yhc::read_weights(weights_path, payload)) return s;
+  yhc_engine* e = new (std::nothrow) yhc_engine();
+  if (!e) return yhc::fail(YHC_ERROR_OUT_OF_MEMORY, "cannot allocate an engine");
+  auto failed = [&](const char* what, cudaError_t err) {
+    yhc::release(e);
+    return yhc::fail_cuda(what, err);
+  };
+  cudaError_t err;
+  if ((err = cudaMalloc(reinterpret_cast<void**>(&e->weights), payload.size() ? payload.size() : 1)) != cudaSuccess)
+    return failed("cudaMalloc(weights)", err);
+  if (!payload.empty() && (err = cudaMemcpy(e->weights, payload.data(), payload.size(), cudaMemcpyHostToDevice)) != cudaSuccess)
+    return failed("cudaMemcpy(weights)", err);
+  if (int s = yhc::make_context(e, &e->own)) {
+    yhc::release(e);
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    yhc::live_engines().insert(e);
+  }
+  *out = e;
+  return YHC_OK;
+}
+
+YHC_API void yhc_engine_destroy(yhc_engine* e) {
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    if (!yhc::live_engines().erase(e)) return;  // NULL, already destroyed, or not an engine
+    for (const yhc_context* c : e->contexts) yhc::live_contexts().erase(c);
+  }
+  yhc::release(e);
+}
+
+YHC_API int yhc_context_create(yhc_engine* e, yhc_context** out) {
+  yhc::last_error().clear();
+  if (!out) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "context out-pointer is NULL");
+  *out = nullptr;
+  if (!e) return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "engine is NULL");
+  if (!yhc::is_live(e))
+    return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "the engine handle is not live (destroyed, or not made by yhc_engine_create)");
+  yhc_context* c = nullptr;
+  if (int s = yhc::make_context(e, &c)) return s;
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    if (yhc::live_engines().count(e)) {  // still live: not destroyed while the context was made
+      e->contexts.push_back(c);
+      yhc::live_contexts().insert(c);
+    } else {
+      c->engine = nullptr;
+    }
+  }
+  if (!c->engine) {
+    yhc::release(c);
+    return yhc::fail(YHC_ERROR_INVALID_ARGUMENT, "the engine was destroyed while the context was made");
+  }
+  *out = c;
+  return YHC_OK;
+}
+
+YHC_API void yhc_context_destroy(yhc_context* c) {
+  {
+    std::lock_guard<std::mutex> lock(yhc::live_mutex());
+    if (!yhc::live_contexts().erase(c)) return;  // NULL, already destroyed (or its engine), or not a context
+    std::vector<yhc_context*>& mine = c->engine->contexts;
+    for (size_t i = 0; i < mine.size(); ++i)
+      if (mine[i] == c) {
+        mine.erase(mine.begin() + long(i));
+        break;
+      }
+  }
+  yhc::release(c);
+}
+
+YHC_API int yhc_engine_run_batch(yhc_engine* e, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+  return yhc::run_device(e, batch, inputs, outputs, stream);
+}
+YHC_API int yhc_engine_run(yhc_engine* e, const void* const* inputs, void* const* outputs, void* stream) {
+  return yhc::run_device(e, yhc_plan::kMaxBatch, inputs, outputs, stream);
+}
+YHC_API int yhc_engine_run_host_batch(yhc_engine* e, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  return yhc::run_host(e, batch, host_inputs, host_outputs);
+}
 YHC_API int yhc_engine_run_host(yhc_engine* e, const void* const* host_inputs, void* const* host_outputs) {
-  return yhc_engine_run_host_batch(e, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+  return yhc::run_host(e, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+}
+
+YHC_API int yhc_context_run_batch(yhc_context* c, int batch, const void* const* inputs, void* const* outputs, void* stream) {
+  return yhc::run_device(c, batch, inputs, outputs, stream);
+}
+YHC_API int yhc_context_run(yhc_context* c, const void* const* inputs, void* const* outputs, void* stream) {
+  return yhc::run_device(c, yhc_plan::kMaxBatch, inputs, outputs, stream);
+}
+YHC_API int yhc_context_run_host_batch(yhc_context* c, int batch, const void* const* host_inputs, void* const* host_outputs) {
+  return yhc::run_host(c, batch, host_inputs, host_outputs);
+}
+YHC_API int yhc_context_run_host(yhc_context* c, const void* const* host_inputs, void* const* host_outputs) {
+  return yhc::run_host(c, yhc_plan::kMaxBatch, host_inputs, host_outputs);
+}
+
+YHC_API const char* yhc_context_last_error(yhc_context* c) {
+  if (!yhc::is_live(c)) return "";
+  return c->error.c_str();
 }
 
 }  // extern "C"

@@ -7,12 +7,15 @@ import { GENERATED_BANNER, typeText } from './kernel_source.js';
 import { nodeText } from './provenance.js';
 import { MAX_LINE, annotated, callLines, shortName, wrapped } from './source_text.js';
 import { checkedArena, checkedTensorTable } from './checked_layout.js';
+import { abiHeader, prefixDefines } from './symbol_prefix.js';
 
 export interface EngineSourceInfo {
   buildId: string;
   modelName: string;
   /** The checked build (`--check`): arena tensors unshared, between guard bytes, named to the checker. */
   check?: boolean;
+  /** `--symbol-prefix P`: the C ABI's names renamed to P + name (codegen/emit/symbol_prefix.ts). */
+  symbolPrefix?: string;
 }
 
 /** engine.cu: the plan as straight-line host code, then the shared runtime and C ABI. */
@@ -84,6 +87,7 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     'int run(const yhc::Buffers& b, int batch, cudaStream_t stream);',
     '}  // namespace yhc_plan',
     '',
+    ...(info.symbolPrefix ? [...prefixDefines(abiHeader(), info.symbolPrefix), ''] : []),
     '#include "yhc_engine_runtime.h"',
     '',
     '// One inference of `batch` images: every kernel in dependency order on one stream.',

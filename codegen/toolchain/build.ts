@@ -27,6 +27,8 @@ export interface BuildOptions {
   readonly check?: boolean;
   /** Host target: every unit built and linked with -fsanitize=address,undefined (tests run engines so). */
   readonly sanitize?: boolean;
+  /** `--symbol-prefix`: link with the build directory's exports.map (only the prefixed C ABI exported). */
+  readonly exportsMap?: boolean;
 }
 
 export interface BuildResult {
@@ -216,7 +218,9 @@ export async function buildEngine(buildDir: string, libName: string, options: Bu
     target === 'cuda'
       ? ['-shared', '-Xcompiler', '-fPIC', '-Xlinker', '-Bsymbolic']
       : ['-shared', '-fPIC', '-pthread', '-Wl,-Bsymbolic', '-Wl,--no-undefined', ...(options.sanitize ? SANITIZE_FLAGS.slice(0, 1) : [])];
-  const linkKey = BuildCache.key('yhc-link-1', compiler.version, linkFlags.join(' '), ...objectKeys);
+  const exportsMap = options.exportsMap ? readFileSync(join(buildDir, 'exports.map'), 'utf8') : '';
+  if (options.exportsMap) linkFlags.push(...(target === 'cuda' ? ['-Xlinker', '--version-script=exports.map'] : ['-Wl,--version-script=exports.map']));
+  const linkKey = BuildCache.key('yhc-link-1', compiler.version, linkFlags.join(' '), exportsMap, ...objectKeys);
   const linkCached = cache.fetch(linkKey, 'library.so', join(buildDir, library));
   if (linkCached) {
     hits++;

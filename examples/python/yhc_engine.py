@@ -3,10 +3,14 @@
     from yhc_engine import Engine
     with Engine("build/v10head_n") as engine:
         outputs = engine.run({"p3": p3, "p4": p4, "p5": p5})   # numpy arrays or raw bytes
+        with engine.create_context() as context:              # the same weights, its own activations
+            outputs = context.run({"p3": p3, "p4": p4, "p5": p5})  # in another thread meanwhile, if you like
 
 Inputs and outputs are dense C-order buffers in the dtypes and shapes of manifest.json.
 Needs only the standard library; with numpy installed, inputs may be numpy arrays and
-outputs come back as numpy arrays.
+outputs come back as numpy arrays. A build compiled with --symbol-prefix P (manifest.json's
+symbolPrefix) is bound by its prefixed names. ctypes releases the GIL during a run, so contexts
+run in Python threads at once (one thread per context).
 """
 import ctypes
 import json
@@ -39,26 +43,49 @@ class Engine:
         if not lib_path:
             raise EngineError(f"{self.dir} has no engine library (compiled with --no-build)")
         self.lib = ctypes.CDLL(os.path.join(self.dir, lib_path), mode=ctypes.RTLD_LOCAL)
-        self.lib.yhc_engine_create.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
-        self.lib.yhc_engine_destroy.argtypes = [ctypes.c_void_p]
-        self.lib.yhc_engine_run.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p]
-        self.lib.yhc_engine_run_host.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
-        self.lib.yhc_last_error.restype = ctypes.c_char_p
-        self.lib.yhc_build_id.restype = ctypes.c_char_p
-        self.lib.yhc_input_bytes.restype = ctypes.c_size_t
-        self.lib.yhc_output_bytes.restype = ctypes.c_size_t
-        if self.lib.yhc_build_id().decode() != self.manifest["buildId"]:
+        self.prefix = self.manifest.get("symbolPrefix") or ""
+        p = ctypes.c_void_p
+        ptrs = ctypes.POINTER(ctypes.c_void_p)
+        self._fn("yhc_engine_create", [ctypes.c_char_p, ptrs])
+        self._fn("yhc_engine_destroy", [p], None)
+        self._fn("yhc_engine_run", [p, ptrs, ptrs, p])
+        self._fn("yhc_engine_run_host", [p, ptrs, ptrs])
+        self._fn("yhc_context_create", [p, ptrs])
+        self._fn("yhc_context_destroy", [p], None)
+        self._fn("yhc_context_run_host", [p, ptrs, ptrs])
+        self._fn("yhc_context_last_error", [p], ctypes.c_char_p)
+        self._fn("yhc_last_error", [], ctypes.c_char_p)
+        self._fn("yhc_build_id", [], ctypes.c_char_p)
+        if self.fn["yhc_build_id"]().decode() != self.manifest["buildId"]:
             raise EngineError("the library does not belong to this build directory (build id differs)")
         self.inputs = self.manifest["inputs"]
         self.outputs = self.manifest["outputs"]
         handle = ctypes.c_void_p()
         weights = os.path.join(self.dir, self.manifest["weights"]["file"]).encode()
-        if self.lib.yhc_engine_create(weights, ctypes.byref(handle)) != 0:
+        if self.fn["yhc_engine_create"](weights, ctypes.byref(handle)) != 0:
             raise EngineError(self.last_error())
         self.handle = handle
+        self.contexts = []
+
+    def _fn(self, name, argtypes, restype=ctypes.c_int):
+        """Bind one C ABI function (by its prefixed name) as self.fn[name]."""
+        f = getattr(self.lib, self.prefix + name)
+        f.argtypes = argtypes
+        f.restype = restype
+        self.fn = getattr(self, "fn", {})
+        self.fn[name] = f
 
     def last_error(self):
-        return self.lib.yhc_last_error().decode(errors="replace")
+        return self.fn["yhc_last_error"]().decode(errors="replace")
+
+    def create_context(self):
+        """A new execution context: this engine's weights, its own activations, buffers and stream."""
+        handle = ctypes.c_void_p()
+        if self.fn["yhc_context_create"](self.handle, ctypes.byref(handle)) != 0:
+            raise EngineError(self.last_error())
+        context = Context(self, handle)
+        self.contexts.append(context)
+        return context
 
     def _input_buffer(self, info, value):
         if np is not None and isinstance(value, np.ndarray):
@@ -73,6 +100,9 @@ class Engine:
 
     def run(self, inputs, poison=True):
         """Run once on host buffers; returns {output name: numpy array or bytes}."""
+        return self._run(self.fn["yhc_engine_run_host"], self.handle, inputs, poison, self.last_error)
+
+    def _run(self, call, handle, inputs, poison, error):
         missing = [i["name"] for i in self.inputs if i["name"] not in inputs]
         if missing:
             raise EngineError(f"missing inputs {missing}")
@@ -81,8 +111,8 @@ class Engine:
         out_bufs = [ctypes.create_string_buffer(b"\xff" * o["bytes"] if poison else b"", o["bytes"]) for o in self.outputs]
         in_ptrs = (ctypes.c_void_p * len(in_bufs))(*[ctypes.cast(b, ctypes.c_void_p) for b in in_bufs])
         out_ptrs = (ctypes.c_void_p * len(out_bufs))(*[ctypes.cast(b, ctypes.c_void_p) for b in out_bufs])
-        if self.lib.yhc_engine_run_host(self.handle, in_ptrs, out_ptrs) != 0:
-            raise EngineError(self.last_error())
+        if call(handle, in_ptrs, out_ptrs) != 0:
+            raise EngineError(error())
         result = {}
         for info, buf in zip(self.outputs, out_bufs):
             raw = buf.raw[: info["bytes"]]
@@ -94,8 +124,10 @@ class Engine:
 
     def close(self):
         if getattr(self, "handle", None):
-            self.lib.yhc_engine_destroy(self.handle)
+            self.fn["yhc_engine_destroy"](self.handle)  # destroys its contexts too
             self.handle = None
+            for c in self.contexts:
+                c.handle = None
 
     def __enter__(self):
         return self
@@ -104,4 +136,32 @@ class Engine:
         self.close()
 
     def __del__(self):
+        self.close()
+
+
+class Context:
+    """An execution context of an Engine (yhc_context_create); one run at a time."""
+
+    def __init__(self, engine, handle):
+        self.engine = engine
+        self.handle = handle
+
+    def last_error(self):
+        return self.engine.fn["yhc_context_last_error"](self.handle).decode(errors="replace")
+
+    def run(self, inputs, poison=True):
+        """Run once on host buffers through the context's own staged buffers and stream."""
+        if not self.handle:
+            raise EngineError("the context was closed (or its engine was)")
+        return self.engine._run(self.engine.fn["yhc_context_run_host"], self.handle, inputs, poison, self.last_error)
+
+    def close(self):
+        if self.handle:
+            self.engine.fn["yhc_context_destroy"](self.handle)
+            self.handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
         self.close()

@@ -1,62 +1,24 @@
 import { join, resolve } from 'node:path';
-import koffi from 'koffi';
-import type { DType } from '../dtype.js';
 import { YhcError, q } from '../errors.js';
 import type { Manifest, TensorInfo } from '../manifest.js';
 import type { ModelMetadata } from '../ir/model_metadata.js';
-import { allocateTypedArray, checkTypedArray, type TypedArray } from '../typed_arrays.js';
+import type { TypedArray } from '../typed_arrays.js';
+import { bindEngineAbi, gpuHint, type EngineAbi } from './engine_abi.js';
+import { EngineContext, byName, checkBatch, orderInputs, runArrays } from './engine_context.js';
 import { readManifest } from './manifest_file.js';
-
-/** The C ABI of templates/yhc_engine.h, bound once per loaded library. */
-interface EngineAbi {
-  create(weights: string, out: unknown[]): number;
-  destroy(engine: unknown): void;
-  runHost(engine: unknown, batch: number, inputs: TypedArray[], outputs: TypedArray[]): number;
-  lastError(): string;
-  buildId(): string;
-  inputBytes(i: number): number;
-  outputBytes(i: number): number;
-}
-
-// The engine handle is an opaque C type; declared once per process.
-koffi.opaque('yhc_engine');
-
-function bind(libraryPath: string, target: Manifest['target']): EngineAbi {
-  let lib: ReturnType<typeof koffi.load>;
-  try {
-    lib = koffi.load(libraryPath);
-  } catch (e) {
-    const message = (e as Error).message;
-    throw new YhcError('RUNTIME', `cannot load engine library ${q(libraryPath)}: ${message}${/libcuda/.test(message) ? gpuHint(target) : ''}`);
-  }
-  const create = lib.func('int yhc_engine_create(const char *weights, _Out_ yhc_engine **engine)');
-  const destroy = lib.func('void yhc_engine_destroy(yhc_engine *engine)');
-  const runHost = lib.func('int yhc_engine_run_host_batch(yhc_engine *engine, int batch, void **inputs, void **outputs)');
-  const lastError = lib.func('const char *yhc_last_error()');
-  const buildId = lib.func('const char *yhc_build_id()');
-  const inputBytes = lib.func('size_t yhc_input_bytes(int index)');
-  const outputBytes = lib.func('size_t yhc_output_bytes(int index)');
-  return {
-    create: (w, out) => create(w, out) as number,
-    destroy: (e) => destroy(e),
-    runHost: (e, b, i, o) => runHost(e, b, i, o) as number,
-    lastError: () => lastError() as string,
-    buildId: () => buildId() as string,
-    inputBytes: (i) => Number(inputBytes(i)),
-    outputBytes: (i) => Number(outputBytes(i)),
-  };
-}
 
 /**
  * A compiled engine loaded from a build directory (manifest.json, weights.bin, lib/*.so).
  * `run` takes host typed arrays by input name and returns outputs by name; on the CUDA target
  * the library stages them through device memory. With `batch` (engines whose manifest says
- * dynamicBatch), a run takes the first `batch` images: arrays hold that many.
+ * dynamicBatch), a run takes the first `batch` images: arrays hold that many. `createContext()`
+ * adds execution contexts that share the engine's weights (one run at a time each).
  */
 export class Engine {
   readonly manifest: Manifest;
   private readonly abi: EngineAbi;
   private handle: unknown;
+  private readonly contexts = new Set<EngineContext>();
 
   private constructor(manifest: Manifest, abi: EngineAbi, handle: unknown) {
     this.manifest = manifest;
@@ -69,7 +31,7 @@ export class Engine {
     const manifest = readManifest(buildDir);
     const dir = resolve(buildDir);
     if (!manifest.library) throw new YhcError('RUNTIME', `${q(buildDir)} was compiled with --no-build; build it to run it`);
-    const abi = bind(join(dir, manifest.library), manifest.target);
+    const abi = bindEngineAbi(join(dir, manifest.library), manifest.target, manifest.symbolPrefix ?? '');
     if (abi.buildId() !== manifest.buildId) {
       throw new YhcError('RUNTIME', `the library in ${q(dir)} does not match its manifest (build id differs)`);
     }
@@ -99,53 +61,53 @@ export class Engine {
     return this.manifest.outputs;
   }
 
+  /** Device (host target: host) bytes of the weights, held once, and of each execution context. */
+  get memory(): { weightBytes: number; contextBytes: number; contexts: number } {
+    return { weightBytes: this.abi.weightBytes(), contextBytes: this.abi.contextBytes(), contexts: 1 + this.contexts.size };
+  }
+
   /** Run with inputs by name; returns fresh output arrays by name. */
   run(inputs: Record<string, TypedArray>, options: { batch?: number } = {}): Record<string, TypedArray> {
-    const names = new Set(Object.keys(inputs));
-    const ordered = this.manifest.inputs.map((info) => {
-      const a = inputs[info.name];
-      if (!a) throw new YhcError('INPUT', `missing input ${q(info.name)} (${describe(info)})`);
-      names.delete(info.name);
-      return a;
-    });
-    if (names.size > 0)
-      throw new YhcError('INPUT', `unknown input ${q([...names][0]!)}; the engine takes ${this.manifest.inputs.map((i) => q(i.name)).join(', ')}`);
-    const out = this.runPositional(ordered, undefined, options.batch);
-    return Object.fromEntries(this.manifest.outputs.map((info, i) => [info.name, out[i]!]));
+    return byName(this.manifest, this.runPositional(orderInputs(this.manifest, inputs), undefined, options.batch));
   }
 
   /** Run with inputs in manifest order; returns outputs in manifest order. */
   runPositional(inputs: readonly TypedArray[], outputs?: readonly TypedArray[], batch: number = this.manifest.batch): TypedArray[] {
-    if (!this.handle) throw new YhcError('RUNTIME', 'the engine was disposed');
-    if (inputs.length !== this.manifest.inputs.length) {
-      throw new YhcError('INPUT', `the engine takes ${this.manifest.inputs.length} inputs, got ${inputs.length}`);
-    }
-    this.checkBatch(batch);
-    // Arrays of a run of `batch` images: the manifest's shapes with the batch as leading dim.
-    const ofBatch = (info: TensorInfo): TensorInfo => (batch === this.manifest.batch ? info : { ...info, shape: [batch, ...info.shape.slice(1)] });
-    inputs.forEach((a, i) => checkTypedArray(a, ofBatch(this.manifest.inputs[i]!), `input ${q(this.manifest.inputs[i]!.name)}`));
-    const outs = outputs ? [...outputs] : this.manifest.outputs.map((info) => allocateTypedArray(info.dtype as DType, ofBatch(info).shape));
-    outs.forEach((a, i) => checkTypedArray(a, ofBatch(this.manifest.outputs[i]!), `output ${q(this.manifest.outputs[i]!.name)}`));
-    if (this.abi.runHost(this.handle, batch, [...inputs], outs) !== 0) {
+    const handle = this.live();
+    const outs = runArrays(this.manifest, inputs, outputs, batch);
+    if (this.abi.runHost(handle, batch, [...inputs], outs) !== 0) {
       throw new YhcError('RUNTIME', `engine run failed: ${this.abi.lastError()}`);
     }
     return outs;
   }
 
-  /** Throws error[INPUT] unless a run may take `batch` images. */
-  checkBatch(batch: number): void {
-    const max = this.manifest.batch;
-    if (!Number.isInteger(batch) || batch < 1 || batch > max) {
-      throw new YhcError('INPUT', `batch ${batch} is outside 1..${max} (the batch this engine was compiled for)`);
-    }
-    if (batch !== max && !this.manifest.dynamicBatch) {
-      throw new YhcError('INPUT', `batch ${batch}: this engine runs its compiled batch ${max} only (compiled without a dynamic batch)`);
-    }
+  /** A new execution context: the engine's weights, its own activations (Engine.memory.contextBytes more). */
+  createContext(): EngineContext {
+    const handle = this.live();
+    const out: unknown[] = [null];
+    if (this.abi.contextCreate(handle, out) !== 0 || !out[0]) throw new YhcError('RUNTIME', `cannot create a context: ${this.abi.lastError()}`);
+    const context = new EngineContext(this.manifest, this.abi, out[0], (c) => this.contexts.delete(c));
+    this.contexts.add(context);
+    return context;
   }
 
+  /** Throws error[INPUT] unless a run may take `batch` images. */
+  checkBatch(batch: number): void {
+    checkBatch(this.manifest, batch);
+  }
+
+  /** Free the engine and its contexts; refused while a context's runAsync is in flight. */
   dispose(): void {
-    if (this.handle) this.abi.destroy(this.handle);
+    if (!this.handle) return;
+    if ([...this.contexts].some((c) => c.busy)) throw new YhcError('RUNTIME', 'cannot dispose the engine while a context run is in flight');
+    this.abi.destroy(this.handle);
     this.handle = null;
+    for (const c of [...this.contexts]) c.forget();
+  }
+
+  private live(): unknown {
+    if (!this.handle) throw new YhcError('RUNTIME', 'the engine was disposed');
+    return this.handle;
   }
 }
 
@@ -153,12 +115,4 @@ export class Engine {
 export function createFailure(target: Manifest['target'], lastError: string): string {
   const noGpu = /cudaErrorInsufficientDriver|cudaErrorNoDevice|no CUDA-capable device|CUDA driver version is insufficient/i.test(lastError);
   return `cannot create the engine: ${lastError}${noGpu ? gpuHint(target) : ''}`;
-}
-
-function gpuHint(target: Manifest['target']): string {
-  return target === 'cuda' ? ' (this build targets CUDA and needs an NVIDIA GPU and driver; yhc compile --target host builds one that runs on the CPU)' : '';
-}
-
-function describe(info: TensorInfo): string {
-  return `${info.dtype}[${info.shape.join(', ')}]`;
 }

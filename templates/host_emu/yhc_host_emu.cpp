@@ -1018,6 +1018,13 @@ __attribute__((visibility("default"))) const char* yhc_emu_last_failure(void) {
   return copy.c_str();
 }
 
+__attribute__((visibility("default"))) size_t yhc_emu_device_bytes(void) {
+  std::lock_guard<std::mutex> lock(allocation_mutex);
+  size_t n = 0;
+  for (const auto& a : device_allocations) n += a.second;
+  return n;
+}
+
 cudaError_t cudaGetDeviceCount(int* count) {
   if (!count) return record(cudaErrorInvalidValue);
   *count = 1;

@@ -233,6 +233,8 @@ cudaError_t cudaFuncSetAttribute(const void* func, enum cudaFuncAttribute attr, 
 // Why the last failed launch in this library failed (kernel, launch site, grid, block, reason), or
 // "" if none has. The text stays until the next failure. Exported so an FFI caller can read it.
 __attribute__((visibility("default"))) const char* yhc_emu_last_failure(void);
+// Bytes of cudaMalloc allocations live in this library (what an engine and its contexts hold).
+__attribute__((visibility("default"))) size_t yhc_emu_device_bytes(void);
 }
 #undef YHC_EMU_DEFAULT
 

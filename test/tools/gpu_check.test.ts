@@ -70,19 +70,21 @@ describe('tools/gpu', () => {
     expect(r.out).toMatch(/tiny_head +1 fp32 recorded +detections detections ok +20\/20 rows matched, worst score \S+ box \S+ +\S+ +\S+/);
     expect(r.out).toMatch(/tiny_head_raw +1 fp32 recorded +preds +dense +ok +max diff \S+ vs tol \S+/);
     expect(r.out).toMatch(/tiny_head_fp16 +1 fp16 recorded +detections detections ok +20\/20 rows matched/);
-    expect(r.out).toContain('PASS: 6 outputs checked in 3 builds, 0 mismatched, 0 builds skipped, 0 builds in error');
+    // Two execution contexts of each engine at once (on a GPU: two streams), both outputs checked.
+    expect(r.out).toMatch(
+      /tiny_head +1 fp32 2 contexts, 2 streams +all +detections ok +2\/2 outputs ok; worst: context \d \(recorded\) detections: 20\/20 rows matched/,
+    );
+    expect(r.out).toContain('PASS: 9 outputs checked in 3 builds, 0 mismatched, 0 builds skipped, 0 builds in error');
     expect(r.status, r.out).toBe(0);
     const doc = readRows(join(dir, 'rows.json'));
     expect(doc.done).toBe(true);
     // Each output twice: the first run, and a replay (on a GPU, of the captured CUDA graph).
-    expect(doc.rows.map((x) => [x.inputs, x.ok])).toEqual([
+    const build = [
       ['recorded', true],
       ['recorded (replayed)', true],
-      ['recorded', true],
-      ['recorded (replayed)', true],
-      ['recorded', true],
-      ['recorded (replayed)', true],
-    ]);
+      ['2 contexts, 2 streams', true],
+    ];
+    expect(doc.rows.map((x) => [x.inputs, x.ok])).toEqual([...build, ...build, ...build]);
   });
 
   it('a_build_that_fails_is_an_error_row_and_the_other_builds_go_on', () => {
@@ -93,12 +95,13 @@ describe('tools/gpu', () => {
     expect(r.out).toMatch(/tiny_head +1 fp32 recorded +detections detections ok/);
     // A build with nothing to compare against says so.
     expect(r.out).toMatch(/v10head_n_unfused .* SKIPPED .* no recorded inputs v10head_n_unfused\.input\.\*\.bin/);
-    expect(r.out).toContain('FAIL: 2 outputs checked in 1 builds, 0 mismatched, 1 builds skipped, 1 builds in error');
+    expect(r.out).toContain('FAIL: 3 outputs checked in 1 builds, 0 mismatched, 1 builds skipped, 1 builds in error');
     expect(r.status, r.out).toBe(2);
     const doc = readRows(json);
     expect(doc.done).toBe(true);
     expect(doc.rows.map((x) => [x.build, x.verdict])).toEqual([
       ['tiny_head_corrupt', 'ERROR'],
+      ['tiny_head', 'ok'],
       ['tiny_head', 'ok'],
       ['tiny_head', 'ok'],
       ['v10head_n_unfused', 'SKIPPED'],

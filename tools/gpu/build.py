@@ -67,6 +67,8 @@ def plan(build_dir, target, arch):
         link = ["-shared", "-fPIC", "-pthread", "-Wl,-Bsymbolic"]
         emu = os.path.join(build_dir, "include", "host_emu")
         units += [f"include/host_emu/{f}" for f in sorted(os.listdir(emu)) if f.endswith(".cpp")]
+    if os.path.exists(os.path.join(build_dir, "exports.map")):  # --symbol-prefix: export only the prefixed C ABI, as yhc does
+        link += ["-Xlinker", "--version-script=exports.map"] if target == "cuda" else ["-Wl,--version-script=exports.map"]
     objects = [f"obj-gpucheck/{i:03d}.o" for i in range(len(units))]
     compiles = [[compiler, *flags, "-c", u, "-o", o] for u, o in zip(units, objects)]
     library = f"lib/libyhc_gpucheck_{target}.so"

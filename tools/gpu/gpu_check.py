@@ -14,6 +14,11 @@ then, on the GPU machine (tools/gpu/device_run.sh does this):
 needed), and `--reference recorded` compares with the fixtures' recorded onnxruntime outputs when
 the onnxruntime Python package is not installed; CI uses both to test this script.
 
+Each build also gets one "2 contexts, 2 streams" row (unless --no-contexts): two execution
+contexts of the one engine (yhc_context_create: shared weights, own activations, buffers, stream
+and CUDA graph) run in two threads at once, each on its own stream, and every output of both is
+compared with the reference of its inputs; the row's verdict is the worst of them.
+
 Each build is one or more rows, printed as it is done and written to --json at once. A build that
 fails (compiler, engine, reference) is an ERROR row and the others go on; a build with nothing to
 compare against (no recorded inputs or outputs) is a SKIPPED row with the reason. The verdict
@@ -28,6 +33,7 @@ import os
 import random
 import struct
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -156,10 +162,12 @@ def check_build(build_dir, args, budget):
         library = build(build_dir, args.target, args.arch, args.jobs, reuse=args.reuse_build)
     build_s = time.monotonic() - t0
     rows = []
+    refs = {}
     with Engine(build_dir, library=library) as engine:
         for label, inputs in input_sets:
             with budget.phase("reference", args.check_cap_s):
                 ref = reference_ort(model_path, manifest, inputs) if args.reference == "ort" else ref_rec
+            refs[label] = ref
             with budget.phase("run", args.check_cap_s):
                 got = engine.run(inputs)
                 t1 = time.perf_counter()
@@ -173,7 +181,54 @@ def check_build(build_dir, args, budget):
                     c = compare(info, outputs[info["name"]], ref[info["name"]], rtol)
                     rows.append({**base, "status": "checked", "inputs": label + how, "output": info["name"], "ms_run_host": ms,
                                  "build_s": build_s, **c, "verdict": "ok" if c["ok"] else "MISMATCH"})
+        if args.contexts:
+            try:
+                with budget.phase("run", args.check_cap_s):
+                    rows.append({**base, **check_contexts(engine, manifest, input_sets, refs, rtol), "build_s": build_s})
+            except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — an error row; the rows above stand
+                rows.append({**base, "status": "error", "verdict": "ERROR", "inputs": CONTEXTS, "note": first_line(e), "error": str(e)})
     return rows
+
+
+CONTEXTS = "2 contexts, 2 streams"
+
+
+def check_contexts(engine, manifest, input_sets, refs, rtol, runs=3):
+    """Two contexts of one engine in two threads at once (ctypes drops the GIL; on a GPU each
+    context copies and runs on its own stream), each on its own input set where there are two;
+    one row: every output of both against its reference, the worst one named."""
+    contexts = [engine.create_context() for _ in range(2)]
+    sets = [input_sets[i % len(input_sets)] for i in range(2)]
+    results, errors = [None, None], []
+    start = threading.Barrier(2)
+
+    def work(i):
+        try:
+            start.wait()
+            for _ in range(runs):
+                results[i] = contexts[i].run(sets[i][1])
+        except Exception as e:  # noqa: BLE001 — re-raised below, on the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ms = (time.perf_counter() - t0) * 1000 / runs
+    for c in contexts:
+        c.close()
+    if errors:
+        raise errors[0]
+    checked = [(i, info["name"], compare(info, results[i][info["name"]], refs[sets[i][0]][info["name"]], rtol))
+               for i in range(2) for info in manifest["outputs"]]
+    bad = [c for c in checked if not c[2]["ok"]]
+    i, name, worst = (bad or sorted(checked, key=lambda c: -c[2]["max_rel"]))[0]
+    basis = f"{len(checked) - len(bad)}/{len(checked)} outputs ok; worst: context {i + 1} ({sets[i][0]}) {name}: {worst['basis']}"
+    return {"status": "checked", "inputs": CONTEXTS, "output": "all", "ms_run_host": ms, "rule": worst["rule"], "ok": not bad,
+            "basis": basis, "max_abs": max(c[2]["max_abs"] for c in checked), "max_rel": max(c[2]["max_rel"] for c in checked),
+            "note": worst["note"], "verdict": "ok" if not bad else "MISMATCH"}
 
 
 COLUMNS = [
@@ -220,6 +275,8 @@ def main():
     p.add_argument("--reference", choices=["ort", "recorded"], default="ort")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--iterations", type=int, default=20, help="timed runs of yhc_engine_run_host (with copies)")
+    p.add_argument("--no-contexts", dest="contexts", action="store_false",
+                   help="skip the row of two execution contexts running at once on two streams")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     p.add_argument("--reuse-build", action="store_true", help="use the libraries tools/gpu/build.py made (its failures are error rows)")
     p.add_argument("--budget-s", type=float, default=0, help="stop cleanly after this many seconds (0: no limit)")

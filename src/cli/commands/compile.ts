@@ -17,6 +17,7 @@ const OPTIONS = {
   batch: { type: 'string' },
   precision: { type: 'string' },
   check: { type: 'boolean' },
+  'symbol-prefix': { type: 'string' },
   'no-build': { type: 'boolean' },
   jobs: { type: 'string' },
   json: { type: 'boolean' },
@@ -55,6 +56,10 @@ Options:
                        float32 arithmetic, statistics and engine inputs/outputs
   --check              checked host build: reports races, out-of-bounds and uninitialized
                        accesses, misaligned vector accesses, divergent syncs (docs/checker.md)
+  --symbol-prefix P    every exported name of the engine gets the prefix P (det_yhc_engine_create,
+                       include/yhc_engine.h and include/Pyhc_engine.h declare them,
+                       lib/libPyhc_<model>.so), nothing else exported: two engines link
+                       into one program
 ${MODEL_HELP}  --no-build           emit sources only; run no compiler
   --jobs N             parallel compiler processes (default: number of CPUs)
   --json               print the manifest as one JSON document on stdout
@@ -79,6 +84,7 @@ ${PASS_HELP}`,
       ...(batch !== undefined ? { batch } : {}),
       ...(values.precision !== undefined ? { precision: parsePrecision(values.precision) } : {}),
       ...(values.check ? { check: true } : {}),
+      ...(values['symbol-prefix'] !== undefined ? { symbolPrefix: values['symbol-prefix'] } : {}),
       ...(jobs !== undefined ? { jobs } : {}),
       ...modelFlags,
       build: !values['no-build'],

@@ -41,7 +41,7 @@ describe('engine.ts', () => {
   it('declares_typed_fields_named_as_the_model_names_them_with_the_onnx_names_in_docs', () => {
     expect(source).toMatch(/\/\*\* ONNX "images": float32\[1, 4, 6, 6\] \*\/\s+images: Float32Array;/);
     expect(source).toMatch(/\/\*\* ONNX "features": float32\[1, 4, 6, 6\] \*\/\s+features: Float32Array;/);
-    expect(source).toContain("import { Engine } from 'yhc';");
+    expect(source).toContain("import { Engine, type EngineContext } from 'yhc';");
     expect(source).toContain('export const INPUT_SHAPES = [[1, 4, 6, 6]] as const;');
   });
 
@@ -69,13 +69,23 @@ describe('engine.ts', () => {
     const local = join(build, 'engine_local.ts');
     writeFileSync(local, source.replace("from 'yhc'", `from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'index.ts')).href)}`));
     const { ModelEngine } = (await import(pathToFileURL(local).href)) as {
-      ModelEngine: { load(dir?: string): { run(i: { images: Float32Array }): { features: Float32Array }; dispose(): void } };
+      ModelEngine: {
+        load(dir?: string): {
+          run(i: { images: Float32Array }): { features: Float32Array };
+          createContext(): { runAsync(i: { images: Float32Array }): Promise<{ features: Float32Array }>; dispose(): void };
+          dispose(): void;
+        };
+      };
     };
     const typed = ModelEngine.load(build);
     const generic = Engine.load(build);
     try {
       const x = randomInputs(generic.inputs, 5).images as Float32Array;
-      expect(Array.from(typed.run({ images: x }).features)).toEqual(Array.from(generic.run({ images: x }).features as Float32Array));
+      const want = Array.from(generic.run({ images: x }).features as Float32Array);
+      expect(Array.from(typed.run({ images: x }).features)).toEqual(want);
+      const context = typed.createContext();
+      expect(Array.from((await context.runAsync({ images: x })).features)).toEqual(want);
+      context.dispose();
     } finally {
       typed.dispose();
       generic.dispose();
