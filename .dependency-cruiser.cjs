@@ -8,7 +8,7 @@ const LAYERS = [
   {
     name: 'core',
     what: 'ONNX import/export, IR, op semantics, the interpreter, golden comparison rules',
-    paths: ['^src/(errors|dtype|tensor|tensor_bytes|typed_arrays)[.]ts$', '^src/(onnx|ir|ops|interp|golden|util)/'],
+    paths: ['^src/(errors|dtype|tensor|tensor_bytes|typed_arrays)[.]ts$', '^src/(onnx|ir|ops|interp|golden|util|preprocess)/'],
   },
   { name: 'passes', what: 'graph passes and their translation validation', paths: ['^passes/'] },
   { name: 'codegen', what: 'lowering, kernel generators, emitters, the compiler toolchain', paths: ['^codegen/'] },
