@@ -37,6 +37,7 @@ export function letterboxInput(frame: FrameInput): Pass {
     rule: 'images [B, 3, S, S] → Letterbox(frames [B, H, W, 3] uint8, frame_size [B, 2]); box outputs → BoxesToFrame',
     run(graph, log) {
       const frameSize = replaceImageInput(graph, frame);
+      if (!graph.opsetImports.has(YHC_DOMAIN)) graph.opsetImports.set(YHC_DOMAIN, 1);
       log.count('image input');
       for (let i = 0; i < graph.outputs.length; i++) {
         const out = graph.outputs[i]!;
