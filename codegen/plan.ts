@@ -90,6 +90,8 @@ export interface PlanOptions {
   readonly sppf?: boolean;
   /** Fuse trees of elementwise ops into one kernel each (default true; elementwise_fusion.ts). */
   readonly elementwiseFusion?: boolean;
+  /** The letterbox read inside the stem conv's load (default true; letterbox_reads.ts); false: its own kernel. */
+  readonly letterboxFusion?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
@@ -107,7 +109,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
   const upsampled = planUpsampleViews(graph, views, handoffs);
   // uint8 frames letterboxed inside the stem conv's input load (codegen/letterbox_reads.ts).
-  const letterboxed = planLetterboxReads(graph, handoffs);
+  const letterboxed = options.letterboxFusion === false ? { inputs: new Map(), elided: new Set() } : planLetterboxReads(graph, handoffs);
   const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
   for (const node of graph.nodes) {
