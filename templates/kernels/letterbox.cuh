@@ -25,7 +25,7 @@ struct LetterboxGeometry {
   double r, step_x, step_y;
 };
 
-__host__ __device__ inline LetterboxGeometry letterbox_geometry(int w, int h, int size, int max_w, int max_h) {
+__device__ __forceinline__ LetterboxGeometry letterbox_geometry(int w, int h, int size, int max_w, int max_h) {
   LetterboxGeometry g;
   g.w = w < 1 ? 1 : (w > max_w ? max_w : w);
   g.h = h < 1 ? 1 : (h > max_h ? max_h : h);
