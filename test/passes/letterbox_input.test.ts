@@ -6,7 +6,7 @@ import { applyPrecision } from '../../codegen/precision.js';
 import { planGraph } from '../../codegen/plan.js';
 import { kernelSource } from '../../codegen/emit/kernel_source.js';
 import { engineSource } from '../../codegen/emit/engine_source.js';
-import { compileModel } from '../../src/compile.js';
+import { compileModel, optimizeGraph } from '../../src/compile.js';
 import { YhcError } from '../../src/errors.js';
 import { runGraph } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/load.js';
@@ -52,6 +52,14 @@ describe('letterbox-input', () => {
     const [cx, w] = [want.output0!.data[0]!, want.output0!.data[2 * 256]!];
     if (cx - w / 2 >= 0 && cx + w / 2 <= 50 * r) expect(got.output0!.data[0]).toBeCloseTo(cx / r, 4);
     expect(got.output0!.data.slice(4 * 256)).toEqual(want.output0!.data.slice(4 * 256)); // class rows unchanged
+  });
+
+  it('maps detections before --outputs efficientnms cuts detection_boxes from them', () => {
+    const graph = loadModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'));
+    optimizeGraph(graph, { passes: false, frame: FRAME, outputs: 'efficientnms' });
+    const boxes = graph.outputs.find((v) => v.name === 'detection_boxes')!;
+    const mapped = boxes.producer!.input(0).producer!;
+    expect([boxes.producer!.opType, mapped.opType, mapped.attrs.get('layout')?.value]).toEqual(['Slice', 'BoxesToFrame', 'xyxy']);
   });
 
   it('negative_frame_size_above_the_largest_frame_is_an_eval_error_naming_the_image', () => {
