@@ -11,6 +11,7 @@ import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
 import { planViews, resolveAlias, type ViewDecision } from './views.js';
 import { planUpsampleViews } from './upsample_views.js';
+import { planLetterboxReads } from './letterbox_reads.js';
 import { findElementwiseClusters } from './elementwise_fusion.js';
 import { fusedElementwiseKernel } from './kernels/fused_elementwise.js';
 
@@ -89,6 +90,8 @@ export interface PlanOptions {
   readonly sppf?: boolean;
   /** Fuse trees of elementwise ops into one kernel each (default true; elementwise_fusion.ts). */
   readonly elementwiseFusion?: boolean;
+  /** The letterbox read inside the stem conv's load (default true; letterbox_reads.ts); false: its own kernel. */
+  readonly letterboxFusion?: boolean;
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
@@ -105,6 +108,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const handoffs = findHandoffs(graph);
   // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
   const upsampled = planUpsampleViews(graph, views, handoffs);
+  // uint8 frames letterboxed inside the stem conv's input load (codegen/letterbox_reads.ts).
+  const letterboxed = options.letterboxFusion === false ? { inputs: new Map(), elided: new Set() } : planLetterboxReads(graph, handoffs);
   const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
   for (const node of graph.nodes) {
@@ -112,7 +117,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
     // inputs are ranges of its output's.
     // Inputs of a Concat planned as a view that cannot be written in place: copied into their range.
     for (const c of views.copies.get(node) ?? []) specs.push(concatCopyKernel(node, c.from, c.into));
-    if (views.viewNodes.has(node) || upsampled.elided.has(node)) continue;
+    if (views.viewNodes.has(node) || upsampled.elided.has(node) || letterboxed.elided.has(node)) continue;
     // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
     const chain = sppf.get(node);
     if (chain === null) continue;
@@ -140,7 +145,7 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
         return v;
       },
       constant: (tensor) => graph.newConstant('', tensor),
-      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v),
+      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v) ?? letterboxed.inputs.get(v),
       planeStats: (v) => handoffs.planeStats.get(v),
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {

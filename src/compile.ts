@@ -12,6 +12,7 @@ import { PASSES, runPipeline, type PipelineReport } from '../passes/index.js';
 import { PassLog } from '../passes/pass.js';
 import { confidenceThreshold } from '../passes/confidence_threshold.js';
 import { efficientNmsOutputs, type OutputFormat } from '../passes/efficientnms_outputs.js';
+import { letterboxInput, type FrameInput } from '../passes/letterbox_input.js';
 import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
@@ -41,6 +42,8 @@ export interface CompileOptions {
   readonly outputs?: OutputFormat;
   /** `--conf T`: detections under T are zeros; an output num_dets [B] counts the rest. */
   readonly conf?: number;
+  /** `--input-format rgb8|bgr8 --frame WxH`: uint8 frames in, letterboxed in the stem, boxes in frame pixels (passes/letterbox_input.ts). */
+  readonly frame?: FrameInput;
   /** Append a postprocess to a raw-output model first (`--decode yolov10 --max-det N`). */
   readonly decode?: DecodeOptions;
   /** The checked host build (`--check`): races, bounds, uninitialized reads, alignment, divergent syncs (docs/checker.md). */
@@ -152,11 +155,11 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
 
 /**
  * What compile does to an imported graph before planning, in place, shared with `yhc inspect`:
- * the pass pipeline (unless passes: false), then `--conf`'s threshold, then `--outputs`, then `--emit-onnx`.
+ * the pass pipeline (unless passes: false), then `--conf`'s threshold, then `--input-format`'s letterbox, then `--outputs`, then `--emit-onnx`.
  */
 export function optimizeGraph(
   graph: Graph,
-  options: Pick<CompileOptions, 'passes' | 'skipPasses' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'outputs' | 'emitOnnx' | 'dequantize'>,
+  options: Pick<CompileOptions, 'passes' | 'skipPasses' | 'verify' | 'printAfter' | 'onPrint' | 'conf' | 'frame' | 'outputs' | 'emitOnnx' | 'dequantize'>,
   progress: (e: CompileProgress) => void = () => {},
 ): PipelineReport | null {
   let report: PipelineReport | null = null;
@@ -173,6 +176,7 @@ export function optimizeGraph(
   }
   if (pre) report = report ? { ...report, passes: [...pre.passes, ...report.passes], opsBefore: pre.opsBefore } : pre;
   if (options.conf !== undefined) confidenceThreshold(options.conf).run(graph, new PassLog());
+  if (options.frame) letterboxInput(options.frame).run(graph, new PassLog());
   if (options.outputs === 'efficientnms') efficientNmsOutputs().run(graph, new PassLog());
   if (options.emitOnnx) writeOnnx(graph, options.emitOnnx);
   return report;

@@ -148,7 +148,15 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
   const unoptimized = options.cost
-    ? planCost(planGraph(plannable(cloneGraph(graph), options), { horizontalFusion: false, views: false, sppf: false, elementwiseFusion: false }))
+    ? planCost(
+        planGraph(plannable(cloneGraph(graph), options), {
+          horizontalFusion: false,
+          views: false,
+          sppf: false,
+          elementwiseFusion: false,
+          letterboxFusion: false,
+        }),
+      )
     : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;

@@ -2,7 +2,9 @@
 // the weights file format and the C ABI. engine.cu defines namespace yhc_plan (sizes, build id,
 // and run()) and then includes this file.
 #pragma once
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -358,6 +360,23 @@ inline int check_batch(int batch) {
   return YHC_OK;
 }
 
+// --input-format rgb8|bgr8: frame_size [batch, 2] = {width, height} per image, within 1x1 ..
+// max_w x max_h and not shrinking to 0 pixels in the size x size network input (the letterbox's
+// round(side * min(size / h, size / w)), as letterbox.cuh computes it).
+inline int check_frame_sizes(const int32_t* sizes, int batch, int max_w, int max_h, int size) {
+  for (int n = 0; n < batch; ++n) {
+    const int w = sizes[2 * n], h = sizes[2 * n + 1];
+    const std::string what = "frame_size[" + std::to_string(n) + "] = " + std::to_string(w) + "x" + std::to_string(h);
+    if (w < 1 || w > max_w || h < 1 || h > max_h)
+      return fail(YHC_ERROR_INVALID_ARGUMENT,
+                  what + " is outside 1x1 .. " + std::to_string(max_w) + "x" + std::to_string(max_h) + " (the largest frame, --frame)");
+    const double r = std::min(double(size) / h, double(size) / w);
+    if (std::nearbyint(w * r) < 1 || std::nearbyint(h * r) < 1)
+      return fail(YHC_ERROR_INVALID_ARGUMENT, what + " shrinks to 0 pixels in " + std::to_string(size) + "x" + std::to_string(size));
+  }
+  return YHC_OK;
+}
+
 // The checks every run entry point makes first: arguments present, the handle live.
 inline int check_call(const yhc_engine* e, const void* inputs, const void* outputs) {
   if (!e || !inputs || !outputs) return fail(YHC_ERROR_INVALID_ARGUMENT, "engine, inputs and outputs must not be NULL");
@@ -385,6 +404,9 @@ inline int run_batch(yhc_context* c, int batch, const void* const* inputs, void*
     if (!inputs[i] && yhc_plan::kInputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "input " + std::to_string(i) + " is NULL");
   for (int i = 0; i < yhc_plan::kNumOutputs; ++i)
     if (!outputs[i] && yhc_plan::kOutputBytes[i]) return fail(YHC_ERROR_INVALID_ARGUMENT, "output " + std::to_string(i) + " is NULL");
+#if !defined(__CUDACC__)
+  if (int s = yhc_plan::check_inputs(inputs, batch)) return s;  // host memory: frame sizes checked before any kernel
+#endif
   const Buffers b{inputs, outputs, c->engine->weights, c->arena, c->state};
 #if defined(__CUDACC__)
   if (c->use_graph) return run_graph(c, b, batch, static_cast<cudaStream_t>(stream));
@@ -396,6 +418,7 @@ inline int run_batch(yhc_context* c, int batch, const void* const* inputs, void*
 inline int run_host_batch(yhc_context* c, int batch, const void* const* host_inputs, void* const* host_outputs) {
   if (int s = check_batch(batch)) return s;
 #if defined(__CUDACC__)
+  if (int s = yhc_plan::check_inputs(host_inputs, batch)) return s;
   for (int i = 0; i < yhc_plan::kNumInputs; ++i)
     YHC_CUDA_OR_FAIL(cudaMemcpyAsync(c->staged_inputs[i], host_inputs[i], batch_bytes(yhc_plan::kInputBytes[i], batch),
                                      cudaMemcpyHostToDevice, c->stream));

@@ -18,6 +18,32 @@ export interface EngineSourceInfo {
   symbolPrefix?: string;
 }
 
+/**
+ * yhc_plan::check_inputs: what must hold of the inputs' values before any kernel runs, checked on
+ * host memory (yhc_engine_run_host, and every run of a host build): with --input-format rgb8|bgr8,
+ * each image's frame_size within 1x1 .. the largest frame and not shrinking to 0 pixels in S
+ * (letterbox.cuh's geometry, in the same doubles).
+ */
+function frameSizeCheck(plan: Plan): string[] {
+  const g = plan.graph;
+  const checks = g.nodes
+    .filter((n) => n.opType === 'Letterbox' && n.domain === 'ai.yhc')
+    .map((n) => {
+      const [frames, sizes] = [n.input(0), n.input(1)];
+      const index = g.inputs.indexOf(sizes);
+      if (index < 0) throw new Error('internal: the letterbox frame_size is not an engine input');
+      const [h, w] = [frames.shape[1]!, frames.shape[2]!];
+      return `  if (int s = yhc::check_frame_sizes(static_cast<const int32_t*>(inputs[${index}]), batch, ${w}, ${h}, ${n.outputs[0]!.shape[2]!})) return s;`;
+    });
+  return [
+    "// The inputs' values, checked on host memory before any kernel runs (frame sizes of --input-format rgb8|bgr8).",
+    'int yhc_plan::check_inputs(const void* const* inputs, int batch) {',
+    ...(checks.length ? checks : ['  (void)inputs;', '  (void)batch;']),
+    '  return YHC_OK;',
+    '}',
+  ];
+}
+
 /** engine.cu: the plan as straight-line host code, then the shared runtime and C ABI. */
 export function engineSource(plan: Plan, info: EngineSourceInfo): string {
   const g = plan.graph;
@@ -85,6 +111,7 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     `constexpr int kNumOutputs = ${g.outputs.length};`,
     ...array('constexpr size_t kOutputBytes[]', g.outputs),
     'int run(const yhc::Buffers& b, int batch, cudaStream_t stream);',
+    'int check_inputs(const void* const* inputs, int batch);',
     '}  // namespace yhc_plan',
     '',
     ...(info.symbolPrefix ? [...prefixDefines(abiHeader(), info.symbolPrefix), ''] : []),
@@ -95,6 +122,8 @@ export function engineSource(plan: Plan, info: EngineSourceInfo): string {
     ...run,
     '  return YHC_OK;',
     '}',
+    '',
+    ...frameSizeCheck(plan),
     '',
   ].join('\n');
 }

@@ -9,7 +9,7 @@ import { requireFloatStorage, type KernelSpec } from '../kernel_spec.js';
 import type { LoweringContext } from './lowering.js';
 import { withResidual } from './conv_residual.js';
 import { conv2dDirectSpec } from './conv_direct.js';
-import { conv2dTiledUpsampledSpec } from './conv_tiled.js';
+import { conv2dTiledLetterboxSpec, conv2dTiledUpsampledSpec } from './conv_tiled.js';
 import { conv2dTiledNormedSpec, conv2dTiledSimamSpec, conv2dTiledSimamStatsSpec, conv2dTiledSpec, planeStatsOutput } from './conv_tiled.js';
 
 /**
@@ -45,6 +45,7 @@ export function convKernel(node: Node, ctx: LoweringContext): KernelSpec {
   // Normalizations handed across nodes (norm_handoff.ts): read the input through one, leave
   // SimAM's statistics of the output for the next conv.
   const input = ctx.inputHandoff(x);
+  if (input?.kind === 'letterbox') return conv2dTiledLetterboxSpec(step, input);
   const simam = ctx.planeStats(y);
   if (simam) return conv2dTiledSimamStatsSpec(step, planeStatsOutput(ctx, y.shape, simam), input?.kind === 'groupnorm' ? input : null);
   if (input?.kind === 'groupnorm') return conv2dTiledNormedSpec(step, input);

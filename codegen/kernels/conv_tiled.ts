@@ -1,12 +1,13 @@
 import type { Value } from '../../src/ir/graph.js';
 import { numel } from '../../src/tensor.js';
 import { ACTIVATION_FUNCTOR } from '../../src/ops/yhc/activation.js';
-import { floatParam, intParam, read, THREADS_PER_BLOCK, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
+import { boolParam, floatParam, intParam, read, THREADS_PER_BLOCK, typeParam, write, type KernelSpec, type ParamField } from '../kernel_spec.js';
 import { conv2dDirectSpec, type ConvStep } from './conv_direct.js';
 import { NORMED_CALL_ARGS, normalizeOnLoadFlops, normedTensors, type NormalizedInput } from './conv_statistics.js';
 import type { LoweringContext } from './lowering.js';
 import type { SimamHandoff } from '../norm_handoff.js';
 import type { UpsampledHandoff } from '../upsample_views.js';
+import type { LetterboxHandoff } from '../letterbox_reads.js';
 
 /** Dense convs as tiled implicit GEMMs (conv2d_tiled.cuh), plain or with a normalization on either side. */
 
@@ -74,6 +75,25 @@ export function conv2dTiledUpsampledSpec(s: ConvStep, up: UpsampledHandoff): Ker
     params: [...tiled.params, intParam('up_begin', up.begin), intParam('up_end', up.end)],
     tensors: [read('x', s.x), read('up', up.source), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
     callArgs: ['x', 'up', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
+  };
+}
+
+/**
+ * conv2d_tiled_letterbox: the tiled dense conv reading uint8 frames through the letterbox
+ * (codegen/letterbox_reads.ts): the float input x is never stored, the frames are read instead.
+ */
+export function conv2dTiledLetterboxSpec(s: ConvStep, lb: LetterboxHandoff): KernelSpec {
+  const tiled = conv2dTiledSpec(s);
+  return {
+    ...tiled,
+    kernel: 'yhc::conv2d_tiled_letterbox',
+    blockFunction: 'yhc::conv2d_tiled_letterbox_block',
+    params: [...tiled.params, intParam('frame_h', lb.frames.shape[1]!), intParam('frame_w', lb.frames.shape[2]!), boolParam('bgr', lb.order === 'bgr')],
+    tensors: [read('frames', lb.frames), read('frame_size', lb.frameSize), read('w', s.w), ...(s.bias ? [read('bias', s.bias)] : []), write('y', s.y)],
+    callArgs: ['frames', 'frame_size', 'w', s.bias ? 'bias' : 'nullptr', 'y'],
+    nodes: [lb.node, ...tiled.nodes],
+    // The bilinear blend and the /255 of each input element the tile loads (≈8 FLOPs).
+    flops: tiled.flops + 8 * numel(s.x.shape),
   };
 }
 

@@ -18,6 +18,7 @@ import { argExtremeKernel, clipKernel } from './postprocess_ops.js';
 import { simamKernel } from './simam.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
+import { boxesToFrameKernel, letterboxKernel } from './letterbox.js';
 import type { KernelGenerator, LoweringContext } from './lowering.js';
 
 /** ONNX ops by op type. */
@@ -59,6 +60,8 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['Attention', attentionKernel],
   ['YoloDecode', yoloDecodeKernels],
   ['YoloNms', yoloNmsKernels],
+  ['Letterbox', letterboxKernel],
+  ['BoxesToFrame', boxesToFrameKernel],
 ]);
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */

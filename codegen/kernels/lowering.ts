@@ -4,6 +4,7 @@ import type { Tensor } from '../../src/tensor.js';
 import type { KernelSpec } from '../kernel_spec.js';
 import type { InputHandoff, SimamHandoff } from '../norm_handoff.js';
 import type { UpsampledHandoff } from '../upsample_views.js';
+import type { LetterboxHandoff } from '../letterbox_reads.js';
 
 /** What a generator may ask of the lowering. */
 export interface LoweringContext {
@@ -19,7 +20,7 @@ export interface LoweringContext {
   /** A constant the kernel reads (a lookup table), stored in weights.bin. */
   constant(tensor: Tensor): Value;
   /** The normalization a value's readers apply on load instead of its producer (norm_handoff.ts). */
-  inputHandoff(v: Value): InputHandoff | UpsampledHandoff | undefined;
+  inputHandoff(v: Value): InputHandoff | UpsampledHandoff | LetterboxHandoff | undefined;
   /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */
   planeStats(v: Value): SimamHandoff | undefined;
 }

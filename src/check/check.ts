@@ -29,6 +29,8 @@ import { encodeModel, graphToModelSpec } from '../onnx/write.js';
 import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
 import { compareDense, looksLikeDetections, type DenseComparison } from '../golden/compare.js';
 import type { ReferenceInput } from './oracle.js';
+import type { FrameInput } from '../../passes/letterbox_input.js';
+import { checkFrameSizes, frameInputs, letterboxedImages, referenceInFrames } from './frames.js';
 
 export interface CheckOptions {
   readonly target?: Target;
@@ -38,6 +40,8 @@ export interface CheckOptions {
   readonly precision?: Precision;
   /** `--conf T`: the engine thresholds its detections; the reference's are thresholded the same way here. */
   readonly conf?: number;
+  /** `--input-format rgb8|bgr8 --frame WxH`: the engine runs on seeded frames of a few sizes (src/check/frames.ts). */
+  readonly frame?: FrameInput;
   /** `--outputs efficientnms`: the engine's four outputs are put back into detections to compare. */
   readonly outputs?: OutputFormat;
   /** Passes not to run (`--skip-pass`): e.g. the decoder as generic kernels. */
@@ -103,6 +107,8 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
   const dequantizedGraph = options.dequantize ? cloneGraph(graph) : null;
   if (dequantizedGraph) runPipeline(dequantizedGraph, [dequantize]);
   const seed = options.seed ?? 0;
+  if (options.frame && (options.inputsDir || options.inputs))
+    throw new YhcError('USAGE', `yhc check --input-format ${options.frame.format} runs on seeded frames of a few sizes; --inputs is not taken with it`);
   const inputs =
     options.inputs ?? (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
   const tmp = options.outDir ? null : mkdtempSync(join(tmpdir(), 'yhc-check-'));
@@ -117,53 +123,73 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       ...(options.precision ? { precision: options.precision } : {}),
       ...(options.conf !== undefined ? { conf: options.conf } : {}),
       ...(options.outputs ? { outputs: options.outputs } : {}),
+      ...(options.frame ? { frame: options.frame } : {}),
       ...(options.skipPasses ? { skipPasses: options.skipPasses } : {}),
       ...(options.dequantize ? { dequantize: true } : {}),
       ...(options.check ? { check: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    options.onStep?.(`running the engine (${target === 'host' ? 'host emulation' : 'GPU'})`);
+    // --input-format rgb8|bgr8: one run per frame size (image n of run r takes size r + n), the reference fed their letterbox.
+    const size = infos.find((i) => i.dtype === 'float32' && i.shape.length === 4 && i.shape[1] === 3)?.shape[2] ?? 0;
+    const frameSizes = options.frame ? checkFrameSizes(options.frame, size) : [];
+    const trials = options.frame
+      ? frameSizes.map((_, r) => {
+          const sizes = Array.from({ length: infos[0]!.shape[0]! }, (_, n) => frameSizes[(r + n) % frameSizes.length]!);
+          const { frames, frameSize } = frameInputs(options.frame!, sizes, seed + r);
+          const images = letterboxedImages(options.frame!, frames, frameSize, size);
+          const engineInputs: Record<string, TypedArray> = { ...inputs, frames, frame_size: frameSize };
+          const refInputs: Record<string, TypedArray> = { ...inputs, [infos.find((i) => i.shape[2] === size)!.name]: images };
+          return { engineInputs, refInputs, label: ` (frames ${sizes.map((s) => s.join('x')).join(', ')})`, frameSize };
+        })
+      : [{ engineInputs: inputs, refInputs: inputs, label: '', frameSize: null }];
     const engine = Engine.load(outDir);
-    let outputs: TypedArray[];
+    const checks: OutputCheck[] = [];
+    let outputs: TypedArray[] = [];
+    let feeds: Record<string, ReferenceInput> = {};
     try {
-      outputs = engine.runPositional(
-        manifest.inputs.map((i) => inputs[i.name]!),
-        poisonedOutputs(manifest.outputs),
-      );
+      for (const trial of trials) {
+        options.onStep?.(`running the engine (${target === 'host' ? 'host emulation' : 'GPU'})${trial.label}`);
+        outputs = engine.runPositional(
+          manifest.inputs.map((i) => trial.engineInputs[i.name]!),
+          poisonedOutputs(manifest.outputs),
+        );
+        feeds = Object.fromEntries(infos.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: trial.refInputs[i.name]! }]));
+        const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
+        const scoreRtol = precision === 'fp16' ? FP16_SCORE_RTOL : FP32_RTOL;
+        // A re-batched static export (graph.staticBatch): onnxruntime runs the original model per image.
+        const perImage = graph.staticBatch !== null && (options.batch ?? 1) > 1;
+        const refModel = decoded ? referenceModel(perImage && decoded.nms ? { ...decoded, nms: { ...decoded.nms, batch: 1 } } : decoded) : null;
+        // --dequantize: onnxruntime runs the float graph the engine runs; a quantized model otherwise runs op by op.
+        const refBytes = dequantizedGraph ? encodeModel(graphToModelSpec(dequantizedGraph)) : refModel ? refModel.bytes() : null;
+        const refOptions = quantized && !dequantizedGraph ? { optimizations: 'disabled' as const } : {};
+        // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
+        const reference1 = async (f: typeof feeds) => {
+          const raw = await runReference(refBytes ?? modelPath, f, refOptions);
+          return (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
+        };
+        options.onStep?.(`running onnxruntime${trial.label}`);
+        const inNetworkPixels = perImage ? await perImageReference(feeds, options.batch!, reference1) : await reference1(feeds);
+        const assembled = trial.frameSize ? referenceInFrames(inNetworkPixels, trial.frameSize, size) : inNetworkPixels;
+        const thresholded = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
+        const compared =
+          options.outputs === 'efficientnms'
+            ? assembleEfficientNms(manifest.outputs, outputs, thresholded)
+            : { infos: manifest.outputs, outputs, reference: thresholded };
+        const reference = compared.reference;
+        outputs = compared.outputs;
+        const trialChecks = compared.infos.map((info, i) => {
+          const ref = reference[info.name];
+          if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
+          if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
+            return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, scoreRtol);
+          return checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
+        });
+        checks.push(...trialChecks.map((c) => ({ ...c, name: c.name + trial.label })));
+      }
     } finally {
       engine.dispose();
     }
-    const feeds = Object.fromEntries(manifest.inputs.map((i) => [i.name, { dtype: i.dtype as DType, shape: i.shape, data: inputs[i.name]! }]));
-    const rtol = precision === 'fp16' ? FP16_RTOL : FP32_RTOL;
-    const scoreRtol = precision === 'fp16' ? FP16_SCORE_RTOL : FP32_RTOL;
-    // A re-batched static export (graph.staticBatch): onnxruntime runs the original model per image.
-    const perImage = graph.staticBatch !== null && (options.batch ?? 1) > 1;
-    const refModel = decoded ? referenceModel(perImage && decoded.nms ? { ...decoded, nms: { ...decoded.nms, batch: 1 } } : decoded) : null;
-    // --dequantize: onnxruntime runs the float graph the engine runs; a quantized model otherwise runs op by op.
-    const refBytes = dequantizedGraph ? encodeModel(graphToModelSpec(dequantizedGraph)) : refModel ? refModel.bytes() : null;
-    const refOptions = quantized && !dequantizedGraph ? { optimizations: 'disabled' as const } : {};
-    // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
-    const reference1 = async (f: typeof feeds) => {
-      const raw = await runReference(refBytes ?? modelPath, f, refOptions);
-      return (refModel?.assemble ? refModel.assemble(raw) : raw) as Reference;
-    };
-    options.onStep?.('running onnxruntime');
-    const assembled = perImage ? await perImageReference(feeds, options.batch!, reference1) : await reference1(feeds);
-    const thresholded = options.conf !== undefined ? thresholdReference(assembled, options.conf) : assembled;
-    const compared =
-      options.outputs === 'efficientnms'
-        ? assembleEfficientNms(manifest.outputs, outputs, thresholded)
-        : { infos: manifest.outputs, outputs, reference: thresholded };
-    const reference = compared.reference;
-    outputs = compared.outputs;
-    const checks = compared.infos.map((info, i) => {
-      const ref = reference[info.name];
-      if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-      if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
-        return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, scoreRtol);
-      return checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
-    });
     const dequantized = dequantizedGraph ? await int8Shift(modelPath, feeds, manifest.outputs, outputs) : undefined;
     return {
       ...(dequantized ? { dequantized } : {}),
@@ -171,7 +197,13 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       model: modelPath,
       target,
       precision,
-      inputs: options.inputs ? 'given' : options.inputsDir ? `files in ${options.inputsDir}` : `random, seed ${seed}`,
+      inputs: options.frame
+        ? `random frames, seed ${seed}, sizes ${frameSizes.map((s) => s.join('x')).join(', ')}`
+        : options.inputs
+          ? 'given'
+          : options.inputsDir
+            ? `files in ${options.inputsDir}`
+            : `random, seed ${seed}`,
       outputs: checks,
     };
   } finally {

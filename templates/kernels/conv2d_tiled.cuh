@@ -12,13 +12,15 @@
 //    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half),
 //    tile_m, tile_n, tile_k, block_threads, tile_shared_bytes (the tile: 64, 64, 8, 256)
 // Launch: batch * ceil(out_channels / tile_m) * ceil(out_h * out_w / tile_n) blocks of block_threads.
-// conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh); conv2d_tiled_residual
+// conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh), conv2d_tiled_letterbox
+// letterboxes uint8 frames on load (letterbox.cuh); conv2d_tiled_residual
 // adds a residual tensor in the epilogue (conv_epilogue.cuh).
 #pragma once
 #include "conv_epilogue.cuh"
 #include "conv_inputs.cuh"
 #include "conv_tile_product.cuh"
 #include "group_moments.cuh"
+#include "letterbox.cuh"
 
 namespace yhc {
 
@@ -133,6 +135,27 @@ __global__ void conv2d_tiled_upsampled(const typename P::Input* __restrict__ x, 
                                        const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                        typename P::Output* __restrict__ y) {
   conv2d_tiled_upsampled_block<P>(int(blockIdx.x), x, up, w, bias, y);
+}
+
+// The input letterboxed from uint8 frames on load (LetterboxInput, letterbox.cuh): P adds
+// frame_h, frame_w, bgr.
+template <class P>
+__device__ __forceinline__ void conv2d_tiled_letterbox_block(int block, const uint8_t* __restrict__ frames,
+                                                             const int32_t* __restrict__ frame_size,
+                                                             const typename P::Weight* __restrict__ w,
+                                                             const typename P::Weight* __restrict__ bias,
+                                                             typename P::Output* __restrict__ y) {
+  using S = TiledConvShape<P>;
+  const int image = block / (S::n_tiles * S::m_tiles);
+  const LetterboxReader<P> reader{frames, frame_size};
+  conv_tiled_body<P>(block, LetterboxInput<P>{reader, reader.geometry(image), image}, w, bias, y);
+}
+
+template <class P>
+__global__ void conv2d_tiled_letterbox(const uint8_t* __restrict__ frames, const int32_t* __restrict__ frame_size,
+                                       const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
+                                       typename P::Output* __restrict__ y) {
+  conv2d_tiled_letterbox_block<P>(int(blockIdx.x), frames, frame_size, w, bias, y);
 }
 
 // The residual Add in the epilogue (conv_epilogue.cuh): P adds using Residual, its element type.
