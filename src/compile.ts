@@ -145,6 +145,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
       passes,
       decode: options.decode ?? null,
       symbolPrefix,
+      frame: options.frame,
     });
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
     return m;
@@ -208,6 +209,7 @@ function makeManifest(args: {
   passes: PipelineReport | null;
   decode: DecodeOptions | null;
   symbolPrefix: string | undefined;
+  frame: FrameInput | undefined;
 }): Manifest {
   const { graph, plan, build } = args;
   const kernels: KernelInfo[] = plan.kernels.map((k) => {
@@ -262,6 +264,7 @@ function makeManifest(args: {
     passes: args.passes ? args.passes.passes.map((p) => ({ name: p.name, fired: p.fired })) : null,
     library: build ? build.library : null,
     ...(args.symbolPrefix ? { symbolPrefix: args.symbolPrefix } : {}),
+    ...(args.frame ? { frames: { format: args.frame.format, width: args.frame.width, height: args.frame.height } } : {}),
     weights: { file: 'weights.bin', bytes: plan.weightBytes },
     arenaBytes: plan.arenaBytes,
     stateBytes: plan.stateBytes,

@@ -63,6 +63,8 @@ export interface Manifest {
   readonly library: string | null;
   /** `--symbol-prefix`: the library's C ABI names all start with it (`det_yhc_engine_create`); absent without one. */
   readonly symbolPrefix?: string;
+  /** `--input-format rgb8|bgr8 --frame WxH`: inputs `frames` uint8 [B, height, width, 3] in this channel order and `frame_size`; boxes come out in frame pixels. Absent for float input. */
+  readonly frames?: { readonly format: 'rgb8' | 'bgr8'; readonly width: number; readonly height: number };
   readonly weights: { readonly file: string; readonly bytes: number };
   readonly arenaBytes: number;
   /** Zero-initialized engine state kept across runs (GroupNorm statistics counters). */

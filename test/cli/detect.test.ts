@@ -26,6 +26,7 @@ const build = join(dir, 'build');
 const build2 = join(dir, 'build_b2');
 const buildEff = join(dir, 'build_eff');
 const headBuild = join(dir, 'head');
+const buildFrames = join(dir, 'build_frames');
 
 /** name, drawn pixels, how it is written. */
 const IMAGES: [string, RgbImage, 'png' | 'rgba' | 'grey' | 'jpeg'][] = [
@@ -50,6 +51,7 @@ beforeAll(async () => {
   await compileModel(MODEL_320, { outDir: build2, target: 'host', batch: 2, cacheDir: TEST_CACHE });
   await compileModel(MODEL_320, { outDir: buildEff, target: 'host', outputs: 'efficientnms', conf: 0.005, cacheDir: TEST_CACHE });
   await compileModel(fixture('tiny_head'), { outDir: headBuild, target: 'host', cacheDir: TEST_CACHE });
+  await compileModel(MODEL_320, { outDir: buildFrames, target: 'host', batch: 2, frame: { format: 'bgr8', width: 640, height: 480 }, cacheDir: TEST_CACHE });
 }, 900_000);
 
 async function detect(...args: string[]): Promise<DetectDoc> {
@@ -151,6 +153,25 @@ describe('yhc detect: detections against onnxruntime', () => {
     });
   });
 
+  it('feeds_a_frames_in_build_the_decoded_pixels_and_reads_boxes_already_in_frame_pixels', async () => {
+    // --input-format bgr8 --frame 640x480 --batch 2: the engine letterboxes in its stem (bit-exact
+    // with the CPU reference) and maps boxes back itself; detect swaps the channels for bgr8.
+    const framed = await detect(buildFrames, ...files, '--out', join(dir, 'out_frames'), '--conf', '0');
+    expect(framed.images).toHaveLength(files.length);
+    framed.images.forEach((image, k) => {
+      expect([image.width, image.height]).toEqual([all.images[k]!.width, all.images[k]!.height]);
+      const cmp = compareDetections(rowsOf(image), rowsOf(all.images[k]!), [1, 300, 6]);
+      expect(cmp.ok, `${image.file}: ${cmp.problem}`).toBe(true);
+      expect(cmp.matched + cmp.replacedAtCutoff, image.file).toBe(300);
+    });
+  });
+
+  it('names_an_image_larger_than_the_frames_the_build_takes', async () => {
+    writePng(path('too_wide.png'), drawShapes(700, 100, 6), 'rgb');
+    const r = await yhcHere('detect', buildFrames, path('too_wide.png'), '--out', join(dir, 'e_frames'));
+    expect(r.stderr).toMatch(/^yhc: error\[INPUT\]: image ".*too_wide\.png" is 700x100; this build takes frames up to 640x480 \(compiled with --frame\)\n$/);
+  });
+
   it('reads_efficientnms_outputs_counted_by_num_detections_as_the_default_detections', async () => {
     const conf = 0.005;
     const eff = await detect(buildEff, ...files.slice(2), '--out', join(dir, 'out_eff'), '--conf', String(conf));
@@ -235,7 +256,7 @@ describe('yhc detect: errors', () => {
   it('refuses_a_build_that_takes_no_image', async () => {
     const r = await yhcHere('detect', headBuild, path('wide.png'), '--out', join(dir, 'e5'));
     expect(r.stderr).toMatch(
-      /^yhc: error\[USAGE\]: this build takes "p3" float32\[1, \d+, \d+, \d+\], "p4" .*; yhc detect runs builds with one float32 image input \[B, 3, S, S\]\n$/,
+      /^yhc: error\[USAGE\]: this build takes "p3" float32\[1, \d+, \d+, \d+\], "p4" .*; yhc detect runs builds with one float32 image input \[B, 3, S, S\] or frames \(--input-format rgb8\|bgr8\)\n$/,
     );
   });
 

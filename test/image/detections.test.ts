@@ -47,10 +47,6 @@ describe('detection outputs', () => {
       'this build takes "images" float32[1, 3, 384, 640], a non-square input; yhc detect letterboxes into a square S x S input',
     );
     expect(() => networkSize([t('images', 'uint8', [1, 640, 640, 3])])).toThrow('this build takes "images" uint8[1, 640, 640, 3]; yhc detect runs builds');
-    // A frames-in build (--input-format rgb8|bgr8): its manifest does not say the channel order.
-    expect(() => networkSize([t('frames', 'uint8', [2, 480, 640, 3]), t('frame_size', 'int32', [2, 2])])).toThrow(
-      'this build takes uint8 frames ("frames" uint8[2, 480, 640, 3], "frame_size" int32[2, 2]: compiled with --input-format rgb8|bgr8); yhc detect runs float-input builds (one float32 image input [B, 3, S, S]), so compile the model without --input-format for it',
-    );
   });
 
   it('writes_the_shortest_decimal_of_each_float32', () => {
