@@ -1,4 +1,5 @@
 import { YhcError } from '../src/errors.js';
+import { attrString } from '../src/ir/attributes.js';
 import { describeNode, ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { canRedirect, isOnnxOp, redirect } from '../src/ir/rewrite.js';
 import { forEachDynamicConv } from './quant_patterns.js';
@@ -27,13 +28,16 @@ export function quantizedNodes(graph: Graph): Node[] {
   return graph.nodes.filter((n) => (n.domain === ONNX_DOMAIN && QUANTIZED_OPS.has(n.opType)) || (n.domain === YHC_DOMAIN && n.opType.startsWith('Q')));
 }
 
-/** The one-line error of compiling a quantized graph, until yhc has int8 kernels. */
+/** Quantized nodes yhc has int8 kernels for: ai.yhc.QConv with a dynamic uint8 input quantizer (codegen/kernels/qconv.ts). */
+const hasInt8Kernel = (n: Node) => n.domain === YHC_DOMAIN && n.opType === 'QConv' && attrString(n, 'input_quant', 'dynamic_uint8') === 'dynamic_uint8';
+
+/** The one-line error of compiling a graph with quantized nodes yhc has no int8 kernel for, naming the first. */
 export function quantizedOpsError(graph: Graph): YhcError | null {
-  const q = quantizedNodes(graph);
+  const q = quantizedNodes(graph).filter((n) => !hasInt8Kernel(n));
   if (q.length === 0) return null;
   return new YhcError(
     'UNSUPPORTED_OP',
-    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernels yet; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
+    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernel for them; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
   );
 }
 
