@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findOnPath } from '../../../codegen/toolchain/toolchain.js';
 import { compileModel } from '../../../src/compile.js';
 import { runGraph } from '../../../src/interp/interpreter.js';
 import { loadModel } from '../../../src/onnx/load.js';
@@ -114,5 +116,42 @@ describe('qconv int8 kernels (host emulation)', () => {
       });
     },
     120_000,
+  );
+});
+
+/**
+ * The dense int8 conv runs on integer tensor cores: its PTX holds mma.sync m16n8k32 with the
+ * weights' type (s8 or u8) times uint8 activations, four per K step; ptxas reports no spills and
+ * no stack frame for either kernel.
+ */
+const NVCC = findOnPath('nvcc');
+describe.runIf(NVCC)('qconv for sm_90', () => {
+  it.each([
+    { weights: 'int8' as const, mma: 'mma.sync.aligned.m16n8k32.row.col.s32.s8.u8.s32' },
+    { weights: 'uint8' as const, mma: 'mma.sync.aligned.m16n8k32.row.col.s32.u8.u8.s32' },
+  ])(
+    '$weights weights: $mma in the PTX, no spills',
+    async ({ weights, mma }) => {
+      const c: Case = { name: `ptx_${weights}`, c: 32, m: 64, hw: [20, 20], k: 3, weights };
+      const out = join(dir, c.name);
+      const { manifest } = await compileModel(chainModel(c), { outDir: out, target: 'cuda', arch: ['sm_90'], cacheDir: TEST_CACHE });
+      const conv = manifest.kernels.find((k) => k.template === 'qconv.cuh')!;
+      const ptx = execFileSync(
+        NVCC!,
+        ['-std=c++17', '-O3', '--expt-relaxed-constexpr', '-arch=sm_90', '-ptx', '-I', '.', '-I', 'include', conv.file, '-o', '-'],
+        {
+          cwd: out,
+          encoding: 'utf8',
+        },
+      );
+      expect(ptx.split(mma).length - 1).toBeGreaterThanOrEqual(4);
+      expect(ptx).not.toMatch(/mma\.sync\.aligned\.m16n8k8/);
+      for (const k of manifest.kernels) {
+        const p = k.ptxas![0]!;
+        expect(p.spillStoreBytes + p.spillLoadBytes, `${k.id} spills`).toBe(0);
+        expect(p.stackBytes, `${k.id} has a stack frame`).toBe(0);
+      }
+    },
+    300_000,
   );
 });
