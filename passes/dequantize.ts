@@ -1,5 +1,4 @@
 import { YhcError } from '../src/errors.js';
-import { attrString } from '../src/ir/attributes.js';
 import { describeNode, ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { canRedirect, isOnnxOp, redirect } from '../src/ir/rewrite.js';
 import { forEachDynamicConv } from './quant_patterns.js';
@@ -28,12 +27,12 @@ export function quantizedNodes(graph: Graph): Node[] {
   return graph.nodes.filter((n) => (n.domain === ONNX_DOMAIN && QUANTIZED_OPS.has(n.opType)) || (n.domain === YHC_DOMAIN && n.opType.startsWith('Q')));
 }
 
-/** Quantized nodes yhc has int8 kernels for: ai.yhc.QConv with a dynamic uint8 input quantizer (codegen/kernels/qconv.ts). */
-const hasInt8Kernel = (n: Node) => n.domain === YHC_DOMAIN && n.opType === 'QConv' && attrString(n, 'input_quant', 'dynamic_uint8') === 'dynamic_uint8';
-
-/** The one-line error of compiling a graph with quantized nodes yhc has no int8 kernel for, naming the first. */
-export function quantizedOpsError(graph: Graph): YhcError | null {
-  const q = quantizedNodes(graph).filter((n) => !hasInt8Kernel(n));
+/**
+ * The one-line error of compiling a quantized graph with nodes yhc has no int8 kernel for;
+ * `hasKernel` (codegen's kernel table, passed in by the driver) says which ones run.
+ */
+export function quantizedOpsError(graph: Graph, hasKernel: (n: Node) => boolean = () => false): YhcError | null {
+  const q = quantizedNodes(graph).filter((n) => !hasKernel(n));
   if (q.length === 0) return null;
   return new YhcError(
     'UNSUPPORTED_OP',

@@ -63,6 +63,11 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['QConv', qconvKernels],
 ]);
 
+/** Whether yhc has a kernel for a node (a quantized node without one stops the compile: passes/dequantize.ts). */
+export function hasKernel(node: Node): boolean {
+  return kernelGeneratorFor(node) !== undefined;
+}
+
 /** The generator for a node, or undefined when yhc has no kernel for its op. */
 export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
   if (node.domain === ONNX_DOMAIN) return ONNX_GENERATORS.get(node.opType);

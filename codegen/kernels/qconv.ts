@@ -8,6 +8,7 @@ import { numel, Tensor } from '../../src/tensor.js';
 import {
   boolParam,
   elementTypeParam,
+  floatParam,
   imageMajorThreads,
   intParam,
   read,
@@ -30,10 +31,35 @@ import type { LoweringContext } from './lowering.js';
  *    and depthwise ones: qconv_direct, plain int32 multiply-adds on CUDA cores.
  * The weights stay as stored (int8 or uint8); per output channel the kernel reads the zero point
  * and sum_k (w − zp) as int32 constants made here, the weight scale, the float32 bias.
- * The template's Params have the switches of static input quantization (already-quantized x with
- * a constant scale and zero point) and a requantized int8/uint8 output; this generator emits the
- * dynamic mode, the one input_quant the OpDef has.
+ *  - input_quant static (QDQ): x is already int8/uint8 with a constant scale and zero point
+ *    (inputs 5, 6), no statistics; with y_scale and y_zero_point (inputs 7, 8) the output is
+ *    requantized to their type in the epilogue: clamp(rint(y / y_scale) + y_zero_point).
+ * Both are Params switches of the same templates (dynamic_input, requantize).
  */
+
+/** ai.yhc.QConv's static-mode input slots (src/ops/yhc/qconv.ts). */
+const X_SCALE = 5;
+const X_ZERO_POINT = 6;
+const Y_SCALE = 7;
+const Y_ZERO_POINT = 8;
+
+/** The one value of a constant per-tensor parameter at input `i`. */
+function scalarParam(node: Node, i: number): number {
+  const t = node.input(i).constant;
+  if (!t || t.size !== 1) throw new YhcError('CODEGEN', `${describeNode(node)}: input ${i} must be a constant per-tensor value for the int8 kernel`);
+  return t.data[0]!;
+}
+
+/** The Params of the input quantizer and of the output's requantization. */
+function quantParams(node: Node, dynamic: boolean): ParamField[] {
+  const requantize = !dynamic && (node.inputs[Y_SCALE] ?? null) !== null;
+  return [
+    boolParam('dynamic_input', dynamic),
+    ...(dynamic ? [] : [floatParam('x_scale', scalarParam(node, X_SCALE)), intParam('x_zero_point', scalarParam(node, X_ZERO_POINT))]),
+    boolParam('requantize', requantize),
+    ...(requantize ? [floatParam('y_scale', scalarParam(node, Y_SCALE)), intParam('y_zero_point', scalarParam(node, Y_ZERO_POINT))] : []),
+  ];
+}
 
 /** The int8 tile (qconv.cuh QConvTile): output channels and pixels per block, reduction bytes per step. */
 const TILE_M = 64;
@@ -105,15 +131,18 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const bias = node.inputs[4] ?? null;
   const y = node.outputs[0]!;
   const mode = attrString(node, 'input_quant', 'dynamic_uint8');
-  if (mode !== 'dynamic_uint8') throw new YhcError('UNSUPPORTED_OP', `${describeNode(node)}: yhc has no int8 kernel for input_quant ${JSON.stringify(mode)}`);
-  requireFloatStorage(node, [x, y]);
+  if (mode !== 'dynamic_uint8' && mode !== 'static')
+    throw new YhcError('UNSUPPORTED_OP', `${describeNode(node)}: yhc has no int8 kernel for input_quant ${JSON.stringify(mode)}`);
+  const dynamic = mode === 'dynamic_uint8';
+  // Dynamic: float in, float out. Static: 8-bit in, float out or requantized to 8 bits.
+  requireFloatStorage(node, dynamic ? [x, y] : y.dtype === 'int8' || y.dtype === 'uint8' ? [] : [y]);
   if (x.shape.length !== 4) throw new YhcError('CODEGEN', `${describeNode(node)}: only 2-D int8 convolutions have a kernel (input rank ${x.shape.length})`);
   const [batch, inChannels, inH, inW] = x.shape as [number, number, number, number];
   const [outChannels, , kernelH, kernelW] = w.shape as [number, number, number, number];
   const [, , outH, outW] = y.shape as [number, number, number, number];
   const groups = convGroups(node);
   const channel = channelConstants(node, ctx);
-  const qparams = ctx.temp('float32', [2]);
+  const qparams = dynamic ? ctx.temp('float32', [2]) : null;
   const params: ParamField[] = [
     intParam('batch', batch),
     intParam('in_channels', inChannels),
@@ -131,17 +160,16 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     elementTypeParam('Input', x),
     elementTypeParam('Weight', w),
     elementTypeParam('Output', y),
-    boolParam('dynamic_input', true),
+    ...quantParams(node, dynamic),
     boolParam(
       'weight_zero_points',
       channel.zeroPoint.constant!.data.some((z) => z !== 0),
     ),
-    boolParam('requantize', false),
     intParam('block_threads', THREADS_PER_BLOCK),
   ];
   const tensors = [
     read('x', x),
-    read('qparams', qparams),
+    ...(qparams ? [read('qparams', qparams)] : []),
     read('w', w),
     read('w_zero_point', channel.zeroPoint),
     read('w_sum', channel.sum),
@@ -151,15 +179,15 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   ];
   const base = {
     tensors,
-    callArgs: ['x', 'qparams', 'w', 'w_zero_point', 'w_sum', 'w_scale', bias ? 'bias' : 'nullptr', 'y'],
+    callArgs: ['x', qparams ? 'qparams' : 'nullptr', 'w', 'w_zero_point', 'w_sum', 'w_scale', bias ? 'bias' : 'nullptr', 'y'],
     nodes: [node],
     flops: 2 * numel(y.shape) * (inChannels / groups) * kernelH * kernelW,
     halfStorage: true,
   };
-  const range = inputRangeSpec(node, x, qparams, ctx);
+  const range = qparams ? [inputRangeSpec(node, x, qparams, ctx)] : [];
   if (groups !== 1) {
     return [
-      range,
+      ...range,
       {
         ...base,
         family: 'qdwconv',
@@ -174,7 +202,7 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const channelTiles = Math.ceil(outChannels / TILE_M);
   const pixelTiles = Math.ceil((outH * outW) / TILE_N);
   return [
-    range,
+    ...range,
     {
       ...base,
       family: 'qconv',
