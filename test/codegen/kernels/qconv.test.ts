@@ -121,32 +121,54 @@ describe('qconv int8 kernels (host emulation)', () => {
   );
 });
 
-it('two QConvs of one quantizer share one statistics launch (a 3x3 and a depthwise conv)', async () => {
+/** x → one DynamicQuantizeLinear → a dense 3x3 ConvInteger chain (uint8 weights, zero points) and a depthwise one. */
+function sharedQuantizerModel(): string {
   const b = new GraphBuilder(17);
   const x = b.input('x', 'float32', [1, 6, 8, 8]);
   const [xq, xs, xz] = b.node('DynamicQuantizeLinear', [x], {}, { outputs: 3, name: 'dql' }) as [string, string, string];
-  for (const [i, c] of [{ name: 'a', c: 6, m: 10, hw: [8, 8], k: 3 } as Case, { name: 'b', c: 6, m: 6, hw: [8, 8], k: 3, group: 6 } as Case].entries()) {
+  const convs: Case[] = [
+    { name: 'a', c: 6, m: 10, hw: [8, 8], k: 3, weights: 'uint8' },
+    { name: 'b', c: 6, m: 6, hw: [8, 8], k: 3, group: 6 },
+  ];
+  for (const [i, c] of convs.entries()) {
     const { w, zp } = weights(c, 11 + i);
     const acc = b.op('ConvInteger', [xq, b.constant(w), xz, b.constant(zp)], {
       kernel_shape: { type: 'ints', value: [3, 3] },
       pads: { type: 'ints', value: [1, 1, 1, 1] },
       group: { type: 'int', value: c.group ?? 1 },
     });
-    const y = b.op('Mul', [b.op('Cast', [acc], { to: { type: 'int', value: 1 } }), b.op('Mul', [xs, b.constant(Tensor.scalar('float32', 0.01 + i * 0.003))])]);
-    b.output(y);
+    b.output(b.op('Mul', [b.op('Cast', [acc], { to: { type: 'int', value: 1 } }), b.op('Mul', [xs, b.constant(Tensor.scalar('float32', 0.01 + i * 0.003))])]));
   }
-  const model = writeModel(dir, 'shared_quantizer.onnx', b.spec());
+  return writeModel(dir, 'shared_quantizer.onnx', b.spec());
+}
+
+/** The engine's outputs on two seeded inputs (the second run after the statistics counter's reset) equal the interpreter's. */
+async function expectBitIdentical(model: string, outDir: string): Promise<void> {
+  await withEngine(outDir, (engine) => {
+    for (const seed of [4, 5]) {
+      const inputs = randomInputs(engine.manifest.inputs, seed);
+      const got = engine.runPositional([inputs.x!]);
+      const graph = loadModel(model);
+      const ref = runGraph(graph, { x: new Tensor('float32', [...engine.manifest.inputs[0]!.shape], inputs.x as Float32Array) });
+      graph.outputs.forEach((v, i) => expect(Array.from(got[i] as Float32Array)).toEqual(Array.from(ref[v.name]!.data)));
+    }
+  });
+}
+
+it('two QConvs of one quantizer share one statistics launch (a 3x3 and a depthwise conv)', async () => {
+  const model = sharedQuantizerModel();
   const outDir = join(dir, 'shared_quantizer');
   const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
   expect(manifest.kernels.filter((k) => k.template === 'qconv_quant.cuh').length).toBe(1);
-  await withEngine(outDir, (engine) => {
-    const inputs = randomInputs(engine.manifest.inputs, 4);
-    const got = engine.runPositional([inputs.x!]);
-    const graph = loadModel(model);
-    const ref = runGraph(graph, { x: new Tensor('float32', [1, 6, 8, 8], inputs.x as Float32Array) });
-    graph.outputs.forEach((v, i) => expect(Array.from(got[i] as Float32Array)).toEqual(Array.from(ref[v.name]!.data)));
-  });
+  await expectBitIdentical(model, outDir);
 }, 120_000);
+
+it('the statistics, tiled and direct int8 kernels run clean in the checked build (--check)', async () => {
+  const model = sharedQuantizerModel();
+  const outDir = join(dir, 'shared_quantizer_checked');
+  await compileModel(model, { outDir, target: 'host', check: true, cacheDir: TEST_CACHE });
+  await expectBitIdentical(model, outDir);
+}, 600_000);
 
 /**
  * The dense int8 conv runs on integer tensor cores: its PTX holds mma.sync m16n8k32 with the
