@@ -14,6 +14,7 @@ import { confidenceThreshold } from '../passes/confidence_threshold.js';
 import { efficientNmsOutputs, type OutputFormat } from '../passes/efficientnms_outputs.js';
 import { letterboxInput, type FrameInput } from '../passes/letterbox_input.js';
 import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
+import { hasKernel } from '../codegen/kernels/index.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph } from './ir/graph.js';
@@ -104,7 +105,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = optimizeGraph(graph, options, progress);
-  const quantized = quantizedOpsError(graph);
+  const quantized = quantizedOpsError(graph, hasKernel);
   if (quantized) throw quantized;
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });

@@ -16,6 +16,7 @@ import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 import { argExtremeKernel, clipKernel } from './postprocess_ops.js';
 import { simamKernel } from './simam.js';
+import { qconvKernels } from './qconv.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 import { boxesToFrameKernel, letterboxKernel } from './letterbox.js';
@@ -62,7 +63,13 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['YoloNms', yoloNmsKernels],
   ['Letterbox', letterboxKernel],
   ['BoxesToFrame', boxesToFrameKernel],
+  ['QConv', qconvKernels],
 ]);
+
+/** Whether yhc has a kernel for a node (a quantized node without one stops the compile: passes/dequantize.ts). */
+export function hasKernel(node: Node): boolean {
+  return kernelGeneratorFor(node) !== undefined;
+}
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */
 export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
