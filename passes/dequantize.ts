@@ -27,13 +27,16 @@ export function quantizedNodes(graph: Graph): Node[] {
   return graph.nodes.filter((n) => (n.domain === ONNX_DOMAIN && QUANTIZED_OPS.has(n.opType)) || (n.domain === YHC_DOMAIN && n.opType.startsWith('Q')));
 }
 
-/** The one-line error of compiling a quantized graph, until yhc has int8 kernels. */
-export function quantizedOpsError(graph: Graph): YhcError | null {
-  const q = quantizedNodes(graph);
+/**
+ * The one-line error of compiling a quantized graph with nodes yhc has no int8 kernel for;
+ * `hasKernel` (codegen's kernel table, passed in by the driver) says which ones run.
+ */
+export function quantizedOpsError(graph: Graph, hasKernel: (n: Node) => boolean = () => false): YhcError | null {
+  const q = quantizedNodes(graph).filter((n) => !hasKernel(n));
   if (q.length === 0) return null;
   return new YhcError(
     'UNSUPPORTED_OP',
-    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernels yet; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
+    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernels for these yet; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
   );
 }
 

@@ -12,6 +12,7 @@ import { PassLog } from '../passes/pass.js';
 import { confidenceThreshold } from '../passes/confidence_threshold.js';
 import { efficientNmsOutputs, type OutputFormat } from '../passes/efficientnms_outputs.js';
 import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
+import { hasKernel } from '../codegen/kernels/index.js';
 import { YhcError } from './errors.js';
 import { encodeModel, graphToModelSpec } from './onnx/write.js';
 import type { Graph } from './ir/graph.js';
@@ -96,7 +97,7 @@ export async function compileModel(modelPath: string, options: CompileOptions): 
   const batch = options.batch !== undefined ? { batch: options.batch } : {};
   const graph = options.graph ?? (options.decode ? loadDecodedModel(modelPath, { ...batch, decode: options.decode }).graph : loadModel(modelPath, batch));
   const passes = optimizeGraph(graph, options, progress);
-  const quantized = quantizedOpsError(graph);
+  const quantized = quantizedOpsError(graph, hasKernel);
   if (quantized) throw quantized;
   const precision = applyPrecision(graph, options.precision ?? 'fp32');
   progress({ phase: 'plan', message: `${graph.nodes.length} nodes` });

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import type { PipelineReport } from '../passes/index.js';
 import { optimizeGraph } from './compile.js';
 import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
+import { hasKernel } from '../codegen/kernels/index.js';
 import { runPipeline } from '../passes/index.js';
 import { quantizationWarnings } from '../passes/quant_warnings.js';
 import { opCounts } from './ir/print.js';
@@ -163,7 +164,7 @@ function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'pa
 /** A copy to plan one kernel per op: dequantized with --dequantize; a quantized graph is refused as compile refuses it. */
 function plannable(graph: Graph, options: InspectOptions): Graph {
   if (options.dequantize) runPipeline(graph, [dequantize]);
-  const refused = quantizedOpsError(graph);
+  const refused = quantizedOpsError(graph, hasKernel);
   if (refused) throw refused;
   return graph;
 }

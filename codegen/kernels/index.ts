@@ -19,6 +19,7 @@ import { simamKernel } from './simam.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 import type { KernelGenerator, LoweringContext } from './lowering.js';
+import { needsFusedKernel } from './fused_elementwise.js';
 
 /** ONNX ops by op type. */
 const ONNX_GENERATORS = new Map<string, KernelGenerator>([
@@ -60,6 +61,11 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['YoloDecode', yoloDecodeKernels],
   ['YoloNms', yoloNmsKernels],
 ]);
+
+/** Whether yhc has a kernel for a node: a generator, or the fused elementwise kernel (a per-tensor Q or DQ). */
+export function hasKernel(node: Node): boolean {
+  return kernelGeneratorFor(node) !== undefined || needsFusedKernel(node);
+}
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */
 export function kernelGeneratorFor(node: Node): KernelGenerator | undefined {
