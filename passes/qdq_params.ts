@@ -40,8 +40,8 @@ export const sameParams = (a: QParams, b: QParams) => a.scale === b.scale && a.z
 /**
  * Whether Q(DQ(q)) = q for every q of the type under `p`, as the interpreter computes both
  * (float32 product, float32 quotient, round half to even, saturate) — checked over all 256
- * values, not assumed: it fails only for scales so small that (q − zp) · scale loses bits
- * (subnormal floats), and then the pair is kept.
+ * values, not assumed. Products of small integers with a float32 scale are exact down to the
+ * subnormals; it fails where (q − zp) · scale overflows (scales near 1e37), and the pair is then kept.
  */
 export function roundTripsExactly(p: QParams): boolean {
   const [lo, hi] = QUANT_RANGE[p.dtype]!;
