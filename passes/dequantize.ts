@@ -36,7 +36,7 @@ export function quantizedOpsError(graph: Graph, hasKernel: (n: Node) => boolean 
   if (q.length === 0) return null;
   return new YhcError(
     'UNSUPPORTED_OP',
-    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernels for these yet; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
+    `${describeNode(q[0]!)} and ${q.length - 1} more quantized node(s): yhc has no int8 kernel for them; compile with --dequantize to run this model in float (weights dequantized, activation quantizers dropped)`,
   );
 }
 

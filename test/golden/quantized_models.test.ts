@@ -47,7 +47,7 @@ describe.each(NAMES)('%s', (name) => {
 
   it('without --dequantize stops with one line suggesting it', async () => {
     await expect(compileModel(model, { outDir: join(dir, `${name}-int8`), target: 'host', build: false })).rejects.toThrow(
-      /^node "[^"]+" \((ai\.yhc\.QConv|QuantizeLinear)\) and \d+ more quantized node\(s\): yhc has no int8 kernels for these yet; compile with --dequantize/,
+      /^node "[^"]+" \((ai\.yhc\.QConv|QuantizeLinear)\) and \d+ more quantized node\(s\): yhc has no int8 kernel for them; compile with --dequantize/,
     );
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planGraph } from '../../../codegen/plan.js';
 import { compareQuantized } from '../../../src/golden/quantized.js';
 import { Tensor } from '../../../src/tensor.js';
+import { int, ints } from '../../helpers/attrs.js';
 import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { randomTensor } from '../../helpers/models.js';
 import { expectCaseMatches, runOpCases, type CaseResult } from '../../helpers/op_cases.js';
@@ -12,7 +13,8 @@ import { tempDir } from '../../helpers/paths.js';
  * scale and zero point as literals, elementwise.cuh quantize_linear / dequantize_linear) under
  * host emulation against the interpreter and onnxruntime: int8 and uint8, saturation at both
  * ends, values exactly on k + ½ (round half to even), a Q → DQ round trip, and a QDQ SiLU —
- * DQ → Sigmoid → Q → DQ → Mul → Q, one kernel from int8 to int8 — held to the quantized rule.
+ * DQ → Sigmoid → Q → DQ → Mul → Q, one kernel from int8 to int8 — held to the quantized rule; and
+ * SPPF's three MaxPools on int8 (one sppf kernel).
  */
 const { dir, cleanup } = tempDir('yhc-quantize-linear-');
 afterAll(cleanup);
@@ -45,8 +47,15 @@ const sig = b.op('DequantizeLinear', [
 const silu = b.op('Mul', [b.op('DequantizeLinear', [q, f32(0.03), i8(0)]), sig]);
 out('qdq_silu', b.op('QuantizeLinear', [silu, f32(0.02), i8(-10)]));
 out('qdq_silu_float', silu);
+// SPPF on int8 (QDQ models' MaxPools run on int8 after recognize-qdq): one sppf kernel, exact.
+const pool = (v: string) => b.op('MaxPool', [v], { kernel_shape: ints([5, 5]), pads: ints([2, 2, 2, 2]), strides: ints([1, 1]) });
+const q8 = b.op('QuantizeLinear', [x, f32(0.02), i8(3)]);
+const p1 = pool(q8);
+const p2 = pool(p1);
+out('sppf_int8', b.op('Concat', [q8, p1, p2, pool(p2)], { axis: int(1) }));
 
 let results: Record<string, CaseResult>;
+let templates: string[];
 const xs = randomTensor(SHAPE, 4, 2);
 // k + ½ quanta exactly (0.25 · (k + 0.5) is exact in float32), from saturated below to above.
 const es = Tensor.from(
@@ -55,14 +64,18 @@ const es = Tensor.from(
   Array.from({ length: N }, (_, i) => 0.25 * (i - 60 + 0.5) * (i % 3 === 0 ? 9 : 1)),
 );
 beforeAll(async () => {
-  ({ results } = await runOpCases(dir, 'quantize_linear', b, { x: xs, e: es }));
+  ({ results, templates } = await runOpCases(dir, 'quantize_linear', b, { x: xs, e: es }));
 }, 300_000);
 
 describe('QuantizeLinear / DequantizeLinear kernels (host emulation)', () => {
   const byCase = (c: string) => Object.values(results)[cases.indexOf(c)];
-  it.each(['q_int8_saturating', 'q_uint8_half_even', 'q_int8_no_zero_point_is_uint8', 'q_dq_round_trip'])('%s equals the interpreter and onnxruntime', (c) => {
-    expectCaseMatches(byCase(c));
-  });
+  it('the int8 MaxPools are one sppf kernel', () => expect(templates).toContain('sppf.cuh'));
+  it.each(['q_int8_saturating', 'q_uint8_half_even', 'q_int8_no_zero_point_is_uint8', 'q_dq_round_trip', 'sppf_int8'])(
+    '%s equals the interpreter and onnxruntime',
+    (c) => {
+      expectCaseMatches(byCase(c));
+    },
+  );
   it('the cases reach saturation and ties', () => {
     const r = byCase('q_int8_saturating')!.definition;
     expect(r).toContain(-128);
