@@ -4,6 +4,7 @@ import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
 import { qParams, roundTripsExactly, sameParams } from './qdq_params.js';
 import { commuteQuantizeThroughMovement } from './qdq_movement.js';
+import { tabulateActivations } from './qdq_tables.js';
 
 /**
  * QDQ models (onnxruntime's quantize_static) → what runs on int8:
@@ -20,7 +21,9 @@ import { commuteQuantizeThroughMovement } from './qdq_movement.js';
  *  3. Q(DQ(q)) with the same per-tensor parameters → q where that round trip is exact for all
  *     256 values (checked, passes/qdq_params.ts);
  *  4. a DQ read by several elementwise nodes gets one copy per reader, so each elementwise
- *     kernel dequantizes its int8 input in its own load (codegen/elementwise_fusion.ts).
+ *     kernel dequantizes its int8 input in its own load (codegen/elementwise_fusion.ts);
+ *  5. an elementwise function of a QConv's int8 output alone, up to a Q (a QDQ SiLU), becomes
+ *     the QConv's 256-entry y_table, applied in its epilogue (passes/qdq_tables.ts).
  *
  * Every step computes what the graph computed, bit for bit in the interpreter (the QConv's
  * meaning is DQ → float Conv → Q), so translation validation compares exactly. The int8 conv
@@ -133,7 +136,7 @@ function dedicatedDequantizers(graph: Graph, log: PassLog): void {
 
 export const recognizeQdq: Pass = {
   name: 'recognize-qdq',
-  rule: 'DQ → Conv(DQ(W)) [→ Q] → ai.yhc.QConv; Q(move(DQ(x))) → move(x) on int8; Q(DQ(q)) → q; one DQ per elementwise reader',
+  rule: 'DQ → Conv(DQ(W)) [→ Q] → ai.yhc.QConv; Q(move(DQ(x))) → move(x) on int8; Q(DQ(q)) → q; one DQ per elementwise reader; QConv → int8 function → QConv y_table',
   run(graph, log) {
     const uses = new Uses(graph);
     if (!graph.nodes.some((n) => isOnnxOp(n, 'DequantizeLinear') || isOnnxOp(n, 'QuantizeLinear'))) return;
@@ -145,6 +148,8 @@ export const recognizeQdq: Pass = {
     dropRoundTrips(graph, log);
     graph.removeDeadNodes();
     dedicatedDequantizers(graph, log);
+    graph.toposort();
+    tabulateActivations(graph, log);
     graph.toposort();
     graph.removeDeadNodes();
   },

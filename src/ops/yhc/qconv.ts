@@ -17,7 +17,7 @@ import { activationOf, applyActivation } from './activation.js';
  *
  *   inputs  0 X, 1 W (int8/uint8 [M, C/group, kh, kw]), 2 w_scale (float32 [M] or one value),
  *           3 w_zero_point (W's type, [M] or one value), 4 B? (float32 [M]),
- *           5 x_scale, 6 x_zero_point, 7 y_scale?, 8 y_zero_point?   (static only)
+ *           5 x_scale, 6 x_zero_point, 7 y_scale?, 8 y_zero_point?, 9 y_table?   (static only)
  *   attrs   ONNX Conv's, activation, input_quant = "dynamic_uint8" | "static"
  *
  * "dynamic_uint8" — what the quantize pass (passes/recognize_quant.ts) makes of onnxruntime's
@@ -37,6 +37,10 @@ import { activationOf, applyActivation } from './activation.js';
  *   wf = DequantizeLinear(W, w_scale, w_zero_point, axis 0)   (float32)
  *   yf = Conv(xf, wf, B), then the activation                 (float32)
  *   Y  = QuantizeLinear(yf, y_scale, y_zero_point)            (or yf without y_scale)
+ *   Y  = y_table[Y − lowest(Y's type)]                        (with y_table: int8/uint8 [256])
+ * y_table is an elementwise int8 → int8 function of the requantized output, tabulated at compile
+ * time (recognize-qdq: a QDQ SiLU, DQ → Sigmoid → Q → DQ → Mul → Q, evaluated on the 256 values
+ * by the interpreter): the kernel looks it up in its epilogue, exactly. Its type is Y's type.
  * An int8 kernel computes acc = Σ (xq − xz)(wq − wz[m]) exactly in int32 and
  * yf' = acc · (x_scale · w_scale[m]) + B[m]: yf' and yf differ by float rounding only (the float
  * conv's), so Y may differ by ONE quantum where yf / y_scale sits within that rounding of k + ½
@@ -48,7 +52,7 @@ export const INPUT_QUANT = ['dynamic_uint8', 'static'] as const;
 type InputQuant = (typeof INPUT_QUANT)[number];
 
 /** Input slots of ai.yhc.QConv. */
-export const QCONV = { x: 0, w: 1, wScale: 2, wZeroPoint: 3, bias: 4, xScale: 5, xZeroPoint: 6, yScale: 7, yZeroPoint: 8 } as const;
+export const QCONV = { x: 0, w: 1, wScale: 2, wZeroPoint: 3, bias: 4, xScale: 5, xZeroPoint: 6, yScale: 7, yZeroPoint: 8, yTable: 9 } as const;
 
 const PER_TENSOR: QuantLayout = { kind: 'tensor', axis: 0, block: 0 };
 
@@ -85,7 +89,12 @@ function inferStatic(node: Node): OutputType['dtype'] {
   requireScalar(node, QCONV.yZeroPoint);
   checkConstantParam(node, QCONV.yScale, 'scale');
   checkConstantParam(node, QCONV.yZeroPoint, 'zero point');
-  return yt;
+  if (!hasInput(node, QCONV.yTable)) return yt;
+  const tt = requireDType(node, QCONV.yTable, INT8_TYPES);
+  const ts = node.input(QCONV.yTable).shape;
+  if (ts.length !== 1 || ts[0] !== 256)
+    throw shapeError(node, `${valueLabel(node, QCONV.yTable)} has shape [${ts.join(', ')}]; a table of the 256 output values needs [256]`);
+  return tt;
 }
 
 function evaluateDynamic(node: Node, inputs: readonly (Tensor | null)[]): Tensor {
@@ -125,7 +134,7 @@ export const QConv: OpDef = {
   opType: 'QConv',
   domain: 'ai.yhc',
   attributes: [...OnnxConv.attributes, 'activation', 'input_quant'],
-  inputs: [4, 9],
+  inputs: [4, 10],
   outputs: [1, 1],
   takesActivation: true,
   infer(node): OutputType[] {
@@ -161,7 +170,17 @@ export const QConv: OpDef = {
     const ys = inputs[QCONV.yScale] ?? null;
     if (!ys) return [y];
     const yz = requiredTensor(node, inputs, QCONV.yZeroPoint);
-    return [quantizeTensor(y, ys, yz, PER_TENSOR, yz.dtype)];
+    const yq = quantizeTensor(y, ys, yz, PER_TENSOR, yz.dtype);
+    const table = inputs[QCONV.yTable] ?? null;
+    if (!table) return [yq];
+    const lo = yz.dtype === 'int8' ? -128 : 0;
+    return [
+      new Tensor(
+        table.dtype,
+        yq.shape,
+        yq.data.map((v) => table.data[v - lo]!),
+      ),
+    ];
   },
   flops: (node: Node) => OnnxConv.flops!(node),
 };
