@@ -223,6 +223,42 @@ describe('recognize-qdq: data movement and elementwise', () => {
   });
 });
 
+/** x → Q → DQ → Conv → Q → DQ → QDQ SiLU [· DQ(extra)] → Q → DQ → output, as quantize_static writes a Conv+SiLU. */
+function convSilu(extra: boolean) {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', 'float32', [1, C, HW, HW]);
+  const [w, bias] = qdqWeights(b);
+  const y = YA.qdq(b, b.op('Conv', [XA.qdq(b, x), w, bias], CONV, { name: 'conv' }));
+  const SA = new Act(1 / 255, -128);
+  let a = b.op('Mul', [y, SA.qdq(b, b.op('Sigmoid', [y]))], {}, { name: 'silu_mul' });
+  if (extra) a = b.op('Add', [a, XA.qdq(b, b.input('z', 'float32', [1, M, HW, HW]))]);
+  b.output(new Act(0.03, -100).qdq(b, a));
+  return b.build();
+}
+
+describe('recognize-qdq: activations as tables', () => {
+  it('folds_a_qdq_silu_into_its_qconv_as_a_256_entry_table_bit_for_bit', () => {
+    const g = convSilu(false);
+    const before = cloneGraph(g);
+    const report = apply(g, recognizeQdq);
+    expect(report.passes[0]!.fired).toMatchObject({ 'QConv → elementwise int8 function (a QDQ SiLU) → QConv with y_table': 1 });
+    expect(opCounts(g)).toEqual({ QuantizeLinear: 1, 'ai.yhc.QConv': 1, DequantizeLinear: 1 });
+    const qconv = g.nodes.find((n) => n.opType === 'QConv')!;
+    expect(qconv.input(9).constant!.shape).toEqual([256]);
+    expect(qconv.outputs[0]!.dtype).toBe('int8');
+    expectSameOutputs(before, g, 0);
+  });
+
+  it('leaves_the_silu_alone_when_it_also_reads_another_tensor', () => {
+    const g = convSilu(true);
+    const before = cloneGraph(g);
+    const report = apply(g, recognizeQdq);
+    expect(report.passes[0]!.fired['QConv → elementwise int8 function (a QDQ SiLU) → QConv with y_table']).toBeUndefined();
+    expect(g.nodes.find((n) => n.opType === 'QConv')!.inputs.length).toBe(9);
+    expectSameOutputs(before, g, 0);
+  });
+});
+
 describe('recognize-qdq: exactness of dropping Q(DQ(q))', () => {
   it('holds_for_ordinary_and_subnormal_scales_and_fails_where_the_product_overflows', () => {
     expect(roundTripsExactly({ scale: 0.0123, zeroPoint: -5, dtype: 'int8' })).toBe(true);
