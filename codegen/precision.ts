@@ -67,6 +67,8 @@ function activationSlots(n: Node): readonly number[] {
   // A conv's residual (fuse-residual's fourth input) is read like its activation, in the template's Residual type.
   if (isConv(n)) return n.inputs.length > RESIDUAL ? [0, RESIDUAL] : [0];
   if (isYhcOp(n, 'SimAM') || isYhcOp(n, 'Attention')) return [0];
+  // An int8 conv quantizes its float input on load and dequantizes on store (codegen/kernels/qconv.ts); its bias stays float32.
+  if (isYhcOp(n, 'QConv')) return [0];
   if (isYhcOp(n, 'DwPw')) return [DW.x];
   if (isResidualAdd(n)) return [0, 1];
   return [];

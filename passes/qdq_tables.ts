@@ -117,7 +117,8 @@ export function tabulateActivations(graph: Graph, log: PassLog): void {
       if (q.opType !== 'QuantizeLinear' || !qParams(q)) continue;
       best = cone(y, q, within, uses) ?? best;
     }
-    if (!best) continue;
+    // The table is in the conv's output type (the kernel clamps and indexes in it).
+    if (!best || best.at(-1)!.outputs[0]!.dtype !== y.dtype) continue;
     const q = best.at(-1)!;
     const table = graph.newConstant(`${conv.name}_y_table`, tabulate(graph, y, best));
     const out = graph.newValue(q.outputs[0]!.name, q.outputs[0]!.dtype, y.shape);

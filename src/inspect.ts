@@ -17,6 +17,7 @@ import { dequantize, quantizedOpsError } from '../passes/dequantize.js';
 import { hasKernel } from '../codegen/kernels/index.js';
 import { runPipeline } from '../passes/index.js';
 import { quantizationWarnings } from '../passes/quant_warnings.js';
+import { quantizedNodes } from '../passes/dequantize.js';
 import { opCounts } from './ir/print.js';
 import { cloneGraph } from './ir/clone.js';
 import { modelMetadata, type ModelMetadata } from './ir/model_metadata.js';
@@ -149,16 +150,30 @@ export function inspectModel(path: string, options: InspectOptions = {}): ModelS
 function withCost(graph: Graph, options: InspectOptions): Pick<ModelSummary, 'passes' | 'optimizedOps' | 'optimizedNodes' | 'cost'> {
   // Planning adds temporaries to a graph: the unoptimized plan gets its own copy.
   const unoptimized = options.cost
-    ? planCost(planGraph(plannable(cloneGraph(graph), options), { horizontalFusion: false, views: false, sppf: false, elementwiseFusion: false }))
+    ? planCost(
+        planGraph(plannable(dequantizedBaseline(cloneGraph(graph)), options), { horizontalFusion: false, views: false, sppf: false, elementwiseFusion: false }),
+      )
     : null;
   const summary = optimized(graph, options);
   if (!unoptimized) return summary;
+  // Run in int8: what has no int8 kernel is refused here, as compile refuses it.
+  const refusedInt8 = quantizedOpsError(graph, hasKernel);
+  if (refusedInt8) throw refusedInt8;
   const planned = options.passes === false ? cloneGraph(graph) : graph;
   applyPrecision(planned, options.precision ?? 'fp32');
   const fullPlan = planGraph(planned);
   const plan = planCost(fullPlan);
   const views = { count: fullPlan.views.filter((d) => d.view).length, copied: viewReport(fullPlan.views) };
   return { ...summary, cost: { plan, unoptimized, trafficRatio: plan.bytes / unoptimized.bytes, views } };
+}
+
+/**
+ * A quantized model's ONNX quantization ops have no kernels of their own: its one-kernel-per-op
+ * baseline is the plan of its dequantized graph (the float ops), whether it then runs in int8 or float.
+ */
+function dequantizedBaseline(graph: Graph): Graph {
+  if (quantizedNodes(graph).length > 0) runPipeline(graph, [dequantize]);
+  return graph;
 }
 
 /** A copy to plan one kernel per op: dequantized with --dequantize; a quantized graph is refused as compile refuses it. */

@@ -16,6 +16,7 @@ import { softmaxKernel } from './softmax.js';
 import { topkKernel } from './topk.js';
 import { argExtremeKernel, clipKernel } from './postprocess_ops.js';
 import { simamKernel } from './simam.js';
+import { qconvKernels } from './qconv.js';
 import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 import type { KernelGenerator, LoweringContext } from './lowering.js';
@@ -60,6 +61,7 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['Attention', attentionKernel],
   ['YoloDecode', yoloDecodeKernels],
   ['YoloNms', yoloNmsKernels],
+  ['QConv', qconvKernels],
 ]);
 
 /** Whether yhc has a kernel for a node: a generator, or the fused elementwise kernel (a per-tensor Q or DQ). */

@@ -27,6 +27,7 @@ import { runPipeline } from '../../passes/index.js';
 import { cloneGraph } from '../ir/clone.js';
 import { encodeModel, graphToModelSpec } from '../onnx/write.js';
 import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
+import { checkQuantizedOutput } from '../golden/quantized.js';
 import { compareDense, looksLikeDetections, type DenseComparison } from '../golden/compare.js';
 import type { ReferenceInput } from './oracle.js';
 
@@ -158,7 +159,9 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
       if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
       if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
         return checkNumDets(info, outputs[i]!, ref, detectionsOf(assembled)[1], options.conf, scoreRtol);
-      return checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
+      const float = () => checkOutput(info, outputs[i]!, ref, rtol, scoreRtol);
+      // Run in int8: the quantized whole-model rule (docs/golden_rules.md, "Quantized models").
+      return quantized && !dequantizedGraph ? checkQuantizedOutput(info, outputs[i]!, ref, float) : float();
     });
     const dequantized = dequantizedGraph ? await int8Shift(modelPath, feeds, manifest.outputs, outputs) : undefined;
     return {

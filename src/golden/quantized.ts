@@ -1,4 +1,8 @@
-import type { DetectionShift } from './detection_shift.js';
+import type { TensorInfo } from '../ir/tensor_info.js';
+import type { TypedArray } from '../typed_arrays.js';
+import { toNumbers, type OutputCheck, type ReferenceTensor } from './check_output.js';
+import { looksLikeDetections } from './compare.js';
+import { detectionShift, type DetectionShift } from './detection_shift.js';
 
 /**
  * The golden rules for quantized outputs (docs/golden_rules.md, "Quantized models"), where the
@@ -45,4 +49,19 @@ export function compareQuantized(got: ArrayLike<number>, ref: ArrayLike<number>,
 /** The whole-model rule on a detection shift (src/golden/detection_shift.ts). */
 export function quantizedDetectionsOk(shift: DetectionShift, minMatched = MIN_MATCHED): boolean {
   return shift.reference === 0 ? shift.output === 0 : shift.matched >= minMatched * shift.reference;
+}
+
+/**
+ * One output of a quantized model run in int8 against onnxruntime's int8 result: detections by the
+ * whole-model rule (quantizedDetectionsOk); any other output by the float rule (`dense`).
+ */
+export function checkQuantizedOutput(info: TensorInfo, got: TypedArray, ref: ReferenceTensor, dense: () => OutputCheck): OutputCheck {
+  if (!looksLikeDetections(info.shape, info.dtype) || ref.dims.join(',') !== info.shape.join(',')) return dense();
+  const s = detectionShift(toNumbers(got), toNumbers(ref.data), info.shape);
+  const ok = quantizedDetectionsOk(s);
+  const detail =
+    `${s.matched}/${s.reference} reference detections scoring >= 0.25 found (same class, IoU >= 0.5; ${MIN_MATCHED * 100}% needed; this run has ${s.output}), ` +
+    `mean IoU ${s.meanIou.toFixed(3)}, min IoU ${s.minIou.toFixed(3)}, max score diff ${s.maxScoreDiff.toExponential(2)}`;
+  // Position-by-position error as the float rule measured it (informative: rows may swap).
+  return { ...dense(), rule: 'detections', tolerance: MIN_MATCHED, ok, detail };
 }

@@ -40,7 +40,7 @@ import { activationOf, applyActivation } from './activation.js';
  *   Y  = y_table[Y − lowest(Y's type)]                        (with y_table: int8/uint8 [256])
  * y_table is an elementwise int8 → int8 function of the requantized output, tabulated at compile
  * time (recognize-qdq: a QDQ SiLU, DQ → Sigmoid → Q → DQ → Mul → Q, evaluated on the 256 values
- * by the interpreter): the kernel looks it up in its epilogue, exactly. Its type is Y's type.
+ * by the interpreter): the kernel looks it up in its epilogue, exactly. Its type is y_zero_point's.
  * An int8 kernel computes acc = Σ (xq − xz)(wq − wz[m]) exactly in int32 and
  * yf' = acc · (x_scale · w_scale[m]) + B[m]: yf' and yf differ by float rounding only (the float
  * conv's), so Y may differ by ONE quantum where yf / y_scale sits within that rounding of k + ½
@@ -91,6 +91,7 @@ function inferStatic(node: Node): OutputType['dtype'] {
   checkConstantParam(node, QCONV.yZeroPoint, 'zero point');
   if (!hasInput(node, QCONV.yTable)) return yt;
   const tt = requireDType(node, QCONV.yTable, INT8_TYPES);
+  if (tt !== yt) throw dtypeError(node, `y_table has dtype ${tt} but y_zero_point is ${yt}`);
   const ts = node.input(QCONV.yTable).shape;
   if (ts.length !== 1 || ts[0] !== 256)
     throw shapeError(node, `${valueLabel(node, QCONV.yTable)} has shape [${ts.join(', ')}]; a table of the 256 output values needs [256]`);
