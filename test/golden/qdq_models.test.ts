@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkModel } from '../../src/check/check.js';
+import { checkModel, poisonedOutputs } from '../../src/check/check.js';
+import { seededGraphInputs } from '../../passes/verify.js';
+import { runGraph } from '../../src/interp/interpreter.js';
+import { loadModel } from '../../src/onnx/load.js';
+import { withEngine } from '../helpers/golden.js';
 import { compileModel } from '../../src/compile.js';
 import { Tensor } from '../../src/tensor.js';
 import { GraphBuilder } from '../helpers/graph_builder.js';
@@ -16,8 +20,8 @@ import { readFloats } from '../helpers/tensors.js';
  * optimizations off (at least 80% of its detections scoring >= 0.25 found). Measured on the
  * recorded input: 108/127 (the interpreter: 108/127). The small QDQ blocks
  * (test/data/quant/small_qdq*.onnx) have a dense output: held to the fp32 rule against the
- * dequantized levels onnxruntime computes is not meaningful, so they are checked by levels in
- * test/golden/qdq_small.test.ts; here they must build and run in int8 (no float conv kernel).
+ * levels is what means something there: the engine's output levels against the interpreter's
+ * (onnxruntime's: test/golden/qdq_small.test.ts), and they must plan no float conv.
  */
 const { dir, cleanup } = tempDir('yhc-qdq-');
 afterAll(cleanup);
@@ -45,6 +49,33 @@ describe('small QDQ blocks', () => {
     // The QDQ SiLUs are tables in their convs: no Sigmoid is left in any kernel.
     expect(plan.kernels.flatMap((k) => k.spec.nodes.map((n) => n.opType))).not.toContain('Sigmoid');
   });
+
+  it.each(['small_qdq', 'small_qdq_uint8'])(
+    '%s runs on the host in int8 and matches the interpreter level by level',
+    async (name) => {
+      const model = join(REPO, 'test', 'data', 'quant', `${name}.onnx`);
+      const outDir = join(dir, `${name}-host`);
+      await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
+      const g = loadModel(model);
+      const dq = g.outputs[0]!.producer!;
+      const [scale, zp] = [dq.input(1).constant!.data[0]!, dq.inputs[2]?.constant?.data[0] ?? 0];
+      const level = (v: number) => Math.round(v / scale) + zp;
+      for (const seed of [1, 2]) {
+        const inputs = seededGraphInputs(g, seed);
+        const want = runGraph(g, inputs)[g.outputs[0]!.name]!.data;
+        const got = await withEngine(outDir, (e) => e.runPositional([inputs['x']!.data as Float32Array], poisonedOutputs(e.outputs))[0]!);
+        let off = 0;
+        for (let i = 0; i < want.length; i++) {
+          const d = Math.abs(level(Number(got[i])) - level(want[i]!));
+          expect(d, `seed ${seed} element ${i}`).toBeLessThanOrEqual(2);
+          if (d > 0) off++;
+        }
+        // The int8 conv's integer arithmetic against the float conv: one quantum at a boundary, and what it moves downstream.
+        expect(off, `seed ${seed}`).toBeLessThanOrEqual(want.length * 0.03);
+      }
+    },
+    600_000,
+  );
 
   it('a_per_axis_activation_quantizer_has_no_kernel_and_stops_the_compile_naming_it', async () => {
     const b = new GraphBuilder(17);
