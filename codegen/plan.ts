@@ -107,6 +107,8 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
   const upsampled = planUpsampleViews(graph, views, handoffs);
   const sppf = options.sppf === false ? new Map() : sppfChains(graph);
   const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
+  // LoweringContext.once: one per plan.
+  const made = new Map<object, unknown>();
   for (const node of graph.nodes) {
     // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
     // inputs are ranges of its output's.
@@ -142,6 +144,10 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       constant: (tensor) => graph.newConstant('', tensor),
       inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v),
       planeStats: (v) => handoffs.planeStats.get(v),
+      once: <T>(key: object, make: () => T): T => {
+        if (!made.has(key)) made.set(key, make());
+        return made.get(key) as T;
+      },
     });
     for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
       for (const t of spec.tensors) {

@@ -22,6 +22,11 @@ export interface LoweringContext {
   inputHandoff(v: Value): InputHandoff | UpsampledHandoff | undefined;
   /** SimAM's plane statistics the producer of `v` gathers for its readers' readers. */
   planeStats(v: Value): SimamHandoff | undefined;
+  /**
+   * What `make` returns, made once per plan for `key` (a Value, say): a later node asking with the
+   * same key gets the first one's (a statistic of one tensor that several kernels read).
+   */
+  once<T>(key: object, make: () => T): T;
 }
 
 /** One node → the kernels that implement it, in launch order. */

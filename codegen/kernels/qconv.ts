@@ -145,7 +145,15 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const [, , outH, outW] = y.shape as [number, number, number, number];
   const groups = convGroups(node);
   const channel = channelConstants(node, ctx);
-  const qparams = dynamic ? ctx.temp('float32', [2]) : null;
+  // One statistics launch per input tensor: the QConvs reading one tensor share its scale and zero point.
+  let range: KernelSpec[] = [];
+  const qparams = dynamic
+    ? ctx.once(x, () => {
+        const v = ctx.temp('float32', [2]);
+        range = [inputRangeSpec(node, x, v, ctx)];
+        return v;
+      })
+    : null;
   const params: ParamField[] = [
     intParam('batch', batch),
     intParam('in_channels', inChannels),
@@ -189,7 +197,6 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     flops: 2 * numel(y.shape) * (inChannels / groups) * kernelH * kernelW,
     halfStorage: true,
   };
-  const range = qparams ? [inputRangeSpec(node, x, qparams, ctx)] : [];
   if (groups !== 1) {
     return [
       ...range,

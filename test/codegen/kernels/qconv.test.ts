@@ -11,6 +11,8 @@ import { GraphBuilder } from '../../helpers/graph_builder.js';
 import { randomTensor, writeModel } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
 import { SeededRandom } from '../../../src/golden/random.js';
+import { compareQuantized } from '../../../src/golden/quantized.js';
+import { INPUT_QUANT } from '../../../src/ops/yhc/qconv.js';
 
 /**
  * ai.yhc.QConv's int8 kernels (qconv.cuh) under host emulation against the interpreter running
@@ -119,6 +121,33 @@ describe('qconv int8 kernels (host emulation)', () => {
   );
 });
 
+it('two QConvs of one quantizer share one statistics launch (a 3x3 and a depthwise conv)', async () => {
+  const b = new GraphBuilder(17);
+  const x = b.input('x', 'float32', [1, 6, 8, 8]);
+  const [xq, xs, xz] = b.node('DynamicQuantizeLinear', [x], {}, { outputs: 3, name: 'dql' }) as [string, string, string];
+  for (const [i, c] of [{ name: 'a', c: 6, m: 10, hw: [8, 8], k: 3 } as Case, { name: 'b', c: 6, m: 6, hw: [8, 8], k: 3, group: 6 } as Case].entries()) {
+    const { w, zp } = weights(c, 11 + i);
+    const acc = b.op('ConvInteger', [xq, b.constant(w), xz, b.constant(zp)], {
+      kernel_shape: { type: 'ints', value: [3, 3] },
+      pads: { type: 'ints', value: [1, 1, 1, 1] },
+      group: { type: 'int', value: c.group ?? 1 },
+    });
+    const y = b.op('Mul', [b.op('Cast', [acc], { to: { type: 'int', value: 1 } }), b.op('Mul', [xs, b.constant(Tensor.scalar('float32', 0.01 + i * 0.003))])]);
+    b.output(y);
+  }
+  const model = writeModel(dir, 'shared_quantizer.onnx', b.spec());
+  const outDir = join(dir, 'shared_quantizer');
+  const { manifest } = await compileModel(model, { outDir, target: 'host', cacheDir: TEST_CACHE });
+  expect(manifest.kernels.filter((k) => k.template === 'qconv_quant.cuh').length).toBe(1);
+  await withEngine(outDir, (engine) => {
+    const inputs = randomInputs(engine.manifest.inputs, 4);
+    const got = engine.runPositional([inputs.x!]);
+    const graph = loadModel(model);
+    const ref = runGraph(graph, { x: new Tensor('float32', [1, 6, 8, 8], inputs.x as Float32Array) });
+    graph.outputs.forEach((v, i) => expect(Array.from(got[i] as Float32Array)).toEqual(Array.from(ref[v.name]!.data)));
+  });
+}, 120_000);
+
 /**
  * The dense int8 conv runs on integer tensor cores: its PTX holds mma.sync m16n8k32 with the
  * weights' type (s8 or u8) times uint8 activations, four per K step; ptxas reports no spills and
@@ -153,5 +182,83 @@ describe.runIf(NVCC)('qconv for sm_90', () => {
       }
     },
     300_000,
+  );
+});
+
+/**
+ * The static (QDQ) mode of ai.yhc.QConv (input_quant "static": x already int8 with a constant
+ * scale and zero point; optionally a requantized int8 output), once the OpDef has it: the same
+ * templates with dynamic_input = false (no statistics kernel) and requantize. Its meaning is the
+ * float conv of the dequantized operands, so the float output is held to the fp32 rule and the
+ * requantized one to the quantized rule (one quantum where y / y_scale sits on a rounding boundary).
+ */
+const STATIC = (INPUT_QUANT as readonly string[]).includes('static');
+describe.runIf(STATIC)('qconv static mode (host emulation)', () => {
+  it.each([
+    { name: 'static_3x3_int8_weights', c: 7, m: 20, hw: [9, 10] as [number, number], k: 3 },
+    { name: 'static_pointwise_uint8_weights', c: 33, m: 9, hw: [8, 8] as [number, number], k: 1, weights: 'uint8' as const },
+    { name: 'static_depthwise_stride_2', c: 8, m: 8, hw: [9, 9] as [number, number], k: 3, group: 8, stride: 2 },
+  ])(
+    '$name',
+    async (c: Case) => {
+      const b = new GraphBuilder(17);
+      const x = b.input('x', 'int8', [1, c.c, ...c.hw]);
+      const { w, zp } = weights(c, 6);
+      const p = (c.k - 1) / 2;
+      const wscale = Tensor.from(
+        'float32',
+        [c.m],
+        Array.from(randomTensor([c.m], 3).data, (v) => 0.002 + Math.abs(v) * 0.01),
+      );
+      const common = [
+        x,
+        b.constant(w),
+        b.constant(wscale),
+        b.constant(zp),
+        b.constant(randomTensor([c.m], 4)),
+        b.constant(Tensor.scalar('float32', 0.05)),
+        b.constant(Tensor.scalar('int8', 3)),
+      ];
+      const attrs = {
+        kernel_shape: { type: 'ints' as const, value: [c.k, c.k] },
+        strides: { type: 'ints' as const, value: [c.stride ?? 1, c.stride ?? 1] },
+        pads: { type: 'ints' as const, value: [p, p, p, p] },
+        group: { type: 'int' as const, value: c.group ?? 1 },
+        activation: { type: 'string' as const, value: 'none' },
+        input_quant: { type: 'string' as const, value: 'static' },
+      };
+      const Y_SCALE = 0.5;
+      b.output(b.op('QConv', common, attrs, { domain: 'ai.yhc', name: 'float_out' }));
+      b.output(
+        b.op('QConv', [...common, b.constant(Tensor.scalar('float32', Y_SCALE)), b.constant(Tensor.scalar('int8', -5))], attrs, {
+          domain: 'ai.yhc',
+          name: 'int8_out',
+        }),
+      );
+      const graph = b.build();
+      const rng = new SeededRandom(9);
+      const xs = Int8Array.from({ length: c.c * c.hw[0] * c.hw[1] }, () => Math.floor(rng.uniform() * 256) - 128);
+      const ref = runGraph(graph, { x: Tensor.from('int8', [1, c.c, ...c.hw], xs) });
+      const [yf, yq] = graph.outputs.map((v) => ref[v.name]!.data);
+      const outDir = join(dir, c.name);
+      const model = writeModel(dir, `${c.name}.onnx`, b.spec());
+      const { manifest } = await compileModel(model, { graph, outDir, target: 'host', cacheDir: TEST_CACHE, passes: false });
+      // No statistics launch; the two convs may share one (horizontal fusion).
+      expect(new Set(manifest.kernels.map((k) => k.template))).toEqual(new Set(['qconv.cuh']));
+      await withEngine(outDir, (engine) => {
+        const [gotF, gotQ] = engine.runPositional([xs]);
+        const scale = Math.max(1, ...Array.from(yf!, Math.abs));
+        Array.from(gotF as Float32Array).forEach((v, i) => expect(Math.abs(v - yf![i]!)).toBeLessThanOrEqual(1e-4 * scale));
+        // The requantized values mostly inside int8's range (not a test of saturation alone).
+        expect(Array.from(yq!).filter((v) => v > -128 && v < 127).length).toBeGreaterThan(0.8 * yq!.length);
+        const check = compareQuantized(
+          gotQ as Int8Array,
+          yq!,
+          Array.from(yf!, (v) => v / Y_SCALE),
+        );
+        expect(check.ok, check.problem).toBe(true);
+      });
+    },
+    120_000,
   );
 });
