@@ -1,9 +1,9 @@
 import { ONNX_DOMAIN, type Graph, type Node, type Value } from '../src/ir/graph.js';
-import { fusedStepKey, isFusableElementwise } from './kernels/fused_elementwise.js';
+import { fusedOperands, fusedStepKey, isFusableElementwise, needsFusedKernel } from './kernels/fused_elementwise.js';
 
 /**
  * Vertical fusion of elementwise ops: a tree of elementwise nodes (unary maps, broadcasting
- * binary ops, Where, Cast, Clip) whose intermediate values each have one reader, that reader in the
+ * binary ops, Where, Cast, Clip, per-tensor QuantizeLinear / DequantizeLinear) whose intermediate values each have one reader, that reader in the
  * tree, and the shape of the tree's result, becomes one kernel (kernels/fused_elementwise.ts)
  * — the intermediates live in registers and are never stored.
  *
@@ -30,7 +30,7 @@ export interface ElementwiseCluster {
 }
 
 export interface ElementwiseFusion {
-  /** Clusters of two or more nodes (or a lone Clip), by root. */
+  /** Clusters of two or more nodes (or a lone Clip, Q or DQ), by root. */
   readonly byRoot: ReadonlyMap<Node, ElementwiseCluster>;
   /** Nodes inside a cluster that are not its root: they get no kernel of their own. */
   readonly absorbed: ReadonlySet<Node>;
@@ -63,14 +63,14 @@ export function findElementwiseClusters(graph: Graph): ElementwiseFusion {
     if (absorbed.has(root) || !fusable(root)) continue;
     const members: Node[] = [root];
     const leaves = new Set<Value>();
-    const slots = (n: Node) => n.inputs.filter((v) => v !== null).length;
+    const slots = (n: Node) => fusedOperands(n).filter((v) => v !== null).length;
     let statements = 1;
     // Input slots of members not walked yet: with the leaves, a bound on the kernel's inputs.
     let open = slots(root);
     const stack: Node[] = [root];
     while (stack.length > 0) {
       const m = stack.pop()!;
-      for (const v of m.inputs) {
+      for (const v of fusedOperands(m)) {
         if (!v) continue;
         open--;
         const p = fusableProducer(v, m);
@@ -88,8 +88,8 @@ export function findElementwiseClusters(graph: Graph): ElementwiseFusion {
         }
       }
     }
-    // One node keeps its own kernel, unless it has none but this one (Clip).
-    if (members.length < 2 && root.opType !== 'Clip') continue;
+    // One node keeps its own kernel, unless it has none but this one (Clip, QuantizeLinear, DequantizeLinear).
+    if (members.length < 2 && !needsFusedKernel(root)) continue;
     members.sort((a, b) => order.get(a)! - order.get(b)!);
     byRoot.set(root, { root, nodes: members });
   }

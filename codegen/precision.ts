@@ -28,6 +28,9 @@ import { Tensor } from '../src/tensor.js';
  *   - the half-storing nodes' conv weights and biases become float16 constants (rounded to
  *     nearest even).
  *
+ * int8/uint8 tensors (a QDQ model's activations after recognize-qdq, 1 byte each) are not float
+ * storage: this step leaves them as they are, in fp16 as in fp32.
+ *
  * The engine's inputs and outputs stay float32. How far fp16 storage moves a model's outputs,
  * and the tolerance that follows: docs/golden_rules.md.
  */

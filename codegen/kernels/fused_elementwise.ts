@@ -1,8 +1,9 @@
 import { dtypeInfo, type DType } from '../../src/dtype.js';
-import type { Node, Value } from '../../src/ir/graph.js';
+import { attrInt } from '../../src/ir/attributes.js';
+import { ONNX_DOMAIN, type Node, type Value } from '../../src/ir/graph.js';
 import { broadcastView } from '../../src/ops/util/strided.js';
 import { numel } from '../../src/tensor.js';
-import { grouped } from '../c_text.js';
+import { floatLiteral, grouped, intLiteral } from '../c_text.js';
 import { nodeText } from '../emit/provenance.js';
 import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { BINARY_OPS, UNARY_OPS, binaryFunctor, unaryFunctor } from './elementwise.js';
@@ -22,9 +23,33 @@ import { kernelView } from './kernel_view.js';
 const UNARY = new Set(UNARY_OPS);
 const BINARY = new Set(BINARY_OPS);
 
+/**
+ * A QuantizeLinear / DequantizeLinear the fused body applies: per tensor, constant float32 scale
+ * and 8-bit zero point, between float32 and int8/uint8 — its parameters, or null.
+ */
+function quantStep(n: Node): { readonly scale: number; readonly zeroPoint: number; readonly q: DType } | null {
+  if (n.domain !== ONNX_DOMAIN || (n.opType !== 'QuantizeLinear' && n.opType !== 'DequantizeLinear')) return null;
+  const [s, z] = [n.inputs[1]?.constant, n.inputs[2] ? n.inputs[2].constant : undefined];
+  if (!s || s.size !== 1 || s.dtype !== 'float32' || z === null || (z && z.size !== 1) || attrInt(n, 'block_size', 0) !== 0) return null;
+  const [f, q] = n.opType === 'QuantizeLinear' ? [n.input(0).dtype, n.outputs[0]!.dtype] : [n.outputs[0]!.dtype, n.input(0).dtype];
+  if (f !== 'float32' || (q !== 'int8' && q !== 'uint8')) return null;
+  return { scale: s.data[0]!, zeroPoint: z ? z.data[0]! : 0, q };
+}
+
+/** The inputs a fused step reads as data (a quantizer's scale and zero point are literals, not loads). */
+export function fusedOperands(n: Node): readonly (Value | null)[] {
+  return quantStep(n) ? [n.inputs[0]!] : n.inputs;
+}
+
+/** Ops whose only kernel is the fused one: a lone Clip, QuantizeLinear or DequantizeLinear is a cluster of one. */
+export function needsFusedKernel(n: Node): boolean {
+  return n.opType === 'Clip' || quantStep(n) !== null;
+}
+
 /** Whether a node may be part of a fused elementwise kernel. */
 export function isFusableElementwise(n: Node): boolean {
   if (n.outputs.length !== 1) return false;
+  if (quantStep(n)) return true;
   if (n.opType === 'Clip') return clipHasBounds(n);
   if (n.inputs.some((v) => v === null)) return false;
   if (n.opType === 'Where' || BINARY.has(n.opType) || n.opType === 'Cast') return true;
@@ -67,6 +92,12 @@ function stepExpression(n: Node, args: readonly (string | null)[]): string {
   const y = n.outputs[0]!;
   const out = computeType(y.dtype);
   if (n.opType === 'Where') return `${args[0]} ? ${args[1]} : ${args[2]}`;
+  const qs = quantStep(n);
+  if (qs) {
+    const params = `${floatLiteral(qs.scale)}, ${intLiteral(qs.zeroPoint)}`;
+    const t = storageType(qs.q);
+    return n.opType === 'QuantizeLinear' ? `yhc::op::quantize_linear<${t}>(${args[0]}, ${params})` : `yhc::op::dequantize_linear<${t}>(${args[0]}, ${params})`;
+  }
   if (n.opType === 'Clip') return `yhc::op::Clip()(${[args[0], ...clipBounds(out, args)].join(', ')})`;
   if (n.opType === 'Cast') return `yhc::op::Cast<${out}>()(${args[0]})`;
   const left = computeType(n.input(0).dtype);
@@ -123,7 +154,7 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
       temps.set(v, s.temp);
       continue;
     }
-    const args = m.inputs.map((x) => (x ? operand(x) : null));
+    const args = fusedOperands(m).map((x) => (x ? operand(x) : null));
     const temp = `t${statements.length}`;
     const expr = stepExpression(m, args);
     const s: Statement = { temp, type: computeType(v.dtype), expr: rounded(v.dtype, expr), loop: rounded(v.dtype, stepExpression(m, [temp])), nodes: [m] };

@@ -21,6 +21,7 @@ import { yoloDecodeKernels } from './yolo_decode.js';
 import { yoloNmsKernels } from './yolo_nms.js';
 import { boxesToFrameKernel, letterboxKernel } from './letterbox.js';
 import type { KernelGenerator, LoweringContext } from './lowering.js';
+import { needsFusedKernel } from './fused_elementwise.js';
 
 /** ONNX ops by op type. */
 const ONNX_GENERATORS = new Map<string, KernelGenerator>([
@@ -66,9 +67,9 @@ const YHC_GENERATORS = new Map<string, KernelGenerator>([
   ['QConv', qconvKernels],
 ]);
 
-/** Whether yhc has a kernel for a node (a quantized node without one stops the compile: passes/dequantize.ts). */
+/** Whether yhc has a kernel for a node: a generator, or the fused elementwise kernel (a per-tensor Q or DQ). */
 export function hasKernel(node: Node): boolean {
-  return kernelGeneratorFor(node) !== undefined;
+  return kernelGeneratorFor(node) !== undefined || needsFusedKernel(node);
 }
 
 /** The generator for a node, or undefined when yhc has no kernel for its op. */

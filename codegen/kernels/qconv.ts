@@ -33,7 +33,8 @@ import type { LoweringContext } from './lowering.js';
  * and sum_k (w − zp) as int32 constants made here, the weight scale, the float32 bias.
  *  - input_quant static (QDQ): x is already int8/uint8 with a constant scale and zero point
  *    (inputs 5, 6), no statistics; with y_scale and y_zero_point (inputs 7, 8) the output is
- *    requantized to their type in the epilogue: clamp(rint(y / y_scale) + y_zero_point).
+ *    requantized to their type in the epilogue: clamp(rint(y / y_scale) + y_zero_point), and with
+ *    y_table (input 9, recognize-qdq's tabulated QDQ SiLU) that value is looked up in it.
  * Both are Params switches of the same templates (dynamic_input, requantize).
  */
 
@@ -42,6 +43,7 @@ const X_SCALE = 5;
 const X_ZERO_POINT = 6;
 const Y_SCALE = 7;
 const Y_ZERO_POINT = 8;
+const Y_TABLE = 9;
 
 /** The one value of a constant per-tensor parameter at input `i`. */
 function scalarParam(node: Node, i: number): number {
@@ -129,6 +131,7 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
   const x = node.input(0);
   const w = node.input(1);
   const bias = node.inputs[4] ?? null;
+  const table = node.inputs[Y_TABLE] ?? null;
   const y = node.outputs[0]!;
   const mode = attrString(node, 'input_quant', 'dynamic_uint8');
   if (mode !== 'dynamic_uint8' && mode !== 'static')
@@ -164,6 +167,7 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     intParam('kernel_w', kernelW),
     ...windowParams(windowGeometry(node, x.shape.slice(2), w.shape.slice(2))),
     boolParam('has_bias', bias !== null),
+    boolParam('has_table', table !== null),
     typeParam('Act', ACTIVATION_FUNCTOR[activationOf(node)]),
     elementTypeParam('Input', x),
     elementTypeParam('Weight', w),
@@ -183,11 +187,12 @@ export function qconvKernels(node: Node, ctx: LoweringContext): KernelSpec[] {
     read('w_sum', channel.sum),
     read('w_scale', channel.scale),
     ...(bias ? [read('bias', bias)] : []),
+    ...(table ? [read('y_table', table)] : []),
     write('y', y),
   ];
   const base = {
     tensors,
-    callArgs: ['x', qparams ? 'qparams' : 'nullptr', 'w', 'w_zero_point', 'w_sum', 'w_scale', bias ? 'bias' : 'nullptr', 'y'],
+    callArgs: ['x', qparams ? 'qparams' : 'nullptr', 'w', 'w_zero_point', 'w_sum', 'w_scale', bias ? 'bias' : 'nullptr', table ? 'y_table' : 'nullptr', 'y'],
     nodes: [node],
     flops: 2 * numel(y.shape) * (inChannels / groups) * kernelH * kernelW,
     halfStorage: true,

@@ -10,12 +10,12 @@ import { THREADS_PER_BLOCK, elementType, intParam, read, typeParam, write, type 
  * (codegen/views.ts), writes them straight into the concat's buffer.
  */
 
-/** A MaxPool that SPPF chains: 4-D float, 5x5, stride 1, dilation 1, pads 2, same size, no Indices. */
+/** A MaxPool that SPPF chains: 4-D float or 8-bit (QDQ models, max compared in float: exact), 5x5, stride 1, dilation 1, pads 2, same size, no Indices. */
 function isSppfPool(node: Node): boolean {
   if (node.opType !== 'MaxPool' || node.domain !== '' || node.outputs.length !== 1) return false;
   const x = node.input(0);
   const y = node.outputs[0]!;
-  if (x.shape.length !== 4 || (x.dtype !== 'float32' && x.dtype !== 'float16')) return false;
+  if (x.shape.length !== 4 || !['float32', 'float16', 'int8', 'uint8'].includes(x.dtype)) return false;
   if (y.shape.some((d, i) => d !== x.shape[i])) return false;
   const g = windowGeometry(node, x.shape.slice(2), kernelShapeAttr(node, null));
   const all = (a: readonly number[], v: number) => a.length === 2 && a.every((d) => d === v);

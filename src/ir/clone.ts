@@ -14,6 +14,7 @@ export function cloneGraph(g: Graph): Graph {
     let n = values.get(old);
     if (!n) {
       n = old.constant ? copy.newConstant(old.name, old.constant) : copy.newValue(old.name, old.dtype, old.shape);
+      n.dequantized = old.dequantized;
       values.set(old, n);
     }
     return n;

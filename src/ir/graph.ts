@@ -23,6 +23,19 @@ export type Attrs = Map<string, Attr>;
 export const ONNX_DOMAIN = '';
 export const YHC_DOMAIN = 'ai.yhc';
 
+/**
+ * The integers behind a constant the importer folded from DequantizeLinear(q, scale, zero_point)
+ * of constants (quantized weights and biases): kept so a pass can hand a kernel the int8 data
+ * itself. The folded float constant is DequantizeLinear's result from exactly these.
+ */
+export interface DequantizedConstant {
+  readonly q: Tensor;
+  readonly scale: Tensor;
+  readonly zeroPoint: Tensor | null;
+  /** Per-axis parameters: the axis (normalized); per tensor: -1. */
+  readonly axis: number;
+}
+
 export class Value {
   readonly id: number;
   /** Name in the model (untrusted text). */
@@ -32,6 +45,8 @@ export class Value {
   producer: Node | null = null;
   /** Constant data: an initializer, a Constant node, or a folded value. */
   constant: Tensor | null;
+  /** Set on a constant folded from a DequantizeLinear of constants: its quantized source. */
+  dequantized: DequantizedConstant | null = null;
 
   constructor(id: number, name: string, dtype: DType, shape: readonly number[], constant: Tensor | null = null) {
     this.id = id;

@@ -1,7 +1,7 @@
 import { dtypeFromOnnx, dtypeInfo, type DType } from '../dtype.js';
 import { YhcError, listText, q } from '../errors.js';
-import { checkKnownAttrs } from '../ir/attributes.js';
-import { describeNode, Graph, ONNX_DOMAIN, YHC_DOMAIN, type Node, type Value } from '../ir/graph.js';
+import { attrInt, checkKnownAttrs } from '../ir/attributes.js';
+import { describeNode, Graph, ONNX_DOMAIN, YHC_DOMAIN, type DequantizedConstant, type Node, type Value } from '../ir/graph.js';
 import { lookupOp } from '../ops/index.js';
 import type { OpDef } from '../ops/op.js';
 import { Tensor } from '../tensor.js';
@@ -244,6 +244,7 @@ function importNode(graph: Graph, n: OnnxNode, scope: Map<string, Value>, tensor
   const folded = foldNode(def, node, opset);
   if (folded) {
     folded.forEach((t, i) => (values[i]!.constant = t));
+    values[0]!.dequantized = dequantizedSource(node);
   } else {
     graph.appendNode(node, values);
   }
@@ -267,6 +268,15 @@ function checkArity(def: OpDef, node: Node, outputCount: number, where: string):
   if (outputCount < def.outputs[0] || outputCount > def.outputs[1]) {
     throw new YhcError('ONNX_INVALID', `${where} has ${outputCount} outputs; the op produces ${def.outputs[0]} to ${def.outputs[1]}`);
   }
+}
+
+/** A folded DequantizeLinear's integers and parameters (not blocked ones), or null for any other node. */
+function dequantizedSource(node: Node): DequantizedConstant | null {
+  if (node.domain !== ONNX_DOMAIN || node.opType !== 'DequantizeLinear' || attrInt(node, 'block_size', 0) !== 0) return null;
+  const [q, scale, zeroPoint] = [node.input(0).constant!, node.input(1).constant!, node.inputs[2]?.constant ?? null];
+  const rank = Math.max(1, q.shape.length);
+  const axis = scale.size === 1 && scale.shape.length <= 1 ? -1 : (attrInt(node, 'axis', 1) + rank) % rank;
+  return { q, scale, zeroPoint, axis };
 }
 
 /** Evaluate a node at compile time when its inputs are all constant, or its op needs only types. */

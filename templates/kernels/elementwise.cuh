@@ -127,6 +127,23 @@ struct Clip {
   }
 };
 
+// QuantizeLinear / DequantizeLinear per tensor (scale and zero point are literals of the
+// generated fused body), as ONNX and the interpreter define them: the quotient x / scale in
+// float32 (correctly rounded: no fast math), rounded half to even, plus the zero point,
+// saturated into T (NaN gives the zero point); dequantization (q - zero_point) * scale, one
+// float32 product.
+template <class T> __device__ __forceinline__ T quantize_linear(float x, float scale, int zero_point) {
+  const float r = rintf(x / scale);
+  if (r != r) return static_cast<T>(zero_point);
+  const float v = r + static_cast<float>(zero_point);
+  const float lo = static_cast<float>(std::numeric_limits<T>::lowest());
+  const float hi = static_cast<float>(std::numeric_limits<T>::max());
+  return static_cast<T>(v < lo ? lo : v > hi ? hi : v);
+}
+template <class T> __device__ __forceinline__ float dequantize_linear(T q, float scale, int zero_point) {
+  return static_cast<float>(static_cast<int>(q) - zero_point) * scale;
+}
+
 }  // namespace op
 
 // y[i] = Op(x[i])

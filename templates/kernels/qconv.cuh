@@ -27,7 +27,8 @@
 //    weight_zero_points, requantize, y_scale, y_zero_point; the tiled kernel adds tile_m, tile_n,
 //    tile_k, block_threads, tile_shared_bytes (64, 64, 32, 256).
 // Arguments: x, qparams (nullptr unless dynamic_input), w, w_zero_point (int32 [M]), w_sum (int32
-// [M]), w_scale (float [M]), bias (float [M] or nullptr), y.
+// [M]), w_scale (float [M]), bias (float [M] or nullptr), table (Output [256] or nullptr: has_table,
+// a QDQ activation after the requantization, looked up), y.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -63,7 +64,8 @@ __device__ __forceinline__ int qconv_load(const typename P::Input* __restrict__ 
 // The dequantized, biased, activated value of accumulator `acc` of output channel m, stored as Output.
 template <class P>
 __device__ __forceinline__ typename P::Output qconv_output(int acc, int m, InputQuant q, const float* __restrict__ w_scale,
-                                                           const float* __restrict__ bias) {
+                                                           const float* __restrict__ bias, const typename P::Output* __restrict__ table) {
+  (void)table;
   const float multiplier = __fmul_rn(q.scale, w_scale[m]);  // the chain's Mul of the two scales
   float v = __fmul_rn(float(acc), multiplier);
   if constexpr (P::has_bias) v = __fadd_rn(v, bias[m]);
@@ -73,7 +75,10 @@ __device__ __forceinline__ typename P::Output qconv_output(int acc, int m, Input
     constexpr float hi = std::is_signed<typename P::Output>::value ? 127.0f : 255.0f;
     const float r = rintf(__fdiv_rn(v, P::y_scale));
     const float s = r != r ? float(P::y_zero_point) : r + float(P::y_zero_point);
-    return typename P::Output(s < lo ? lo : s > hi ? hi : s);
+    const typename P::Output out(s < lo ? lo : s > hi ? hi : s);
+    // y_table: an elementwise int8 function of the requantized value (a QDQ SiLU), looked up.
+    if constexpr (P::has_table) return table[int(out) - int(lo)];
+    return out;
   } else {
     return from_float<typename P::Output>(v);
   }
@@ -84,7 +89,8 @@ template <class P>
 __device__ __forceinline__ void qconv_direct_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ qparams,
                                                    const typename P::Weight* __restrict__ w, const int* __restrict__ w_zero_point,
                                                    const int* __restrict__ w_sum, const float* __restrict__ w_scale,
-                                                   const float* __restrict__ bias, typename P::Output* __restrict__ y) {
+                                                   const float* __restrict__ bias, const typename P::Output* __restrict__ table,
+                                                   typename P::Output* __restrict__ y) {
   constexpr int per_image = P::out_channels * P::out_h * P::out_w;
   constexpr int image_blocks = (per_image + P::block_threads - 1) / P::block_threads;
   const int image = block / image_blocks;
@@ -112,14 +118,15 @@ __device__ __forceinline__ void qconv_direct_block(int block, const typename P::
       }
     }
   }
-  y[int64_t(image) * per_image + e] = qconv_output<P>(acc, m, q, w_scale, bias);
+  y[int64_t(image) * per_image + e] = qconv_output<P>(acc, m, q, w_scale, bias, table);
 }
 
 template <class P>
 __global__ void qconv_direct(const typename P::Input* __restrict__ x, const float* __restrict__ qparams,
                              const typename P::Weight* __restrict__ w, const int* __restrict__ w_zero_point, const int* __restrict__ w_sum,
-                             const float* __restrict__ w_scale, const float* __restrict__ bias, typename P::Output* __restrict__ y) {
-  qconv_direct_block<P>(int(blockIdx.x), x, qparams, w, w_zero_point, w_sum, w_scale, bias, y);
+                             const float* __restrict__ w_scale, const float* __restrict__ bias,
+                             const typename P::Output* __restrict__ table, typename P::Output* __restrict__ y) {
+  qconv_direct_block<P>(int(blockIdx.x), x, qparams, w, w_zero_point, w_sum, w_scale, bias, table, y);
 }
 
 // ---- dense: the tiled implicit GEMM on integer tensor cores -------------------------------------
@@ -161,7 +168,8 @@ template <class P>
 __device__ __forceinline__ void qconv_tiled_block(int block, const typename P::Input* __restrict__ x, const float* __restrict__ qparams,
                                                   const typename P::Weight* __restrict__ w, const int* __restrict__ w_zero_point,
                                                   const int* __restrict__ w_sum, const float* __restrict__ w_scale,
-                                                  const float* __restrict__ bias, typename P::Output* __restrict__ y) {
+                                                  const float* __restrict__ bias, const typename P::Output* __restrict__ table,
+                                                  typename P::Output* __restrict__ y) {
   using S = QConvTile<P>;
   using XQ = QInput<P>;
   using WQ = typename P::Weight;
@@ -253,7 +261,7 @@ __device__ __forceinline__ void qconv_tiled_block(int block, const typename P::I
       if (p0 + n >= S::pixels) continue;
       unsigned acc = unsigned(c[s][i]) - correction;  // modulo 2^32: exact when the true sum fits in int32
       if constexpr (P::weight_zero_points) acc -= unsigned(wz) * unsigned(x_sums[n]);
-      y[(int64_t(image) * P::out_channels + m) * S::pixels + p0 + n] = qconv_output<P>(int(acc), m, q, w_scale, bias);
+      y[(int64_t(image) * P::out_channels + m) * S::pixels + p0 + n] = qconv_output<P>(int(acc), m, q, w_scale, bias, table);
     }
   }
 }
@@ -261,8 +269,9 @@ __device__ __forceinline__ void qconv_tiled_block(int block, const typename P::I
 template <class P>
 __global__ void qconv_tiled(const typename P::Input* __restrict__ x, const float* __restrict__ qparams,
                             const typename P::Weight* __restrict__ w, const int* __restrict__ w_zero_point, const int* __restrict__ w_sum,
-                            const float* __restrict__ w_scale, const float* __restrict__ bias, typename P::Output* __restrict__ y) {
-  qconv_tiled_block<P>(int(blockIdx.x), x, qparams, w, w_zero_point, w_sum, w_scale, bias, y);
+                            const float* __restrict__ w_scale, const float* __restrict__ bias, const typename P::Output* __restrict__ table,
+                            typename P::Output* __restrict__ y) {
+  qconv_tiled_block<P>(int(blockIdx.x), x, qparams, w, w_zero_point, w_sum, w_scale, bias, table, y);
 }
 
 }  // namespace yhc

@@ -65,6 +65,12 @@ __device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
 template <class T> __device__ __forceinline__ T from_float(float v);
 template <> __device__ __forceinline__ float from_float<float>(float v) { return v; }
 template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+// 8-bit quantized storage in kernels that compare or move values in float (SPPF's maxima): exact,
+// the values are integers; from_float is only ever given a value that came from to_float.
+__device__ __forceinline__ float to_float(int8_t v) { return static_cast<float>(v); }
+__device__ __forceinline__ float to_float(uint8_t v) { return static_cast<float>(v); }
+template <> __device__ __forceinline__ int8_t from_float<int8_t>(float v) { return static_cast<int8_t>(v); }
+template <> __device__ __forceinline__ uint8_t from_float<uint8_t>(float v) { return static_cast<uint8_t>(v); }
 
 __device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
