@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCommand } from '../../src/cli/commands/detect.js';
+import { progressLine } from '../../src/cli/progress.js';
 import { compileModel } from '../../src/compile.js';
 import { compareDetections } from '../../src/golden/compare.js';
 import { annotate } from '../../src/image/annotate.js';
@@ -12,7 +13,7 @@ import type { RgbImage } from '../../src/image/rgb_image.js';
 import { drawShapes, jpegBytes, writePng } from '../helpers/images.js';
 import { TEST_CACHE, fixture, tempDir } from '../helpers/paths.js';
 import { MODEL_320, referenceDetections, rowsOf, type DetectDoc } from './detect_reference.js';
-import { yhcHere } from './run_in_process.js';
+import { yhcHere, yhcOnTerminal } from './run_in_process.js';
 
 /**
  * `yhc detect` (issue 13) end to end on a host build of YOLOv10-N at 320: images the test draws
@@ -213,7 +214,13 @@ describe('yhc detect: detections against onnxruntime', () => {
     expect(n).toBeGreaterThan(0);
     expect(doc.images[0]!.detections).toEqual([]);
     expect(r.stdout).toBe(`2 images, ${n} detection${n === 1 ? '' : 's'} (conf ≥ 0.5): ${out}/*.png, ${join(out, 'detections.json')}\n`);
-    expect(r.stderr).toBe(`[1/2] ${path('flat.png')}: 0 detections\n[2/2] ${path('wide.png')}: ${n} detection${n === 1 ? '' : 's'}\n`);
+    // Progress is drawn on a terminal only: nothing in a log.
+    expect(r.stderr).toBe('');
+    const shown = await yhcOnTerminal('detect', build, path('flat.png'), path('wide.png'), '--out', out, '--conf', '0.5');
+    // The redrawn line as progressLine draws it at the terminal's 60 columns.
+    expect(shown.stderr).toContain(`\r\x1b[K${progressLine('detecting', 2, 2, `wide.png: ${n} detection${n === 1 ? '' : 's'}`, 60)}`);
+    expect(shown.stderr).toContain('detecting  [████████████████████]  2/2  wide.png');
+    expect(shown.stderr.endsWith('\r\x1b[K')).toBe(true);
     const png = PNG.sync.read(readFileSync(join(out, 'flat.png')));
     expect(png.data.every((v, i) => v === (i % 4 === 3 ? 255 : 128))).toBe(true);
     expect((await yhcHere('detect', build, path('flat.png'), '--out', out, '--quiet')).stderr).toBe('');

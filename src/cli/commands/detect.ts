@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { YhcError } from '../../errors.js';
 import { annotate, encodePng } from '../../image/annotate.js';
-import { detectImages, type ImageDetections } from '../../image/detect.js';
+import { detectImages } from '../../image/detect.js';
 import { Engine } from '../../runtime/engine.js';
 import { ioError, makeDirectory } from '../../util/output_dir.js';
 import { parse } from '../args.js';
 import type { Command } from '../command.js';
 import { fileStems } from '../file_names.js';
-import type { CliIO } from '../io.js';
+import { progressBar } from '../progress.js';
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -35,25 +35,6 @@ function write(path: string, data: string | Uint8Array): void {
   } catch (e) {
     throw ioError('write', path, e);
   }
-}
-
-/** `[ 3/10] photo.jpg: 4 detections` on stderr: redrawn on a terminal, one line per 10% in logs. */
-function imageProgress(io: CliIO, quiet: boolean, total: number): (done: number, r: ImageDetections) => void {
-  let lastDecile = -1;
-  return (done, r) => {
-    if (quiet) return;
-    const width = String(total).length;
-    const line = `[${String(done).padStart(width)}/${total}] ${r.file}: ${r.detections.length} detection${r.detections.length === 1 ? '' : 's'}`;
-    if (io.interactive) {
-      io.err(`\r\x1b[K${line}${done === total ? '\n' : ''}`);
-      return;
-    }
-    const decile = Math.floor((10 * done) / total);
-    if (decile !== lastDecile || done === total) {
-      lastDecile = decile;
-      io.err(`${line}\n`);
-    }
-  };
 }
 
 export const detectCommand: Command = {
@@ -99,7 +80,7 @@ Options:
     const engine = Engine.load(dir);
     try {
       makeDirectory(out);
-      const progress = imageProgress(io, quiet, files.length);
+      const bar = progressBar(io, quiet);
       const annotated: string[] = [];
       const results = detectImages(engine, files, {
         conf,
@@ -107,9 +88,11 @@ Options:
           const path = join(out, `${stems[i]}.png`);
           write(path, encodePng(annotate(image, result.detections)));
           annotated.push(path);
-          progress(i + 1, result);
+          const n = result.detections.length;
+          bar.update('detecting', i + 1, files.length, `${basename(result.file)}: ${n} detection${n === 1 ? '' : 's'}`);
         },
       });
+      bar.end();
       const images = results.map((r, i) => ({ file: r.file, width: r.width, height: r.height, annotated: annotated[i]!, detections: r.detections }));
       const doc = `${JSON.stringify({ build: dir, conf, images }, null, 2)}\n`;
       if (values.json) {

@@ -12,7 +12,6 @@ import { randomTensor, writeModel } from '../../helpers/models.js';
 import { TEST_CACHE, tempDir } from '../../helpers/paths.js';
 import { SeededRandom } from '../../../src/golden/random.js';
 import { compareQuantized } from '../../../src/golden/quantized.js';
-import { INPUT_QUANT } from '../../../src/ops/yhc/qconv.js';
 
 /**
  * ai.yhc.QConv's int8 kernels (qconv.cuh) under host emulation against the interpreter running
@@ -209,13 +208,12 @@ describe.runIf(NVCC)('qconv for sm_90', () => {
 
 /**
  * The static (QDQ) mode of ai.yhc.QConv (input_quant "static": x already int8 with a constant
- * scale and zero point; optionally a requantized int8 output), once the OpDef has it: the same
+ * scale and zero point; optionally a requantized int8 output): the same
  * templates with dynamic_input = false (no statistics kernel) and requantize. Its meaning is the
  * float conv of the dequantized operands, so the float output is held to the fp32 rule and the
  * requantized one to the quantized rule (one quantum where y / y_scale sits on a rounding boundary).
  */
-const STATIC = (INPUT_QUANT as readonly string[]).includes('static');
-describe.runIf(STATIC)('qconv static mode (host emulation)', () => {
+describe('qconv static mode (host emulation)', () => {
   it.each([
     { name: 'static_3x3_int8_weights', c: 7, m: 20, hw: [9, 10] as [number, number], k: 3 },
     { name: 'static_pointwise_uint8_weights', c: 33, m: 9, hw: [8, 8] as [number, number], k: 1, weights: 'uint8' as const },
