@@ -2,7 +2,7 @@ import { YhcError } from '../src/errors.js';
 import { describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { valueBytes } from '../src/ir/tensor_info.js';
 import { intParam, type KernelSpec } from './kernel_spec.js';
-import { numel } from '../src/tensor.js';
+import { perImageOf } from './kernels/flat_launch.js';
 import { kernelGeneratorFor } from './kernels/index.js';
 import { sppfChains, sppfKernel } from './kernels/sppf.js';
 import { concatCopyKernel } from './kernels/data_movement.js';
@@ -311,7 +311,7 @@ function stridedViewRefusals(graph: Graph, lowered: Lowered): Map<Node, string> 
  */
 function imageStrideOf(views: ViewPlan, v: Value): number {
   if (isStrided(views.aliases, v, views.batch)) return imageStride(views.aliases, v, views.batch);
-  return v.shape.length > 0 && v.shape[0]! > 0 ? numel(v.shape) / v.shape[0]! : numel(v.shape);
+  return perImageOf(v);
 }
 
 /** The Params field holding a tensor's image stride: elements from one image to the next in its storage. */
@@ -319,6 +319,7 @@ export const imageStrideParam = (tensor: string) => `${tensor}_image_stride`;
 
 /** Whether a kernel addresses `tensor` through its image stride field (its template or generated code reads it). */
 function takesImageStride(spec: KernelSpec, tensor: string): boolean {
+  if (spec.imageStrides) return spec.imageStrides.includes(tensor);
   const field = imageStrideParam(tensor);
   if (spec.deviceCode?.some((line) => line.includes(`P::${field}`))) return true;
   return [spec.kernel, spec.blockFunction].every((fn) => fn === undefined || templateReads(fn)?.has(field) === true);

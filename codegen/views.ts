@@ -115,10 +115,12 @@ export function resolveAlias(aliases: ReadonlyMap<Value, Alias>, v: Value): Alia
  * is: every dim before `axis` is 1, or (batch > 1) the batch and then only 1s.
  */
 function notContiguous(shape: readonly number[], axis: number, batch: number): string | undefined {
+  // Offsets are per image at batch > 1: a tensor without the batch in front has no images.
+  if (batch > 1 && shape[0] !== batch) return `[${shape.join(', ')}] is not batch-major (batch ${batch}), copied`;
   const outer = sizeOfRange(shape, 0, axis);
   if (outer === 1) return undefined;
-  if (batch > 1 && axis >= 1 && shape[0] === batch && sizeOfRange(shape, 1, axis) === 1) return undefined;
-  return `a range of axis ${axis} of [${shape.join(', ')}] is not contiguous per image, copied`;
+  if (batch > 1 && axis >= 1 && sizeOfRange(shape, 1, axis) === 1) return undefined;
+  return `a range of axis ${axis} of [${shape.join(', ')}] is not contiguous, copied`;
 }
 
 /**
