@@ -11,6 +11,8 @@ import { optimizeGraph } from '../../src/compile.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { REPO } from '../helpers/paths.js';
 import { int, ints } from '../helpers/attrs.js';
+import { inspectModel } from '../../src/inspect.js';
+import { numel } from '../../src/tensor.js';
 
 /**
  * Channel-range views (codegen/views.ts): Concat and Split cost no kernel (NCHW: a channel range
@@ -281,5 +283,30 @@ describe('channel-range views in the memory plan', () => {
     expect(launched.filter((id) => /_(concat|resize|copy|maxpool)$/.test(id))).toEqual([]);
     expect(launched.filter((id) => id.endsWith('_sppf'))).toHaveLength(1);
     expect(plan.views.filter((d) => !d.view).map((d) => d.reason)).toEqual([]);
+  });
+
+  it("yolov10n_e2e_320 --batch 2 (fp16), inspect --cost: no launch and no byte for Concat or Split; the kernels take the concat buffers' image strides", () => {
+    const summary = inspectModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'), { batch: 2, cost: true, precision: 'fp16' });
+    const cost = summary.cost!;
+    const forOp = (op: string) => cost.plan.kernels.filter((k) => k.ops.includes(op));
+    expect(forOp('Concat')).toEqual([]);
+    expect(forOp('Split')).toEqual([]);
+    expect(cost.views.copied).toEqual([]);
+    expect(cost.views.count).toBeGreaterThan(20);
+    // The engine source at batch 2: some kernel writes a range with its concat buffer's image stride.
+    const graph = loadModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'), { batch: 2 });
+    optimizeGraph(graph, {});
+    applyPrecision(graph, 'fp16');
+    const plan = planGraph(graph);
+    const strided = plan.kernels.flatMap((k) =>
+      k.spec.tensors
+        .filter((t) => plan.rootOf(t.value) !== t.value && t.value.shape[0] === 2)
+        .map((t) => ({ k, t, stride: numel(plan.rootOf(t.value).shape) / 2 })),
+    );
+    expect(strided.length).toBeGreaterThan(20);
+    for (const { k, t, stride } of strided.slice(0, 10)) {
+      expect(kernelSource(k), `${k.id} ${t.name}`).toMatch(new RegExp(`static constexpr int \\w*${t.name}_image_stride = ${stride};`));
+    }
+    expect(plan.dynamicBatch).toBe(true);
   });
 });
