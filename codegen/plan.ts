@@ -315,7 +315,7 @@ function imageStrideOf(views: ViewPlan, v: Value): number {
 }
 
 /** The Params field holding a tensor's image stride: elements from one image to the next in its storage. */
-export const imageStrideParam = (tensor: string) => `${tensor}_image_stride`;
+const imageStrideParam = (tensor: string) => `${tensor}_image_stride`;
 
 /** Whether a kernel addresses `tensor` through its image stride field (its template or generated code reads it). */
 function takesImageStride(spec: KernelSpec, tensor: string): boolean {
