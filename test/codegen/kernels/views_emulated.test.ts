@@ -68,7 +68,7 @@ describe.each([1, 2])('channel-range views (host emulation, batch %i)', (batch) 
 });
 
 describe('channel-range views at batch 2 in the checked build (--check, docs/checker.md)', () => {
-  it('runs clean (a wrong image stride is an out-of-bounds access or a race) and matches onnxruntime', async () => {
+  it('runs clean (a wrong image stride shows as an out-of-bounds access, a race or an uninitialized read) and matches onnxruntime', async () => {
     const model = writeModel(dir, 'views_checked.onnx', build(2).spec());
     const outDir = join(dir, 'views_checked');
     await compileModel(model, { outDir, target: 'host', check: true, cacheDir: TEST_CACHE, passes: false });
