@@ -54,6 +54,12 @@ export interface KernelSpec {
    * namespace before Params: built from op types only, model names only in escaped comments.
    */
   readonly deviceCode?: readonly string[];
+  /**
+   * Tensors the kernel addresses through their image stride (`<name>_image_stride`: a channel
+   * range of a concat's buffer at batch > 1, codegen/views.ts). Absent: those whose field its
+   * template or generated code reads.
+   */
+  readonly imageStrides?: readonly string[];
 }
 
 export type ParamField =

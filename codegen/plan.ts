@@ -1,15 +1,16 @@
 import { YhcError } from '../src/errors.js';
-import { describeNode, type Graph, type Value } from '../src/ir/graph.js';
+import { describeNode, type Graph, type Node, type Value } from '../src/ir/graph.js';
 import { valueBytes } from '../src/ir/tensor_info.js';
-import { numel } from '../src/tensor.js';
-import type { KernelSpec } from './kernel_spec.js';
+import { intParam, type KernelSpec } from './kernel_spec.js';
+import { perImageOf } from './kernels/flat_launch.js';
 import { kernelGeneratorFor } from './kernels/index.js';
 import { sppfChains, sppfKernel } from './kernels/sppf.js';
 import { concatCopyKernel } from './kernels/data_movement.js';
 import { fuseHorizontally } from './horizontal_fusion.js';
 import { findHandoffs } from './norm_handoff.js';
 import { planArena, type Lifetime } from './memory_plan.js';
-import { planViews, resolveAlias, type ViewDecision } from './views.js';
+import { batchMajorChain, imageStride, isStrided, perImage, planViews, resolveAlias, viewsOf, type ViewDecision, type ViewPlan } from './views.js';
+import { templateReads } from './emit/template_reads.js';
 import { planUpsampleViews } from './upsample_views.js';
 import { planLetterboxReads } from './letterbox_reads.js';
 import { findElementwiseClusters } from './elementwise_fusion.js';
@@ -95,75 +96,24 @@ export interface PlanOptions {
 }
 
 export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
-  // 1. Kernels, and the alias map of views (view ops, Concat and Split as channel ranges).
-  const views = planViews(graph, { enabled: options.views !== false });
+  // 1. Kernels, and the alias map of views (view ops, Concat and Split as channel ranges). At
+  // batch > 1 a view whose kernels do not take its image stride refuses its Concat/Split, and
+  // the kernels are lowered again (codegen/views.ts).
+  const batch = graph.inputs[0]?.shape[0] ?? 1;
+  const refused = new Map<Node, string>();
+  let lowered = lowerGraph(graph, options, planViews(graph, { enabled: options.views !== false, batch }));
+  for (let more = stridedViewRefusals(graph, lowered); more.size > 0; more = stridedViewRefusals(graph, lowered)) {
+    for (const [node, why] of more) refused.set(node, why);
+    lowered = lowerGraph(graph, options, planViews(graph, { enabled: options.views !== false, batch, refused }));
+  }
+  const { views, specs, stateValues } = lowered;
   const root = (v: Value): Value => resolveAlias(views.aliases, v).base;
   const offsetOf = (v: Value): number => resolveAlias(views.aliases, v).offset;
-  const overlaps = (a: Value, b: Value) => offsetOf(a) < offsetOf(b) + numel(b.shape) && offsetOf(b) < offsetOf(a) + numel(a.shape);
-  const specs: KernelSpec[] = [];
-  const stateValues: Value[] = [];
+  // Offsets are per image (codegen/views.ts): ranges overlap in every image or in none.
+  const overlaps = (a: Value, b: Value) => offsetOf(a) < offsetOf(b) + perImage(b, batch) && offsetOf(b) < offsetOf(a) + perImage(a, batch);
   const kernels: PlannedKernel[] = [];
   // Ids stay sortable; a node may lower to several kernels, so leave room.
   const idWidth = Math.max(2, String(2 * graph.nodes.length).length);
-  const handoffs = findHandoffs(graph);
-  // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
-  const upsampled = planUpsampleViews(graph, views, handoffs);
-  // uint8 frames letterboxed inside the stem conv's input load (codegen/letterbox_reads.ts).
-  const letterboxed = options.letterboxFusion === false ? { inputs: new Map(), elided: new Set() } : planLetterboxReads(graph, handoffs);
-  const sppf = options.sppf === false ? new Map() : sppfChains(graph);
-  const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
-  // LoweringContext.once: one per plan.
-  const made = new Map<object, unknown>();
-  for (const node of graph.nodes) {
-    // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
-    // inputs are ranges of its output's.
-    // Inputs of a Concat planned as a view that cannot be written in place: copied into their range.
-    for (const c of views.copies.get(node) ?? []) specs.push(concatCopyKernel(node, c.from, c.into));
-    if (views.viewNodes.has(node) || upsampled.elided.has(node) || letterboxed.elided.has(node)) continue;
-    // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
-    const chain = sppf.get(node);
-    if (chain === null) continue;
-    if (chain) {
-      specs.push(sppfKernel(chain));
-      continue;
-    }
-    // Elementwise trees: one kernel at the root, none for the nodes inside.
-    if (fusion?.absorbed.has(node)) continue;
-    const cluster = fusion?.byRoot.get(node);
-    if (cluster) {
-      specs.push(fusedElementwiseKernel(cluster.nodes, node));
-      continue;
-    }
-    const generate = kernelGeneratorFor(node);
-    if (!generate) {
-      throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
-    }
-    const lowered = generate(node, {
-      opset: graph.opset(node.domain),
-      temp: (dtype, shape) => graph.newValue('', dtype, shape),
-      state: (dtype, shape) => {
-        const v = graph.newValue('', dtype, shape);
-        stateValues.push(v);
-        return v;
-      },
-      constant: (tensor) => graph.newConstant('', tensor),
-      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v) ?? letterboxed.inputs.get(v),
-      planeStats: (v) => handoffs.planeStats.get(v),
-      once: <T>(key: object, make: () => T): T => {
-        if (!made.has(key)) made.set(key, make());
-        return made.get(key) as T;
-      },
-    });
-    for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
-      for (const t of spec.tensors) {
-        const half = t.value.dtype === 'float16' || t.value.dtype === 'bfloat16';
-        if (half && !(spec.halfStorage && t.value.dtype === 'float16')) {
-          throw new YhcError('CODEGEN', `${describeNode(node)}: the ${spec.kernel} kernel has no ${t.value.dtype} variant`);
-        }
-      }
-      specs.push(spec);
-    }
-  }
   // A kernel never reads a range another of its tensors writes (views overlap only where a
   // tensor overwrites a dead one: codegen/views.ts).
   for (const spec of specs) {
@@ -178,11 +128,10 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       ? specs
       : fuseHorizontally(specs, (v) => {
           const start = offsetOf(v);
-          return { base: root(v), start, end: start + numel(v.shape) };
+          return { base: root(v), start, end: start + perImage(v, batch) };
         });
   // A dynamic batch: every launch image-major, and every tensor but the weights (and every
   // engine input and output) with the batch as its leading dim.
-  const batch = graph.inputs[0]?.shape[0] ?? 1;
   const batched = (v: Value) => v.shape[0] === batch && root(v).shape[0] === batch;
   const dynamicBatch =
     graph.inputs.length > 0 &&
@@ -260,4 +209,129 @@ export function planGraph(graph: Graph, options: PlanOptions = {}): Plan {
       return s;
     },
   };
+}
+
+interface Lowered {
+  readonly views: ViewPlan;
+  readonly specs: readonly KernelSpec[];
+  readonly stateValues: readonly Value[];
+}
+
+/** Every node's kernels under one view plan; each tensor's image stride is a Params field (`<tensor>_image_stride`). */
+function lowerGraph(graph: Graph, options: PlanOptions, views: ViewPlan): Lowered {
+  const specs: KernelSpec[] = [];
+  const stateValues: Value[] = [];
+  const handoffs = findHandoffs(graph);
+  // Resize nearest x2 read through by the concat's conv readers (codegen/upsample_views.ts).
+  const upsampled = planUpsampleViews(graph, views, handoffs);
+  // uint8 frames letterboxed inside the stem conv's input load (codegen/letterbox_reads.ts).
+  const letterboxed = options.letterboxFusion === false ? { inputs: new Map(), elided: new Set() } : planLetterboxReads(graph, handoffs);
+  const sppf = options.sppf === false ? new Map() : sppfChains(graph);
+  const fusion = options.elementwiseFusion === false ? null : findElementwiseClusters(graph);
+  // LoweringContext.once: one per lowering.
+  const made = new Map<object, unknown>();
+  for (const node of graph.nodes) {
+    // A view: no kernel, the output aliases (a range of) the input's buffer, or a Concat's
+    // inputs are ranges of its output's.
+    // Inputs of a Concat planned as a view that cannot be written in place: copied into their range.
+    for (const c of views.copies.get(node) ?? []) specs.push(concatCopyKernel(node, c.from, c.into));
+    if (views.viewNodes.has(node) || upsampled.elided.has(node) || letterboxed.elided.has(node)) continue;
+    // SPPF's three MaxPools: one kernel, at the first (codegen/kernels/sppf.ts).
+    const chain = sppf.get(node);
+    if (chain === null) continue;
+    if (chain) {
+      specs.push(sppfKernel(chain));
+      continue;
+    }
+    // Elementwise trees: one kernel at the root, none for the nodes inside.
+    if (fusion?.absorbed.has(node)) continue;
+    const cluster = fusion?.byRoot.get(node);
+    if (cluster) {
+      specs.push(fusedElementwiseKernel(cluster.nodes, node));
+      continue;
+    }
+    const generate = kernelGeneratorFor(node);
+    if (!generate) {
+      throw new YhcError('CODEGEN', `${describeNode(node)}: yhc has no CUDA kernel for this op yet`);
+    }
+    const lowered = generate(node, {
+      opset: graph.opset(node.domain),
+      temp: (dtype, shape) => graph.newValue('', dtype, shape),
+      state: (dtype, shape) => {
+        const v = graph.newValue('', dtype, shape);
+        stateValues.push(v);
+        return v;
+      },
+      constant: (tensor) => graph.newConstant('', tensor),
+      inputHandoff: (v) => handoffs.inputs.get(v) ?? upsampled.inputs.get(v) ?? letterboxed.inputs.get(v),
+      planeStats: (v) => handoffs.planeStats.get(v),
+      once: <T>(key: object, make: () => T): T => {
+        if (!made.has(key)) made.set(key, make());
+        return made.get(key) as T;
+      },
+    });
+    for (const spec of Array.isArray(lowered) ? lowered : [lowered as KernelSpec]) {
+      for (const t of spec.tensors) {
+        const half = t.value.dtype === 'float16' || t.value.dtype === 'bfloat16';
+        if (half && !(spec.halfStorage && t.value.dtype === 'float16')) {
+          throw new YhcError('CODEGEN', `${describeNode(node)}: the ${spec.kernel} kernel has no ${t.value.dtype} variant`);
+        }
+      }
+      specs.push(spec);
+    }
+  }
+  const withStrides = specs.map((spec) => {
+    const have = new Set(spec.params.map((p) => p.name));
+    const strides = spec.tensors
+      .filter((t) => !have.has(imageStrideParam(t.name)))
+      .map((t) => intParam(imageStrideParam(t.name), imageStrideOf(views, t.value)));
+    return strides.length ? { ...spec, params: [...spec.params, ...strides] } : spec;
+  });
+  return { views, specs: withStrides, stateValues };
+}
+
+/**
+ * At batch > 1, the Concat/Split nodes (not yet refused) whose views some kernel cannot address:
+ * a strided range (codegen/views.ts) read or written by a kernel that does not take that
+ * tensor's image stride, a range whose view chain loses the batch dim, a graph output that is a
+ * strided range (the final copy is contiguous). Each with why.
+ */
+function stridedViewRefusals(graph: Graph, lowered: Lowered): Map<Node, string> {
+  const { views, specs } = lowered;
+  const { aliases, batch } = views;
+  const found = new Map<Node, string>();
+  if (batch <= 1) return found;
+  const blame = (v: Value, why: string) => {
+    for (const n of viewsOf(aliases, v)) if (!found.has(n)) found.set(n, `batch ${batch}: ${why}, copied`);
+  };
+  for (const v of aliases.keys()) if (viewsOf(aliases, v).length > 0 && !batchMajorChain(aliases, v, batch)) blame(v, 'a view of a range drops the batch dim');
+  for (const spec of specs) {
+    for (const t of spec.tensors) {
+      if (isStrided(aliases, t.value, batch) && !takesImageStride(spec, t.name)) {
+        blame(t.value, `the ${spec.kernel.replace(/^yhc::/, '')} kernel does not take the image stride of its ${t.name}`);
+      }
+    }
+  }
+  for (const out of graph.outputs) if (isStrided(aliases, out, batch)) blame(out, 'a graph output is a range strided per image');
+  return found;
+}
+
+/**
+ * Elements from one image of `v` to the next in its storage: a strided range's root's per-image
+ * size, else its own leading dim's stride (row-major).
+ */
+function imageStrideOf(views: ViewPlan, v: Value): number {
+  if (isStrided(views.aliases, v, views.batch)) return imageStride(views.aliases, v, views.batch);
+  return perImageOf(v);
+}
+
+/** The Params field holding a tensor's image stride: elements from one image to the next in its storage. */
+const imageStrideParam = (tensor: string) => `${tensor}_image_stride`;
+
+/** Whether a kernel addresses `tensor` through its image stride field (its template or generated code reads it). */
+function takesImageStride(spec: KernelSpec, tensor: string): boolean {
+  if (spec.imageStrides) return spec.imageStrides.includes(tensor);
+  const field = imageStrideParam(tensor);
+  if (spec.deviceCode?.some((line) => line.includes(`P::${field}`))) return true;
+  return [spec.kernel, spec.blockFunction].every((fn) => fn === undefined || templateReads(fn)?.has(field) === true);
 }

@@ -11,15 +11,21 @@ import { numel } from '../src/tensor.js';
  * addressing stays what it was: the launch passes `base + offset` (codegen/emit/buffer_names.ts).
  *
  * Layout NCHW: a range of axis `a` is contiguous when every dim before `a` is 1 — a channel
- * range of one image. With batch > 1 the same range is strided by the base's image size, which
- * kernels would have to take as a stride; yhc copies there instead (the node keeps its kernel,
- * and the decision says why). docs/kernels.md records the measurement behind the choice.
+ * range of one image. With batch N > 1 a range of axis a ≥ 1 is contiguous within each image,
+ * and its images lie the base's per-image size apart: offsets and sizes here are per image
+ * (elements of image 0), and the kernels that read or write such a view take that image stride
+ * (`imageStride`). A kernel that does not, or a view whose chain loses the batch dim, makes the
+ * plan refuse the Concat/Split responsible (`refused`: it keeps its kernel, with the reason).
+ * docs/kernels.md records the measurement behind the choice.
  */
 
 /** Where a value's elements live: `offset` elements into `base`'s storage. */
 export interface Alias {
   readonly base: Value;
+  /** Elements per image (batch 1: elements). */
   readonly offset: number;
+  /** The Concat or Split that made the range (absent for view ops). */
+  readonly via?: Node;
 }
 
 /** What became of one Concat or Split. */
@@ -50,6 +56,47 @@ export interface ViewPlan {
   readonly decisions: readonly ViewDecision[];
   /** By Concat node: the inputs copied into their range. */
   readonly copies: ReadonlyMap<Node, readonly ConcatCopy[]>;
+  /** The batch offsets and sizes are per image of (the graph's first input's leading dim). */
+  readonly batch: number;
+}
+
+export interface ViewOptions {
+  readonly enabled?: boolean;
+  /** Images: offsets are per image when > 1 (default 1). */
+  readonly batch?: number;
+  /** Concat/Split nodes that must keep their kernel, with why (codegen/plan.ts refuses them). */
+  readonly refused?: ReadonlyMap<Node, string>;
+}
+
+/** Elements of one image of `v` (all of them at batch 1). */
+export function perImage(v: Value, batch: number): number {
+  return batch > 1 ? numel(v.shape) / batch : numel(v.shape);
+}
+
+/**
+ * Elements between one image of `v` and the next in its storage: its root's per-image size (a
+ * channel range of a concat's buffer: C_total·H·W), or its own when it is not a range.
+ */
+export function imageStride(aliases: ReadonlyMap<Value, Alias>, v: Value, batch: number): number {
+  return perImage(resolveAlias(aliases, v).base, batch);
+}
+
+/** Whether `v`'s images are not back to back: a range of a bigger tensor at batch > 1. */
+export function isStrided(aliases: ReadonlyMap<Value, Alias>, v: Value, batch: number): boolean {
+  return batch > 1 && imageStride(aliases, v, batch) !== perImage(v, batch);
+}
+
+/** The Concat/Split nodes whose views `v`'s storage goes through. */
+export function viewsOf(aliases: ReadonlyMap<Value, Alias>, v: Value): Node[] {
+  const nodes: Node[] = [];
+  for (let a = aliases.get(v); a; a = aliases.get(a.base)) if (a.via) nodes.push(a.via);
+  return nodes;
+}
+
+/** Whether every value on `v`'s view chain has the batch as its leading dim (per-image offsets hold). */
+export function batchMajorChain(aliases: ReadonlyMap<Value, Alias>, v: Value, batch: number): boolean {
+  for (let x: Value | undefined = v; x; x = aliases.get(x)?.base) if (x.shape[0] !== batch) return false;
+  return true;
 }
 
 /** The storage a value ends in, and its element offset there. */
@@ -63,13 +110,17 @@ export function resolveAlias(aliases: ReadonlyMap<Value, Alias>, v: Value): Alia
   return { base, offset };
 }
 
-/** Why a range of `axis` of `shape` is not one contiguous block, or undefined when it is. */
-function notContiguous(shape: readonly number[], axis: number): string | undefined {
+/**
+ * Why a range of `axis` of `shape` is not one contiguous block per image, or undefined when it
+ * is: every dim before `axis` is 1, or (batch > 1) the batch and then only 1s.
+ */
+function notContiguous(shape: readonly number[], axis: number, batch: number): string | undefined {
+  // Offsets are per image at batch > 1: a tensor without the batch in front has no images.
+  if (batch > 1 && shape[0] !== batch) return `[${shape.join(', ')}] is not batch-major (batch ${batch}), copied`;
   const outer = sizeOfRange(shape, 0, axis);
   if (outer === 1) return undefined;
-  return shape[0]! > 1 && sizeOfRange(shape, 1, axis) === 1
-    ? `batch ${shape[0]}: in NCHW a range of axis ${axis} is strided per image, copied`
-    : `a range of axis ${axis} of [${shape.join(', ')}] is not contiguous, copied`;
+  if (batch > 1 && axis >= 1 && sizeOfRange(shape, 1, axis) === 1) return undefined;
+  return `a range of axis ${axis} of [${shape.join(', ')}] is not contiguous, copied`;
 }
 
 /**
@@ -77,7 +128,8 @@ function notContiguous(shape: readonly number[], axis: number): string | undefin
  * input) can be placed inside a concat's buffer; a concat whose inputs cannot all be placed keeps
  * its kernel, with the reason.
  */
-export function planViews(graph: Graph, options: { readonly enabled?: boolean } = {}): ViewPlan {
+export function planViews(graph: Graph, options: ViewOptions = {}): ViewPlan {
+  const batch = options.batch ?? 1;
   const aliases = new Map<Value, Alias>();
   const viewNodes = new Set<Node>();
   const decisions: ViewDecision[] = [];
@@ -99,10 +151,17 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
       continue;
     }
     if (!enabled || node.domain !== '') continue;
+    const refused = options.refused?.get(node);
+    if (refused !== undefined && (node.opType === 'Split' || node.opType === 'Concat')) {
+      decide(node, refused);
+      continue;
+    }
     if (node.opType === 'Split') {
       const x = node.input(0);
       const axis = splitAxis(node, x.shape.length);
-      const why = notContiguous(x.shape, axis);
+      const why =
+        notContiguous(x.shape, axis, batch) ??
+        (batch > 1 && !batchMajorChain(aliases, x, batch) ? `its input is not batch-major (batch ${batch}), copied` : undefined);
       if (why) {
         decide(node, why);
         continue;
@@ -111,12 +170,12 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
       let at = 0;
       for (const y of node.outputs) {
         if (!y) continue;
-        aliases.set(y, { base: x, offset: at * inner });
+        aliases.set(y, { base: x, offset: at * inner, via: node });
         at += y.shape[axis]!;
       }
       decide(node, undefined);
     } else if (node.opType === 'Concat') {
-      const placed = placeConcat(graph, node, aliases, viewNodes, kernelWrites);
+      const placed = placeConcat(graph, node, aliases, viewNodes, kernelWrites, batch);
       if ('reason' in placed) decide(node, placed.reason);
       else {
         decide(node, undefined, placed.copies);
@@ -124,7 +183,7 @@ export function planViews(graph: Graph, options: { readonly enabled?: boolean } 
       }
     }
   }
-  return { aliases, viewNodes, decisions, copies };
+  return { aliases, viewNodes, decisions, copies, batch };
 }
 
 interface Part {
@@ -148,20 +207,23 @@ function placeConcat(
   aliases: Map<Value, Alias>,
   viewNodes: ReadonlySet<Node>,
   kernelWrites: (v: Value) => boolean,
+  batch: number,
 ): { reason: string } | { copies: ConcatCopy[] } {
   const y = node.outputs[0]!;
   const axis = concatAxis(node, y.shape.length);
-  const why = notContiguous(y.shape, axis);
+  const why = notContiguous(y.shape, axis, batch);
   if (why) return { reason: why };
+  // Offsets and sizes per image (codegen/views.ts header).
+  const pim = (v: Value) => perImage(v, batch);
   const inner = sizeOfRange(y.shape, axis + 1);
-  const total = sizeOfRange(y.shape, 0);
+  const total = pim(y);
   let at = 0;
   const parts: Part[] = node.inputs.map((_, i) => {
     const x = node.input(i);
     const { base, offset } = resolveAlias(aliases, x);
     const here = at * inner;
     at += x.shape[axis]!;
-    return { x, base, here, size: numel(x.shape), start: here - offset };
+    return { x, base, here, size: pim(x), start: here - offset };
   });
   // Why input i cannot be placed, or undefined: its root is written by kernels, and the root's
   // whole extent lies in y, where every input it overlaps is the same root at the same place.
@@ -170,9 +232,10 @@ function placeConcat(
     if (!kernelWrites(p.base)) return p.base.constant ? 'is a constant' : p.base.producer === null ? 'is a graph input' : 'is not written by a kernel';
     if (p.base === y) return "is the concat's own output";
     if (p.base.dtype !== y.dtype) return `is stored as ${p.base.dtype}`;
+    if (batch > 1 && !batchMajorChain(aliases, p.x, batch)) return `is not batch-major (batch ${batch})`;
     const first = parts.findIndex((q) => q.base === p.base);
     if (parts[first]!.start !== p.start) return `is the tensor of input ${first} at another position`;
-    const end = p.start + numel(p.base.shape);
+    const end = p.start + pim(p.base);
     if (p.start < 0 || end > total) return "is a range of a tensor that extends past the concat's";
     const clash = clashes(i).find((j) => !overwrites(i, j));
     if (clash !== undefined) return `is a range of a tensor that would overlap input ${clash}`;
@@ -181,7 +244,7 @@ function placeConcat(
   // Inputs j whose range lies in the extent of input i's root (other than i's own tensor).
   const clashes = (i: number): number[] => {
     const p = parts[i]!;
-    const end = p.start + numel(p.base.shape);
+    const end = p.start + pim(p.base);
     return parts.flatMap((q, j) => (q.here < end && p.start < q.here + q.size && (q.base !== p.base || q.start !== p.start) ? [j] : []));
   };
   // Input j may overwrite its range of input i's root in place (PSA: cat(a, b + attn(b)) with a, b
@@ -191,10 +254,10 @@ function placeConcat(
   const overwrites = (i: number, j: number): boolean => {
     const p = parts[i]!;
     const q = parts[j]!;
-    if (q.start !== q.here || numel(q.base.shape) !== q.size || !kernelWrites(q.base) || q.base.dtype !== y.dtype || q.base.producer === null) return false;
+    if (q.start !== q.here || pim(q.base) !== q.size || !kernelWrites(q.base) || q.base.dtype !== y.dtype || q.base.producer === null) return false;
     if (clashes(j).length > 0) return false;
     const region = { start: q.here - p.start, end: q.here - p.start + q.size };
-    const readers = rangeReaders(graph, aliases, viewNodes, p.base, region);
+    const readers = rangeReaders(graph, aliases, viewNodes, p.base, region, batch);
     if (readers === null) return false;
     const before = ancestors(q.base.producer);
     return readers.every((n) => before.has(n));
@@ -205,11 +268,11 @@ function placeConcat(
   parts.forEach((p, i) => {
     const reason = reasons[i];
     if (reason === undefined) {
-      if (p.base !== y) aliases.set(p.base, { base: y, offset: p.start });
+      if (p.base !== y) aliases.set(p.base, { base: y, offset: p.start, via: node });
       return;
     }
     const into = graph.newValue('', p.x.dtype, p.x.shape);
-    aliases.set(into, { base: y, offset: p.here });
+    aliases.set(into, { base: y, offset: p.here, via: node });
     copies.push({ input: i, from: p.x, into, reason: `input ${i} ${reason}, copied into its range` });
   });
   return { copies };
@@ -226,6 +289,7 @@ function rangeReaders(
   viewNodes: ReadonlySet<Node>,
   root: Value,
   region: { start: number; end: number },
+  batch: number,
 ): Node[] | null {
   const consumers = graph.consumers();
   const outputs = new Set(graph.outputs);
@@ -247,7 +311,7 @@ function rangeReaders(
   function inRegion(v: Value): boolean {
     if (!aliases.has(v)) return true;
     const { base, offset } = resolveAlias(aliases, v);
-    return base === root && offset < region.end && offset + numel(v.shape) > region.start;
+    return base === root && offset < region.end && offset + perImage(v, batch) > region.start;
   }
   for (const v of [root, ...aliases.keys()]) {
     if ((v === root || inRegion(v)) && resolveAlias(aliases, v).base === root && !visit(v)) return null;

@@ -67,14 +67,17 @@ function headerComment(k: PlannedKernel): string[] {
  * The Params a template function reads (codegen/emit/template_reads.ts): a field nothing reads is
  * left out. A function the templates do not define keeps every field.
  */
-function paramsRead(fn: string, params: readonly ParamField[]): readonly ParamField[] {
+function paramsRead(fn: string, params: readonly ParamField[], deviceCode: readonly string[] = []): readonly ParamField[] {
   const reads = templateReads(fn);
-  return reads ? params.filter((p) => reads.has(p.name)) : params;
+  if (!reads) return params;
+  // Generated device code (a fused body templated on P) reads fields too.
+  const generated = new Set(deviceCode.flatMap((line) => [...line.matchAll(/\bP::(\w+)/g)].map((m) => m[1]!)));
+  return params.filter((p) => reads.has(p.name) || generated.has(p.name));
 }
 
 /** A Params struct: the named compile-time parameters its template function reads. */
-function paramsStruct(name: string, what: string, fn: string, params: readonly ParamField[]): string[] {
-  return [`// ${what}`, `struct ${name} {`, ...paramsRead(fn, params).map((p) => `  ${renderParam(p)}`), '};'];
+function paramsStruct(name: string, what: string, fn: string, params: readonly ParamField[], deviceCode?: readonly string[]): string[] {
+  return [`// ${what}`, `struct ${name} {`, ...paramsRead(fn, params, deviceCode).map((p) => `  ${renderParam(p)}`), '};'];
 }
 
 /** The launch's grid: batch × blocks per image in a dynamic-batch plan (a run of fewer images, fewer blocks), else fixed. */
@@ -119,7 +122,7 @@ export function kernelSource(k: PlannedKernel): string {
     '',
     `namespace ${k.id} {`,
     ...(s.deviceCode ?? []),
-    ...paramsStruct('Params', `${s.kernel}'s named parameters.`, s.kernel, s.params),
+    ...paramsStruct('Params', `${s.kernel}'s named parameters.`, s.kernel, s.params, s.deviceCode),
     ...shared.decl,
     `}  // namespace ${k.id}`,
     '',

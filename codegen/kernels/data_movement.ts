@@ -9,7 +9,7 @@ import { broadcastView, tileView, transposeView, type StridedView } from '../../
 import { numel } from '../../src/tensor.js';
 import { intLiteral } from '../c_text.js';
 import { int64Array, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
-import { flatLaunch } from './flat_launch.js';
+import { flatLaunch, perImageOf } from './flat_launch.js';
 import { kernelView } from './kernel_view.js';
 
 /**
@@ -24,7 +24,7 @@ function stridedGather(family: string, node: Node, x: Value, y: Value, view: Str
     family,
     template: 'data_movement.cuh',
     kernel: 'yhc::strided_gather',
-    params: [typeParam('T', dtypeInfo(y.dtype).cType), intParam('count', n), intParam('rank', rank)],
+    params: [typeParam('T', dtypeInfo(y.dtype).cType), intParam('count', n), intParam('rank', rank), intParam('per_image', perImageOf(y))],
     tensors: [read('x', x), write('y', y)],
     locals: [
       { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(map.shape) },

@@ -4,7 +4,7 @@ import { numel } from '../../src/tensor.js';
 import { boolParam, int64Array, intParam, read, requireFloat32, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { modIsFmod } from '../../src/ops/elementwise_binary.js';
 import { broadcastView } from '../../src/ops/util/strided.js';
-import { flatLaunch, readsPerImage } from './flat_launch.js';
+import { flatLaunch, perImageOf, readsPerImage } from './flat_launch.js';
 import { kernelView } from './kernel_view.js';
 
 /** ONNX op → functor in templates/kernels/elementwise.cuh (yhc::op::...). */
@@ -66,14 +66,22 @@ export function unaryKernel(node: Node): KernelSpec {
   if (FLOAT_ONLY.has(name)) requireFloat32(node, [x, y]);
   const functor = node.opType === 'Cast' ? `yhc::op::Cast<${cType(y)}>` : `yhc::op::${name}`;
   const n = numel(y.shape);
+  const launch = flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [x]));
   return {
     family: name.toLowerCase(),
     template: 'elementwise.cuh',
     kernel: 'yhc::unary_map',
-    params: [typeParam('In', cType(x)), typeParam('Out', cType(y)), typeParam('Op', functor), intParam('count', n)],
+    params: [
+      typeParam('In', cType(x)),
+      typeParam('Out', cType(y)),
+      typeParam('Op', functor),
+      intParam('count', n),
+      intParam('per_image', perImageOf(y)),
+      boolParam('image_major', launch.imageBlocks !== undefined),
+    ],
     tensors: [read('x', x), write('y', y)],
     callArgs: ['x', 'y'],
-    ...flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [x])),
+    ...launch,
     nodes: [node],
     flops: n,
   };
@@ -91,6 +99,7 @@ export function binaryKernel(node: Node): KernelSpec {
   const aMap = kernelView(broadcastView(a.shape, y.shape));
   const bMap = kernelView(broadcastView(b.shape, y.shape));
   const rank = aMap.shape.length;
+  const launch = flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [a, b]));
   return {
     family: name.toLowerCase(),
     template: 'elementwise.cuh',
@@ -103,7 +112,11 @@ export function binaryKernel(node: Node): KernelSpec {
       intParam('count', n),
       intParam('rank', rank),
       boolParam('same_shapes', same),
+      intParam('per_image', perImageOf(y)),
+      boolParam('image_major', launch.imageBlocks !== undefined),
     ],
+    // Broadcast operands are read through their row-major strides: only same-shape ones take an image stride.
+    imageStrides: same ? ['a', 'b', 'y'] : ['y'],
     tensors: [read('a', a), read('b', b), write('y', y)],
     locals: [
       { cType: `yhc::Dims<${rank}>`, name: 'dims', init: int64Array(aMap.shape) },
@@ -111,7 +124,7 @@ export function binaryKernel(node: Node): KernelSpec {
       { cType: `yhc::Strides<${rank}>`, name: 'b_strides', init: int64Array(bMap.strides) },
     ],
     callArgs: ['a', 'b', 'y', 'dims', 'a_strides', 'b_strides'],
-    ...flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, [a, b])),
+    ...launch,
     nodes: [node],
     flops: n,
     // binary_broadcast widens half operands to float and rounds a half result once.

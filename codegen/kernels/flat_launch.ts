@@ -1,4 +1,5 @@
 import type { Value } from '../../src/ir/graph.js';
+import { numel } from '../../src/tensor.js';
 import { imageMajorThreads, oneThreadPerElement, type LaunchConfig } from '../kernel_spec.js';
 
 /**
@@ -18,4 +19,9 @@ export function flatLaunch(count: number, images: number, perImage: boolean): { 
 /** An elementwise input read per image of y: a constant, or the same rank with y's batch (or 1 for a constant row) in front. */
 export function readsPerImage(y: Value, inputs: readonly Value[]): boolean {
   return y.shape.length > 0 && inputs.every((v) => v.constant !== null || (v.shape.length === y.shape.length && v.shape[0] === y.shape[0]));
+}
+
+/** Elements of one image of `v` (its leading dim's row-major stride; all of them at rank 0). */
+export function perImageOf(v: Value): number {
+  return v.shape.length > 0 && v.shape[0]! > 0 ? numel(v.shape) / v.shape[0]! : numel(v.shape);
 }

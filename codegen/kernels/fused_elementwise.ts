@@ -5,9 +5,10 @@ import { broadcastView } from '../../src/ops/util/strided.js';
 import { numel } from '../../src/tensor.js';
 import { floatLiteral, grouped, intLiteral } from '../c_text.js';
 import { nodeText } from '../emit/provenance.js';
-import { int64Array, intParam, oneThreadPerElement, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
+import { boolParam, int64Array, intParam, read, typeParam, write, type KernelSpec } from '../kernel_spec.js';
 import { BINARY_OPS, UNARY_OPS, binaryFunctor, unaryFunctor } from './elementwise.js';
 import { kernelView } from './kernel_view.js';
+import { flatLaunch, perImageOf, readsPerImage } from './flat_launch.js';
 
 /**
  * A tree of elementwise nodes (codegen/elementwise_fusion.ts; also a lone Clip, which has no
@@ -168,8 +169,10 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
   const same = (v: Value) => numel(v.shape) === n;
   const inputsType = `yhc::FusedInputs<${inputs.length}, ${rank}>`;
   const loads = inputs.map((v, k) => {
-    const at = same(v) ? 'fused_at' : 'fused_gather';
-    const load = `yhc::${at}<${storageType(v.dtype)}>(in, ${k}, i)`;
+    // An input of the output's shape is read through its image stride (a channel range of a concat's buffer, codegen/views.ts).
+    const load = same(v)
+      ? `yhc::fused_at<${storageType(v.dtype)}>(in, ${k}, yhc::strided_index<P::per_image, P::a${k}_image_stride>(i))`
+      : `yhc::fused_gather<${storageType(v.dtype)}>(in, ${k}, i)`;
     return `    const ${computeType(v.dtype)} a${k} = ${v.dtype === 'float16' ? `yhc::to_float(${load})` : load};`;
   });
   const body = statements.flatMap((s) => {
@@ -186,7 +189,7 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
   const deviceCode = [
     `// The fused body: ${grouped(nodes.length)} elementwise nodes in ${statements.length} statement${statements.length === 1 ? '' : 's'}, in registers;`,
     `// inputs a<k> loaded once each, temporaries t<k>; only the result is stored.`,
-    'struct FusedBody {',
+    'template <class P> struct FusedBody {',
     `  __device__ __forceinline__ ${storageType(y.dtype)} operator()(const ${inputsType}& in, int64_t i) const {`,
     ...loads,
     ...body,
@@ -195,6 +198,7 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
     '};',
     '',
   ];
+  const launch = flatLaunch(n, y.shape[0] ?? 1, readsPerImage(y, inputs));
   const init = `{{${inputs.map((_, k) => `a${k}`).join(', ')}}, ${int64Array(views[0]?.shape ?? [1])}, {${views.map((m) => int64Array(m.strides)).join(', ')}}}`;
   return {
     family: 'fused',
@@ -202,15 +206,18 @@ export function fusedElementwiseKernel(nodes: readonly Node[], root: Node): Kern
     kernel: 'yhc::fused_map',
     params: [
       typeParam('Out', storageType(y.dtype)),
-      typeParam('Body', 'FusedBody'),
+      typeParam('Body', 'FusedBody<Params>'),
       intParam('count', n),
+      intParam('per_image', perImageOf(y)),
+      boolParam('image_major', launch.imageBlocks !== undefined),
       intParam('inputs', inputs.length),
       intParam('rank', rank),
     ],
     tensors: [...inputs.map((v, k) => read(`a${k}`, v)), write('y', y)],
     locals: [{ cType: inputsType, name: 'in', init }],
     callArgs: ['in', 'y'],
-    launch: oneThreadPerElement(n),
+    // Image-major when each image reads only its own inputs: a run of fewer images launches fewer blocks.
+    ...launch,
     nodes,
     flops: n * nodes.length,
     halfStorage: true,

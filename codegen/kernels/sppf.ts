@@ -65,6 +65,7 @@ export function sppfKernel(chain: readonly Node[]): KernelSpec {
     staticSharedBytes: 4 * sharedFloats,
     params: [
       typeParam('T', elementType(x)),
+      intParam('channels', channels),
       intParam('h', h),
       intParam('w', w),
       intParam('tile_h', tileH),

@@ -18,7 +18,9 @@
 // P: tokens, width, height, heads, group (channels per head in x), key_dim, head_dim, scale,
 //    pe (side of the positional conv's kernel; 0: none), has_pe_bias, q_block, key_tile,
 //    q_blocks (ceil(tokens / q_block)), block_threads,
-//    using Input, Weight, Output: element types of x, of the positional weights and bias, of y
+//    using Input, Weight, Output: element types of x, of the positional weights and bias, of y,
+//    x_image_stride, y_image_stride (elements from one image to the next: a channel range of a
+//    concat's buffer has the buffer's, codegen/views.ts)
 #pragma once
 #include "yhc_common.cuh"
 
@@ -47,7 +49,7 @@ __global__ void __launch_bounds__(P::block_threads)
   const int image = block / (P::heads * P::q_blocks);
   const int head = (block / P::q_blocks) % P::heads;
   const int q0 = (block % P::q_blocks) * kQ;
-  const typename P::Input* xq = x + (int64_t(image) * P::heads * P::group + int64_t(head) * P::group) * P::tokens;
+  const typename P::Input* xq = x + int64_t(image) * P::x_image_stride + int64_t(head) * P::group * P::tokens;
   const typename P::Input* xk = xq + int64_t(P::key_dim) * P::tokens;
   const typename P::Input* xv = xk + int64_t(P::key_dim) * P::tokens;
 
@@ -150,7 +152,7 @@ __global__ void __launch_bounds__(P::block_threads)
         }
       }
     }
-    y[(int64_t(image) * P::heads * P::head_dim + channel) * P::tokens + t] = from_float<typename P::Output>(out);
+    y[int64_t(image) * P::y_image_stride + int64_t(channel) * P::tokens + t] = from_float<typename P::Output>(out);
   }
 }
 

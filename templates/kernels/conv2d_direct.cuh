@@ -5,7 +5,9 @@
 // P names the shape (all static) and the epilogue:
 //   batch, in_channels, in_h, in_w, out_channels, out_h, out_w, groups,
 //   kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w,
-//   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid),
+//   has_bias, using Act (yhc::act::None / Silu / Relu / Sigmoid), x_image_stride and
+//   y_image_stride (elements from one image to the next: a channel range of a concat's buffer
+//   has the buffer's, codegen/views.ts),
 //   using Input, Weight, Output: element types of x, of w and bias, of y (float or __half);
 //   the arithmetic is float either way
 // The *_block functions are one block's work (block = its index in this conv's own grid), so a
@@ -61,9 +63,11 @@ template <class P>
 __device__ __forceinline__ void conv2d_direct_block(int block, const typename P::Input* __restrict__ x,
                                                     const typename P::Weight* __restrict__ w, const typename P::Weight* __restrict__ bias,
                                                     typename P::Output* __restrict__ y) {
-  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  constexpr int64_t per_image = int64_t(P::out_channels) * P::out_h * P::out_w;
+  const int64_t i = image_element<per_image>(block);
   if (i < 0) return;
-  y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x})));
+  y[strided_index<per_image, P::y_image_stride>(i)] =
+      from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x})));
 }
 
 template <class P>
@@ -79,10 +83,12 @@ __device__ __forceinline__ void conv2d_direct_residual_block(int block, const ty
                                                              const typename P::Weight* __restrict__ bias,
                                                              const typename P::Residual* __restrict__ residual,
                                                              typename P::Output* __restrict__ y) {
-  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  constexpr int64_t per_image = int64_t(P::out_channels) * P::out_h * P::out_w;
+  const int64_t i = image_element<per_image>(block);
   if (i < 0) return;
   const float v = typename P::Act()(conv_sum<P>(i, w, bias, PlainInput<P>{x}));
-  y[i] = from_float<typename P::Output>(Residual<typename P::Residual>{residual}(i, v));
+  const float sum = Residual<typename P::Residual, P::residual_image_stride>{residual}(i / per_image, i % per_image, v);
+  y[strided_index<per_image, P::y_image_stride>(i)] = from_float<typename P::Output>(sum);
 }
 
 template <class P>
@@ -114,7 +120,7 @@ __device__ __forceinline__ void conv_group_stats_body(int block, Load load, cons
   if (k < group_size) {
     const int64_t i = int64_t(group) * group_size + k;
     const typename P::Output v = from_float<typename P::Output>(conv_sum<P>(i, w, bias, load));
-    y[i] = v;
+    y[strided_index<int64_t(P::out_channels) * P::out_h * P::out_w, P::y_image_stride>(i)] = v;
     mine = {1.0f, to_float(v), 0.0f};  // the statistics of what is stored
   }
   publish_group_moments<P::block_threads>(mine, group, chunk, chunks, P::epsilon, partials, counters, stats);
@@ -142,9 +148,11 @@ __device__ __forceinline__ void conv2d_normed_input_block(int block, const typen
                                                           const float* __restrict__ stats, const float* __restrict__ scale,
                                                           const float* __restrict__ shift, const typename P::Weight* __restrict__ w,
                                                           const typename P::Weight* __restrict__ bias, typename P::Output* __restrict__ y) {
-  const int64_t i = image_element<int64_t(P::out_channels) * P::out_h * P::out_w>(block);
+  constexpr int64_t per_image = int64_t(P::out_channels) * P::out_h * P::out_w;
+  const int64_t i = image_element<per_image>(block);
   if (i < 0) return;
-  y[i] = from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift})));
+  y[strided_index<per_image, P::y_image_stride>(i)] =
+      from_float<typename P::Output>(typename P::Act()(conv_sum<P>(i, w, bias, NormalizedInput<P>{x, stats, scale, shift})));
 }
 
 template <class P>

@@ -10,7 +10,9 @@
 // P: batch, in_channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //    stride_w, pad_top, pad_left, dilation_h, dilation_w, has_bias, using Act,
 //    using Input, Weight, Output (element types of x, of w and bias, of y: float or __half),
-//    tile_m, tile_n, tile_k, block_threads, tile_shared_bytes (the tile: 64, 64, 8, 256)
+//    tile_m, tile_n, tile_k, block_threads, tile_shared_bytes (the tile: 64, 64, 8, 256),
+//    x_image_stride, y_image_stride (elements from one image to the next: C·H·W, or the
+//    concat buffer's when x or y is a channel range of it, codegen/views.ts)
 // Launch: batch * ceil(out_channels / tile_m) * ceil(out_h * out_w / tile_n) blocks of block_threads.
 // conv2d_tiled_normed reads its input through a GroupNorm (conv_inputs.cuh), conv2d_tiled_letterbox
 // letterboxes uint8 frames on load (letterbox.cuh); conv2d_tiled_residual
@@ -64,13 +66,13 @@ __device__ __forceinline__ void conv_tiled_body(int block, Load load, const type
     const int oc = m0 + tm + i;
     if (oc >= P::out_channels) continue;
     const float b0 = P::has_bias ? to_float(bias[oc]) : 0.0f;
-    typename P::Output* row = y + (int64_t(image) * P::out_channels + oc) * S::pixels;
+    typename P::Output* row = y + int64_t(image) * P::y_image_stride + int64_t(oc) * S::pixels;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const int p = p0 + tn + j;
       if (p >= S::pixels) continue;
-      const int64_t index = (int64_t(image) * P::out_channels + oc) * S::pixels + p;
-      const typename P::Output v = from_float<typename P::Output>(epilogue(index, typename P::Act()(acc[i][j] + b0)));
+      const int64_t local = int64_t(oc) * S::pixels + p;
+      const typename P::Output v = from_float<typename P::Output>(epilogue(image, local, typename P::Act()(acc[i][j] + b0)));
       row[p] = v;
       if constexpr (Stats::enabled) mine[i] = merge(mine[i], Moments{1.0f, to_float(v), 0.0f});  // of what is stored
     }
@@ -158,14 +160,16 @@ __global__ void conv2d_tiled_letterbox(const uint8_t* __restrict__ frames, const
   conv2d_tiled_letterbox_block<P>(int(blockIdx.x), frames, frame_size, w, bias, y);
 }
 
-// The residual Add in the epilogue (conv_epilogue.cuh): P adds using Residual, its element type.
+// The residual Add in the epilogue (conv_epilogue.cuh): P adds using Residual, its element type,
+// and residual_image_stride.
 template <class P>
 __device__ __forceinline__ void conv2d_tiled_residual_block(int block, const typename P::Input* __restrict__ x,
                                                             const typename P::Weight* __restrict__ w,
                                                             const typename P::Weight* __restrict__ bias,
                                                             const typename P::Residual* __restrict__ residual,
                                                             typename P::Output* __restrict__ y) {
-  conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, NoPlaneStats{}, Residual<typename P::Residual>{residual});
+  conv_tiled_body<P>(block, PlainInput<P>{x}, w, bias, y, NoPlaneStats{},
+                     Residual<typename P::Residual, P::residual_image_stride>{residual});
 }
 
 template <class P>

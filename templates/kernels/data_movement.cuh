@@ -8,13 +8,14 @@
 
 namespace yhc {
 
-// P: using T; count, rank
+// P: using T; count, rank, per_image (elements of one image of dst), y_image_stride (elements
+// from one image of dst to the next: a channel range of a concat's buffer has the buffer's)
 template <class P>
 __global__ void strided_gather(const typename P::T* __restrict__ src, typename P::T* __restrict__ dst, Dims<P::rank> dims,
                                Strides<P::rank> src_strides, int64_t src_base) {
   const int64_t i = global_thread_index();
   if (i >= P::count) return;
-  dst[i] = src[src_base + offset_of(i, dims, src_strides)];
+  dst[strided_index<P::per_image, P::y_image_stride>(i)] = src[src_base + offset_of(i, dims, src_strides)];
 }
 
 template <int N, class T> struct ConcatInputs {

@@ -13,7 +13,9 @@
 //   batch, channels, in_h, in_w, out_channels, out_h, out_w, kernel_h, kernel_w, stride_h,
 //   stride_w, pad_top, pad_left, dilation_h, dilation_w, tile (pixels per block),
 //   has_dw_bias, has_pw_bias, using DwAct, using PwAct,
-//   using Input, Weight, Output (element types of x, of the weights and biases, of y)
+//   using Input, Weight, Output (element types of x, of the weights and biases, of y),
+//   x_image_stride, y_image_stride (elements from one image to the next: a channel range of a
+//   concat's buffer has the buffer's, codegen/views.ts)
 // Launch: batch * ceil(out_h * out_w / tile) blocks; dynamic shared memory channels * tile floats.
 // dwpw_fused_block is one block's work, for horizontally fused launches.
 #pragma once
@@ -28,6 +30,7 @@ template <class P> struct Depthwise {
   static constexpr int kernel_h = P::kernel_h, kernel_w = P::kernel_w, stride_h = P::stride_h, stride_w = P::stride_w;
   static constexpr int pad_top = P::pad_top, pad_left = P::pad_left, dilation_h = P::dilation_h, dilation_w = P::dilation_w;
   static constexpr bool has_bias = P::has_dw_bias;
+  static constexpr int64_t x_image_stride = P::x_image_stride;
   using Input = typename P::Input;
   using Weight = typename P::Weight;
 };
@@ -67,7 +70,7 @@ __device__ __forceinline__ void dwpw_fused_block(int block, const typename P::In
     const typename P::Weight* row = pw_w + int64_t(m) * P::channels;
     float acc = P::has_pw_bias ? to_float(pw_bias[m]) : 0.0f;
     for (int c = 0; c < P::channels; ++c) acc += to_float(row[c]) * hidden[c * P::tile + t];
-    y[(int64_t(n) * P::out_channels + m) * pixels + p] = from_float<typename P::Output>(typename P::PwAct()(acc));
+    y[int64_t(n) * P::y_image_stride + int64_t(m) * pixels + p] = from_float<typename P::Output>(typename P::PwAct()(acc));
   }
 }
 

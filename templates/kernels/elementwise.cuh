@@ -4,6 +4,16 @@
 //   using In = ...; using Out = ...;           element types (binary: InA, InB)
 //   using Op = yhc::op::...;                   the scalar function
 //   static constexpr int64_t count;            output elements
+//   static constexpr int64_t per_image;        output elements per image (the leading dim's stride)
+//   x_image_stride, y_image_stride, …          elements from one image of a tensor to the next in its
+//                                              storage (a channel range of a concat's buffer: the
+//                                              buffer's, codegen/views.ts); unary_map and fused_map
+//                                              take them, binary_broadcast y's and (same_shapes)
+//                                              a's and b's, where_select none
+//   static constexpr bool image_major;         (unary_map, binary_broadcast, fused_map) a dynamic
+//                                              batch: blocks never straddle two images
+//                                              (image_element), so a run of n images writes only
+//                                              their elements (an output buffer holds n images)
 //   static constexpr int rank;                 rank of the output iteration space (>= 1)
 //   static constexpr bool same_shapes;         every operand has the output's shape: no index math
 #pragma once
@@ -148,9 +158,10 @@ template <class T> __device__ __forceinline__ float dequantize_linear(T q, float
 
 // y[i] = Op(x[i])
 template <class P> __global__ void unary_map(const typename P::In* __restrict__ x, typename P::Out* __restrict__ y) {
-  const int64_t i = global_thread_index();
-  if (i >= P::count) return;
-  y[i] = static_cast<typename P::Out>(typename P::Op()(x[i]));
+  const int64_t i = P::image_major ? image_element<P::per_image>(int(blockIdx.x)) : global_thread_index();
+  if (i < 0 || i >= P::count) return;
+  const typename P::In v = x[strided_index<P::per_image, P::x_image_stride>(i)];
+  y[strided_index<P::per_image, P::y_image_stride>(i)] = static_cast<typename P::Out>(typename P::Op()(v));
 }
 
 // Half operands are widened to float, and a half result is rounded once (to nearest even):
@@ -174,14 +185,16 @@ __global__ void binary_broadcast(const typename P::InA* __restrict__ a, const ty
                                  typename P::Out* __restrict__ y, Dims<P::rank> dims, Strides<P::rank> a_strides,
                                  Strides<P::rank> b_strides) {
   using A = decltype(widen(std::declval<typename P::InA>()));
-  const int64_t i = global_thread_index();
-  if (i >= P::count) return;
+  const int64_t i = P::image_major ? image_element<P::per_image>(int(blockIdx.x)) : global_thread_index();
+  if (i < 0 || i >= P::count) return;
+  const int64_t at = strided_index<P::per_image, P::y_image_stride>(i);
   if constexpr (P::same_shapes) {
-    y[i] = narrow<typename P::Out>(typename P::Op()(widen(a[i]), static_cast<A>(widen(b[i]))));
+    const A lhs = widen(a[strided_index<P::per_image, P::a_image_stride>(i)]);
+    y[at] = narrow<typename P::Out>(typename P::Op()(lhs, static_cast<A>(widen(b[strided_index<P::per_image, P::b_image_stride>(i)]))));
   } else {
     // Pow may take an exponent of another type; every other op has InA == InB.
     const A rhs = static_cast<A>(widen(b[offset_of(i, dims, b_strides)]));
-    y[i] = narrow<typename P::Out>(typename P::Op()(widen(a[offset_of(i, dims, a_strides)]), rhs));
+    y[at] = narrow<typename P::Out>(typename P::Op()(widen(a[offset_of(i, dims, a_strides)]), rhs));
   }
 }
 
@@ -214,11 +227,14 @@ template <class T, int N, int RANK> __device__ __forceinline__ T fused_gather(co
   return static_cast<const T*>(in.ptr[k])[offset_of(i, in.dims, in.strides[k])];
 }
 
-// P: using Out, using Body; count, inputs, rank.
+// P: using Out, using Body; count, inputs, rank, per_image, y_image_stride, image_major. The
+// generated body reads an input of the output's shape at strided_index<per_image,
+// a<k>_image_stride>(i). Image-major (a dynamic batch): blocks never straddle two images
+// (image_element), so a run of n images touches only their elements, not part of image n.
 template <class P> __global__ void fused_map(FusedInputs<P::inputs, P::rank> in, typename P::Out* __restrict__ y) {
-  const int64_t i = global_thread_index();
-  if (i >= P::count) return;
-  y[i] = typename P::Body()(in, i);
+  const int64_t i = P::image_major ? image_element<P::per_image>(int(blockIdx.x)) : global_thread_index();
+  if (i < 0 || i >= P::count) return;
+  y[strided_index<P::per_image, P::y_image_stride>(i)] = typename P::Body()(in, i);
 }
 
 }  // namespace yhc

@@ -13,7 +13,8 @@
 //    channels, in_d, in_h, in_w, out_d, out_h, out_w, kernel_d, kernel_h, kernel_w,
 //    stride_d, stride_h, stride_w, pad_d, pad_h, pad_w (leading pads), dilation_d, dilation_h,
 //    dilation_w, spatial_dims (as the model has them), has_indices, column_major (storage_order 1: Indices count the first spatial dim
-//    fastest)
+//    fastest), x_image_stride, y_image_stride (elements from one image to the next: a channel
+//    range of a concat's buffer has the buffer's, codegen/views.ts)
 // The grid is image-major (image_element, yhc_common.cuh): a run of fewer images launches
 // fewer blocks. Indices (int64) are offsets into the flattened input, batch and channel included.
 #pragma once
@@ -40,9 +41,11 @@ __device__ __forceinline__ void max_pool_block(int block, const typename P::T* _
                                                int64_t* __restrict__ indices) {
   constexpr int64_t in_plane = int64_t(P::in_d) * P::in_h * P::in_w;
   constexpr int64_t out_plane = int64_t(P::out_d) * P::out_h * P::out_w;
-  const int64_t i = image_element<int64_t(P::channels) * out_plane>(block);
+  constexpr int64_t per_image = int64_t(P::channels) * out_plane;
+  const int64_t i = image_element<per_image>(block);
   if (i < 0) return;
   const int64_t plane = i / out_plane;  // image · channels + channel
+  const int64_t image = plane / P::channels;
   const int64_t o = i % out_plane;
   const int ow = int(o % P::out_w);
   const int oh = int((o / P::out_w) % P::out_h);
@@ -52,7 +55,7 @@ __device__ __forceinline__ void max_pool_block(int block, const typename P::T* _
   pool_taps(oh, P::stride_h, P::pad_h, P::dilation_h, P::kernel_h, P::in_h, h_lo, h_hi);
   pool_taps(ow, P::stride_w, P::pad_w, P::dilation_w, P::kernel_w, P::in_w, w_lo, w_hi);
 
-  const typename P::T* src = x + plane * in_plane;
+  const typename P::T* src = x + image * P::x_image_stride + (plane % P::channels) * in_plane;
   typename P::Acc best = typename P::Acc(0);
   typename P::T best_raw = typename P::T(0);
   int64_t best_at = -1;  // offset in the plane of the winning tap
@@ -74,9 +77,9 @@ __device__ __forceinline__ void max_pool_block(int block, const typename P::T* _
     }
   }
   if constexpr (std::is_floating_point<typename P::Acc>::value) {
-    y[i] = best_at < 0 ? from_float<typename P::T>(-INFINITY) : best_raw;
+    y[strided_index<per_image, P::y_image_stride>(i)] = best_at < 0 ? from_float<typename P::T>(-INFINITY) : best_raw;
   } else {
-    y[i] = best_at < 0 ? std::numeric_limits<typename P::T>::lowest() : best_raw;
+    y[strided_index<per_image, P::y_image_stride>(i)] = best_at < 0 ? std::numeric_limits<typename P::T>::lowest() : best_raw;
   }
   if constexpr (P::has_indices) {
     int64_t at = best_at;  // -1 without a real tap, as the interpreter reports it

@@ -6,7 +6,9 @@
 // transformation, rounding mode and clamping are all decided there). A x2 upsample with
 // asymmetric coordinates and floor rounding is num 1, den 2 on H and W.
 //
-// P: using T; per_image (output elements per image), rank, use_table
+// P: using T; per_image (output elements per image), rank, use_table, x_image_stride and
+// y_image_stride (elements from one image to the next: a channel range of a concat's buffer has
+// the buffer's, codegen/views.ts; otherwise the leading dim's row-major stride)
 // The grid is image-major when the batch axis is not resized (image_element, yhc_common.cuh).
 #pragma once
 #include "yhc_common.cuh"
@@ -26,9 +28,9 @@ __global__ void resize_nearest(const typename P::T* __restrict__ x, typename P::
     const int64_t c = rest % out_dims.size[d];
     rest /= out_dims.size[d];
     const int64_t src = P::use_table ? int64_t(table[table_begin.size[d] + c]) : c * num.size[d] / den.size[d];
-    offset += src * in_strides.step[d];
+    offset += src * (d == 0 ? P::x_image_stride : in_strides.step[d]);
   }
-  y[i] = x[offset];
+  y[strided_index<P::per_image, P::y_image_stride>(i)] = x[offset];
 }
 
 }  // namespace yhc

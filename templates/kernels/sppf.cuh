@@ -6,7 +6,9 @@
 // Outside the plane reads as -inf (padding never wins; every window holds its centre).
 // NaN: max_pool.cuh's rule (a NaN wins only as a window's first tap) is not reproduced here.
 //
-// P: using T (element type), h, w, tile_h, tile_w (output tile), tiles_x, tiles_y.
+// P: using T (element type), channels, h, w, tile_h, tile_w (output tile), tiles_x, tiles_y, and
+// x_image_stride, y5_image_stride, y9_image_stride, y13_image_stride (elements from one image
+// to the next: channels · h · w, or a concat buffer's when the tensor is a range of it).
 // The grid is image-major: image · channels · tiles_y · tiles_x blocks.
 #pragma once
 #include "yhc_common.cuh"
@@ -25,9 +27,11 @@ __device__ __forceinline__ void sppf_block(int block, const typename P::T* __res
   __shared__ float row13[kRows][P::tile_w];
   const int tx = block % P::tiles_x;
   const int ty = (block / P::tiles_x) % P::tiles_y;
-  const int64_t plane = block / (P::tiles_x * P::tiles_y);  // image · channels + channel
+  const int plane = block / (P::tiles_x * P::tiles_y);  // image · channels + channel
+  const int64_t image = plane / P::channels;
+  const int64_t in_image = int64_t(plane % P::channels) * P::h * P::w;  // the plane's start within its image
   const int x0 = tx * P::tile_w, y0 = ty * P::tile_h;
-  const typename P::T* src = x + plane * int64_t(P::h) * P::w;
+  const typename P::T* src = x + image * P::x_image_stride + in_image;
   for (int i = threadIdx.x; i < kRows * kCols; i += blockDim.x) {
     const int r = i / kCols, c = i % kCols;
     const int iy = y0 - kHalo + r, ix = x0 - kHalo + c;
@@ -57,10 +61,10 @@ __device__ __forceinline__ void sppf_block(int block, const typename P::T* __res
       if (d <= 4) m9 = fmaxf(m9, fmaxf(row9[r - d][c], row9[r + d][c]));
       m13 = fmaxf(m13, fmaxf(row13[r - d][c], row13[r + d][c]));
     }
-    const int64_t at = plane * int64_t(P::h) * P::w + int64_t(oy) * P::w + ox;
-    y5[at] = from_float<typename P::T>(m5);
-    y9[at] = from_float<typename P::T>(m9);
-    y13[at] = from_float<typename P::T>(m13);
+    const int64_t at = in_image + int64_t(oy) * P::w + ox;
+    y5[image * P::y5_image_stride + at] = from_float<typename P::T>(m5);
+    y9[image * P::y9_image_stride + at] = from_float<typename P::T>(m9);
+    y13[image * P::y13_image_stride + at] = from_float<typename P::T>(m13);
   }
 }
 

@@ -20,6 +20,16 @@ template <int64_t PER_IMAGE> __device__ __forceinline__ int64_t image_element(in
   return local < PER_IMAGE ? image * PER_IMAGE + local : -1;
 }
 
+// Where flat element i of a tensor of PER_IMAGE elements per image lives when its images lie
+// IMAGE_STRIDE elements apart: a channel range of a bigger tensor (a Concat's input or a Split's
+// output at batch > 1, codegen/views.ts) has the bigger tensor's per-image size as its stride.
+template <int64_t PER_IMAGE, int64_t IMAGE_STRIDE> __device__ __forceinline__ int64_t strided_index(int64_t i) {
+  if constexpr (PER_IMAGE == IMAGE_STRIDE)
+    return i;
+  else
+    return (i / PER_IMAGE) * IMAGE_STRIDE + i % PER_IMAGE;
+}
+
 // Row-major coordinates <-> offsets for up to RANK dims, passed by value to kernels.
 template <int RANK> struct Dims {
   int64_t size[RANK];

@@ -42,7 +42,9 @@ describe('elementwise fusion: what shares a kernel', () => {
     ]);
     expect(after.arenaBytes).toBe(0); // no intermediate tensor is stored
     const src = kernelSource(after.kernels[0]!);
-    expect(src).toContain('const float a0 = yhc::fused_at<float>(in, 0, i);');
+    // An input of the output's shape through its image stride (a channel range of a concat's buffer at batch > 1).
+    expect(src).toContain('const float a0 = yhc::fused_at<float>(in, 0, yhc::strided_index<P::per_image, P::a0_image_stride>(i));');
+    expect(src).toContain('static constexpr int a0_image_stride = 120;');
     expect(src).toContain('const float a1 = yhc::fused_gather<float>(in, 1, i);');
     expect(src).toContain('const float t0 = yhc::op::Sigmoid()(a0);');
     expect(src).toContain('const float t1 = yhc::op::Mul()(a0, t0);');

@@ -11,11 +11,14 @@ import { optimizeGraph } from '../../src/compile.js';
 import { loadModel } from '../../src/onnx/load.js';
 import { REPO } from '../helpers/paths.js';
 import { int, ints } from '../helpers/attrs.js';
+import { inspectModel } from '../../src/inspect.js';
+import { numel } from '../../src/tensor.js';
 
 /**
- * Channel-range views (codegen/views.ts): Concat and Split cost no kernel at batch 1 (NCHW: a
- * channel range of one image is contiguous); their tensors are offsets into one buffer; what
- * cannot be a view is copied by the Concat/Split kernel, with the reason.
+ * Channel-range views (codegen/views.ts): Concat and Split cost no kernel (NCHW: a channel range
+ * of one image is contiguous; at batch > 1 the kernels take its image stride); their tensors
+ * are offsets into one buffer; what cannot be a view is copied by the Concat/Split kernel, with
+ * the reason.
  */
 const C = 4;
 const HW = 6 * 5;
@@ -70,13 +73,60 @@ describe('channel-range views in the memory plan', () => {
     for (const k of plan.kernels) expect(kernelSource(k)).not.toContain('concat_axis');
   });
 
-  it('negative: at batch 2 a channel range is strided per image: Split and Concat are copied, with the reason', () => {
-    const { graph } = c2f(2);
+  it('c2f at batch 2: still no Split or Concat kernel; offsets are per image and every kernel takes the image stride of a range', () => {
+    const { graph, names } = c2f(2);
     const plan = planGraph(graph, { horizontalFusion: false });
-    expect(families(plan)).toContain('split');
-    expect(families(plan)).toContain('concat');
-    expect(plan.views.every((d) => !d.view && /batch 2: in NCHW a range of axis 1 is strided per image/.test(d.reason!))).toBe(true);
-    for (const v of graph.values()) expect(plan.offsetOf(v)).toBe(0);
+    expect(families(plan)).not.toContain('split');
+    expect(families(plan)).not.toContain('concat');
+    expect(plan.views.map((d) => d.view)).toEqual([true, true]);
+    const cat = byName(graph, names.cat!);
+    for (const [name, offset] of [
+      ['y1', C * HW],
+      ['z', 2 * C * HW],
+      ['w', 3 * C * HW],
+    ] as const) {
+      expect(plan.rootOf(byName(graph, names[name]!)), name).toBe(cat);
+      expect(plan.offsetOf(byName(graph, names[name]!)), name).toBe(offset);
+    }
+    // z = Relu(y1): reads a C-channel range and writes one, images 4C·H·W apart in the concat's buffer.
+    const relu = plan.kernels.find((k) => k.spec.nodes.some((n) => n.outputs[0] === byName(graph, names.z!)))!;
+    const source = kernelSource(relu);
+    expect(source).toContain(`static constexpr int x_image_stride = ${4 * C * HW};`);
+    expect(source).toContain(`static constexpr int y_image_stride = ${4 * C * HW};`);
+    expect(source).toContain(`static constexpr int per_image = ${C * HW};`);
+    expect(plan.dynamicBatch).toBe(true);
+  });
+
+  describe('negative: at batch 2 a range some kernel cannot address keeps its Concat/Split kernel, with the reason', () => {
+    const reasons = (plan: Plan) => plan.views.filter((d) => !d.view).map((d) => d.reason);
+    it('a Transpose (strided_gather: no image stride for its input) reads a split output', () => {
+      const b = new GraphBuilder(18);
+      const img = b.input('img', 'float32', [2, 2 * C, 3, 3]);
+      const [y0, y1] = b.node('Split', [b.op('Relu', [img])], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
+      b.output(b.op('Transpose', [y0], { perm: ints([0, 1, 3, 2]) }));
+      b.output(b.op('Relu', [y1]));
+      const plan = planGraph(b.build(), { horizontalFusion: false });
+      expect(families(plan)).toContain('split');
+      expect(reasons(plan)).toEqual(['batch 2: the strided_gather kernel does not take the image stride of its x, copied']);
+    });
+    it('a Reshape of a range that merges the batch into another dim', () => {
+      const b = new GraphBuilder(18);
+      const img = b.input('img', 'float32', [2, 2 * C, 3, 3]);
+      const [y0, y1] = b.node('Split', [b.op('Relu', [img])], { axis: int(1), num_outputs: int(2) }, { outputs: 2 }) as [string, string];
+      b.output(b.op('Relu', [b.op('Reshape', [y0, b.constant(Tensor.from('int64', [2], [2 * C, 9]))])]));
+      b.output(b.op('Relu', [y1]));
+      const plan = planGraph(b.build(), { horizontalFusion: false });
+      expect(reasons(plan)).toEqual(['batch 2: a view of a range drops the batch dim, copied']);
+    });
+    it('a graph output that is a range (the final copy is contiguous)', () => {
+      const b = new GraphBuilder(18);
+      const img = b.input('img', 'float32', [2, C, 3, 3]);
+      const s = b.op('Sigmoid', [img]);
+      b.output(b.op('Neg', [b.op('Concat', [b.op('Relu', [img]), s], { axis: int(1) })]));
+      b.output(s);
+      const plan = planGraph(b.build(), { horizontalFusion: false });
+      expect(reasons(plan)).toEqual(['batch 2: a graph output is a range strided per image, copied']);
+    });
   });
 
   it('concat of concats nests the offsets', () => {
@@ -233,5 +283,30 @@ describe('channel-range views in the memory plan', () => {
     expect(launched.filter((id) => /_(concat|resize|copy|maxpool)$/.test(id))).toEqual([]);
     expect(launched.filter((id) => id.endsWith('_sppf'))).toHaveLength(1);
     expect(plan.views.filter((d) => !d.view).map((d) => d.reason)).toEqual([]);
+  });
+
+  it("yolov10n_e2e_320 --batch 2 (fp16), inspect --cost: no launch and no byte for Concat or Split; the kernels take the concat buffers' image strides", () => {
+    const summary = inspectModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'), { batch: 2, cost: true, precision: 'fp16' });
+    const cost = summary.cost!;
+    const forOp = (op: string) => cost.plan.kernels.filter((k) => k.ops.includes(op));
+    expect(forOp('Concat')).toEqual([]);
+    expect(forOp('Split')).toEqual([]);
+    expect(cost.views.copied).toEqual([]);
+    expect(cost.views.count).toBeGreaterThan(20);
+    // The engine source at batch 2: some kernel writes a range with its concat buffer's image stride.
+    const graph = loadModel(join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx'), { batch: 2 });
+    optimizeGraph(graph, {});
+    applyPrecision(graph, 'fp16');
+    const plan = planGraph(graph);
+    const strided = plan.kernels.flatMap((k) =>
+      k.spec.tensors
+        .filter((t) => plan.rootOf(t.value) !== t.value && t.value.shape[0] === 2)
+        .map((t) => ({ k, t, stride: numel(plan.rootOf(t.value).shape) / 2 })),
+    );
+    expect(strided.length).toBeGreaterThan(20);
+    for (const { k, t, stride } of strided.slice(0, 10)) {
+      expect(kernelSource(k), `${k.id} ${t.name}`).toMatch(new RegExp(`static constexpr int \\w*${t.name}_image_stride = ${stride};`));
+    }
+    expect(plan.dynamicBatch).toBe(true);
   });
 });

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../src/compile.js';
 import { Engine } from '../../src/runtime/engine.js';
-import { expectMatchesOnnxRuntime, fixture, randomInputs, recordedInputs } from '../helpers/golden.js';
+import { expectMatchesOnnxRuntime, expectMatchesPerImage, fixture, randomInputs, recordedInputs } from '../helpers/golden.js';
 import { REPO, TEST_CACHE, tempDir } from '../helpers/paths.js';
 
 /**
- * Every head fixture and the whole YOLOv10-N at 320 in the checked host build (--check,
+ * Every head fixture and the whole YOLOv10-N at 320 (batch 1, and 2: channel-range views) in the checked host build (--check,
  * docs/checker.md): kernels instrumented, every access checked for races, bounds, uninitialized
  * reads and alignment, every sync for divergence. A report fails the run (the engine's error names
  * the kernel, tensor and line); a clean run must still match onnxruntime.
@@ -15,7 +15,8 @@ const { dir, cleanup } = tempDir('yhc-checked-');
 afterAll(cleanup);
 
 const MODEL_320 = join(REPO, 'test', 'data', 'models', 'yolov10n_e2e_320.onnx');
-const CASES: { name: string; model: string; batch?: number; recorded: boolean; precision?: 'fp16' }[] = [
+// perImage: a static batch-1 export re-batched by --batch: onnxruntime runs each image alone.
+const CASES: { name: string; model: string; batch?: number; recorded: boolean; precision?: 'fp16'; perImage?: boolean }[] = [
   { name: 'tiny_head', model: fixture('tiny_head'), recorded: true },
   { name: 'tiny_head_raw', model: fixture('tiny_head_raw'), recorded: true },
   { name: 'v10head_n', model: fixture('v10head_n'), recorded: true },
@@ -24,9 +25,11 @@ const CASES: { name: string; model: string; batch?: number; recorded: boolean; p
   { name: 'improved_head_s', model: fixture('improved_head_s'), recorded: false },
   { name: 'improved_head_s', model: fixture('improved_head_s'), recorded: false, precision: 'fp16' },
   { name: 'yolov10n_e2e_320', model: MODEL_320, recorded: false },
+  // Channel-range views at batch 2: every range read and written through its image stride.
+  { name: 'yolov10n_e2e_320', model: MODEL_320, batch: 2, recorded: false, perImage: true },
 ];
 
-describe.each(CASES)('$name under --check (batch $batch, $precision)', ({ name, model, batch, recorded, precision }) => {
+describe.each(CASES)('$name under --check (batch $batch, $precision)', ({ name, model, batch, recorded, precision, perImage }) => {
   it('runs clean and matches onnxruntime', async () => {
     const outDir = join(dir, `${name}_b${batch ?? 1}${precision ?? ''}`);
     const { manifest } = await compileModel(model, {
@@ -41,7 +44,13 @@ describe.each(CASES)('$name under --check (batch $batch, $precision)', ({ name, 
     const engine = Engine.load(outDir);
     try {
       const inputs = recorded ? recordedInputs(name, engine.manifest) : randomInputs(engine.manifest.inputs, 31);
-      await expectMatchesOnnxRuntime(model, engine, inputs);
+      const [input] = engine.manifest.inputs;
+      if (perImage) {
+        const all = inputs[input!.name] as Float32Array;
+        const per = all.length / batch!;
+        const images = Array.from({ length: batch! }, (_, i) => all.slice(i * per, (i + 1) * per));
+        await expectMatchesPerImage(model, engine, input!.name, images);
+      } else await expectMatchesOnnxRuntime(model, engine, inputs);
       // A second run (once: checked runs are slow): activations are unwritten again at its start.
       if (name === 'tiny_head') await expectMatchesOnnxRuntime(model, engine, randomInputs(engine.manifest.inputs, 32));
     } finally {

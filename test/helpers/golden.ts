@@ -72,7 +72,9 @@ export async function expectMatchesPerImage(modelPath: string, engine: Engine, i
     m.outputs.forEach((info, k) => {
       const per = outputs[k]!.length / n;
       const one = { ...info, shape: [1, ...info.shape.slice(1)], bytes: info.bytes / m.batch };
-      const result = checkOutput(one, outputs[k]!.subarray(b * per, (b + 1) * per), ref[info.name]!, m.precision.storage === 'fp16' ? FP16_RTOL : FP32_RTOL);
+      const fp16 = m.precision.storage === 'fp16';
+      const got = outputs[k]!.subarray(b * per, (b + 1) * per);
+      const result = checkOutput(one, got, ref[info.name]!, fp16 ? FP16_RTOL : FP32_RTOL, fp16 ? FP16_SCORE_RTOL : FP32_RTOL);
       expect(result.ok, `image ${b} of ${n}, ${info.name}: ${result.detail}`).toBe(true);
     });
   }
