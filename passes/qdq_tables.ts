@@ -4,6 +4,7 @@ import { lookupOp } from '../src/ops/index.js';
 import { QCONV } from '../src/ops/yhc/qconv.js';
 import { Tensor } from '../src/tensor.js';
 import type { PassLog } from './pass.js';
+import { FLOAT_ELEMENTWISE } from './qdq_elementwise.js';
 import { qParams } from './qdq_params.js';
 
 /**
@@ -19,25 +20,7 @@ import { qParams } from './qdq_params.js';
  * and the Q is per tensor, 8-bit. The last such Q in graph order wins.
  */
 
-const ELEMENTWISE = new Set([
-  'Sigmoid',
-  'Mul',
-  'Add',
-  'Sub',
-  'Div',
-  'Relu',
-  'Tanh',
-  'Exp',
-  'Neg',
-  'Abs',
-  'Clip',
-  'Max',
-  'Min',
-  'Sqrt',
-  'Erf',
-  'QuantizeLinear',
-  'DequantizeLinear',
-]);
+const ELEMENTWISE = new Set([...FLOAT_ELEMENTWISE, 'DequantizeLinear']);
 const MAX_CONE = 16;
 
 const elementwise = (n: Node) => n.domain === ONNX_DOMAIN && ELEMENTWISE.has(n.opType) && n.outputs.length === 1;

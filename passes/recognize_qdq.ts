@@ -2,6 +2,7 @@ import { describeNode, ONNX_DOMAIN, YHC_DOMAIN, type Graph, type Node, type Valu
 import { canRedirect, isOnnxOp, redirect, Uses } from '../src/ir/rewrite.js';
 import { Tensor } from '../src/tensor.js';
 import type { Pass, PassLog } from './pass.js';
+import { FLOAT_ELEMENTWISE } from './qdq_elementwise.js';
 import { qParams, roundTripsExactly, sameParams } from './qdq_params.js';
 import { commuteQuantizeThroughMovement } from './qdq_movement.js';
 import { tabulateActivations } from './qdq_tables.js';
@@ -31,26 +32,6 @@ import { tabulateActivations } from './qdq_tables.js';
  */
 
 const CONV_NOTE = (n: Node, why: string) => `left alone: ${describeNode(n)} runs in float: ${why}`;
-
-/** Elementwise ops a DQ is copied into (one copy per reader, so it fuses into each). */
-const ELEMENTWISE = new Set([
-  'Sigmoid',
-  'Mul',
-  'Add',
-  'Sub',
-  'Div',
-  'Relu',
-  'Tanh',
-  'Exp',
-  'Neg',
-  'Abs',
-  'Clip',
-  'Max',
-  'Min',
-  'Sqrt',
-  'Erf',
-  'QuantizeLinear',
-]);
 
 const scalarConst = (graph: Graph, name: string, dtype: 'float32' | 'int8' | 'uint8', v: number) => graph.newConstant(name, Tensor.scalar(dtype, v));
 
@@ -121,7 +102,8 @@ function dedicatedDequantizers(graph: Graph, log: PassLog): void {
   for (const dq of [...graph.nodes]) {
     if (!isOnnxOp(dq, 'DequantizeLinear') || dq.input(0).constant || !qParams(dq)) continue;
     const v = dq.outputs[0]!;
-    const readers = [...new Set(uses.of(v))].filter((r) => r.domain === ONNX_DOMAIN && ELEMENTWISE.has(r.opType));
+    // A DQ is copied into each elementwise reader (one copy per reader, so it fuses into each).
+    const readers = [...new Set(uses.of(v))].filter((r) => r.domain === ONNX_DOMAIN && FLOAT_ELEMENTWISE.has(r.opType));
     const all = new Set(uses.of(v)).size;
     // The first elementwise reader keeps the original unless nothing else reads it.
     for (const r of readers.slice(all === readers.length && !uses.isGraphOutput(v) ? 1 : 0)) {

@@ -20,7 +20,7 @@ describe('yhc pass flags', () => {
   it('inspect_shows_the_pass_report', () => {
     const r = yhc('inspect', fixture('tiny_head'));
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/passes +12 run in \d+ ms/);
+    expect(r.stdout).toMatch(/passes +13 run in \d+ ms/);
     expect(r.stdout).toMatch(/fold-batchnorm +BatchNormalization folded into the conv before it x12; BatchNormalization → ai\.yhc\.Affine x3/);
     expect(r.stdout).toMatch(/fold-repconv +3 parallel branches folded into one conv x3/);
     expect(r.stdout).toMatch(/recognize-decoder +YOLOv10 decoder .* x1/);
@@ -59,7 +59,7 @@ describe('yhc pass flags', () => {
     const unknown = yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognise-decoder');
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(
-      /error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are recognize-quant, canonicalize, .*recognize-decoder/,
+      /error\[USAGE\]: --skip-pass "recognise-decoder": no such pass; the passes are recognize-quant, recognize-qdq, canonicalize, .*recognize-decoder/,
     );
     expect(yhc('inspect', fixture('tiny_head'), '--skip-pass', 'recognize-decoder', '--no-passes').stderr).toMatch(
       /--skip-pass takes effect only without --no-passes/,
@@ -86,7 +86,7 @@ describe('yhc pass flags', () => {
     expect(r.stderr).not.toMatch(/BatchNormalization/);
     const bad = yhc('inspect', fixture('tiny_head'), '--print-after', 'fold-everything');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--print-after "fold-everything": no such pass; the passes are recognize-quant, canonicalize, fold-batchnorm/);
+    expect(bad.stderr).toMatch(/--print-after "fold-everything": no such pass; the passes are recognize-quant, recognize-qdq, canonicalize, fold-batchnorm/);
   });
 
   it('emit_onnx_writes_the_optimized_graph_that_computes_what_the_model_does', () => {

@@ -27,6 +27,8 @@ static size_t (*input_bytes)(int), (*output_bytes)(int);
 static int (*num_inputs)(void), (*num_outputs)(void);
 static size_t (*weight_bytes)(void), (*context_bytes)(void), (*emu_device_bytes)(void);
 
+#include "run_buffers.h"
+
 static void* sym(void* lib, const char* name) {
   void* p = dlsym(lib, name);
   if (!p) {
@@ -38,29 +40,6 @@ static void* sym(void* lib, const char* name) {
 #define BIND(var, name) *(void**)(&var) = sym(lib, name)
 
 static void report(const char* name, int status) { printf("%s %d %s\n", name, status, last_error()); }
-
-typedef struct {
-  void* in[8];
-  void* out[8];
-} io;
-
-static io make_io(unsigned seed) {
-  io b;
-  for (int i = 0; i < num_inputs(); ++i) {
-    size_t n = input_bytes(i) / sizeof(float);
-    float* x = malloc(n * sizeof(float));
-    for (size_t k = 0; k < n; ++k) x[k] = (float)((seed * 2654435761u + k * 40503u) % 1000) / 500.0f - 1.0f;
-    b.in[i] = x;
-  }
-  for (int i = 0; i < num_outputs(); ++i) b.out[i] = calloc(1, output_bytes(i));
-  return b;
-}
-
-static int same_outputs(const io* a, const io* b) {
-  for (int i = 0; i < num_outputs(); ++i)
-    if (memcmp(a->out[i], b->out[i], output_bytes(i)) != 0) return 0;
-  return 1;
-}
 
 typedef struct {
   yhc_context* context;

@@ -26,6 +26,8 @@ static error_fn last_error;
 static bytes_fn input_bytes, output_bytes;
 static int_fn num_inputs, num_outputs, max_batch;
 
+#include "run_buffers.h"
+
 static void report(const char* name, int status) { printf("%s %d %s\n", name, status, last_error()); }
 
 static void* sym(void* lib, const char* name) {
@@ -50,30 +52,6 @@ static void copy_weights(const char* from, const char* to, long keep, long flip)
   }
   fclose(in);
   fclose(out);
-}
-
-/* Buffers for one run: inputs filled from `seed`, outputs zeroed. */
-typedef struct {
-  void* in[8];
-  void* out[8];
-} io;
-
-static io make_io(unsigned seed) {
-  io b;
-  for (int i = 0; i < num_inputs(); ++i) {
-    size_t n = input_bytes(i) / sizeof(float);
-    float* x = malloc(n * sizeof(float));
-    for (size_t k = 0; k < n; ++k) x[k] = (float)((seed * 2654435761u + k * 40503u) % 1000) / 500.0f - 1.0f;
-    b.in[i] = x;
-  }
-  for (int i = 0; i < num_outputs(); ++i) b.out[i] = calloc(1, output_bytes(i));
-  return b;
-}
-
-static int same_outputs(const io* a, const io* b) {
-  for (int i = 0; i < num_outputs(); ++i)
-    if (memcmp(a->out[i], b->out[i], output_bytes(i)) != 0) return 0;
-  return 1;
 }
 
 typedef struct {

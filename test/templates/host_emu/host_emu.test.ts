@@ -95,7 +95,8 @@ describe('host emulation with CUDA headers on the include path', () => {
     checkReduction(lines[1]);
     expect(lines[2]).toEqual({ threads_after_runs: 1 });
     expect(lines[3]).toEqual({ threads_after_unload: 1 });
-    // Only the engine's own entry point and yhc_emu_last_failure leave the library: no cuda*
+    // Only the engine's own entry point and the emulator's two queries (yhc_emu_last_failure,
+    // yhc_emu_device_bytes: its allocation counter) leave the library: no cuda*
     // functions, kernels, helper templates or GNU-unique __shared__ arrays another library could
     // bind to (the libraries are built with -fvisibility=hidden, as engines must be).
     for (const lib of [libA, libB]) {
@@ -105,7 +106,7 @@ describe('host emulation with CUDA headers on the include path', () => {
         .map((line) => line.trim().split(/\s+/).pop() ?? '')
         // libstdc++ gives std:: template instances default visibility; they are identical everywhere.
         .filter((name) => name !== '' && !/^_init|^_fini|^_ZN?K?St/.test(name));
-      expect(exported.sort()).toEqual(['yhc_emu_last_failure', 'yhc_test_run']);
+      expect(exported.sort()).toEqual(['yhc_emu_device_bytes', 'yhc_emu_last_failure', 'yhc_test_run']);
     }
   }, 60_000);
 });
