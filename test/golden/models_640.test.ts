@@ -91,3 +91,35 @@ describe('640-pixel quantized models with --dequantize (fp32, host emulation)', 
     expect(report.dequantized?.length).toBe(1);
   });
 });
+
+/**
+ * The same quantized exports run in int8 (QConv kernels, host emulation) against onnxruntime with
+ * optimizations off, by the quantized whole-model rule (docs/golden_rules.md): the raw heads with
+ * --decode nms. On the two raw models the reference is not reproducible (yhc's interpreter finds
+ * 29/63 and 53/134 of it), so the engine is held to 80% of the interpreter's count; the report says so.
+ */
+const INT8: readonly [string, 'nms' | null][] = [
+  ['yolov10n_e2e_qdq', null],
+  ['yolov8n_raw_qdq', 'nms'],
+  ['yolov8n_raw_uint8_dynamic', 'nms'],
+];
+
+describe('640-pixel quantized models in int8 (fp32 float tensors, host emulation)', () => {
+  it.each(INT8)('%s passes the quantized rule on its recorded input', async (name, decode) => {
+    const model = requireFixture(`${name}.onnx`);
+    const images = readFloats(requireFixture(`${name}.input.images.bin`));
+    const report = await checkModel(model, {
+      inputs: { images },
+      ...(decode ? { decode: { format: decode } } : {}),
+      outDir: join(dir, `${name}_int8`),
+      cacheDir: TEST_CACHE,
+    });
+    expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
+    const detections = report.outputs.find((o) => o.rule === 'detections')!;
+    expect(detections.detail).toMatch(/reference detections scoring >= 0.25 found/);
+    if (decode)
+      expect(detections.detail).toMatch(
+        /the reference is not reproducible on this input: yhc's reference interpreter, running the same arithmetic, finds \d+\/\d+ of it/,
+      );
+  });
+});
