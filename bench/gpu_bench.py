@@ -26,6 +26,13 @@ CUDA cores. Times: median over --repeats of the mean of --inner back-to-back run
 --warmup, by CUDA events. Decoder-only builds (bench/decoder_model.mjs) are timed against the
 PyTorch postprocess of bench/torch_decoder.py.
 
+A quantized model run in int8 (its kernels hold QConv or Q/DQ ops) is checked against
+onnxruntime with graph optimizations off by the quantized rule (80% of the reference detections
+scoring >= 0.25 found; tools/gpu/yhc_compare.py) and gets no PyTorch rows (bench/torch_onnx.py has
+no quantization ops); a build directory holding baseline.txt (tools/gpu/prepare.sh, from a
+`vs=BUILD` role in tools/gpu/builds.txt) gets the "vs baseline" column: BUILD's yhc time over its
+own — issue 11's int8 against fp16.
+
 Each row is printed when done and --json is rewritten at once; a failing phase ends its row with
 the error and the next build goes on; what the budget leaves out is a SKIPPED row.
 --dry-run rehearses all of it on the CPU: torch on the CPU (wall-clock timing), engines built by
@@ -46,11 +53,12 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from budget import Budget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
 from build import build  # noqa: E402
-from gpu_check import describe, find_file, read_manifest, search_path  # noqa: E402
+from gpu_check import describe, find_file, is_quantized, read_manifest, search_path  # noqa: E402
 from report import Column, RowLog, first_line, fixed  # noqa: E402
 from torch_decoder import TorchDecoder  # noqa: E402
 from torch_onnx import TorchOnnx  # noqa: E402
-from yhc_compare import FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
+from yhc_compare import (FP16_RTOL, FP32_RTOL, compare_dense, compare_detections, detection_shift,  # noqa: E402
+                         looks_like_detections, quantized_detections_ok)
 from yhc_engine import Engine  # noqa: E402
 
 
@@ -122,10 +130,17 @@ class DeviceEngine(Engine):
             raise RuntimeError(self.last_error())
 
 
-def check(info, got, ref, rtol):
-    """'ok 300/300' / 'MISMATCH 49/300' (detections) or 'ok 2.1e-05' (dense max rel)."""
+def check(info, got, ref, rtol, int8=False):
+    """'ok 300/300' / 'MISMATCH 49/300' (detections) or 'ok 2.1e-05' (dense max rel). int8: a
+    quantized model run in int8, its detections held to the 80% rule ('ok int8 256/300 found')."""
     g = got.float().cpu().numpy().reshape(-1).tolist()
     r = np.asarray(ref, dtype=np.float32).reshape(-1).tolist() if not torch.is_tensor(ref) else ref.float().cpu().numpy().reshape(-1).tolist()
+    if int8 and looks_like_detections(info["shape"], info["dtype"]):
+        s = detection_shift(g, r, info["shape"])
+        ok = quantized_detections_ok(s)
+        return ok, f"{'ok' if ok else 'MISMATCH'} int8 {s['matched']}/{s['reference']} found"
+    if int8 and info["name"] == "num_dets":
+        return True, f"num_dets {', '.join(str(int(x)) for x in g)}"  # counts move with the rows: the rows are the check
     if looks_like_detections(info["shape"], info["dtype"]):
         c = compare_detections(g, r, info["shape"], rtol)
         return c["ok"], f"{'ok' if c['ok'] else 'MISMATCH'} {c['matched']}/{c['rows']}"
@@ -133,8 +148,8 @@ def check(info, got, ref, rtol):
     return c["ok"], f"{'ok' if c['ok'] else 'MISMATCH'} {c['max_rel']:.1e}"
 
 
-def check_all(outputs_info, got, refs, rtol):
-    verdicts = [check(o, t, refs[o["name"]], rtol) for o, t in zip(outputs_info, got)]
+def check_all(outputs_info, got, refs, rtol, int8=False):
+    verdicts = [check(o, t, refs[o["name"]], rtol, int8) for o, t in zip(outputs_info, got)]
     return all(ok for ok, _ in verdicts), "; ".join(d for _, d in verdicts)
 
 
@@ -161,19 +176,35 @@ def graph_breaks(gm, xs):
 
 
 def reference_ort(model_path, manifest, feeds):
+    """onnxruntime (CPU); a quantized model with graph optimizations off (docs/golden_rules.md)."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    if is_quantized(manifest):
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model_path, sess_options=options, providers=["CPUExecutionProvider"])
     results = session.run([o["name"] for o in manifest["outputs"]], {i["name"]: feeds[i["name"]].cpu().numpy() for i in manifest["inputs"]})
     return dict(zip([o["name"] for o in manifest["outputs"]], results))
 
 
+def read_baseline(build_dir):
+    """The build this one is timed against (baseline.txt, written by tools/gpu/prepare.sh from a
+    `vs=NAME` role in builds.txt: an int8 build against yhc's fp16 build of the float model)."""
+    path = os.path.join(build_dir, "baseline.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip() or None
+
+
 def bench_build(build_dir, args, dev, budget, row):
     """Fill `row` phase by phase up to eager (a failing phase raises; the caller keeps what is
-    filled); returns what the compile pass needs."""
+    filled); returns what the compile pass needs, or None for an int8 build (no PyTorch rows)."""
     manifest = read_manifest(build_dir)
     names = [i["name"] for i in manifest["inputs"]]
     decoder = all(n["opType"] == "YoloDecode" for k in manifest["kernels"] for n in k["nodes"])
+    int8 = is_quantized(manifest)
+    row["baseline"] = read_baseline(build_dir)
     precision = row["precision"]
     dtype, rtol = (torch.float16, FP16_RTOL) if precision == "fp16" else (torch.float32, FP32_RTOL)
     gen = torch.Generator(device="cpu").manual_seed(args.seed)
@@ -199,6 +230,7 @@ def bench_build(build_dir, args, dev, budget, row):
             refs = {manifest["outputs"][0]["name"]: make(torch.float32)(**feeds)}
         else:
             refs = reference_ort(model_path, manifest, feeds)
+            row["reference"] = "onnxruntime, optimizations off" if int8 else "onnxruntime"
 
     # yhc: float32 inputs and outputs whatever the storage.
     with budget.phase("yhc", args.phase_cap_s), DeviceEngine(build_dir, library=library) as engine:
@@ -206,8 +238,13 @@ def bench_build(build_dir, args, dev, budget, row):
         engine.bind([feeds[n].contiguous() for n in names], outs, dev.stream())
         engine.launch()
         dev.sync()
-        ok, row["yhc_check"] = check_all(manifest["outputs"], outs, refs, rtol)
+        ok, row["yhc_check"] = check_all(manifest["outputs"], outs, refs, rtol, int8)
         row["yhc_us"] = dev.time_us(engine.launch, args.warmup, args.repeats, args.inner)
+    if int8:
+        # bench/torch_onnx.py has no quantization ops: the int8 row is compared with yhc's own
+        # float build of the model instead (baseline.txt, the vs column).
+        row["note"] = "int8: no PyTorch rows (torch_onnx has no quantization ops)"
+        return None
 
     x = [feeds[n].to(dtype) for n in names]
     with budget.phase("trace", args.phase_cap_s):
@@ -252,6 +289,7 @@ COLUMNS = [
     Column("speedup", "yhc vs compile", ">", lambda x: f"{x:.2f}x"), Column("reference", "checked against"),
     Column("yhc_check", "yhc"), Column("eager_check", "eager"), Column("compile_check", "compiled"),
     Column("graphs", "dynamo"), Column("compile_s", "compile s", ">", fixed(0)),
+    Column("baseline", "yhc baseline"), Column("vs_baseline", "vs baseline", ">", lambda x: f"{x:.2f}x"),
 ]
 
 
@@ -318,13 +356,21 @@ def main():
             state = bench_build(b, args, dev, budget, row)
             if row.get("yhc_check", "").startswith("MISMATCH"):
                 row["status"] = "MISMATCH"
-            measured.append((row, state))
+            if state is not None:
+                measured.append((row, state))
         except Stopped as e:
             stopped = str(e)
             row.update(status="ERROR", note=f"stopped: {stopped}")
         except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — the row keeps what it measured; the next build goes on
             row.update(status="ERROR", note=first_line(e), error=str(e))
         log.add(row)
+    # A build with a baseline (an int8 build and yhc's fp16 build of its float model): how many
+    # times faster than the baseline's yhc row.
+    for row in log.rows:
+        base = next((r for r in log.rows if r["build"] == row.get("baseline")), None)
+        if base and base.get("yhc_us") and row.get("yhc_us"):
+            row["vs_baseline"] = base["yhc_us"] / row["yhc_us"]
+            log.update(row)
     # Pass 2, torch.compile in row order while the budget lasts (tens of seconds each on a GPU).
     for row, state in measured if not args.no_compile else []:
         if stopped or budget.left() < args.compile_min_left_s:

@@ -52,9 +52,13 @@ describe('GPU scripts', () => {
       expect(names.has(name), name).toBe(false);
       names.add(name);
       expect(
-        roles.split(',').every((r) => r === 'check' || r === 'bench'),
+        roles.split(',').every((r) => r === 'check' || r === 'bench' || /^vs=\w+$/.test(r)),
         line,
       ).toBe(true);
+      // vs=BUILD names an earlier benchmarked build (its yhc row is the baseline).
+      for (const base of roles.split(',').flatMap((r) => (r.startsWith('vs=') ? [r.slice(3)] : []))) {
+        expect(names.has(base) && lines.some((l) => l.startsWith(`${base} `) && /\bbench\b/.test(l)), `${line}: baseline ${base}`).toBe(true);
+      }
       const generated = /^out\/carry\/models\/decoder_(640|1280)\.onnx$/.test(model);
       expect(generated || existsSync(join(REPO, model)), `${model} exists`).toBe(true);
       expect(
@@ -65,6 +69,11 @@ describe('GPU scripts', () => {
     expect(lines.filter((l) => /\bbench\b/.test(l)).length).toBeGreaterThanOrEqual(8);
     // Issue 10's GPU goal is yolov10n_e2e fp16 at batch 1 (and 32): the first bench rows.
     expect(lines.slice(0, 2).map((l) => l.split(/\s+/)[0])).toEqual(['yolov10n_e2e_fp16', 'yolov10n_e2e_b32_fp16']);
+    // Issue 11's: the QDQ model on int8 against them, batch 1 and 32.
+    expect(lines.filter((l) => /vs=/.test(l)).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['yolov10n_e2e_qdq_int8', '../shared/fixtures/models/yolov10n_e2e_qdq.onnx', 'check,bench,vs=yolov10n_e2e_fp16'],
+      ['yolov10n_e2e_qdq_b32_int8', '../shared/fixtures/models/yolov10n_e2e_qdq.onnx', 'bench,vs=yolov10n_e2e_b32_fp16'],
+    ]);
   });
 });
 

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareDense, compareDetections, looksLikeDetections } from '../../src/golden/compare.js';
+import { detectionShift } from '../../src/golden/detection_shift.js';
+import { quantizedDetectionsOk } from '../../src/golden/quantized.js';
 import { REPO } from '../helpers/paths.js';
 
 interface Cases {
   /** rtol / score_rtol: absent means the fp32 rule (1e-4). */
   detections: { name: string; shape: number[]; ref: (number | string)[][]; got: (number | string)[][]; ok: boolean; rtol?: number; score_rtol?: number }[];
   dense: { name: string; ref: (number | string)[]; got: (number | string)[]; ok: boolean }[];
+  /** The quantized whole-model rule: `matched` reference detections found, and its 80% verdict. */
+  quantized: { name: string; shape: number[]; ref: number[][]; got: number[][]; matched: number; ok: boolean }[];
 }
 
 const cases = JSON.parse(readFileSync(join(REPO, 'test', 'golden', 'compare_cases.json'), 'utf8')) as Cases;
@@ -28,6 +32,16 @@ describe('detections rule', () => {
     const r = compareDetections(caseValues(c.got.flat()), caseValues(c.ref.flat()), c.shape);
     expect([r.matched, r.replacedAtCutoff, r.rows]).toEqual([2, 1, 3]);
   });
+});
+
+describe('quantized detections rule', () => {
+  for (const c of cases.quantized) {
+    it(c.name, () => {
+      const shift = detectionShift(Float32Array.from(c.got.flat()), Float32Array.from(c.ref.flat()), c.shape);
+      expect(shift.matched).toBe(c.matched);
+      expect(quantizedDetectionsOk(shift)).toBe(c.ok);
+    });
+  }
 });
 
 describe('dense rule', () => {

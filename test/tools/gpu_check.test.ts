@@ -64,6 +64,46 @@ describe('tools/gpu', () => {
     expect(r.status).toBe(0);
   });
 
+  it('judges_a_model_run_in_int8_by_the_quantized_rule', () => {
+    // gpu_check.comparer on a build whose kernels hold QConv: detections by the 80% rule,
+    // num_dets as the engine's own row count; the same outputs of a float build by the float rule.
+    const script = `
+import json, struct, sys
+sys.path.insert(0, "tools/gpu")
+import gpu_check
+rows = lambda rs: struct.pack("<%df" % (6 * len(rs)), *[v for r in rs for v in r])
+ref = [[0, 0, 10, 10, 0.9, 1], [20, 0, 30, 10, 0.8, 2], [40, 0, 50, 10, 0.7, 1], [60, 0, 70, 10, 0.6, 3], [80, 0, 90, 10, 0.5, 0]]
+zero = [0, 0, 0, 0, 0, 0]
+det = {"name": "detections", "dtype": "float32", "shape": [1, 5, 6]}
+num = {"name": "num_dets", "dtype": "int32", "shape": [1]}
+int8 = {"outputs": [det, num], "kernels": [{"nodes": [{"opType": "QConv"}]}]}
+out = lambda d, n: {"detections": rows(d), "num_dets": struct.pack("<i", n)}
+judge = gpu_check.comparer(int8, 1e-4)
+for name, got in [("four", out(ref[:4] + [zero], 4)), ("two", out([[0, 0, 10, 10, 0.9, 2]] + ref[1:3] + [zero, zero], 3)), ("count", out(ref[:4] + [zero], 5))]:
+    print(name, json.dumps([[c["rule"], c["ok"], c["basis"]] for c in (judge(i, got, out(ref, 5)) for i in int8["outputs"])]))
+floats = {**int8, "kernels": [{"nodes": [{"opType": "Conv"}]}]}
+print("float", json.dumps(gpu_check.comparer(floats, 1e-4)(det, out(ref[:4] + [zero], 4), out(ref, 5))["ok"]))
+`;
+    const r = python('-c', script);
+    expect(r.status, r.out).toBe(0);
+    const lines = Object.fromEntries(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0], JSON.parse(l.slice(l.indexOf(' ') + 1)) as unknown]),
+    );
+    expect(lines['four']).toEqual([
+      ['int8 detections', true, '4/5 reference detections >= 0.25 found (80% needed; int8 rule), mean IoU 1.000'],
+      ['int8 count', true, "counts 4 are the engine's own rows (4)"],
+    ]);
+    expect(lines['two']).toEqual([
+      ['int8 detections', false, '2/5 reference detections >= 0.25 found (80% needed; int8 rule), mean IoU 1.000'],
+      ['int8 count', true, "counts 3 are the engine's own rows (3)"],
+    ]);
+    expect((lines['count'] as unknown[][])[1]).toEqual(['int8 count', false, "counts 5 are not the engine's own rows (4)"]);
+    expect(lines['float']).toBe(false);
+  });
+
   it('gpu_check_builds_runs_and_compares_carried_sources', () => {
     const r = check(['tiny_head', 'tiny_head_raw', 'tiny_head_fp16'], '--json', join(dir, 'rows.json'));
     // The verdict first, with what it rests on (rows matched, worst matched row), then max abs/rel.

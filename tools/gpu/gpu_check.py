@@ -42,7 +42,8 @@ sys.path.insert(0, HERE)
 from budget import Budget, OutOfBudget, PhaseTimeout, Stopped, stop_on_signals  # noqa: E402
 from build import build  # noqa: E402,F401  (gpu_bench.py imports build from here too)
 from report import Column, RowLog, first_line, fixed, sci  # noqa: E402
-from yhc_compare import FP16_RTOL, FP16_SCORE_RTOL, FP32_RTOL, compare_dense, compare_detections, looks_like_detections  # noqa: E402
+from yhc_compare import (FP16_RTOL, FP16_SCORE_RTOL, FP32_RTOL, QUANTIZED_MIN_MATCHED, compare_dense, compare_detections,  # noqa: E402
+                         detection_shift, looks_like_detections, quantized_detections_ok)
 from yhc_engine import Engine  # noqa: E402
 
 STRUCT = {"float32": "f", "float64": "d", "int8": "b", "uint8": "B", "bool": "?", "int16": "h", "uint16": "H",
@@ -88,11 +89,26 @@ def recorded(dirs, model, infos, kind):
     return out
 
 
+# Ops whose presence in a build's kernels means the model runs its quantized arithmetic (int8).
+QUANTIZED_OPS = {"QConv", "QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger", "MatMulInteger",
+                 "QLinearConv", "QLinearMatMul"}
+
+
+def is_quantized(manifest):
+    """A build that runs a quantized model in int8 (not one compiled with --dequantize)."""
+    return any(n["opType"] in QUANTIZED_OPS for k in manifest["kernels"] for n in k["nodes"])
+
+
 def reference_ort(model_path, manifest, inputs):
+    """onnxruntime on the original model; for a quantized one with graph optimizations off, so it
+    computes the ONNX semantics op by op (docs/golden_rules.md), as `yhc check` runs it."""
     import numpy as np
     import onnxruntime as ort
 
-    session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    if is_quantized(manifest):
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model_path, sess_options=options, providers=["CPUExecutionProvider"])
     feeds = {i["name"]: np.frombuffer(inputs[i["name"]], dtype=i["dtype"]).reshape(i["shape"]) for i in manifest["inputs"]}
     results = session.run([o["name"] for o in manifest["outputs"]], feeds)
     return {o["name"]: r.astype(o["dtype"]).tobytes() for o, r in zip(manifest["outputs"], results)}
@@ -112,6 +128,37 @@ def compare(info, got, ref, rtol):
                 "note": det["problem"]}
     basis = f"max diff {sci(dense['max_abs'])} vs tol {sci(dense['tolerance'])}"
     return {"rule": "dense", "ok": dense["ok"], "basis": basis, "max_abs": dense["max_abs"], "max_rel": dense["max_rel"], "note": None}
+
+
+def comparer(manifest, rtol):
+    """judge(info, outputs, ref) for this build's outputs (dicts of raw bytes by name): the float
+    rules of compare(); for a model run in int8 (src/golden/quantized.ts), detections by the 80%
+    rule and num_dets as the engine's own count of detection rows."""
+    if not is_quantized(manifest):
+        return lambda info, got, ref: compare(info, got[info["name"]], ref[info["name"]], rtol)
+    rows_info = next((o for o in manifest["outputs"] if looks_like_detections(o["shape"], o["dtype"])), None)
+
+    def judge(info, got, ref):
+        g, r = unpack(got[info["name"]], info["dtype"]), unpack(ref[info["name"]], info["dtype"])
+        dense = compare_dense(g, r, rtol)
+        if info is rows_info:
+            s = detection_shift(g, r, info["shape"])
+            ok = quantized_detections_ok(s)
+            basis = (f"{s['matched']}/{s['reference']} reference detections >= 0.25 found ({QUANTIZED_MIN_MATCHED:.0%} needed; "
+                     f"int8 rule), mean IoU {s['mean_iou']:.3f}")
+            return {"rule": "int8 detections", "ok": ok, "basis": basis, "max_abs": dense["max_abs"], "max_rel": dense["max_rel"],
+                    "note": None if ok else f"{s['matched']} of {s['reference']} reference detections found"}
+        if info["name"] == "num_dets" and rows_info is not None:
+            rows = unpack(got[rows_info["name"]], rows_info["dtype"])
+            batch, k = rows_info["shape"][0], rows_info["shape"][1]
+            own = [sum(1 for i in range(k) if rows[(b * k + i) * 6 + 4] != 0) for b in range(batch)]
+            ok = [int(x) for x in g] == own
+            basis = f"counts {', '.join(str(int(x)) for x in g)} {'are' if ok else 'are not'} the engine's own rows ({', '.join(map(str, own))})"
+            return {"rule": "int8 count", "ok": ok, "basis": basis, "max_abs": dense["max_abs"], "max_rel": dense["max_rel"],
+                    "note": None if ok else basis}
+        return compare(info, got[info["name"]], ref[info["name"]], rtol)
+
+    return judge
 
 
 def read_manifest(build_dir):
@@ -135,6 +182,7 @@ def check_build(build_dir, args, budget):
     base = describe(build_dir)
     model = manifest["model"]["name"]
     rtol = FP16_RTOL if base["precision"] == "fp16" else FP32_RTOL
+    judge = comparer(manifest, rtol)
     inputs_dirs, models_dirs = search_path(args.inputs), search_path(args.models)
     input_sets, skipped = [], []
     rec = recorded(inputs_dirs, model, manifest["inputs"], "input")
@@ -178,13 +226,13 @@ def check_build(build_dir, args, budget):
                 replayed = engine.run(inputs)
             for info in manifest["outputs"]:
                 for how, outputs in (("", got), (" (replayed)", replayed)):
-                    c = compare(info, outputs[info["name"]], ref[info["name"]], rtol)
+                    c = judge(info, outputs, ref)
                     rows.append({**base, "status": "checked", "inputs": label + how, "output": info["name"], "ms_run_host": ms,
                                  "build_s": build_s, **c, "verdict": "ok" if c["ok"] else "MISMATCH"})
         if args.contexts:
             try:
                 with budget.phase("run", args.check_cap_s):
-                    rows.append({**base, **check_contexts(engine, manifest, input_sets, refs, rtol), "build_s": build_s})
+                    rows.append({**base, **check_contexts(engine, manifest, input_sets, refs, judge), "build_s": build_s})
             except (Exception, PhaseTimeout) as e:  # noqa: BLE001 — an error row; the rows above stand
                 rows.append({**base, "status": "error", "verdict": "ERROR", "inputs": CONTEXTS, "note": first_line(e), "error": str(e)})
     return rows
@@ -193,7 +241,7 @@ def check_build(build_dir, args, budget):
 CONTEXTS = "2 contexts, 2 streams"
 
 
-def check_contexts(engine, manifest, input_sets, refs, rtol, runs=3):
+def check_contexts(engine, manifest, input_sets, refs, judge, runs=3):
     """Two contexts of one engine in two threads at once (ctypes drops the GIL; on a GPU each
     context copies and runs on its own stream), each on its own input set where there are two;
     one row: every output of both against its reference, the worst one named."""
@@ -221,7 +269,7 @@ def check_contexts(engine, manifest, input_sets, refs, rtol, runs=3):
         c.close()
     if errors:
         raise errors[0]
-    checked = [(i, info["name"], compare(info, results[i][info["name"]], refs[sets[i][0]][info["name"]], rtol))
+    checked = [(i, info["name"], judge(info, results[i], refs[sets[i][0]]))
                for i in range(2) for info in manifest["outputs"]]
     bad = [c for c in checked if not c[2]["ok"]]
     i, name, worst = (bad or sorted(checked, key=lambda c: -c[2]["max_rel"]))[0]

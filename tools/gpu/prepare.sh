@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make out/carry, the folder the one GPU call carries (run here, where Node is):
 #   out/carry/builds/NAME   `yhc compile --no-build` sources + weights.bin + manifest.json of every
-#                           line of tools/gpu/builds.txt (no lib/, no build outputs)
+#                           line of tools/gpu/builds.txt (no lib/, no build outputs); baseline.txt
+#                           names the build a `vs=NAME` role times it against
 #   out/carry/models        models that are not in the repository (generated decoder models,
 #                           whole-model fixtures) and their recorded inputs
 #   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
@@ -46,6 +47,8 @@ while read -r name model roles flags; do
   echo "$name" >>"$carry/all.txt"
   case ",$roles," in *,check,*) echo "$name" >>"$carry/check.txt" ;; esac
   case ",$roles," in *,bench,*) echo "$name" >>"$carry/bench.txt" ;; esac
+  # vs=BUILD: gpu_bench times this build against BUILD's yhc row (an int8 build against fp16).
+  case ",$roles," in *,vs=*) echo "$roles" | tr ',' '\n' | sed -n 's/^vs=//p' >"$carry/builds/$name/baseline.txt" ;; esac
 done <"$list"
 # One copy of each distinct weights payload: a build whose payload (after the 64-byte header,
 # which holds its own build id and the payload's CRC) equals an earlier build's keeps its header only.

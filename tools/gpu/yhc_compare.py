@@ -5,6 +5,9 @@ Detections [B, K, 6] (x1, y1, x2, y2, score, class): sorted by score, every refe
 matched by a distinct output row with the same class and score/box within tolerance (so
 near-ties may swap); reference rows within tolerance of the cut-off score may be replaced by
 output rows that are also within tolerance of the cut-off.
+Quantized detections (src/golden/detection_shift.ts, quantized.ts): a model run in int8 finds
+at least 80% of the reference's detections scoring >= 0.25 (same class, IoU >= 0.5, greedy
+from the highest score).
 
 Pure Python (no numpy). `python3 yhc_compare.py --cases test/golden/compare_cases.json` runs
 the case table both implementations are tested on.
@@ -102,6 +105,63 @@ def compare_detections(got, ref, shape, rtol=FP32_RTOL, score_rtol=None):
     return result
 
 
+QUANTIZED_MIN_MATCHED = 0.8
+
+
+def _iou(a, i, b, j):
+    ix = max(0.0, min(a[i + 2], b[j + 2]) - max(a[i], b[j]))
+    iy = max(0.0, min(a[i + 3], b[j + 3]) - max(a[i + 1], b[j + 1]))
+    inter = ix * iy
+
+    def area(x, k):
+        return max(0.0, x[k + 2] - x[k]) * max(0.0, x[k + 3] - x[k + 1])
+
+    union = area(a, i) + area(b, j) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def detection_shift(got, ref, shape, conf=0.25, min_iou=0.5):
+    """How far detections moved (detectionShift in src/golden/detection_shift.ts): each reference
+    row scoring >= conf, highest first, takes the unmatched output row of its class with the
+    largest IoU >= min_iou."""
+    batch, k = shape[0], shape[1]
+    reference = output = matched = 0
+    max_score_diff, min_iou_seen, iou_sum = 0.0, 1.0, 0.0
+    for b in range(batch):
+        def rows(x):
+            offsets = [(b * k + r) * 6 for r in range(k)]
+            return sorted([o for o in offsets if x[o + 4] >= conf], key=lambda o: -x[o + 4])
+
+        ref_rows, out_rows = rows(ref), rows(got)
+        reference += len(ref_rows)
+        output += len(out_rows)
+        taken = set()
+        for r in ref_rows:
+            best, best_iou = -1, min_iou
+            for o in out_rows:
+                if o in taken or got[o + 5] != ref[r + 5]:
+                    continue
+                v = _iou(ref, r, got, o)
+                if v >= best_iou:
+                    best, best_iou = o, v
+            if best < 0:
+                continue
+            taken.add(best)
+            matched += 1
+            max_score_diff = max(max_score_diff, abs(got[best + 4] - ref[r + 4]))
+            min_iou_seen = min(min_iou_seen, best_iou)
+            iou_sum += best_iou
+    return {"reference": reference, "output": output, "matched": matched, "max_score_diff": max_score_diff,
+            "min_iou": min_iou_seen, "mean_iou": iou_sum / matched if matched else 1.0}
+
+
+def quantized_detections_ok(shift):
+    """The quantized whole-model rule (quantizedDetectionsOk without a second opinion)."""
+    if shift["reference"] == 0:
+        return shift["output"] == 0
+    return shift["matched"] >= QUANTIZED_MIN_MATCHED * shift["reference"]
+
+
 def looks_like_detections(shape, dtype):
     return len(shape) == 3 and shape[2] == 6 and dtype in ("float32", "float16")
 
@@ -116,6 +176,10 @@ def run_cases(path):
         got = compare_detections(num(sum(c["got"], [])), num(sum(c["ref"], [])), c["shape"], c.get("rtol", FP32_RTOL), c.get("score_rtol"))
         if got["ok"] != c["ok"]:
             failures.append(f"detections/{c['name']}: got ok={got['ok']} ({got['problem']})")
+    for c in cases.get("quantized", []):
+        shift = detection_shift(num(sum(c["got"], [])), num(sum(c["ref"], [])), c["shape"])
+        if shift["matched"] != c["matched"] or quantized_detections_ok(shift) != c["ok"]:
+            failures.append(f"quantized/{c['name']}: matched {shift['matched']}, ok={quantized_detections_ok(shift)}")
     for c in cases["dense"]:
         got = compare_dense(num(c["got"]), num(c["ref"]))
         if got["ok"] != c["ok"]:
