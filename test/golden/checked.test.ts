@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkModel, type CheckOptions } from '../../src/check/check.js';
 import { compileModel } from '../../src/compile.js';
 import { Engine } from '../../src/runtime/engine.js';
 import { expectMatchesOnnxRuntime, expectMatchesPerImage, fixture, randomInputs, recordedInputs } from '../helpers/golden.js';
@@ -57,4 +58,33 @@ describe.each(CASES)('$name under --check (batch $batch, $precision)', ({ name, 
       engine.dispose();
     }
   }, 1_800_000); // a loaded 2-core machine: a checked v10head_n run took 9 minutes
+});
+
+/**
+ * The kernels the whole models gained since: int8 QConv (QDQ static and dynamic quantization,
+ * tensor-core mma fragments, the statistics launch) and the letterbox read inside the stem conv
+ * (uint8 frames of four sizes), each whole 320 model under --check through `yhc check`'s own
+ * rules (the quantized whole-model rule for the int8 ones, on their recorded inputs).
+ */
+const MODELS_DIR = join(REPO, 'test', 'data', 'models');
+const WHOLE: { name: string; model: string; options: Partial<CheckOptions> }[] = [
+  { name: 'yolov10n_e2e_320_qdq (int8 QConv, static)', model: join(MODELS_DIR, 'yolov10n_e2e_320_qdq.onnx'), options: { inputsDir: MODELS_DIR } },
+  {
+    name: 'yolov10n_e2e_320_int8_dynamic (int8 QConv, dynamic)',
+    model: join(MODELS_DIR, 'yolov10n_e2e_320_int8_dynamic.onnx'),
+    options: { inputsDir: MODELS_DIR },
+  },
+  { name: 'yolov10n_e2e_320 rgb8 frames (letterbox in the stem)', model: MODEL_320, options: { frame: { format: 'rgb8', width: 640, height: 480 } } },
+];
+
+describe.each(WHOLE)('$name under --check', ({ name, model, options }) => {
+  it('runs clean and passes yhc check', async () => {
+    const report = await checkModel(model, {
+      ...options,
+      check: true,
+      outDir: join(dir, name.split(' ')[0]! + (options.frame ? '_frames' : '')),
+      cacheDir: TEST_CACHE,
+    });
+    expect(report.ok, JSON.stringify(report.outputs)).toBe(true);
+  }, 1_800_000);
 });
