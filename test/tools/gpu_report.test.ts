@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO, tempDir } from '../helpers/paths.js';
@@ -61,16 +61,22 @@ print('\\n'.join(format_table(cols, rows)))`;
 });
 
 describe('tools/gpu/carry_size.sh', () => {
-  it('fails_with_the_size_when_the_carry_folder_is_over_the_limit', () => {
+  it('fails_with_the_size_when_the_carry_folder_and_the_working_tree_are_over_the_limit', () => {
     const carry = join(dir, 'carry');
     mkdirSync(join(carry, 'builds', 'a'), { recursive: true });
     writeFileSync(join(carry, 'builds', 'a', 'weights.bin'), Buffer.alloc(3000));
-    const over = run('bash', 'tools/gpu/carry_size.sh', carry, '2048');
+    // The working tree travels with the carry: what git tracks (test data included) counts, a link as a link.
+    const tree = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .reduce((n, f) => n + (existsSync(join(REPO, f)) ? lstatSync(join(REPO, f)).size : 0), 0);
+    const limit = tree + 2048;
+    const over = run('bash', 'tools/gpu/carry_size.sh', carry, String(limit));
     expect(over.status).toBe(1);
-    expect(over.out).toMatch(/carry: .*carry is 0\.0 MiB \(3000 bytes\), over the 0\.0 MiB limit/);
-    const under = run('bash', 'tools/gpu/carry_size.sh', carry);
+    expect(over.out).toMatch(/carry: .*carry is 0\.0 MiB \(3000 bytes\); with the working tree \(\d+\.\d MiB\) \d+\.\d MiB travel, over the \d+\.\d MiB limit/);
+    const under = run('bash', 'tools/gpu/carry_size.sh', carry, String(tree + 4096));
     expect(under.status, under.out).toBe(0);
-    expect(under.out).toContain('(3000 bytes), under the 64.0 MiB limit');
+    expect(under.out).toMatch(/\(3000 bytes\); with the working tree \(.*\) \d+\.\d MiB travel, under the/);
   });
 });
 

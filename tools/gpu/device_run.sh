@@ -62,6 +62,11 @@ if [ -f "$CARRY/same_weights.txt" ]; then
   done <"$CARRY/same_weights.txt"
 fi
 
+# The runtime headers, carried once (prepare.sh): back into every build that has none.
+if [ -d "$CARRY/include" ]; then
+  for b in "$CARRY"/builds/*/; do [ -d "$b/include" ] || cp -r "$CARRY/include" "$b/include"; done
+fi
+
 # Build in list order (the first bench rows first), so a short build phase keeps the rows that matter.
 if [ -f "$CARRY/all.txt" ]; then mapfile -t all < <(sed "s|^|$CARRY/builds/|" "$CARRY/all.txt"); else all=("$CARRY"/builds/*); fi
 mapfile -t checks < <(sed "s|^|$CARRY/builds/|" "$CARRY/check.txt")

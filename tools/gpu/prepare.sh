@@ -3,6 +3,8 @@
 #   out/carry/builds/NAME   `yhc compile --no-build` sources + weights.bin + manifest.json of every
 #                           line of tools/gpu/builds.txt (no lib/, no build outputs); baseline.txt
 #                           names the build a `vs=NAME` role times it against
+#   out/carry/include       the runtime headers, once (every build's include/ is the same; removed
+#                           from the builds, put back by device_run.sh)
 #   out/carry/models        models that are not in the repository (generated decoder models,
 #                           whole-model fixtures) and their recorded inputs
 #   out/carry/all.txt, check.txt, bench.txt   the build names (all; of each role), in list order
@@ -64,5 +66,18 @@ while read -r name; do
   else
     kept[$sum]=$name
   fi
+done <"$carry/all.txt"
+# One copy of the runtime headers (include/: the same templates in every build) at
+# out/carry/include, put back into each build by device_run.sh.
+first=$(head -n 1 "$carry/all.txt")
+cp -r "$carry/builds/$first/include" "$carry/include"
+sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
+want=$(sum "$carry/include")
+while read -r name; do
+  if [ "$(sum "$carry/builds/$name/include")" != "$want" ]; then
+    echo "prepare: $name has other headers than $first: carried as they are" >&2
+    continue
+  fi
+  rm -r "$carry/builds/$name/include"
 done <"$carry/all.txt"
 tools/gpu/carry_size.sh "$carry"
