@@ -113,7 +113,8 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
     throw new YhcError('USAGE', `yhc check --input-format ${options.frame.format} runs on seeded frames of a few sizes; --inputs is not taken with it`);
   // Run in int8: the reference interpreter's second opinion, for a model whose reference no
   // implementation reproduces (src/golden/quantized.ts). Cloned: the compile rewrites `graph`.
-  const interpreted = quantized && !dequantizedGraph ? cloneGraph(graph) : null;
+  const int8 = quantized && !dequantizedGraph;
+  const interpreted = int8 ? cloneGraph(graph) : null;
   const inputs =
     options.inputs ?? (options.inputsDir ? readInputDir(options.inputsDir, infos, basename(modelPath, extname(modelPath))) : randomInputs(infos, seed));
   const tmp = options.outDir ? null : mkdtempSync(join(tmpdir(), 'yhc-check-'));
@@ -167,7 +168,7 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
         const refModel = decoded ? referenceModel(perImage && decoded.nms ? { ...decoded, nms: { ...decoded.nms, batch: 1 } } : decoded) : null;
         // --dequantize: onnxruntime runs the float graph the engine runs; a quantized model otherwise runs op by op.
         const refBytes = dequantizedGraph ? encodeModel(graphToModelSpec(dequantizedGraph)) : refModel ? refModel.bytes() : null;
-        const refOptions = quantized && !dequantizedGraph ? { optimizations: 'disabled' as const } : {};
+        const refOptions = int8 ? { optimizations: 'disabled' as const } : {};
         // --decode nms: onnxruntime's NonMaxSuppression triples, assembled into the engine's outputs.
         const reference1 = async (f: typeof feeds) => {
           const raw = await runReference(refBytes ?? modelPath, f, refOptions);
@@ -190,12 +191,11 @@ export async function checkModel(modelPath: string, options: CheckOptions = {}):
           options.onStep?.(`running the reference interpreter (a second opinion)${trial.label}`);
           return opinion(name, ref);
         };
+        // Run in int8: num_dets counts the engine's own detection rows; the detections rule compares them.
+        const rows = compared.infos.findIndex((d) => looksLikeDetections(d.shape, d.dtype));
         const trialChecks = compared.infos.map((info, i) => {
           const ref = reference[info.name];
           if (!ref) throw new YhcError('RUNTIME', `onnxruntime produced no output ${q(info.name)}`);
-          const int8 = quantized && !dequantizedGraph;
-          // Run in int8: num_dets counts the engine's own rows; the detections rule compares them.
-          const rows = compared.infos.findIndex((d) => looksLikeDetections(d.shape, d.dtype));
           if (info.name === NUM_DETS_OUTPUT && int8 && rows >= 0)
             return checkQuantizedNumDets(info, outputs[i]!, outputs[rows]!, compared.infos[rows]!.shape, ref);
           if (info.name === NUM_DETS_OUTPUT && options.conf !== undefined)
