@@ -2,7 +2,8 @@ import type { Graph } from '../ir/graph.js';
 import { toNumbers, type ReferenceTensor } from '../golden/check_output.js';
 import { detectionShift, type DetectionShift } from '../golden/detection_shift.js';
 import { runGraph } from '../interp/interpreter.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { tensorFromTypedArray } from '../typed_arrays.js';
 import type { ReferenceInput } from './oracle.js';
 
 /**
@@ -16,7 +17,7 @@ import type { ReferenceInput } from './oracle.js';
 export function secondOpinion(graph: Graph, feeds: Record<string, ReferenceInput>): (output: string, ref: ReferenceTensor) => DetectionShift | undefined {
   let outputs: Record<string, Tensor> | undefined;
   return (output, ref) => {
-    outputs ??= runGraph(graph, Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, Tensor.from(f.dtype, f.shape, toNumbers(f.data))])));
+    outputs ??= runGraph(graph, Object.fromEntries(Object.entries(feeds).map(([name, f]) => [name, tensorFromTypedArray(f.dtype, f.shape, f.data)])));
     const t = outputs[output];
     if (!t || t.shape.join(',') !== ref.dims.join(',')) return undefined;
     return detectionShift(toNumbers(t.data), toNumbers(ref.data), t.shape);
